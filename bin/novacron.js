@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+// Thin launcher: the CLI lives in src/cli. Node 24 runs the TypeScript sources directly (type stripping).
+const [major] = process.versions.node.split('.').map(Number)
+if (major < 24) {
+  process.stderr.write(`novacron needs Node.js 24 or later (this is ${process.version}); run it through npm (npx novacron) so the pinned Node is used\n`)
+  process.exit(1)
+}
+const { main } = await import('../src/cli/main.ts')
+await main(process.argv)

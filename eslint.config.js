@@ -1,0 +1,65 @@
+// Lint, plus the layer rules of ARCHITECTURE.md as import restrictions: a lower layer never imports a higher
+// one, only src/net touches libp2p, only src/ml touches onnxruntime, and consensus protocols stay pure.
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+
+const libp2p = ['libp2p', 'libp2p/*', '@libp2p/*', '@chainsafe/*', '@multiformats/*']
+const layer = (files, forbidden, extra = []) => ({
+  files,
+  rules: {
+    'no-restricted-imports': ['error', {
+      patterns: [
+        ...forbidden.map((dir) => ({ group: [`**/${dir}`, `**/${dir}/**`], message: `layer rule (ARCHITECTURE.md): this layer may not import src/${dir}` })),
+        ...(extra.length ? [{ group: extra, message: 'layer rule (ARCHITECTURE.md): only its owning layer imports this package' }] : [])
+      ]
+    }]
+  }
+})
+
+const above = {
+  crypto: ['consensus', 'state', 'net', 'node', 'api', 'cli', 'tui', 'dwcp', 'ml', 'alloc', 'fl'],
+  consensus: ['state', 'net', 'node', 'api', 'cli', 'tui', 'dwcp', 'ml', 'alloc', 'fl'],
+  state: ['net', 'node', 'api', 'cli', 'tui', 'dwcp', 'alloc', 'fl'],
+  net: ['consensus', 'state', 'node', 'api', 'cli', 'tui', 'dwcp', 'ml'],
+  api: ['node', 'cli', 'tui'],
+  tui: ['node', 'net', 'state', 'consensus', 'dwcp', 'cli'],
+  node: ['cli', 'tui']
+}
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', '.devnet/**', 'models/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', URL: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', fetch: 'readonly', performance: 'readonly', queueMicrotask: 'readonly', structuredClone: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/consistent-type-imports': 'error'
+    }
+  },
+  layer(['src/crypto/**'], above.crypto, libp2p),
+  layer(['src/consensus/core/**', 'src/consensus/sim/**', 'src/consensus/driver/**'], above.consensus, libp2p),
+  // Protocols are pure state machines: no I/O, no clocks, no libp2p, no storage.
+  {
+    files: ['src/consensus/{pbft,probft,bullshark,tpbft}/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/state', '**/state/**', '**/net', '**/net/**', '**/node/**', '**/api/**', '**/cli/**', '**/driver/**', '**/sim/**'], message: 'protocols are pure: they import only consensus/core and crypto' },
+          { group: [...libp2p, 'node:fs', 'node:net', 'node:http', 'node:sqlite', 'node:timers', 'node:child_process'], message: 'protocols are pure: no I/O' }
+        ]
+      }],
+      'no-restricted-properties': ['error',
+        { object: 'Date', property: 'now', message: 'protocols are pure: time arrives as the `now` argument' },
+        { object: 'Math', property: 'random', message: 'protocols are pure: derive randomness from inputs' }],
+      'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'setImmediate']
+    }
+  },
+  layer(['src/state/**'], above.state, libp2p),
+  layer(['src/net/**'], above.net),
+  layer(['src/api/**'], above.api, libp2p),
+  layer(['src/tui/**'], above.tui, libp2p),
+  layer(['src/node/**'], above.node),
+  layer(['src/cli/**', 'src/dwcp/**', 'src/alloc/**', 'src/fl/**', 'src/ml/**'], [], libp2p)
+)
