@@ -1,0 +1,76 @@
+// The consensus contract of ARCHITECTURE.md: a protocol is a pure object that answers inputs with effects.
+// It never performs I/O, reads a clock or draws randomness it did not get from its inputs, so the same
+// code runs in the simulator, in benchmarks and behind the node's driver.
+import type { Hash } from '../../crypto/hash.ts'
+import type { Batch } from './batch.ts'
+import type { Message, MessageCodec, Signed } from './message.ts'
+import type { ValidatorId } from './validators.ts'
+
+/** Names a timer within one protocol instance; setting an id that is already set replaces it. */
+export type TimerId = string
+
+/** A state the whole cluster certified: sequence number and the state root after executing it. */
+export interface Checkpoint {
+  readonly seq: number
+  readonly stateRoot: Hash
+}
+
+/**
+ * Something the node must remember across a crash (what it prepared, committed, signed). `seq` scopes the
+ * record to a log position (0: not tied to one) so storage can prune below a stable checkpoint.
+ */
+export interface PersistedRecord<M extends Message = Message> {
+  readonly seq: number
+  readonly msg: M
+}
+
+/** Structured event for logs and metrics. Well-known types are counted by the driver. */
+export interface LogEvent {
+  readonly type: string
+  readonly [field: string]: unknown
+}
+
+export type Effect<M extends Message = Message> =
+  /** To a list of validators: one peer, a VRF-chosen sample, or a subset. */
+  | { readonly kind: 'send', readonly to: readonly ValidatorId[], readonly msg: Signed<M> }
+  /** To every validator but this one. */
+  | { readonly kind: 'broadcast', readonly msg: Signed<M> }
+  | { readonly kind: 'setTimer', readonly id: TimerId, readonly ms: number }
+  | { readonly kind: 'cancelTimer', readonly id: TimerId }
+  /** Execute `batch` at `seq` (consecutive, in order); `certificate` proves the cluster decided it. */
+  | { readonly kind: 'commit', readonly seq: number, readonly batch: Batch, readonly certificate: readonly Signed<M>[] }
+  /** Must be durable before any later send/broadcast/commit of this node leaves; `pruneBelow` allows
+   *  storage to drop records whose seq is positive and below it. */
+  | { readonly kind: 'persist', readonly record: PersistedRecord<M>, readonly pruneBelow?: number }
+  /** This node is behind a stable checkpoint: install a snapshot for it from one of `from`, then call
+   *  onExecuted(checkpoint.seq, checkpoint.stateRoot). */
+  | { readonly kind: 'fetchState', readonly from: readonly ValidatorId[], readonly checkpoint: Checkpoint }
+  | { readonly kind: 'log', readonly event: LogEvent }
+
+/** Snapshot of where a protocol instance stands, for `status --json` and metrics. */
+export interface ProtocolStatus {
+  readonly protocol: string
+  readonly view: number
+  readonly primary: ValidatorId | null
+  readonly viewChanging: boolean
+  readonly lastCommitted: number
+  readonly lastExecuted: number
+  readonly stableCheckpoint: number
+  readonly pending: number
+}
+
+export interface Protocol<M extends Message = Message> {
+  readonly codec: MessageCodec<M>
+  /** Replays what this node persisted before a restart; called once, before start. */
+  restore (records: readonly PersistedRecord<M>[]): void
+  /** Arms the initial timers; `executed` is where this node's state machine stands (0 when fresh). */
+  start (executed: Checkpoint, now: number): Effect<M>[]
+  /** `msg` has a valid signature by `msg.from`, which the transport authenticated as `from`. */
+  onMessage (from: ValidatorId, msg: Signed<M>, now: number): Effect<M>[]
+  onTimer (timer: TimerId, now: number): Effect<M>[]
+  /** New transactions submitted to this node. */
+  onRequest (batch: Batch, now: number): Effect<M>[]
+  /** The state machine executed `seq` (or installed a snapshot at it) and reached `stateRoot`. */
+  onExecuted (seq: number, stateRoot: Hash, now: number): Effect<M>[]
+  status (): ProtocolStatus
+}
