@@ -1,0 +1,212 @@
+// The replicated state machine: applies committed batches in height order, deterministically.
+//
+// Every honest node feeds it the same batches and must reach the same state root, so nothing here reads
+// clocks, randomness, or anything but the batch and the current state. A transaction that does not
+// decode or breaks a rule is a no-op with an error result (the same on every node), never an exception.
+import { createHash } from 'node:crypto'
+import { equalBytes, utf8Bytes } from './bytes.ts'
+import { LtHash } from './lthash.ts'
+import { decodeNodeRecord, decodeWorkloadRecord, encodeNodeRecord, encodeWorkloadRecord, TABLE } from './records.ts'
+import type { TableId } from './records.ts'
+import { decodeTx, TERMINAL_STATUSES, txId, workloadIdFor } from './tx.ts'
+import type { Tx } from './tx.ts'
+import { StateError } from './backend.ts'
+import type { CommittedBatch, Head, StateBackend, StateWrite, TxResult } from './backend.ts'
+
+export interface BatchInput {
+  /** must be the backend's height + 1 */
+  height: number
+  /** ordered transaction bytes; empty for a null batch */
+  txs: readonly Uint8Array[]
+  /** consensus's id for the batch; default batchIdOf(txIds) */
+  batchId?: Uint8Array
+  /** wall-clock ms to record in the log; default Date.now() (not part of the root) */
+  committedAt?: number
+}
+
+export interface BatchOutcome {
+  height: number
+  batchId: Uint8Array
+  txIds: Uint8Array[]
+  /** one per transaction, in order */
+  results: TxResult[]
+  stateRoot: Uint8Array
+  committedAt: number
+}
+
+const BATCH_TAG = Buffer.from('novacron/state/batch/v1\0')
+
+/** Default batch id: sha256 over the ordered tx ids (a null batch has the id of the empty list). */
+export function batchIdOf (txIds: readonly Uint8Array[]): Uint8Array {
+  const h = createHash('sha256').update(BATCH_TAG)
+  for (const id of txIds) h.update(id)
+  return h.digest()
+}
+
+/** Marks a failure of the backend, which must propagate: it is not a property of the transaction. */
+class BackendFailure extends Error {}
+
+interface Slot {
+  table: TableId
+  key: Uint8Array
+  original: Uint8Array | undefined
+  current: Uint8Array | undefined
+}
+
+/** The batch's pending writes over the committed state; repeated writes to a key coalesce. */
+class Overlay {
+  readonly slots = new Map<string, Slot>()
+  private readonly backend: StateBackend
+
+  constructor (backend: StateBackend) {
+    this.backend = backend
+  }
+
+  private slot (table: TableId, key: Uint8Array): Slot {
+    const id = String.fromCharCode(table) + Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')
+    let s = this.slots.get(id)
+    if (s === undefined) {
+      let original: Uint8Array | undefined
+      try {
+        original = this.backend.readState(table, key)
+      } catch (err) {
+        throw new BackendFailure('state read failed', { cause: err })
+      }
+      s = { table, key, original, current: original }
+      this.slots.set(id, s)
+    }
+    return s
+  }
+
+  get (table: TableId, key: Uint8Array): Uint8Array | undefined {
+    return this.slot(table, key).current
+  }
+
+  set (table: TableId, key: Uint8Array, value: Uint8Array | undefined): void {
+    this.slot(table, key).current = value
+  }
+}
+
+export class StateMachine {
+  private readonly backend: StateBackend
+
+  constructor (backend: StateBackend) {
+    this.backend = backend
+  }
+
+  head (): Head {
+    return this.backend.head()
+  }
+
+  /**
+   * Applies one committed batch and persists it through the backend (for Storage: one fsynced SQL
+   * transaction). Throws StateError for a wrong height and whatever the backend throws (e.g.
+   * StorageFullError), in which case nothing was applied and the same batch may be retried.
+   */
+  applyBatch (input: BatchInput): BatchOutcome {
+    const head = this.backend.head()
+    if (!Number.isSafeInteger(input.height) || input.height !== head.height + 1) {
+      throw new StateError(`batch height ${input.height} does not follow applied height ${head.height}`, 'ERR_STATE_HEIGHT')
+    }
+    const overlay = new Overlay(this.backend)
+    const txs = [...input.txs]
+    const txIds = txs.map(txId)
+    const results: TxResult[] = []
+    for (let i = 0; i < txs.length; i++) {
+      try {
+        results.push(this.applyTx(txs[i], txIds[i], input.height, overlay))
+      } catch (err) {
+        if (err instanceof BackendFailure) throw err.cause
+        // A bug that throws does so on every node alike: keep the cluster live and the results equal.
+        results.push({ ok: false, error: `internal error: ${(err as Error)?.message ?? String(err)}` })
+      }
+    }
+
+    const hash = new LtHash(head.vector)
+    const writes: StateWrite[] = []
+    for (const s of overlay.slots.values()) {
+      if (s.original === s.current) continue
+      // Rewriting the same bytes changes nothing; skipping saves two expansions and a row write.
+      if (s.original !== undefined && s.current !== undefined && equalBytes(s.original, s.current)) continue
+      if (s.original !== undefined) hash.remove(s.table, s.key, s.original)
+      if (s.current !== undefined) hash.add(s.table, s.key, s.current)
+      writes.push({ table: s.table, key: s.key, value: s.current ?? null })
+    }
+    const batch: CommittedBatch = {
+      height: input.height,
+      batchId: input.batchId ?? batchIdOf(txIds),
+      txs,
+      txIds,
+      results,
+      writes,
+      vector: hash.bytes(),
+      stateRoot: hash.root(),
+      committedAt: input.committedAt ?? Date.now()
+    }
+    this.backend.commitBatch(batch)
+    return { height: batch.height, batchId: batch.batchId, txIds, results, stateRoot: batch.stateRoot, committedAt: batch.committedAt }
+  }
+
+  private applyTx (bytes: Uint8Array, id: Uint8Array, height: number, state: Overlay): TxResult {
+    const decoded = decodeTx(bytes)
+    if (!decoded.ok) return { ok: false, error: decoded.error }
+    const tx: Tx = decoded.value
+    switch (tx.type) {
+      case 'kv.put':
+        state.set(TABLE.kv, utf8Bytes(tx.key), tx.value)
+        return OK
+      case 'kv.del': {
+        const key = utf8Bytes(tx.key)
+        if (state.get(TABLE.kv, key) === undefined) return fail(`key ${JSON.stringify(tx.key)} not found`)
+        state.set(TABLE.kv, key, undefined)
+        return OK
+      }
+      case 'node.join':
+      case 'node.update': {
+        const key = utf8Bytes(tx.node.id)
+        const old = state.get(TABLE.nodes, key)
+        if (tx.type === 'node.join' && old !== undefined) return fail(`node ${tx.node.id} already joined`)
+        if (tx.type === 'node.update' && old === undefined) return fail(`node ${tx.node.id} is not a member`)
+        let joinedHeight = height
+        if (old !== undefined) {
+          const prev = decodeNodeRecord(old)
+          if (!prev.ok) return fail(`stored node record is corrupt: ${prev.error}`)
+          joinedHeight = prev.value.joinedHeight
+        }
+        state.set(TABLE.nodes, key, encodeNodeRecord({ ...tx.node, joinedHeight, updatedHeight: height }))
+        return OK
+      }
+      case 'node.leave': {
+        const key = utf8Bytes(tx.id)
+        if (state.get(TABLE.nodes, key) === undefined) return fail(`node ${tx.id} is not a member`)
+        state.set(TABLE.nodes, key, undefined)
+        return OK
+      }
+      case 'workload.submit': {
+        const wid = workloadIdFor(id)
+        const key = utf8Bytes(wid)
+        if (state.get(TABLE.workloads, key) !== undefined) return fail(`workload ${wid} already exists`)
+        state.set(TABLE.workloads, key, encodeWorkloadRecord({
+          id: wid, ...tx.spec, status: 'pending', reason: '', node: null, submittedHeight: height, updatedHeight: height
+        }))
+        return OK
+      }
+      case 'workload.status': {
+        const key = utf8Bytes(tx.id)
+        const old = state.get(TABLE.workloads, key)
+        if (old === undefined) return fail(`workload ${tx.id} not found`)
+        const prev = decodeWorkloadRecord(old)
+        if (!prev.ok) return fail(`stored workload record is corrupt: ${prev.error}`)
+        if (TERMINAL_STATUSES.includes(prev.value.status)) return fail(`workload ${tx.id} is already ${prev.value.status}`)
+        state.set(TABLE.workloads, key, encodeWorkloadRecord({ ...prev.value, status: tx.status, reason: tx.reason, updatedHeight: height }))
+        return OK
+      }
+    }
+  }
+}
+
+const OK: TxResult = { ok: true }
+
+function fail (error: string): TxResult {
+  return { ok: false, error }
+}
