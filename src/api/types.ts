@@ -1,0 +1,61 @@
+// The JSON shapes of CLI.md, shared by the admin API server, its client and the CLI. Fields are added,
+// never renamed; a field a protocol does not have is null.
+export interface PeerJson {
+  id: string
+  addr: string | null
+  connected: boolean
+  latencyMs: number | null
+  msgsPerS: number
+  tier: number | null
+  reliability: number | null
+  circuit: string | null
+  validator: boolean
+  consensus: string
+}
+
+export interface ComponentHealth {
+  name: string
+  status: 'ok' | 'degraded' | 'down'
+  circuit: string | null
+  restarts: number
+}
+
+export interface HealthJson {
+  status: 'ok' | 'degraded' | 'down'
+  components: ComponentHealth[]
+}
+
+export interface EventJson {
+  at: string
+  level: 'info' | 'warn' | 'error'
+  msg: string
+}
+
+export interface StatusJson {
+  nodeId: string
+  cluster: string
+  protocol: string
+  n: number
+  f: number
+  role: 'validator' | 'observer'
+  height: number
+  view: number | null
+  leader: string | null
+  round: number | null
+  dagSize: number | null
+  lastAnchor: number | null
+  stateRoot: string | null
+  committedTx: number
+  tps1m: number
+  commitLatencyMs: { p50: number | null, p99: number | null }
+  mempool: number
+  uptimeS: number
+  listen: string[]
+  peers: PeerJson[]
+  health: HealthJson
+  events: EventJson[]
+}
+
+export interface ErrorJson {
+  error: { code: string, message: string }
+}

@@ -1,0 +1,90 @@
+import { Option } from 'commander'
+import type { Register } from '../main.ts'
+import { PROTOCOLS, type ProtocolName } from '../../config/genesis.ts'
+import { failure, usageError } from '../../config/errors.ts'
+import { defaultDataDir } from '../../config/settings.ts'
+import { devnetDown, devnetStatus, devnetUp } from '../devnet.ts'
+import { isInteractive } from '../context.ts'
+import { renderStatus } from './status.ts'
+import { ExitCode } from '../exit-codes.ts'
+
+const positiveInt = (name: string, max: number) => (raw: string): number => {
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 1 || n > max) throw usageError(`${name} must be an integer from 1 to ${max}, got ${JSON.stringify(raw)}`)
+  return n
+}
+
+export const registerDevnet: Register = (program, context) => {
+  const devnet = program.command('devnet').description('run a local cluster of real node processes on loopback')
+  const defaultDir = (): string => defaultDataDir('devnet')
+
+  devnet.command('up')
+    .description('create keys and a genesis, start N nodes in the background and wait for a full mesh')
+    .option('--nodes <n>', 'number of validators', positiveInt('--nodes', 64), 4)
+    .addOption(new Option('--protocol <name>', 'consensus protocol').choices(PROTOCOLS).default('pbft'))
+    .option('--dir <dir>', 'devnet directory (default: $XDG_DATA_HOME/novacron/devnet)')
+    .option('--base-port <port>', 'first port (node i listens on base+2i, admin on base+2i+1; default: ports from the OS)', positiveInt('--base-port', 65000))
+    .option('--byzantine <k:mode>', 'make K nodes Byzantine (needs consensus; not available in this version)')
+    .option('--watch', 'stay in the foreground showing live status; Ctrl-C stops the devnet')
+    .addHelpText('after', `
+Example:
+  $ novacron devnet up --nodes 4 --protocol pbft
+  $ novacron devnet up --nodes 7 --dir /tmp/dn --json`)
+    .action(async (opts: { nodes: number, protocol: ProtocolName, dir?: string, basePort?: number, byzantine?: string, watch?: boolean }) => {
+      const ctx = context()
+      if (opts.byzantine != null) throw failure('--byzantine is not available in this version (it needs the consensus layer)')
+      const dir = opts.dir ?? defaultDir()
+      const logger = ctx.logger()
+      const interactive = isInteractive(ctx.flags, process.stderr)
+      const result = await devnetUp({ dir, nodes: opts.nodes, protocol: opts.protocol, basePort: opts.basePort, logLevel: ctx.settings().logLevel }, {
+        progress: msg => { if (interactive) process.stderr.write(`${msg}\n`); else logger.info(msg) }
+      })
+      ctx.print({ dir: result.dir, nodes: result.nodes }, r => `devnet of ${r.nodes.length} nodes up in ${result.meshMs} ms (${dir})\n` +
+        r.nodes.map((n: { id: string, admin: string, pid: number }) => `  ${n.id}  admin ${n.admin}  pid ${n.pid}`).join('\n') +
+        `\nstop it with: novacron devnet down --dir ${dir}`)
+      if (opts.watch !== true) return
+      await watchUntilInterrupted(dir, ctx.json || !isInteractive(ctx.flags))
+      await devnetDown(dir)
+      process.exitCode = ExitCode.interrupted
+    })
+
+  devnet.command('down')
+    .description('stop every node of the devnet (SIGTERM, then SIGKILL after 10 s)')
+    .option('--dir <dir>', 'devnet directory')
+    .addHelpText('after', '\nExample:\n  $ novacron devnet down --dir /tmp/dn')
+    .action(async (opts: { dir?: string }) => {
+      const ctx = context()
+      const dir = opts.dir ?? defaultDir()
+      const stopped = await devnetDown(dir)
+      ctx.print({ dir, stopped }, r => `stopped ${r.stopped.length} node(s) of ${dir}`)
+    })
+
+  devnet.command('status')
+    .description('show each devnet node: process, height and connected peers')
+    .option('--dir <dir>', 'devnet directory')
+    .addHelpText('after', '\nExample:\n  $ novacron devnet status --json')
+    .action(async (opts: { dir?: string }) => {
+      const ctx = context()
+      const dir = opts.dir ?? defaultDir()
+      const nodes = await devnetStatus(dir)
+      ctx.print({ dir, nodes }, r => r.nodes.map((n: Awaited<ReturnType<typeof devnetStatus>>[number]) =>
+        `${n.id}  ${n.alive ? 'running' : 'stopped'}  pid ${n.pid}  height ${n.height ?? '-'}  peers ${n.peersConnected ?? '-'}  ${n.admin}`).join('\n'))
+    })
+}
+
+async function watchUntilInterrupted (dir: string, plain: boolean): Promise<void> {
+  const stop = new AbortController()
+  const onSignal = (): void => stop.abort()
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  while (!stop.signal.aborted) {
+    const nodes = await devnetStatus(dir)
+    const first = nodes.find(n => n.status != null)?.status
+    if (plain) process.stdout.write(JSON.stringify({ at: new Date().toISOString(), nodes: nodes.map(({ status: _s, ...n }) => n) }) + '\n')
+    else {
+      const table = nodes.map(n => `  ${n.id.slice(-10)}  ${n.alive ? 'running' : 'STOPPED'}  height ${n.height ?? '-'}  peers ${n.peersConnected ?? '-'}`).join('\n')
+      process.stdout.write('\x1b[2J\x1b[H' + (first != null ? renderStatus(first) + '\n\n' : '') + `devnet ${dir}\n${table}\n\nCtrl-C stops the devnet\n`)
+    }
+    await new Promise(resolve => { const t = setTimeout(resolve, 1000); stop.signal.addEventListener('abort', () => { clearTimeout(t); resolve(undefined) }, { once: true }) })
+  }
+}

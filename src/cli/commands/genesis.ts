@@ -1,0 +1,54 @@
+import { writeFileSync } from 'node:fs'
+import { Option } from 'commander'
+import type { Register } from '../main.ts'
+import { DEFAULT_CONSENSUS_PARAMS, GENESIS_VERSION, PROTOCOLS, faultTolerance, genesisHash, parseGenesis, parseValidatorSpec, type ConsensusParams } from '../../config/genesis.ts'
+import { usageError } from '../../config/errors.ts'
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
+
+export const registerGenesis: Register = (program, context) => {
+  const genesis = program.command('genesis').description('create the genesis file every validator of a cluster starts from')
+  genesis.command('create')
+    .description('write a genesis file from the validators\' `novacron node id` lines')
+    .requiredOption('--cluster <name>', 'cluster name')
+    .addOption(new Option('--protocol <name>', 'consensus protocol').choices(PROTOCOLS).makeOptionMandatory())
+    .requiredOption('--validator <spec>', 'PEER_ID=PUBKEY@MULTIADDR (repeatable; one per validator)', collect)
+    .option('--param <key=value>', `consensus parameter (repeatable): ${Object.keys(DEFAULT_CONSENSUS_PARAMS).join(', ')}`, collect)
+    .option('--out <file>', 'write here instead of stdout')
+    .addHelpText('after', `
+Example:
+  $ novacron genesis create --cluster prod --protocol pbft \\
+      --validator 12D3KooW...=4f1c...@/ip4/10.0.0.1/tcp/7400 \\
+      --validator 12D3KooW...=9a0b...@/ip4/10.0.0.2/tcp/7400 ... --out genesis.json`)
+    .action((opts: { cluster: string, protocol: string, validator: string[], param?: string[], out?: string }) => {
+      const ctx = context()
+      const params: Record<string, number> = { ...DEFAULT_CONSENSUS_PARAMS }
+      for (const p of opts.param ?? []) {
+        const m = /^(\w+)=(\d+)$/.exec(p)
+        if (m == null || !(m[1] in params)) throw usageError(`--param ${p}: expected KEY=INTEGER with KEY one of ${Object.keys(params).join(', ')}`)
+        params[m[1]] = Number(m[2])
+      }
+      const raw = {
+        version: GENESIS_VERSION,
+        cluster: opts.cluster,
+        protocol: opts.protocol,
+        createdAt: new Date().toISOString(),
+        params: params as unknown as ConsensusParams,
+        validators: opts.validator.map(parseValidatorSpec)
+      }
+      let genesis
+      try {
+        genesis = parseGenesis(raw, 'genesis')
+      } catch (err) {
+        throw usageError((err as Error).message)
+      }
+      const text = JSON.stringify(genesis, null, 2) + '\n'
+      const n = genesis.validators.length
+      if (opts.out != null) {
+        writeFileSync(opts.out, text)
+        ctx.print({ file: opts.out, hash: genesisHash(genesis), n, f: faultTolerance(n) }, r => `wrote ${r.file}: ${n} validators tolerate f=${r.f} faults, genesis ${r.hash.slice(0, 16)}`)
+      } else {
+        process.stdout.write(text)
+      }
+    })
+}

@@ -1,0 +1,23 @@
+// Commands of CLI.md whose capability is not built yet: they exist, explain themselves, and exit 1.
+import type { Register } from '../main.ts'
+import { failure } from '../../config/errors.ts'
+
+const PLANNED: Array<[string, string]> = [
+  ['kv', 'read and write the replicated key-value store'],
+  ['tx', 'submit raw commands to the replicated log'],
+  ['log', 'follow the committed log'],
+  ['workload', 'submit and inspect workloads'],
+  ['bench', 'benchmark consensus protocols on a devnet or the simulator'],
+  ['models', 'list, evaluate and train the ONNX models'],
+  ['transfer', 'move files between nodes with DWCP']
+]
+
+export const registerNotYetAvailable: Register = (program) => {
+  for (const [name, what] of PLANNED) {
+    program.command(name)
+      .description(`${what} (not available in this version)`)
+      .allowUnknownOption()
+      .argument('[args...]')
+      .action(() => { throw failure(`\`novacron ${name}\` is not available in this version`) })
+  }
+}

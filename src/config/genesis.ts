@@ -1,0 +1,147 @@
+// The genesis file: the cluster's name, its consensus protocol and parameters, and its validators (peer id,
+// Ed25519 public key, address). Every validator must run the same genesis; its hash is part of every signed
+// consensus payload's domain tag, so a signature can never be replayed in another cluster.
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { base58btc } from 'multiformats/bases/base58'
+import { NovacronError } from './errors.ts'
+
+export const PROTOCOLS = ['pbft', 'probft', 'bullshark', 'tpbft'] as const
+export type ProtocolName = typeof PROTOCOLS[number]
+export const GENESIS_VERSION = 1
+
+export interface ConsensusParams {
+  batchSize: number
+  batchDelayMs: number
+  viewChangeTimeoutMs: number
+  checkpointInterval: number
+  gcDepth: number
+  maxHeaderDelayMs: number
+}
+
+export const DEFAULT_CONSENSUS_PARAMS: ConsensusParams = {
+  batchSize: 1000,
+  batchDelayMs: 5,
+  viewChangeTimeoutMs: 2000,
+  checkpointInterval: 100,
+  gcDepth: 50,
+  maxHeaderDelayMs: 200
+}
+
+export interface Validator {
+  peerId: string
+  /** Raw 32-byte Ed25519 public key, hex. */
+  publicKey: string
+  addr: string
+}
+
+export interface Genesis {
+  version: number
+  cluster: string
+  protocol: ProtocolName
+  createdAt: string
+  params: ConsensusParams
+  validators: Validator[]
+}
+
+// An Ed25519 libp2p peer id is the identity multihash of the protobuf-encoded public key.
+const ED25519_PEER_ID_PREFIX = Uint8Array.from([0x00, 0x24, 0x08, 0x01, 0x12, 0x20])
+
+export function peerIdFromPublicKey (publicKeyHex: string): string {
+  const key = Buffer.from(publicKeyHex, 'hex')
+  return base58btc.encode(Buffer.concat([ED25519_PEER_ID_PREFIX, key])).slice(1)
+}
+
+function fail (where: string, why: string): never {
+  throw new NovacronError('config', `${where}: ${why}`)
+}
+
+function isRecord (v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
+}
+
+export function parseValidator (raw: unknown, where: string): Validator {
+  if (!isRecord(raw)) fail(where, 'expected an object with peerId, publicKey and addr')
+  const { peerId, publicKey, addr } = raw
+  if (typeof peerId !== 'string' || !/^12D3KooW[1-9A-HJ-NP-Za-km-z]{44}$/.test(peerId)) fail(where, `peerId must be an Ed25519 libp2p peer id (12D3KooW...), got ${JSON.stringify(peerId)}`)
+  if (typeof publicKey !== 'string' || !/^[0-9a-f]{64}$/.test(publicKey)) fail(where, 'publicKey must be 64 lowercase hex characters (a raw Ed25519 public key)')
+  if (peerIdFromPublicKey(publicKey) !== peerId) fail(where, `publicKey does not belong to peer ${peerId}`)
+  if (typeof addr !== 'string' || !/^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d{1,5}$/.test(addr)) fail(where, `addr must be a TCP multiaddr like /ip4/10.0.0.5/tcp/7400, got ${JSON.stringify(addr)}`)
+  return { peerId, publicKey, addr }
+}
+
+function parseParams (raw: unknown, where: string): ConsensusParams {
+  if (raw === undefined) return { ...DEFAULT_CONSENSUS_PARAMS }
+  if (!isRecord(raw)) fail(where, 'params must be an object')
+  const params = { ...DEFAULT_CONSENSUS_PARAMS }
+  for (const [key, value] of Object.entries(raw)) {
+    if (!(key in params)) fail(where, `params: unknown key "${key}" (known: ${Object.keys(params).join(', ')})`)
+    if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > 10_000_000) fail(where, `params.${key} must be a positive integer, got ${JSON.stringify(value)}`)
+    params[key as keyof ConsensusParams] = value
+  }
+  return params
+}
+
+export function parseProtocol (raw: unknown, where: string): ProtocolName {
+  if (!PROTOCOLS.includes(raw as ProtocolName)) fail(where, `unknown protocol ${JSON.stringify(raw)} (expected one of ${PROTOCOLS.join(', ')})`)
+  return raw as ProtocolName
+}
+
+export function parseGenesis (raw: unknown, where = 'genesis'): Genesis {
+  if (!isRecord(raw)) fail(where, 'expected a JSON object')
+  if (raw.version !== GENESIS_VERSION) fail(where, `unsupported genesis version ${JSON.stringify(raw.version)} (this release reads version ${GENESIS_VERSION})`)
+  if (typeof raw.cluster !== 'string' || !/^[a-z0-9][a-z0-9_-]{0,62}$/i.test(raw.cluster)) fail(where, 'cluster must be a name of letters, digits, - or _')
+  const protocol = parseProtocol(raw.protocol, where)
+  if (!Array.isArray(raw.validators) || raw.validators.length === 0) fail(where, 'validators must be a non-empty array')
+  const validators = raw.validators.map((v, i) => parseValidator(v, `${where}: validators[${i}]`))
+  const seen = new Set<string>()
+  for (const v of validators) {
+    if (seen.has(v.peerId)) fail(where, `validator ${v.peerId} is listed twice`)
+    seen.add(v.peerId)
+  }
+  const createdAt = typeof raw.createdAt === 'string' ? raw.createdAt : fail(where, 'createdAt must be an ISO date string')
+  return { version: GENESIS_VERSION, cluster: raw.cluster, protocol, createdAt, params: parseParams(raw.params, where), validators }
+}
+
+export function readGenesis (path: string): Genesis {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw new NovacronError('config', code === 'ENOENT' ? `genesis file ${path} does not exist (create one with \`novacron genesis create\`)` : `cannot read genesis file ${path}: ${code ?? String(err)}`)
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (err) {
+    throw new NovacronError('config', `genesis file ${path} is not valid JSON: ${(err as Error).message}`)
+  }
+  return parseGenesis(parsed, `genesis file ${path}`)
+}
+
+/** Canonical JSON (sorted keys), so the hash does not depend on how the file was formatted. */
+export function canonicalJson (value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (isRecord(value)) return `{${Object.keys(value).sort().map(k => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`
+  return JSON.stringify(value)
+}
+
+export function genesisHash (genesis: Genesis): string {
+  return createHash('sha256').update(canonicalJson(genesis)).digest('hex')
+}
+
+export function faultTolerance (n: number): number {
+  return Math.floor((n - 1) / 3)
+}
+
+/** Parses `PEER_ID=PUBKEY@MULTIADDR` as given to `genesis create --validator`. */
+export function parseValidatorSpec (spec: string): Validator {
+  const m = /^([^=]+)=([^@]+)@(.+)$/.exec(spec)
+  if (m == null) throw new NovacronError('usage', `--validator ${JSON.stringify(spec)}: expected PEER_ID=PUBKEY@MULTIADDR (see \`novacron node id\`)`)
+  try {
+    return parseValidator({ peerId: m[1], publicKey: m[2], addr: m[3] }, `--validator ${m[1]}`)
+  } catch (err) {
+    throw new NovacronError('usage', (err as Error).message)
+  }
+}

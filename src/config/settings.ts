@@ -1,0 +1,196 @@
+// Node and CLI settings: one schema, four sources. Precedence (CLI.md): built-in defaults < config file <
+// NOVACRON_* environment < flags. Every value is validated by the same parser whatever its source, and an
+// error names the key and the source (a bad flag is a usage error, exit 2; a bad file or env value, exit 3).
+import { existsSync, readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { isAbsolute, join, resolve } from 'node:path'
+import { NovacronError } from './errors.ts'
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const
+export type LogLevel = typeof LOG_LEVELS[number]
+
+export interface Settings {
+  cluster: string
+  dataDir: string
+  logLevel: LogLevel
+  listen: string[]
+  bootstrap: string[]
+  genesis: string | null
+  admin: string
+  metrics: string | null
+  mdns: boolean
+  node: string | null
+  tokenFile: string | null
+}
+
+type Source = 'default' | 'file' | 'env' | 'flag'
+type Parser<T> = (raw: unknown) => T
+
+const CLUSTER_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i
+
+function str (raw: unknown): string {
+  if (typeof raw !== 'string' || raw.length === 0) throw new Error(`expected a non-empty string, got ${JSON.stringify(raw)}`)
+  return raw
+}
+function list (raw: unknown): string[] {
+  if (Array.isArray(raw)) return raw.map(str)
+  if (typeof raw === 'string') return raw.split(',').map(s => s.trim()).filter(Boolean)
+  throw new Error(`expected a list of strings, got ${JSON.stringify(raw)}`)
+}
+function multiaddrs (raw: unknown): string[] {
+  const addrs = list(raw)
+  for (const a of addrs) if (!/^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d{1,5}(\/p2p\/\w+)?$/.test(a)) throw new Error(`expected a TCP multiaddr like /ip4/127.0.0.1/tcp/7400, got ${JSON.stringify(a)}`)
+  return addrs
+}
+export function parseHostPort (raw: unknown): string {
+  const s = str(raw)
+  const m = /^(\[[0-9a-f:]+\]|[a-z0-9.-]+):(\d{1,5})$/i.exec(s)
+  if (m == null || Number(m[2]) > 65535) throw new Error(`expected HOST:PORT like 127.0.0.1:7401, got ${JSON.stringify(s)}`)
+  return s
+}
+function bool (raw: unknown): boolean {
+  if (typeof raw === 'boolean') return raw
+  if (raw === 'true' || raw === '1') return true
+  if (raw === 'false' || raw === '0') return false
+  throw new Error(`expected true or false, got ${JSON.stringify(raw)}`)
+}
+const nullable = <T>(p: Parser<T>): Parser<T | null> => raw => raw === null ? null : p(raw)
+
+const parsers: { [K in keyof Settings]: Parser<Settings[K]> } = {
+  cluster: raw => {
+    const s = str(raw)
+    if (!CLUSTER_NAME.test(s)) throw new Error(`expected letters, digits, '-' or '_' (at most 63), got ${JSON.stringify(s)}`)
+    return s
+  },
+  dataDir: raw => resolve(str(raw)),
+  logLevel: raw => {
+    if (!LOG_LEVELS.includes(raw as LogLevel)) throw new Error(`expected one of ${LOG_LEVELS.join('|')}, got ${JSON.stringify(raw)}`)
+    return raw as LogLevel
+  },
+  listen: multiaddrs,
+  bootstrap: multiaddrs,
+  genesis: nullable(raw => resolve(str(raw))),
+  admin: parseHostPort,
+  metrics: nullable(parseHostPort),
+  mdns: bool,
+  node: nullable(raw => {
+    const s = str(raw)
+    let url: URL
+    try { url = new URL(s) } catch { throw new Error(`expected a URL like http://127.0.0.1:7401, got ${JSON.stringify(s)}`) }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`expected an http(s) URL, got ${JSON.stringify(s)}`)
+    return s.replace(/\/+$/, '')
+  }),
+  tokenFile: nullable(raw => resolve(str(raw)))
+}
+
+export const ENV_NAMES: { [K in keyof Settings]: string } = {
+  cluster: 'NOVACRON_CLUSTER',
+  dataDir: 'NOVACRON_DATA_DIR',
+  logLevel: 'NOVACRON_LOG_LEVEL',
+  listen: 'NOVACRON_LISTEN',
+  bootstrap: 'NOVACRON_BOOTSTRAP',
+  genesis: 'NOVACRON_GENESIS',
+  admin: 'NOVACRON_ADMIN',
+  metrics: 'NOVACRON_METRICS',
+  mdns: 'NOVACRON_MDNS',
+  node: 'NOVACRON_NODE',
+  tokenFile: 'NOVACRON_TOKEN_FILE'
+}
+
+export function defaultDataDir (cluster: string, env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_DATA_HOME != null && isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share')
+  return join(base, 'novacron', cluster)
+}
+
+export function defaults (cluster = 'default', env: NodeJS.ProcessEnv = process.env): Settings {
+  return {
+    cluster,
+    dataDir: defaultDataDir(cluster, env),
+    logLevel: 'info',
+    // Empty: a validator listens on its genesis address's port, an observer on any free port.
+    listen: [],
+    bootstrap: [],
+    genesis: null,
+    admin: '127.0.0.1:7401',
+    metrics: null,
+    mdns: false,
+    node: null,
+    tokenFile: null
+  }
+}
+
+function invalid (source: Source, key: keyof Settings, where: string, err: unknown): NovacronError {
+  const why = err instanceof Error ? err.message : String(err)
+  const kind = source === 'flag' ? 'usage' : 'config'
+  const name = source === 'flag' ? `--${key.replace(/[A-Z]/g, c => '-' + c.toLowerCase())}` : source === 'env' ? ENV_NAMES[key] : `key "${key}"`
+  return new NovacronError(kind, `${where}${name}: ${why}`)
+}
+
+function apply (into: Settings, values: Partial<Record<keyof Settings, unknown>>, source: Source, where: string): void {
+  for (const [key, raw] of Object.entries(values) as Array<[keyof Settings, unknown]>) {
+    if (raw === undefined) continue
+    const parse = parsers[key] as Parser<unknown>
+    try {
+      (into as unknown as Record<string, unknown>)[key] = parse(raw)
+    } catch (err) {
+      throw invalid(source, key, where, err)
+    }
+  }
+}
+
+export function readConfigFile (path: string): Partial<Record<keyof Settings, unknown>> {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new NovacronError('config', `cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (err) {
+    throw new NovacronError('config', `config file ${path} is not valid JSON: ${(err as Error).message}`)
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new NovacronError('config', `config file ${path} must hold a JSON object`)
+  const out: Partial<Record<keyof Settings, unknown>> = {}
+  for (const [key, value] of Object.entries(parsed)) {
+    if (key === '$schema' || key === 'version') continue
+    if (!(key in parsers)) throw new NovacronError('config', `config file ${path}: unknown key "${key}" (known: ${Object.keys(parsers).join(', ')})`)
+    out[key as keyof Settings] = value
+  }
+  return out
+}
+
+export interface SettingsSources {
+  flags: Partial<Record<keyof Settings, unknown>>
+  env?: NodeJS.ProcessEnv
+  /** --config FILE; without it, <dataDir>/config.json is read when present. */
+  configFile?: string
+  exists?: (path: string) => boolean
+}
+
+/** Merges defaults < config file < environment < flags, validating every value. */
+export function loadSettings ({ flags, env = process.env, configFile, exists }: SettingsSources): Settings & { configFile: string | null } {
+  const envValues: Partial<Record<keyof Settings, unknown>> = {}
+  for (const [key, name] of Object.entries(ENV_NAMES) as Array<[keyof Settings, string]>) {
+    if (env[name] !== undefined && env[name] !== '') envValues[key] = env[name]
+  }
+  // The data dir decides where the default config file is, so resolve it first from the higher sources.
+  const probe = defaults(String(flags.cluster ?? envValues.cluster ?? 'default'), env)
+  apply(probe, { dataDir: envValues.dataDir }, 'env', '')
+  apply(probe, { dataDir: flags.dataDir }, 'flag', '')
+  const envConfig = env.NOVACRON_CONFIG === '' ? undefined : env.NOVACRON_CONFIG
+  const file = configFile ?? envConfig ?? join(probe.dataDir, 'config.json')
+  const explicit = configFile != null || envConfig != null
+  const fileValues = explicit || (exists ?? defaultExists)(file) ? readConfigFile(file) : {}
+
+  const cluster = String(flags.cluster ?? envValues.cluster ?? fileValues.cluster ?? 'default')
+  const settings = defaults(cluster, env)
+  apply(settings, fileValues, 'file', `config file ${file}: `)
+  apply(settings, envValues, 'env', '')
+  apply(settings, flags, 'flag', '')
+  if (fileValues.dataDir === undefined && envValues.dataDir === undefined && flags.dataDir === undefined) settings.dataDir = defaultDataDir(settings.cluster, env)
+  return { ...settings, configFile: explicit || (exists ?? defaultExists)(file) ? file : null }
+}
+
+const defaultExists = (path: string): boolean => existsSync(path)

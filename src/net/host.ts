@@ -1,0 +1,393 @@
+// The libp2p host: TCP + Noise + Yamux, identify and ping, the genesis validators as an allow-list, a redial
+// loop per validator, and framed message channels (one ordered stream per peer and direction). The only
+// module that knows libp2p; everything above talks to `Channel`.
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { ping, type Ping } from '@libp2p/ping'
+import { bootstrap } from '@libp2p/bootstrap'
+import { mdns } from '@libp2p/mdns'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import type { Logger } from '../log/index.ts'
+import type { NetMetrics } from '../metrics/index.ts'
+import { NovacronError } from '../config/errors.ts'
+import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff.ts'
+import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder } from './framing.ts'
+import type { NodeIdentity } from './identity.ts'
+import { DEFAULT_OUTBOUND_QUEUE_OPTIONS, OutboundQueue, type OutboundQueueOptions } from './outbound-queue.ts'
+
+export interface NetHostOptions {
+  identity: NodeIdentity
+  listen: string[]
+  bootstrap: string[]
+  validators: ReadonlyArray<{ peerId: string, addr: string }>
+  mdns: boolean
+  maxFrameBytes?: number
+  queue?: OutboundQueueOptions
+  backoff?: BackoffOptions
+  pingIntervalMs?: number
+}
+
+export interface NetHostComponents {
+  logger: Logger
+  metrics: NetMetrics
+}
+
+export interface ChannelSpec {
+  protocol: string
+  /** Refuse streams from peers outside the genesis validator set. */
+  validatorsOnly: boolean
+  onMessage: (from: string, payload: Uint8Array) => void
+}
+
+export interface Channel {
+  /** Queues a message for one peer; false when it was dropped (queue full). */
+  send: (to: string, payload: Uint8Array) => boolean
+  /** Queues a message for every validator except this node. */
+  broadcast: (payload: Uint8Array) => void
+}
+
+export type ChannelState = 'open' | 'opening' | 'refused' | 'closed'
+
+export interface PeerStatus {
+  id: string
+  addr: string | null
+  connected: boolean
+  validator: boolean
+  latencyMs: number | null
+  msgsPerS: number
+  channels: Record<string, ChannelState>
+}
+
+interface PeerLink {
+  queue: OutboundQueue
+  state: ChannelState
+  refusals: number
+}
+
+interface ChannelEntry {
+  spec: ChannelSpec
+  links: Map<string, PeerLink>
+}
+
+interface PeerStats {
+  latencyMs: number | null
+  messages: number
+  lastSampleMessages: number
+  msgsPerS: number
+}
+
+export class NetHost {
+  private readonly opts: NetHostOptions
+  private readonly logger: Logger
+  private readonly metrics: NetMetrics
+  private readonly validators: Map<string, string>
+  private readonly channels = new Map<string, ChannelEntry>()
+  private readonly stats = new Map<string, PeerStats>()
+  private readonly redialTimers = new Map<string, NodeJS.Timeout>()
+  private readonly redialAttempts = new Map<string, number>()
+  private readonly timers: NodeJS.Timeout[] = []
+  private libp2p: Libp2p<{ ping: Ping }> | null = null
+  private stopping = false
+
+  constructor (opts: NetHostOptions, components: NetHostComponents) {
+    this.opts = opts
+    this.logger = components.logger
+    this.metrics = components.metrics
+    this.validators = new Map(opts.validators.map(v => [v.peerId, v.addr]))
+  }
+
+  get peerId (): string { return this.opts.identity.peerId }
+
+  isValidator (peerId: string): boolean { return this.validators.has(peerId) }
+
+  /** Registers a framed message channel; call before start(). */
+  registerChannel (spec: ChannelSpec): Channel {
+    const entry: ChannelEntry = { spec, links: new Map() }
+    this.channels.set(spec.protocol, entry)
+    return {
+      send: (to, payload) => this.enqueue(entry, to, payload),
+      broadcast: payload => {
+        for (const id of this.validators.keys()) if (id !== this.peerId) this.enqueue(entry, id, payload)
+      }
+    }
+  }
+
+  async start (): Promise<void> {
+    const peerDiscovery = []
+    if (this.opts.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: this.opts.bootstrap }))
+    if (this.opts.mdns) peerDiscovery.push(mdns())
+    try {
+      this.libp2p = await createLibp2p({
+        privateKey: this.opts.identity.privateKey,
+        addresses: { listen: this.opts.listen },
+        transports: [tcp()],
+        connectionEncrypters: [noise()],
+        streamMuxers: [yamux()],
+        peerDiscovery,
+        services: { identify: identify(), ping: ping() },
+        // A devnet opens many connections at once from one address; the defaults would refuse some.
+        connectionManager: { inboundConnectionThreshold: 1000, maxIncomingPendingConnections: 256, maxConnections: 512 }
+      })
+    } catch (err) {
+      throw listenError(err, this.opts.listen)
+    }
+    for (const entry of this.channels.values()) {
+      await this.libp2p.handle(entry.spec.protocol, (stream, connection) => this.acceptStream(entry, stream, connection), {
+        maxInboundStreams: 8, maxOutboundStreams: 8
+      })
+    }
+    this.libp2p.addEventListener('peer:connect', evt => this.onPeerConnect(evt.detail))
+    this.libp2p.addEventListener('peer:disconnect', evt => this.onPeerDisconnect(evt.detail))
+    // The node with the smaller peer id dials first, so two nodes starting together rarely race each other
+    // into duplicate connections; the other dials only if nothing arrived meanwhile.
+    for (const id of this.validators.keys()) if (id !== this.peerId) this.scheduleRedial(id, this.peerId < id ? 0 : 750)
+    this.timers.push(setInterval(() => this.sample(), 1000).unref())
+    this.timers.push(setInterval(() => { void this.pingPeers() }, this.opts.pingIntervalMs ?? 5000).unref())
+  }
+
+  async stop (): Promise<void> {
+    this.stopping = true
+    for (const t of this.timers) clearInterval(t)
+    for (const t of this.redialTimers.values()) clearTimeout(t)
+    this.redialTimers.clear()
+    for (const entry of this.channels.values()) for (const link of entry.links.values()) link.queue.clear()
+    await this.libp2p?.stop()
+    this.libp2p = null
+  }
+
+  listenAddrs (): string[] {
+    return this.libp2p?.getMultiaddrs().map(a => a.toString()) ?? []
+  }
+
+  peers (): PeerStatus[] {
+    const out = new Map<string, PeerStatus>()
+    const connections = this.libp2p?.getConnections() ?? []
+    const status = (id: string, addr: string | null, connected: boolean): PeerStatus => {
+      const s = this.stats.get(id)
+      const channels: Record<string, ChannelState> = {}
+      for (const [protocol, entry] of this.channels) channels[protocol] = entry.links.get(id)?.state ?? 'closed'
+      return { id, addr, connected, validator: this.validators.has(id), latencyMs: s?.latencyMs ?? null, msgsPerS: s?.msgsPerS ?? 0, channels }
+    }
+    for (const c of connections) {
+      const id = c.remotePeer.toString()
+      if (!out.has(id)) out.set(id, status(id, c.remoteAddr.toString(), true))
+    }
+    for (const [id, addr] of this.validators) if (id !== this.peerId && !out.has(id)) out.set(id, status(id, addr, false))
+    return [...out.values()].sort((a, b) => a.id.localeCompare(b.id))
+  }
+
+  private stat (id: string): PeerStats {
+    let s = this.stats.get(id)
+    if (s == null) {
+      s = { latencyMs: null, messages: 0, lastSampleMessages: 0, msgsPerS: 0 }
+      this.stats.set(id, s)
+    }
+    return s
+  }
+
+  private link (entry: ChannelEntry, peerId: string): PeerLink {
+    let link = entry.links.get(peerId)
+    if (link != null) return link
+    const protocol = entry.spec.protocol
+    link = {
+      state: 'closed',
+      refusals: 0,
+      queue: new OutboundQueue(this.opts.queue ?? DEFAULT_OUTBOUND_QUEUE_OPTIONS, {
+        onDropped: () => this.metrics.framesDropped.inc({ reason: 'queue_full' }),
+        onWrite: (messages, bytes) => {
+          this.metrics.sends.inc({ protocol })
+          this.metrics.messagesOut.inc({ protocol }, messages)
+          this.metrics.bytesOut.inc({ protocol }, bytes)
+          this.stat(peerId).messages += messages
+        },
+        onStreamError: err => {
+          this.logger.debug({ peer: peerId, protocol, err: String(err) }, 'channel stream failed')
+          this.markClosed(entry, peerId)
+        }
+      })
+    }
+    entry.links.set(peerId, link)
+    return link
+  }
+
+  private enqueue (entry: ChannelEntry, to: string, payload: Uint8Array): boolean {
+    if (to === this.peerId) return false
+    if (entry.spec.validatorsOnly && !this.validators.has(to)) return false
+    const link = this.link(entry, to)
+    const ok = link.queue.enqueue(payload)
+    if (link.state === 'closed' && this.isConnected(to)) void this.openStream(entry, to)
+    return ok
+  }
+
+  private isConnected (peerId: string): boolean {
+    return this.libp2p?.getConnections().some(c => c.remotePeer.toString() === peerId && c.status === 'open') ?? false
+  }
+
+  private async openStream (entry: ChannelEntry, peerId: string): Promise<void> {
+    const link = this.link(entry, peerId)
+    if (link.state === 'opening' || link.state === 'open' || this.libp2p == null || this.stopping) return
+    link.state = 'opening'
+    const connection = this.libp2p.getConnections().find(c => c.remotePeer.toString() === peerId && c.status === 'open')
+    if (connection == null) { link.state = 'closed'; return }
+    try {
+      const stream = await connection.newStream(entry.spec.protocol)
+      stream.addEventListener('close', evt => {
+        // A stream the remote resets right after negotiation was refused (we are not in its validator set).
+        const refused = evt.error != null && !evt.local && Date.now() - openedAt < 1000
+        if (refused) link.refusals++
+        this.markClosed(entry, peerId, refused ? 'refused' : 'closed')
+      }, { once: true })
+      const openedAt = Date.now()
+      stream.addEventListener('message', () => { /* outbound streams carry no replies */ })
+      link.state = 'open'
+      link.queue.attach(stream)
+    } catch (err) {
+      link.state = 'closed'
+      this.logger.debug({ peer: peerId, protocol: entry.spec.protocol, err: String(err) }, 'cannot open channel stream')
+    }
+  }
+
+  private markClosed (entry: ChannelEntry, peerId: string, state: ChannelState = 'closed'): void {
+    const link = entry.links.get(peerId)
+    if (link == null) return
+    link.queue.detach()
+    link.state = state
+    if (this.stopping) return
+    // Reopen while connected; a refused peer is retried slowly in case its genesis changes.
+    const delay = state === 'refused' ? backoffDelay(link.refusals, { initialMs: 1000, maxMs: 60_000 }, Math.random()) : 100
+    setTimeout(() => {
+      if (link.state !== 'open' && link.state !== 'opening' && this.isConnected(peerId)) void this.openStream(entry, peerId)
+    }, delay).unref()
+  }
+
+  private acceptStream (entry: ChannelEntry, stream: Stream, connection: Connection): void {
+    const from = connection.remotePeer.toString()
+    const protocol = entry.spec.protocol
+    if (entry.spec.validatorsOnly && !this.validators.has(from)) {
+      this.metrics.streamsRefused.inc({ protocol })
+      this.logger.warn({ peer: from, protocol }, 'refused channel stream from a peer outside the validator set')
+      stream.abort(new Error('not a validator of this cluster'))
+      return
+    }
+    const decoder = new FrameDecoder(this.opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES)
+    const stats = this.stat(from)
+    stream.addEventListener('message', evt => {
+      let frames: Uint8Array[]
+      try {
+        frames = decoder.push(evt.data instanceof Uint8Array ? evt.data : evt.data.subarray())
+      } catch (err) {
+        this.metrics.framesDropped.inc({ reason: 'oversized' })
+        this.logger.warn({ peer: from, protocol, err: String(err) }, 'dropping channel stream: bad frame')
+        stream.abort(err as Error)
+        return
+      }
+      if (frames.length === 0) return
+      stats.messages += frames.length
+      this.metrics.messagesIn.inc({ protocol }, frames.length)
+      let bytes = 0
+      for (const frame of frames) {
+        bytes += frame.byteLength
+        try {
+          entry.spec.onMessage(from, frame)
+        } catch (err) {
+          this.metrics.framesDropped.inc({ reason: 'handler_error' })
+          this.logger.warn({ peer: from, protocol, err: String(err) }, 'message handler failed')
+        }
+      }
+      this.metrics.bytesIn.inc({ protocol }, bytes)
+    })
+  }
+
+  private onPeerConnect (peer: PeerId): void {
+    const id = peer.toString()
+    this.redialAttempts.delete(id)
+    const timer = this.redialTimers.get(id)
+    if (timer != null) { clearTimeout(timer); this.redialTimers.delete(id) }
+    this.updatePeerGauges()
+    setTimeout(() => { void this.pingPeer(peer) }, 100).unref()
+    if (!this.validators.has(id)) return
+    for (const entry of this.channels.values()) void this.openStream(entry, id)
+  }
+
+  private onPeerDisconnect (peer: PeerId): void {
+    const id = peer.toString()
+    this.updatePeerGauges()
+    for (const entry of this.channels.values()) {
+      const link = entry.links.get(id)
+      if (link != null && link.state !== 'refused') { link.queue.detach(); link.state = 'closed' }
+    }
+    if (this.validators.has(id) && !this.stopping) this.scheduleRedial(id, backoffDelay(0, this.opts.backoff ?? DEFAULT_BACKOFF, Math.random()))
+  }
+
+  private scheduleRedial (peerId: string, delayMs: number): void {
+    if (this.stopping || this.redialTimers.has(peerId)) return
+    this.redialTimers.set(peerId, setTimeout(() => {
+      this.redialTimers.delete(peerId)
+      void this.redial(peerId)
+    }, delayMs).unref())
+  }
+
+  private async redial (peerId: string): Promise<void> {
+    if (this.libp2p == null || this.stopping || this.isConnected(peerId)) return
+    const attempt = this.redialAttempts.get(peerId) ?? 0
+    const addr = this.validators.get(peerId)
+    if (addr == null) return
+    try {
+      await this.libp2p.dial(multiaddr(`${addr}/p2p/${peerId}`), { signal: AbortSignal.timeout(5000) })
+      this.redialAttempts.delete(peerId)
+    } catch (err) {
+      this.metrics.dialErrors.inc()
+      this.redialAttempts.set(peerId, attempt + 1)
+      this.logger.debug({ peer: peerId, attempt, err: String(err) }, 'dial failed')
+      this.scheduleRedial(peerId, backoffDelay(attempt + 1, this.opts.backoff ?? DEFAULT_BACKOFF, Math.random()))
+    }
+  }
+
+  private updatePeerGauges (): void {
+    const ids = new Set((this.libp2p?.getConnections() ?? []).map(c => c.remotePeer.toString()))
+    this.metrics.peersConnected.set(ids.size)
+    this.metrics.validatorsConnected.set([...ids].filter(id => this.validators.has(id)).length)
+  }
+
+  private sample (): void {
+    for (const s of this.stats.values()) {
+      s.msgsPerS = s.messages - s.lastSampleMessages
+      s.lastSampleMessages = s.messages
+    }
+    let messages = 0
+    let bytes = 0
+    for (const entry of this.channels.values()) {
+      for (const link of entry.links.values()) { messages += link.queue.queuedMessages; bytes += link.queue.queuedBytes }
+    }
+    this.metrics.queueDepth.set(messages)
+    this.metrics.queueBytes.set(bytes)
+  }
+
+  private async pingPeers (): Promise<void> {
+    const node = this.libp2p
+    if (node == null) return
+    const peers = new Map(node.getConnections().map(c => [c.remotePeer.toString(), c.remotePeer]))
+    for (const peer of peers.values()) await this.pingPeer(peer)
+  }
+
+  private async pingPeer (peer: PeerId): Promise<void> {
+    if (this.libp2p == null) return
+    try {
+      this.stat(peer.toString()).latencyMs = await this.libp2p.services.ping.ping(peer, { signal: AbortSignal.timeout(2000) })
+    } catch {
+      this.stat(peer.toString()).latencyMs = null
+    }
+  }
+}
+
+function listenError (err: unknown, listen: string[]): NovacronError {
+  const code = (err as NodeJS.ErrnoException).code
+  const msg = String((err as Error)?.message ?? err)
+  if (code === 'EADDRINUSE' || msg.includes('EADDRINUSE')) return new NovacronError('failure', `cannot listen on ${listen.join(', ')}: address already in use (another node running? choose another --listen port)`)
+  if (code === 'EACCES' || msg.includes('EACCES')) return new NovacronError('failure', `cannot listen on ${listen.join(', ')}: permission denied (ports below 1024 need privileges)`)
+  return new NovacronError('failure', `cannot start libp2p on ${listen.join(', ')}: ${msg.split('\n')[0]}`, { cause: err })
+}

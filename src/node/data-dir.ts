@@ -1,0 +1,94 @@
+// The layout of a node's data dir (ARCHITECTURE.md "Where data lives") and the small files in it: the
+// admin token (0600), the genesis the node was started with, and the runtime file that tells the CLI where
+// a running node's admin API is.
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import { NovacronError } from '../config/errors.ts'
+
+export const DATA_FILES = {
+  key: 'node.key',
+  token: 'admin.token',
+  config: 'config.json',
+  genesis: 'genesis.json',
+  runtime: 'node.json'
+} as const
+
+export interface RuntimeInfo {
+  version: 1
+  pid: number
+  peerId: string
+  admin: string
+  listen: string[]
+  startedAt: string
+}
+
+/** Creates the data dir if needed and checks that this process can read and write it. */
+export function ensureDataDir (dir: string, { create = true } = {}): void {
+  if (!existsSync(dir)) {
+    if (!create) throw new NovacronError('config', `data dir ${dir} does not exist (run \`novacron init --data-dir ${dir}\`)`)
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 })
+    } catch (err) {
+      throw new NovacronError('config', `cannot create data dir ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+    }
+  }
+  try {
+    if (!statSync(dir).isDirectory()) throw new NovacronError('config', `data dir ${dir} is not a directory`)
+    accessSync(dir, constants.R_OK | constants.W_OK | constants.X_OK)
+  } catch (err) {
+    if (err instanceof NovacronError) throw err
+    throw new NovacronError('config', `data dir ${dir} is not readable and writable by this user (${(err as NodeJS.ErrnoException).code ?? String(err)})`)
+  }
+}
+
+export function writePrivateFile (path: string, content: string): void {
+  writeFileSync(path, content, { mode: 0o600 })
+  chmodSync(path, 0o600)
+}
+
+export function createToken (dataDir: string, { force = false } = {}): string {
+  const path = join(dataDir, DATA_FILES.token)
+  if (existsSync(path) && !force) return readToken(path)
+  const token = randomBytes(32).toString('base64url')
+  writePrivateFile(path, token + '\n')
+  return token
+}
+
+export function readToken (path: string): string {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8').trim()
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw new NovacronError('unauthorized', code === 'ENOENT' ? `no admin token at ${path} (pass --token-file, or --data-dir of the node)` : `cannot read admin token ${path}: ${code ?? String(err)}`)
+  }
+  if (text.length < 16) throw new NovacronError('unauthorized', `admin token in ${path} is too short`)
+  return text
+}
+
+export function readRuntime (dataDir: string): RuntimeInfo | null {
+  try {
+    const info = JSON.parse(readFileSync(join(dataDir, DATA_FILES.runtime), 'utf8')) as RuntimeInfo
+    return info.version === 1 && typeof info.admin === 'string' ? info : null
+  } catch {
+    return null
+  }
+}
+
+export function writeRuntime (dataDir: string, info: RuntimeInfo): void {
+  writeFileSync(join(dataDir, DATA_FILES.runtime), JSON.stringify(info, null, 2) + '\n')
+}
+
+export function removeRuntime (dataDir: string, pid: number): void {
+  if (readRuntime(dataDir)?.pid === pid) rmSync(join(dataDir, DATA_FILES.runtime), { force: true })
+}
+
+export function isAlive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

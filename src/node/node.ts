@@ -1,0 +1,211 @@
+// The composition root: the only place that knows every part. init() wires them in a fixed order
+// (identity, genesis, metrics, net, admin API) and close() tears them down in reverse.
+import { copyFileSync, existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { NovacronError } from '../config/errors.ts'
+import { faultTolerance, genesisHash, readGenesis, type Genesis } from '../config/genesis.ts'
+import type { Settings } from '../config/settings.ts'
+import type { Logger } from '../log/index.ts'
+import { createMetrics, type Metrics } from '../metrics/index.ts'
+import { loadIdentity, type NodeIdentity } from '../net/identity.ts'
+import { NetHost, type Channel } from '../net/host.ts'
+import { AdminApi, startMetricsServer, type MetricsServer } from '../api/server.ts'
+import type { HealthJson, PeerJson, StatusJson } from '../api/types.ts'
+import { DATA_FILES, createToken, ensureDataDir, isAlive, readRuntime, removeRuntime, writeRuntime } from './data-dir.ts'
+import { EventLog } from './events.ts'
+
+export const CONSENSUS_PROTOCOL_ID = '/novacron/consensus/1.0.0'
+/** First byte of every consensus channel payload: the wire format version. */
+export const CONSENSUS_WIRE_VERSION = 1
+
+export type NodeOptions = Pick<Settings, 'dataDir' | 'listen' | 'bootstrap' | 'genesis' | 'admin' | 'metrics' | 'mdns'>
+
+export interface NodeModules {
+  logger: Logger
+}
+
+export class NovacronNode {
+  readonly identity: NodeIdentity
+  readonly genesis: Genesis
+  readonly genesisHash: string
+  readonly metrics: Metrics
+  readonly events = new EventLog()
+  private readonly opts: NodeOptions
+  private readonly logger: Logger
+  private readonly startedAt = Date.now()
+  private net: NetHost | null = null
+  private api: AdminApi | null = null
+  private metricsServer: MetricsServer | null = null
+  private consensusChannel: Channel | null = null
+  private adminUrl = ''
+  private closed = false
+
+  private constructor (opts: NodeOptions, modules: NodeModules, identity: NodeIdentity, genesis: Genesis) {
+    this.opts = opts
+    this.logger = modules.logger
+    this.identity = identity
+    this.genesis = genesis
+    this.genesisHash = genesisHash(genesis)
+    this.metrics = createMetrics()
+  }
+
+  static async init (opts: NodeOptions, modules: NodeModules): Promise<NovacronNode> {
+    ensureDataDir(opts.dataDir, { create: false })
+    const running = readRuntime(opts.dataDir)
+    if (running != null && running.pid !== process.pid && isAlive(running.pid)) {
+      throw new NovacronError('failure', `a node is already running with data dir ${opts.dataDir} (pid ${running.pid}, admin ${running.admin})`)
+    }
+    const identity = loadIdentity(opts.dataDir)
+    const genesis = resolveGenesis(opts)
+    const node = new NovacronNode(opts, modules, identity, genesis)
+    try {
+      await node.start()
+    } catch (err) {
+      await node.close()
+      throw err
+    }
+    return node
+  }
+
+  get role (): 'validator' | 'observer' {
+    return this.genesis.validators.some(v => v.peerId === this.identity.peerId) ? 'validator' : 'observer'
+  }
+
+  get admin (): string { return this.adminUrl }
+
+  private async start (): Promise<void> {
+    const { logger } = this
+    const net = new NetHost({
+      identity: this.identity,
+      listen: this.listenAddrs(),
+      bootstrap: this.opts.bootstrap,
+      validators: this.genesis.validators,
+      mdns: this.opts.mdns
+    }, { logger: logger.child({ part: 'net' }), metrics: this.metrics.net })
+    this.consensusChannel = net.registerChannel({
+      protocol: CONSENSUS_PROTOCOL_ID,
+      validatorsOnly: true,
+      onMessage: (from, payload) => this.onConsensusMessage(from, payload)
+    })
+    this.net = net
+    await net.start()
+    logger.info({ peerId: this.identity.peerId, role: this.role, protocol: this.genesis.protocol, listen: net.listenAddrs() }, 'libp2p started')
+
+    const token = createToken(this.opts.dataDir)
+    const api = new AdminApi({ listen: this.opts.admin, token }, { logger: logger.child({ part: 'api' }), metrics: this.metrics.api })
+    api.route('GET', '/v1/status', () => ({ json: this.status() }))
+    api.route('GET', '/v1/peers', () => ({ json: this.peers() }))
+    api.route('GET', '/health', () => ({ json: this.health() }))
+    api.route('GET', '/metrics', async () => ({ text: await this.metrics.registry.metrics(), contentType: this.metrics.registry.contentType }))
+    this.api = api
+    this.adminUrl = await api.start()
+    if (this.opts.metrics != null) this.metricsServer = await startMetricsServer(this.opts.metrics, this.metrics.registry)
+    writeRuntime(this.opts.dataDir, {
+      version: 1, pid: process.pid, peerId: this.identity.peerId, admin: this.adminUrl, listen: net.listenAddrs(), startedAt: new Date(this.startedAt).toISOString()
+    })
+    this.events.push('info', `node started as ${this.role} of cluster ${this.genesis.cluster} (${this.genesis.protocol})`)
+    logger.info({ admin: this.adminUrl }, 'admin API listening')
+  }
+
+  /** Stops accepting work, then closes the parts in reverse order of start. */
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.metricsServer?.close()
+    await this.api?.stop()
+    await this.net?.stop()
+    removeRuntime(this.opts.dataDir, process.pid)
+  }
+
+  // Validators listen where genesis says they can be reached, unless told otherwise; observers anywhere.
+  private listenAddrs (): string[] {
+    if (this.opts.listen.length > 0) return this.opts.listen
+    const self = this.genesis.validators.find(v => v.peerId === this.identity.peerId)
+    if (self == null) return ['/ip4/0.0.0.0/tcp/0']
+    const port = /\/tcp\/(\d+)/.exec(self.addr)?.[1] ?? '0'
+    return [self.addr.startsWith('/ip4/127.') ? self.addr : `/ip4/0.0.0.0/tcp/${port}`]
+  }
+
+  private onConsensusMessage (_from: string, payload: Uint8Array): void {
+    if (payload.byteLength === 0 || payload[0] !== CONSENSUS_WIRE_VERSION) {
+      this.metrics.net.framesDropped.inc({ reason: 'malformed' })
+    }
+  }
+
+  peers (): PeerJson[] {
+    return (this.net?.peers() ?? []).map(p => ({
+      id: p.id,
+      addr: p.addr,
+      connected: p.connected,
+      latencyMs: p.latencyMs,
+      msgsPerS: p.msgsPerS,
+      tier: null,
+      reliability: null,
+      circuit: null,
+      validator: p.validator,
+      consensus: p.channels[CONSENSUS_PROTOCOL_ID] ?? 'closed'
+    }))
+  }
+
+  health (): HealthJson {
+    const peers = this.peers()
+    const n = this.genesis.validators.length
+    const f = faultTolerance(n)
+    const reachable = peers.filter(p => p.validator && p.connected).length + (this.role === 'validator' ? 1 : 0)
+    const netStatus = reachable >= n - f ? 'ok' : reachable > 1 || n === 1 ? 'degraded' : 'down'
+    const components: HealthJson['components'] = [
+      { name: 'net', status: netStatus, circuit: null, restarts: 0 },
+      { name: 'api', status: 'ok', circuit: null, restarts: 0 }
+    ]
+    const status = components.some(c => c.status === 'down') ? 'down' : components.some(c => c.status === 'degraded') ? 'degraded' : 'ok'
+    return { status, components }
+  }
+
+  status (): StatusJson {
+    const n = this.genesis.validators.length
+    return {
+      nodeId: this.identity.peerId,
+      cluster: this.genesis.cluster,
+      protocol: this.genesis.protocol,
+      n,
+      f: faultTolerance(n),
+      role: this.role,
+      height: 0,
+      view: null,
+      leader: null,
+      round: null,
+      dagSize: null,
+      lastAnchor: null,
+      stateRoot: null,
+      committedTx: 0,
+      tps1m: 0,
+      commitLatencyMs: { p50: null, p99: null },
+      mempool: 0,
+      uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
+      listen: this.net?.listenAddrs() ?? [],
+      peers: this.peers(),
+      health: this.health(),
+      events: this.events.recent()
+    }
+  }
+}
+
+// A node keeps the genesis it first started with in its data dir, so a restart needs only --data-dir; a
+// different genesis later is refused rather than silently joining another cluster.
+function resolveGenesis (opts: NodeOptions): Genesis {
+  const stored = join(opts.dataDir, DATA_FILES.genesis)
+  if (opts.genesis != null) {
+    const genesis = readGenesis(opts.genesis)
+    if (existsSync(stored)) {
+      const current = readGenesis(stored)
+      if (genesisHash(current) !== genesisHash(genesis)) {
+        throw new NovacronError('config', `data dir ${opts.dataDir} already belongs to cluster ${current.cluster} (genesis ${genesisHash(current).slice(0, 12)}); ${opts.genesis} is a different genesis (use a fresh --data-dir)`)
+      }
+    } else {
+      copyFileSync(opts.genesis, stored)
+    }
+    return genesis
+  }
+  if (!existsSync(stored)) throw new NovacronError('config', `no genesis for this node: pass --genesis FILE on first start (data dir ${opts.dataDir})`)
+  return readGenesis(stored)
+}
