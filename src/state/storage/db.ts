@@ -1,0 +1,137 @@
+// Opening the database with the durability this project promises, the schema and its version check, and
+// the one place writes happen: a write is one SQL transaction, fsynced on COMMIT (WAL +
+// synchronous=FULL), and a full disk or I/O error rolls it back and makes storage read-only for good.
+import { DatabaseSync } from 'node:sqlite'
+import { LtHash } from '../lthash.ts'
+import { SchemaVersionError, StorageFullError, StorageReadOnlyError } from './errors.ts'
+
+/** major.minor: a newer minor only adds (tables, columns) and is readable; a newer major is refused. */
+export const SCHEMA_VERSION = '1.0'
+const SCHEMA_MAJOR = 1
+
+const SCHEMA = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- one row: the applied height, its root and the LtHash vector behind it (so a restart need not rehash);
+-- base_height is where the local log starts after a snapshot install
+CREATE TABLE head (id INTEGER PRIMARY KEY CHECK (id = 1), height INTEGER NOT NULL, state_root BLOB NOT NULL,
+  vector BLOB NOT NULL, base_height INTEGER NOT NULL);
+CREATE TABLE state (tbl INTEGER NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL, PRIMARY KEY (tbl, key)) WITHOUT ROWID;
+CREATE TABLE log (height INTEGER PRIMARY KEY, batch_id BLOB NOT NULL, tx_ids BLOB NOT NULL, txs BLOB NOT NULL,
+  errors BLOB NOT NULL, state_root BLOB NOT NULL, committed_at INTEGER NOT NULL);
+-- where each committed tx is (first occurrence), for "was my tx committed" after a restart and mempool dedup
+CREATE TABLE txs (id BLOB PRIMARY KEY, height INTEGER NOT NULL, idx INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE checkpoints (height INTEGER PRIMARY KEY, state_root BLOB NOT NULL, proof BLOB NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE snapshots (height INTEGER PRIMARY KEY, state_root BLOB NOT NULL, bytes BLOB NOT NULL, created_at INTEGER NOT NULL);
+-- the consensus WAL: AUTOINCREMENT so ids stay monotonic even after pruning
+CREATE TABLE wal (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, bytes BLOB NOT NULL);
+`
+
+const SQLITE_IOERR = 10
+const SQLITE_FULL = 13
+
+export interface DbOptions {
+  path: string
+  /** test hook: caps the database at this many pages so a test can fill the "disk" */
+  maxPageCount?: number
+}
+
+export interface DurabilitySettings {
+  /** 'wal' */
+  journalMode: string
+  /** 2 = FULL */
+  synchronous: number
+}
+
+function primaryCode (err: unknown): number | undefined {
+  const code = (err as { errcode?: unknown })?.errcode
+  return typeof code === 'number' ? code & 0xff : undefined
+}
+
+function isDiskFailure (err: unknown): boolean {
+  const c = primaryCode(err)
+  return c === SQLITE_FULL || c === SQLITE_IOERR
+}
+
+export class Db {
+  readonly sql: DatabaseSync
+  readonly path: string
+  private failure: string | null = null
+
+  constructor (opts: DbOptions) {
+    this.path = opts.path
+    this.sql = new DatabaseSync(opts.path)
+    try {
+      this.checkVersion()
+      // journal_mode cannot change inside a transaction; synchronous=FULL makes every COMMIT fsync the WAL.
+      this.sql.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000')
+      if (opts.maxPageCount !== undefined) this.sql.exec(`PRAGMA max_page_count = ${Math.trunc(opts.maxPageCount)}`)
+      this.createSchema()
+    } catch (err) {
+      this.sql.close()
+      throw err
+    }
+  }
+
+  private checkVersion (): void {
+    const hasMeta = this.sql.prepare("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get()
+    if (hasMeta === undefined) return
+    const row = this.sql.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined
+    if (row === undefined) return
+    const major = Number.parseInt(row.value.split('.')[0], 10)
+    if (!(major <= SCHEMA_MAJOR)) {
+      throw new SchemaVersionError(`database ${this.path} has schema version ${row.value}, newer than this release supports (${SCHEMA_MAJOR}.x); run a newer novacron or restore a backup`)
+    }
+  }
+
+  private createSchema (): void {
+    const exists = this.sql.prepare("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'head'").get()
+    if (exists !== undefined) return
+    const empty = new LtHash()
+    this.write('create schema', () => {
+      this.sql.exec(SCHEMA)
+      this.sql.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(SCHEMA_VERSION)
+      this.sql.prepare('INSERT INTO head (id, height, state_root, vector, base_height) VALUES (1, 0, ?, ?, 0)').run(empty.root(), empty.bytes())
+    })
+  }
+
+  durabilitySettings (): DurabilitySettings {
+    const j = this.sql.prepare('PRAGMA journal_mode').get() as { journal_mode: string }
+    const s = this.sql.prepare('PRAGMA synchronous').get() as { synchronous: number }
+    return { journalMode: j.journal_mode, synchronous: Number(s.synchronous) }
+  }
+
+  schemaVersion (): string {
+    return (this.sql.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value
+  }
+
+  /** null while writable; otherwise why storage went read-only. */
+  get readOnlyReason (): string | null {
+    return this.failure
+  }
+
+  /**
+   * Runs `fn` in one SQL transaction and commits it (fsynced before returning). On a full disk or I/O
+   * error it rolls back, switches storage to read-only, and throws StorageFullError; any other error is
+   * rolled back and rethrown.
+   */
+  write<T> (what: string, fn: () => T): T {
+    if (this.failure !== null) throw new StorageReadOnlyError(`storage is read-only, refusing to ${what}: ${this.failure}`)
+    let result: T
+    try {
+      this.sql.exec('BEGIN IMMEDIATE')
+      result = fn()
+      this.sql.exec('COMMIT')
+    } catch (err) {
+      // SQLite may already have rolled back on SQLITE_FULL; a second rollback then fails harmlessly.
+      try { this.sql.exec('ROLLBACK') } catch { /* no transaction left */ }
+      if (!isDiskFailure(err)) throw err
+      this.failure = `${(err as Error).message} (SQLite code ${(err as { errcode: number }).errcode}) while trying to ${what} in ${this.path}; free disk space and restart the node`
+      throw new StorageFullError(`cannot ${what}: ${this.failure}`, { cause: err })
+    }
+    return result
+  }
+
+  close (): void {
+    if (this.sql.isOpen) this.sql.close()
+  }
+}

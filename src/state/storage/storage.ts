@@ -1,0 +1,295 @@
+// A node's durable state: the StateBackend behind its StateMachine (state tables + committed log, written
+// together in one fsynced transaction per batch), the read side the admin API serves, checkpoints and
+// snapshots for state transfer, and the consensus WAL.
+import type { StatementSync } from 'node:sqlite'
+import { utf8Bytes } from '../bytes.ts'
+import type { Result } from '../bytes.ts'
+import { MAX_KEY_BYTES, MAX_LIST_LIMIT } from '../limits.ts'
+import { decodeNodeRecord, decodeWorkloadRecord, TABLE } from '../records.ts'
+import type { NodeRecord, TableId, WorkloadRecord } from '../records.ts'
+import { exportSnapshot, installSnapshot } from '../snapshot.ts'
+import type { SnapshotExpectation, SnapshotInfo } from '../snapshot.ts'
+import { StateError } from '../backend.ts'
+import type { CommittedBatch, Head, StateBackend, StateEntry, TxResult } from '../backend.ts'
+import { Db } from './db.ts'
+import type { DbOptions, DurabilitySettings } from './db.ts'
+import { packErrors, packIds, packTxs, unpackIds, unpackResults, unpackTxs } from './log-codec.ts'
+import { ConsensusWal } from './wal.ts'
+
+export type StorageOptions = DbOptions
+
+/** One committed batch as `log tail` shows it. */
+export interface LogEntry {
+  height: number
+  batchId: Uint8Array
+  txIds: Uint8Array[]
+  stateRoot: Uint8Array
+  committedAt: number
+}
+
+export interface LoggedBatch extends LogEntry {
+  txs: Uint8Array[]
+  results: TxResult[]
+}
+
+export interface KvEntry {
+  key: string
+  value: Uint8Array
+}
+
+export interface Checkpoint {
+  height: number
+  stateRoot: Uint8Array
+  /** consensus's proof that the root is stable (e.g. 2f+1 signed checkpoint messages); opaque here */
+  proof: Uint8Array
+  createdAt: number
+}
+
+export interface StorageHealth {
+  writable: boolean
+  /** why not, for the node's status and logs */
+  reason: string | null
+}
+
+interface LogRow { height: number, batch_id: Uint8Array, tx_ids: Uint8Array, state_root: Uint8Array, committed_at: number }
+
+/** Sorts after every valid key (keys are at most MAX_KEY_BYTES), so it bounds "all keys" from above. */
+const AFTER_ALL_KEYS = new Uint8Array(MAX_KEY_BYTES + 1).fill(0xff)
+
+/** The smallest byte string greater than every string that starts with `prefix`. */
+function prefixEnd (prefix: Uint8Array): Uint8Array {
+  let n = prefix.length
+  while (n > 0 && prefix[n - 1] === 0xff) n--
+  if (n === 0) return AFTER_ALL_KEYS
+  const end = prefix.slice(0, n)
+  end[n - 1]++
+  return end
+}
+
+function logEntry (r: LogRow): LogEntry {
+  return { height: Number(r.height), batchId: r.batch_id, txIds: unpackIds(r.tx_ids), stateRoot: r.state_root, committedAt: Number(r.committed_at) }
+}
+
+function decoded<T> (r: Result<T>, what: string): T {
+  if (!r.ok) throw new Error(`corrupt ${what} in storage: ${r.error}`)
+  return r.value
+}
+
+export class Storage implements StateBackend {
+  readonly db: Db
+  /** the consensus WAL in the same database */
+  readonly wal: ConsensusWal
+  private current: Head
+  private readonly q: Record<'get' | 'put' | 'del' | 'logIns' | 'txIns' | 'headUpd' | 'kvFrom' | 'kvAfter' | 'logRange', StatementSync>
+
+  private constructor (db: Db) {
+    this.db = db
+    this.wal = new ConsensusWal(db)
+    const p = (s: string): StatementSync => db.sql.prepare(s)
+    this.q = {
+      get: p('SELECT value FROM state WHERE tbl = ? AND key = ?'),
+      put: p('INSERT OR REPLACE INTO state (tbl, key, value) VALUES (?, ?, ?)'),
+      del: p('DELETE FROM state WHERE tbl = ? AND key = ?'),
+      logIns: p('INSERT INTO log (height, batch_id, tx_ids, txs, errors, state_root, committed_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      txIns: p('INSERT OR IGNORE INTO txs (id, height, idx) VALUES (?, ?, ?)'),
+      headUpd: p('UPDATE head SET height = ?, state_root = ?, vector = ? WHERE id = 1'),
+      kvFrom: p('SELECT key, value FROM state WHERE tbl = 1 AND key >= ? AND key < ? ORDER BY key LIMIT ?'),
+      kvAfter: p('SELECT key, value FROM state WHERE tbl = 1 AND key > ? AND key < ? ORDER BY key LIMIT ?'),
+      logRange: p('SELECT height, batch_id, tx_ids, state_root, committed_at FROM log WHERE height >= ? ORDER BY height LIMIT ?')
+    }
+    const h = db.sql.prepare('SELECT height, state_root, vector FROM head WHERE id = 1').get() as { height: number, state_root: Uint8Array, vector: Uint8Array }
+    this.current = { height: Number(h.height), stateRoot: h.state_root, vector: h.vector }
+  }
+
+  /**
+   * Opens (creating if needed) the database at opts.path in WAL mode with synchronous=FULL. Throws
+   * SchemaVersionError for a database written by a newer major version.
+   */
+  static open (opts: StorageOptions): Storage {
+    return new Storage(new Db(opts))
+  }
+
+  close (): void {
+    this.db.close()
+  }
+
+  durabilitySettings (): DurabilitySettings {
+    return this.db.durabilitySettings()
+  }
+
+  schemaVersion (): string {
+    return this.db.schemaVersion()
+  }
+
+  /** Not writable after a full disk or I/O error: the node must stop voting (reads still work). */
+  health (): StorageHealth {
+    const reason = this.db.readOnlyReason
+    return { writable: reason === null, reason }
+  }
+
+  // ---- StateBackend ----
+
+  head (): Head {
+    return this.current
+  }
+
+  readState (table: TableId, key: Uint8Array): Uint8Array | undefined {
+    return (this.q.get.get(table, key) as { value: Uint8Array } | undefined)?.value
+  }
+
+  commitBatch (b: CommittedBatch): void {
+    if (b.height !== this.current.height + 1) throw new StateError(`batch height ${b.height} does not follow stored height ${this.current.height}`, 'ERR_STATE_HEIGHT')
+    this.db.write(`commit batch ${b.height}`, () => {
+      for (const w of b.writes) {
+        if (w.value === null) this.q.del.run(w.table, w.key)
+        else this.q.put.run(w.table, w.key, w.value)
+      }
+      b.txIds.forEach((id, i) => this.q.txIns.run(id, b.height, i))
+      this.q.logIns.run(b.height, b.batchId, packIds(b.txIds), packTxs(b.txs), packErrors(b.results), b.stateRoot, b.committedAt)
+      this.q.headUpd.run(b.height, b.stateRoot, b.vector)
+    })
+    this.current = { height: b.height, stateRoot: b.stateRoot, vector: b.vector }
+  }
+
+  entries (): Iterable<StateEntry> {
+    const it = this.db.sql.prepare('SELECT tbl, key, value FROM state ORDER BY tbl, key').iterate() as Iterable<{ tbl: number, key: Uint8Array, value: Uint8Array }>
+    return (function * () {
+      for (const r of it) yield { table: Number(r.tbl) as TableId, key: r.key, value: r.value }
+    })()
+  }
+
+  replaceState (head: Head, entries: readonly StateEntry[]): void {
+    this.db.write(`install snapshot at height ${head.height}`, () => {
+      this.db.sql.exec('DELETE FROM state')
+      for (const e of entries) this.q.put.run(e.table, e.key, e.value)
+      this.db.sql.prepare('UPDATE head SET height = ?, state_root = ?, vector = ?, base_height = ? WHERE id = 1').run(head.height, head.stateRoot, head.vector, head.height)
+    })
+    this.current = head
+  }
+
+  // ---- reads for the API ----
+
+  /** This node's committed value (null if absent) and the height it was read at. */
+  kvGet (key: string): { key: string, value: Uint8Array | null, height: number } {
+    return { key, value: this.readState(TABLE.kv, utf8Bytes(key)) ?? null, height: this.current.height }
+  }
+
+  /** Keys in byte order; page with `after` = the last key of the previous page. */
+  kvList (opts: { prefix?: string, after?: string, limit?: number } = {}): { entries: KvEntry[], height: number } {
+    const prefix = utf8Bytes(opts.prefix ?? '')
+    const limit = Math.max(1, Math.min(opts.limit ?? 1000, MAX_LIST_LIMIT))
+    const end = prefixEnd(prefix)
+    const after = opts.after === undefined ? undefined : utf8Bytes(opts.after)
+    const rows = (after !== undefined && Buffer.compare(after, prefix) >= 0
+      ? this.q.kvAfter.all(after, end, limit)
+      : this.q.kvFrom.all(prefix, end, limit)) as Array<{ key: Uint8Array, value: Uint8Array }>
+    return { entries: rows.map((r) => ({ key: Buffer.from(r.key).toString('utf8'), value: r.value })), height: this.current.height }
+  }
+
+  getNode (id: string): NodeRecord | null {
+    const v = this.readState(TABLE.nodes, utf8Bytes(id))
+    return v === undefined ? null : decoded(decodeNodeRecord(v), 'node record')
+  }
+
+  listNodes (): NodeRecord[] {
+    return this.tableValues(TABLE.nodes).map((v) => decoded(decodeNodeRecord(v), 'node record'))
+  }
+
+  getWorkload (id: string): WorkloadRecord | null {
+    const v = this.readState(TABLE.workloads, utf8Bytes(id))
+    return v === undefined ? null : decoded(decodeWorkloadRecord(v), 'workload record')
+  }
+
+  listWorkloads (): WorkloadRecord[] {
+    return this.tableValues(TABLE.workloads).map((v) => decoded(decodeWorkloadRecord(v), 'workload record'))
+  }
+
+  private tableValues (table: TableId): Uint8Array[] {
+    return (this.db.sql.prepare('SELECT value FROM state WHERE tbl = ? ORDER BY key').all(table) as Array<{ value: Uint8Array }>).map((r) => r.value)
+  }
+
+  /** Committed batches from height `from` on, oldest first (`log tail --from H`). */
+  logRange (from: number, limit = 1000): LogEntry[] {
+    return (this.q.logRange.all(from, Math.max(1, Math.min(limit, MAX_LIST_LIMIT))) as unknown as LogRow[]).map(logEntry)
+  }
+
+  /** One batch with its transactions and results; null if never committed here or pruned. */
+  getBatch (height: number): LoggedBatch | null {
+    const r = this.db.sql.prepare('SELECT height, batch_id, tx_ids, txs, errors, state_root, committed_at FROM log WHERE height = ?').get(height) as (LogRow & { txs: Uint8Array, errors: Uint8Array }) | undefined
+    if (r === undefined) return null
+    const txs = unpackTxs(r.txs)
+    return { ...logEntry(r), txs, results: unpackResults(r.errors, txs.length) }
+  }
+
+  /** Where a transaction was committed (its first occurrence), or null. */
+  findTx (id: Uint8Array): { height: number, index: number, result: TxResult | null } | null {
+    const r = this.db.sql.prepare('SELECT height, idx FROM txs WHERE id = ?').get(id) as { height: number, idx: number } | undefined
+    if (r === undefined) return null
+    const batch = this.getBatch(Number(r.height))
+    return { height: Number(r.height), index: Number(r.idx), result: batch?.results[Number(r.idx)] ?? null }
+  }
+
+  /** The height the local log starts after (0, or the height of the last installed snapshot). */
+  baseHeight (): number {
+    return Number((this.db.sql.prepare('SELECT base_height FROM head WHERE id = 1').get() as { base_height: number }).base_height)
+  }
+
+  // ---- checkpoints, snapshots, pruning ----
+
+  /** Records consensus's proof that the state at `height` (applied here) is stable. */
+  saveCheckpoint (height: number, proof: Uint8Array, createdAt = Date.now()): Checkpoint {
+    const root = height === this.current.height ? this.current.stateRoot : (this.getBatch(height)?.stateRoot ?? null)
+    if (root === null) throw new StateError(`no state root known for height ${height} (applied ${this.current.height})`, 'ERR_STATE_HEIGHT')
+    this.db.write(`save checkpoint ${height}`, () => {
+      this.db.sql.prepare('INSERT OR REPLACE INTO checkpoints (height, state_root, proof, created_at) VALUES (?, ?, ?, ?)').run(height, root, proof, createdAt)
+    })
+    return { height, stateRoot: root, proof, createdAt }
+  }
+
+  latestCheckpoint (): Checkpoint | null {
+    const r = this.db.sql.prepare('SELECT height, state_root, proof, created_at FROM checkpoints ORDER BY height DESC LIMIT 1').get() as { height: number, state_root: Uint8Array, proof: Uint8Array, created_at: number } | undefined
+    return r === undefined ? null : { height: Number(r.height), stateRoot: r.state_root, proof: r.proof, createdAt: Number(r.created_at) }
+  }
+
+  /** The whole state at the applied height as snapshot bytes (not stored). */
+  exportSnapshot (): Uint8Array {
+    return exportSnapshot(this)
+  }
+
+  /** Exports the state at the applied height and keeps it, so peers can fetch it later by height. */
+  saveSnapshot (createdAt = Date.now()): SnapshotInfo {
+    const bytes = this.exportSnapshot()
+    const { height, stateRoot } = this.current
+    const entries = Number((this.db.sql.prepare('SELECT count(*) AS n FROM state').get() as { n: number }).n)
+    this.db.write(`save snapshot ${height}`, () => {
+      this.db.sql.prepare('INSERT OR REPLACE INTO snapshots (height, state_root, bytes, created_at) VALUES (?, ?, ?, ?)').run(height, stateRoot, bytes, createdAt)
+    })
+    return { height, stateRoot, entries, bytes: bytes.length }
+  }
+
+  getSnapshot (height: number): Uint8Array | null {
+    return (this.db.sql.prepare('SELECT bytes FROM snapshots WHERE height = ?').get(height) as { bytes: Uint8Array } | undefined)?.bytes ?? null
+  }
+
+  latestSnapshotHeight (): number | null {
+    const r = this.db.sql.prepare('SELECT height FROM snapshots ORDER BY height DESC LIMIT 1').get() as { height: number } | undefined
+    return r === undefined ? null : Number(r.height)
+  }
+
+  /**
+   * Verifies a snapshot from a peer against what consensus certified and atomically replaces this
+   * node's state with it. Throws SnapshotError (nothing changed) for a bad or tampered snapshot.
+   */
+  installSnapshot (bytes: Uint8Array, expected: SnapshotExpectation = {}): SnapshotInfo {
+    return installSnapshot(this, bytes, expected)
+  }
+
+  /** Garbage collection below a stable checkpoint: log rows, checkpoints and snapshots under `height`. */
+  pruneBelow (height: number): { log: number, checkpoints: number, snapshots: number } {
+    return this.db.write(`prune below height ${height}`, () => ({
+      log: Number(this.db.sql.prepare('DELETE FROM log WHERE height < ?').run(height).changes),
+      checkpoints: Number(this.db.sql.prepare('DELETE FROM checkpoints WHERE height < ?').run(height).changes),
+      snapshots: Number(this.db.sql.prepare('DELETE FROM snapshots WHERE height < ?').run(height).changes)
+    }))
+  }
+}
