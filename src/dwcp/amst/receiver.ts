@@ -1,0 +1,248 @@
+// The receiving side: serves inbound DWCP streams. Files land only in the configured directory, under
+// checked names, after their hash matches; everything a peer declares is bounded before use.
+import { lstat, mkdir, statfs } from 'node:fs/promises'
+import type { FrameStream } from '../transport/stream.ts'
+import { DEFAULT_LIMITS } from '../wire/limits.ts'
+import type { WireLimits } from '../wire/limits.ts'
+import type { Frame, FrameOf } from '../wire/frames.ts'
+import { cdcParamsFor } from '../hde/fastcdc.ts'
+import { signFile, signatureCount } from '../hde/signature.ts'
+import { errorMessage } from '../result.ts'
+import { FrameChannel } from './channel.ts'
+import { chunkCountOf } from './file-hash.ts'
+import type { OfferDescription } from './journal.ts'
+import { checkName, pathInside } from './names.ts'
+import { ReceiveSession, sessionKey } from './session.ts'
+
+export interface ReceiverOptions {
+  /** The only directory peers can write to. */
+  dir: string
+  limits?: Partial<WireLimits>
+  /** fsync chunk data and journal before acking (default true; tests on tmpfs may turn it off). */
+  durable?: boolean
+  /** How long a new stream may stay silent before its first frame. */
+  firstFrameTimeoutMs?: number
+  /** Transfers served at once; more are refused. */
+  maxSessions?: number
+  onEvent?: (e: ReceiverEvent) => void
+}
+
+export type ReceiverEvent =
+  | { type: 'offer', id: string, from: string, name: string, size: number, resumedChunks: number, delta: boolean }
+  | { type: 'progress', id: string, from: string, name: string, doneBytes: number, totalBytes: number }
+  | { type: 'complete', id: string, from: string, name: string, size: number, path: string }
+  | { type: 'failed', id: string, from: string, name: string, reason: string }
+  | { type: 'refused', from: string, reason: string }
+
+interface Active {
+  id: string
+  from: string
+  session: ReceiveSession
+  channels: Set<FrameChannel>
+  finished: boolean
+  released: Promise<void>
+  release: () => void
+}
+
+export class TransferReceiver {
+  readonly dir: string
+  private readonly limits: WireLimits
+  private readonly opts: ReceiverOptions
+  private readonly byKey = new Map<string, Active>()
+  private readonly byId = new Map<string, Active>()
+  private readonly channels = new Set<FrameChannel>()
+  private closing = false
+
+  constructor (opts: ReceiverOptions) {
+    this.opts = opts
+    this.dir = opts.dir
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits }
+  }
+
+  async init (): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 })
+  }
+
+  /** Serves one inbound stream to its end; never throws (a misbehaving peer only loses its stream). */
+  async handleStream (stream: FrameStream, from: string): Promise<void> {
+    const ch = new FrameChannel(stream, this.limits)
+    this.channels.add(ch)
+    try {
+      if (this.closing) return ch.abort('receiver closing')
+      const first = await ch.next(this.opts.firstFrameTimeoutMs ?? 30_000)
+      if (!first.ok || first.value === null) return ch.abort(first.ok ? 'no frame' : first.error)
+      const f = first.value
+      if (f.type === 'offer') await this.onOffer(ch, f, from)
+      else if (f.type === 'join') await this.onJoin(ch, f)
+      else if (f.type === 'sig-request') await this.onSignatureRequest(ch, f)
+      else ch.abort(`unexpected first frame ${f.type}`)
+    } catch (e) {
+      ch.abort(errorMessage(e))
+    } finally {
+      this.channels.delete(ch)
+    }
+  }
+
+  private emit (e: ReceiverEvent): void {
+    try {
+      this.opts.onEvent?.(e)
+    } catch {
+      // An observer's bug must not break a transfer.
+    }
+  }
+
+  private async refuse (ch: FrameChannel, id: string, from: string, reason: string): Promise<void> {
+    this.emit({ type: 'refused', from, reason })
+    await ch.send({ type: 'reject', id, reason }).catch(() => {})
+    await ch.stream.close().catch(() => {})
+  }
+
+  private async checkOffer (f: FrameOf<'offer'>): Promise<string | null> {
+    const { limits } = this
+    const name = checkName(f.name, limits.maxNameBytes)
+    if (!name.ok) return name.error
+    if (f.size > limits.maxFileSize) return `file of ${f.size} bytes exceeds the limit of ${limits.maxFileSize}`
+    if (f.chunkSize < limits.minChunkSize || f.chunkSize > limits.maxChunkSize) return `chunk size ${f.chunkSize} outside ${limits.minChunkSize}..${limits.maxChunkSize}`
+    if (chunkCountOf(f.size, f.chunkSize) > limits.maxChunks) return `more than ${limits.maxChunks} chunks`
+    let needed = f.size
+    if (f.delta !== null) {
+      const base = checkName(f.delta.baseName, limits.maxNameBytes)
+      if (!base.ok) return `base ${base.error}`
+      if (f.delta.targetSize > limits.maxFileSize) return `target of ${f.delta.targetSize} bytes exceeds the limit`
+      needed += f.delta.targetSize
+    }
+    if (this.byKey.size >= (this.opts.maxSessions ?? 16)) return 'too many transfers in progress'
+    const fs = await statfs(this.dir)
+    if (needed > fs.bavail * fs.bsize) return `not enough space for ${needed} bytes`
+    return null
+  }
+
+  private async onOffer (ch: FrameChannel, f: FrameOf<'offer'>, from: string): Promise<void> {
+    const refusal = await this.checkOffer(f)
+    if (refusal !== null) return await this.refuse(ch, f.id, from, refusal)
+    if (this.byId.has(f.id)) return await this.refuse(ch, f.id, from, 'transfer id in use')
+    const { type: _t, id: _i, ...offer } = f
+    const key = sessionKey(from, offer)
+    // A new attempt of the same transfer supersedes an old one whose streams may not have died yet.
+    const previous = this.byKey.get(key)
+    if (previous !== undefined) {
+      for (const c of previous.channels) c.abort('superseded by a new attempt')
+      await previous.released
+    }
+    const session = await ReceiveSession.open(this.dir, key, offer, this.limits, this.opts.durable ?? true)
+    let release = (): void => {}
+    const released = new Promise<void>((resolve) => { release = resolve })
+    const active: Active = { id: f.id, from, session, channels: new Set(), finished: false, released, release }
+    this.byKey.set(key, active)
+    this.byId.set(f.id, active)
+    this.emit({ type: 'offer', id: f.id, from, name: f.name, size: f.size, resumedChunks: session.resumedChunks, delta: f.delta !== null })
+    await this.serve(ch, active, async () => await ch.send({ type: 'accept', id: f.id, chunkSize: session.chunkSize, verified: session.verified.bytes }), true)
+  }
+
+  private async onJoin (ch: FrameChannel, f: FrameOf<'join'>): Promise<void> {
+    const active = this.byId.get(f.id)
+    if (active === undefined) return ch.abort('join for an unknown transfer')
+    await this.serve(ch, active, async () => {}, false)
+  }
+
+  private async serve (ch: FrameChannel, a: Active, start: () => Promise<void>, isControl: boolean): Promise<void> {
+    a.channels.add(ch)
+    try {
+      await start()
+      while (true) {
+        const r = await ch.next()
+        if (!r.ok) return this.abortSession(a, r.error)
+        if (r.value === null) break
+        const f: Frame = r.value
+        if (f.id !== a.id) return this.abortSession(a, 'frame for another transfer')
+        if (f.type === 'chunk') {
+          const verdict = await a.session.receive(f, 2 * a.session.chunks + 16)
+          if (verdict.ack) {
+            await ch.send({ type: 'ack', id: a.id, index: f.index })
+            this.emit({ type: 'progress', id: a.id, from: a.from, name: a.session.offer.name, doneBytes: Math.min(a.session.offer.size, a.session.verified.count * a.session.chunkSize), totalBytes: a.session.offer.size })
+          } else if (verdict.fatal) {
+            await ch.send({ type: 'reject', id: a.id, reason: verdict.reason }).catch(() => {})
+            return this.abortSession(a, verdict.reason)
+          } else {
+            await ch.send({ type: 'nack', id: a.id, index: f.index, reason: verdict.reason })
+          }
+        } else if (f.type === 'complete' && isControl) {
+          await this.complete(ch, a)
+        } else {
+          return this.abortSession(a, `unexpected ${f.type}`)
+        }
+      }
+      await ch.stream.close()
+    } catch (e) {
+      this.abortSession(a, errorMessage(e))
+    } finally {
+      a.channels.delete(ch)
+      if (a.channels.size === 0) await this.release(a)
+    }
+  }
+
+  private async complete (ch: FrameChannel, a: Active): Promise<void> {
+    const { offer } = a.session
+    const result = await a.session.finish()
+    a.finished = true
+    if (result.ok) {
+      const path = pathInside(this.dir, offer.name)
+      this.emit({ type: 'complete', id: a.id, from: a.from, name: offer.name, size: offer.delta?.targetSize ?? offer.size, path: path.ok ? path.value : '' })
+      await ch.send({ type: 'result', id: a.id, ok: true, hash: result.value, reason: '' })
+    } else {
+      this.emit({ type: 'failed', id: a.id, from: a.from, name: offer.name, reason: result.error })
+      await ch.send({ type: 'result', id: a.id, ok: false, hash: new Uint8Array(32), reason: result.error })
+    }
+  }
+
+  private abortSession (a: Active, reason: string): void {
+    if (!a.finished) this.emit({ type: 'failed', id: a.id, from: a.from, name: a.session.offer.name, reason })
+    for (const c of a.channels) c.abort(reason)
+  }
+
+  private async release (a: Active): Promise<void> {
+    if (this.byId.get(a.id) !== a) return
+    this.byId.delete(a.id)
+    if (this.byKey.get(a.session.key) === a) this.byKey.delete(a.session.key)
+    await a.session.close()
+    a.release()
+  }
+
+  private async onSignatureRequest (ch: FrameChannel, f: FrameOf<'sig-request'>): Promise<void> {
+    const path = pathInside(this.dir, f.baseName, this.limits.maxNameBytes)
+    if (!path.ok) return await this.refuse(ch, f.id, '', path.error)
+    const st = await lstat(path.value).catch(() => null)
+    const notFound = { type: 'signature' as const, id: f.id, found: false, params: { minSize: 0, avgSize: 0, maxSize: 0 }, hashes: new Uint8Array(0) }
+    // A symlink could point outside the directory: only regular files are signed.
+    if (st === null || !st.isFile()) {
+      await ch.send(notFound)
+    } else {
+      const { signature } = await signFile(path.value, cdcParamsFor(st.size))
+      await ch.send(signatureCount(signature) > this.limits.maxSignatureEntries ? notFound : { type: 'signature', id: f.id, found: true, ...signature })
+    }
+    await ch.stream.close()
+  }
+
+  /** Transfers in progress, for `transfer list`. */
+  list (): Array<{ id: string, from: string, name: string, size: number, doneBytes: number, chunks: number, verifiedChunks: number }> {
+    return [...this.byId.values()].map((a) => ({
+      id: a.id,
+      from: a.from,
+      name: a.session.offer.name,
+      size: a.session.offer.size,
+      doneBytes: Math.min(a.session.offer.size, a.session.verified.count * a.session.chunkSize),
+      chunks: a.session.chunks,
+      verifiedChunks: a.session.verified.count
+    }))
+  }
+
+  /** Stops serving: aborts every stream and closes files; partial transfers stay resumable. */
+  async close (): Promise<void> {
+    this.closing = true
+    const all = [...this.byId.values()]
+    for (const c of this.channels) c.abort('receiver closing')
+    await Promise.all(all.map(async (a) => await a.released))
+  }
+}
+
+export type { OfferDescription }

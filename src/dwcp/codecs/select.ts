@@ -1,0 +1,110 @@
+// The `auto` codec rule. It stands in for the compression-selector model behind the same interface, so the
+// model can replace it without touching the transfer code.
+import { compressSync as lz4Sync } from 'lz4-napi'
+import { constants, zstdCompressSync } from 'node:zlib'
+import type { Codec, CodecName } from './codec.ts'
+import { createCodec } from './registry.ts'
+import { Lz4Codec } from './lz4.ts'
+import { NoneCodec } from './none.ts'
+import { ZstdCodec } from './zstd.ts'
+
+export interface LinkInfo {
+  bandwidthMbps: number
+  rttMs: number
+}
+
+export interface CodecSelector {
+  choose (chunk: Uint8Array, link: LinkInfo): Codec
+}
+
+export class FixedSelector implements CodecSelector {
+  private readonly codec: Codec
+  constructor (codec: Codec) {
+    this.codec = codec
+  }
+
+  choose (): Codec {
+    return this.codec
+  }
+}
+
+/** Shannon entropy in bits per byte of `sample`. */
+export function byteEntropy (sample: Uint8Array): number {
+  if (sample.byteLength === 0) return 0
+  const counts = new Uint32Array(256)
+  for (let i = 0; i < sample.byteLength; i++) counts[sample[i]]++
+  let h = 0
+  for (const c of counts) {
+    if (c === 0) continue
+    const p = c / sample.byteLength
+    h -= p * Math.log2(p)
+  }
+  return h
+}
+
+interface Candidate {
+  codec: Codec
+  /** Single-core compression speed in MB/s, measured roughly on mixed data; only their order matters much. */
+  mbps: number
+  trial: (prefix: Uint8Array) => number
+}
+
+const zstdTrial = (level: number) => (prefix: Uint8Array): number =>
+  zstdCompressSync(prefix, { params: { [constants.ZSTD_c_compressionLevel]: level } }).byteLength
+const NONE: Candidate = { codec: new NoneCodec(), mbps: Infinity, trial: (p) => p.byteLength }
+const LZ4: Candidate = { codec: new Lz4Codec(), mbps: 500, trial: (p) => lz4Sync(Buffer.from(p.buffer, p.byteOffset, p.byteLength)).byteLength }
+const ZSTD1: Candidate = { codec: new ZstdCodec(1), mbps: 250, trial: zstdTrial(1) }
+const ZSTD3: Candidate = { codec: new ZstdCodec(3), mbps: 120, trial: zstdTrial(3) }
+const ZSTD9: Candidate = { codec: new ZstdCodec(9), mbps: 30, trial: zstdTrial(9) }
+
+/** Link speed tiers (Mbit/s lower bounds) and the codecs worth trying on each: on a fast link CPU is
+ * the bottleneck, so only cheap codecs; on a slow one every saved byte pays for a lot of CPU. */
+const SPEED_TIERS: ReadonlyArray<{ minMbps: number, candidates: Candidate[] }> = [
+  { minMbps: 2500, candidates: [NONE, LZ4] },
+  { minMbps: 250, candidates: [NONE, LZ4, ZSTD1] },
+  { minMbps: 25, candidates: [NONE, LZ4, ZSTD1, ZSTD3] },
+  { minMbps: 0, candidates: [NONE, ZSTD3, ZSTD9] }
+]
+
+export const SAMPLE_BYTES = 16 * 1024
+/** Above this many bits per byte a chunk is treated as already compressed (or random). */
+export const INCOMPRESSIBLE_ENTROPY = 7.9
+/** Chunks this small are not worth a codec's framing. */
+export const MIN_COMPRESS_BYTES = 64
+/** libuv's default pool size, which runs the async compressions. */
+export const COMPRESS_THREADS = Number(process.env.UV_THREADPOOL_SIZE ?? 4)
+
+/**
+ * Per chunk: skip near-random data by the entropy of a sample, then trial-compress a prefix with each
+ * codec of the link's speed tier and take the one with the least estimated time per byte. Chunks are
+ * compressed in parallel on the libuv pool while the link carries earlier ones, so the slower of the two
+ * stages sets the pace: max(1 / (speed × threads), ratio / bandwidth).
+ */
+export class RuleSelector implements CodecSelector {
+  choose (chunk: Uint8Array, link: LinkInfo): Codec {
+    if (chunk.byteLength < MIN_COMPRESS_BYTES) return NONE.codec
+    const prefix = chunk.subarray(0, SAMPLE_BYTES)
+    if (byteEntropy(prefix) >= INCOMPRESSIBLE_ENTROPY) return NONE.codec
+    const tier = SPEED_TIERS.find((t) => link.bandwidthMbps >= t.minMbps) ?? SPEED_TIERS[SPEED_TIERS.length - 1]
+    const linkBytesPerUs = Math.max(link.bandwidthMbps, 0.001) / 8
+    let best = NONE
+    let bestCost = Infinity
+    for (const c of tier.candidates) {
+      const ratio = c.trial(prefix) / prefix.byteLength
+      const cost = Math.max(1 / (c.mbps * COMPRESS_THREADS), ratio / linkBytesPerUs)
+      if (cost < bestCost) {
+        best = c
+        bestCost = cost
+      }
+    }
+    return best.codec
+  }
+}
+
+export type CodecChoice = 'auto' | CodecName
+
+export function selectorFor (choice: CodecChoice | CodecSelector, zstdLevel = 3): CodecSelector {
+  if (typeof choice !== 'string') return choice
+  if (choice === 'auto') return new RuleSelector()
+  return new FixedSelector(createCodec(choice, zstdLevel))
+}

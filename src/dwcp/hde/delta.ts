@@ -1,0 +1,216 @@
+// The delta container: how to rebuild a new version from the receiver's old one. Layout (big-endian):
+// magic "NCDL", version u8, target size u64, target sha256, FastCDC min/avg/max u32, then ops:
+// COPY (1, base chunk index u32, count u32) copies consecutive chunks of the old version;
+// LITERAL (2, length u32, bytes) carries new bytes; END (0). Both ends write and read it as a stream.
+import { createHash } from 'node:crypto'
+import { open } from 'node:fs/promises'
+import type { FileHandle } from 'node:fs/promises'
+import { chunkFile, validCdcParams } from './fastcdc.ts'
+import { chunkDigest, signFile, signatureCount, signatureEntry } from './signature.ts'
+import type { BaseChunk, Signature } from './signature.ts'
+import { HASH_BYTES } from '../wire/limits.ts'
+import { fail, ok } from '../result.ts'
+import type { Result } from '../result.ts'
+
+const MAGIC = Buffer.from('NCDL')
+const VERSION = 1
+const OP_END = 0
+const OP_COPY = 1
+const OP_LITERAL = 2
+const HEADER_BYTES = 4 + 1 + 8 + HASH_BYTES + 12
+
+export interface DeltaStats {
+  targetSize: number
+  targetHash: Buffer
+  copiedBytes: number
+  literalBytes: number
+  deltaBytes: number
+}
+
+/** Buffers small writes into large sequential ones. */
+class SequentialWriter {
+  private readonly fh: FileHandle
+  private readonly buf = Buffer.allocUnsafe(1024 * 1024)
+  private used = 0
+  written = 0
+
+  constructor (fh: FileHandle) {
+    this.fh = fh
+  }
+
+  async write (data: Uint8Array): Promise<void> {
+    if (this.used + data.byteLength > this.buf.byteLength) await this.flush()
+    if (data.byteLength >= this.buf.byteLength) {
+      await this.fh.write(data)
+    } else {
+      this.buf.set(data, this.used)
+      this.used += data.byteLength
+    }
+    this.written += data.byteLength
+  }
+
+  async flush (): Promise<void> {
+    if (this.used === 0) return
+    await this.fh.write(this.buf.subarray(0, this.used))
+    this.used = 0
+  }
+}
+
+function header (size: number, hash: Uint8Array, s: Signature): Buffer {
+  const h = Buffer.alloc(HEADER_BYTES)
+  MAGIC.copy(h, 0)
+  h.writeUInt8(VERSION, 4)
+  h.writeBigUInt64BE(BigInt(size), 5)
+  h.set(hash, 13)
+  h.writeUInt32BE(s.params.minSize, 13 + HASH_BYTES)
+  h.writeUInt32BE(s.params.avgSize, 17 + HASH_BYTES)
+  h.writeUInt32BE(s.params.maxSize, 21 + HASH_BYTES)
+  return h
+}
+
+/**
+ * Writes the delta that turns the version signed by `base` into the file at `path`. The target hash is
+ * computed in the same pass and patched into the header at the end.
+ */
+export async function buildDelta (path: string, base: Signature, outPath: string): Promise<DeltaStats> {
+  const index = new Map<string, number>()
+  const count = signatureCount(base)
+  for (let i = count - 1; i >= 0; i--) index.set(signatureEntry(base, i), i)
+  const out = await open(outPath, 'w')
+  try {
+    const w = new SequentialWriter(out)
+    await w.write(header(0, new Uint8Array(HASH_BYTES), base))
+    const whole = createHash('sha256')
+    let size = 0
+    let copiedBytes = 0
+    let literalBytes = 0
+    let run: { start: number, count: number } | null = null
+    const flushRun = async (): Promise<void> => {
+      if (run === null) return
+      const op = Buffer.alloc(9)
+      op.writeUInt8(OP_COPY, 0)
+      op.writeUInt32BE(run.start, 1)
+      op.writeUInt32BE(run.count, 5)
+      await w.write(op)
+      run = null
+    }
+    for await (const c of chunkFile(path, base.params)) {
+      whole.update(c.data)
+      size += c.data.byteLength
+      const key = chunkDigest(c.data).toString('latin1')
+      // Prefer extending the current run, so repeated chunks (zeros) still make one long copy.
+      const next: number = run === null ? -1 : run.start + run.count
+      const at = next >= 0 && next < count && signatureEntry(base, next) === key ? next : index.get(key)
+      if (at !== undefined) {
+        copiedBytes += c.data.byteLength
+        if (run !== null && at === next) {
+          run.count++
+        } else {
+          await flushRun()
+          run = { start: at, count: 1 }
+        }
+        continue
+      }
+      await flushRun()
+      const op = Buffer.alloc(5)
+      op.writeUInt8(OP_LITERAL, 0)
+      op.writeUInt32BE(c.data.byteLength, 1)
+      await w.write(op)
+      await w.write(c.data)
+      literalBytes += c.data.byteLength
+    }
+    await flushRun()
+    await w.write(Buffer.from([OP_END]))
+    await w.flush()
+    const targetHash = whole.digest()
+    await out.write(header(size, targetHash, base), 0, HEADER_BYTES, 0)
+    return { targetSize: size, targetHash, copiedBytes, literalBytes, deltaBytes: w.written }
+  } finally {
+    await out.close()
+  }
+}
+
+/** Sequential reads of the delta with bounds checks; a delta is untrusted input. */
+class DeltaReader {
+  private readonly fh: FileHandle
+  private pos = 0
+
+  constructor (fh: FileHandle) {
+    this.fh = fh
+  }
+
+  async bytes (n: number): Promise<Buffer> {
+    const b = Buffer.allocUnsafe(n)
+    const { bytesRead } = await this.fh.read(b, 0, n, this.pos)
+    if (bytesRead !== n) throw new Error('delta truncated')
+    this.pos += n
+    return b
+  }
+}
+
+/**
+ * Rebuilds the target from `basePath` and the delta at `deltaPath` into `outPath`, refusing any op that
+ * points outside the base or grows past the declared size, and checks the result against the declared
+ * hash (and `expect`, what the offer said).
+ */
+export async function applyDelta (basePath: string, deltaPath: string, outPath: string, expect: { size: number, hash: Uint8Array }): Promise<Result<DeltaStats>> {
+  const delta = await open(deltaPath, 'r')
+  const base = await open(basePath, 'r')
+  const out = await open(outPath, 'w')
+  try {
+    const r = new DeltaReader(delta)
+    const head = await r.bytes(HEADER_BYTES)
+    if (!head.subarray(0, 4).equals(MAGIC) || head.readUInt8(4) !== VERSION) return fail('not a version 1 delta')
+    const size = Number(head.readBigUInt64BE(5))
+    const hash = head.subarray(13, 13 + HASH_BYTES)
+    if (size !== expect.size || !hash.equals(expect.hash)) return fail('delta header does not match the offer')
+    const params = { minSize: head.readUInt32BE(13 + HASH_BYTES), avgSize: head.readUInt32BE(17 + HASH_BYTES), maxSize: head.readUInt32BE(21 + HASH_BYTES) }
+    if (!validCdcParams(params)) return fail('bad chunking parameters in delta')
+    const { chunks } = await signFile(basePath, params)
+    const w = new SequentialWriter(out)
+    const whole = createHash('sha256')
+    let copiedBytes = 0
+    let literalBytes = 0
+    const emit = async (data: Uint8Array): Promise<void> => {
+      if (w.written + data.byteLength > size) throw new Error('delta grows past the declared size')
+      whole.update(data)
+      await w.write(data)
+    }
+    while (true) {
+      const op = (await r.bytes(1)).readUInt8(0)
+      if (op === OP_END) break
+      if (op === OP_COPY) {
+        const b = await r.bytes(8)
+        const start = b.readUInt32BE(0)
+        const n = b.readUInt32BE(4)
+        if (n === 0 || start + n > chunks.length) return fail('delta copies chunks the base does not have')
+        const from: BaseChunk = chunks[start]
+        const last: BaseChunk = chunks[start + n - 1]
+        const length = last.offset + last.length - from.offset
+        copiedBytes += length
+        for (let off = 0; off < length; off += 1024 * 1024) {
+          const part = Buffer.allocUnsafe(Math.min(1024 * 1024, length - off))
+          await base.read(part, 0, part.byteLength, from.offset + off)
+          await emit(part)
+        }
+      } else if (op === OP_LITERAL) {
+        const length = (await r.bytes(4)).readUInt32BE(0)
+        if (length > params.maxSize) return fail('delta literal longer than a chunk')
+        literalBytes += length
+        await emit(await r.bytes(length))
+      } else {
+        return fail(`unknown delta op ${op}`)
+      }
+    }
+    await w.flush()
+    if (w.written !== size) return fail(`delta rebuilt ${w.written} bytes, expected ${size}`)
+    const got = whole.digest()
+    if (!got.equals(hash)) return fail('rebuilt file does not match the target hash')
+    await out.sync()
+    return ok({ targetSize: size, targetHash: got, copiedBytes, literalBytes, deltaBytes: (await delta.stat()).size })
+  } catch (e) {
+    return fail(e instanceof Error ? e.message : String(e))
+  } finally {
+    await Promise.allSettled([delta.close(), base.close(), out.close()])
+  }
+}

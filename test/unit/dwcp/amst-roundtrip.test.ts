@@ -1,0 +1,27 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { readdir } from 'node:fs/promises'
+import { pair, sha256Of, writeFileOf } from './fixtures.ts'
+import type { Kind } from './fixtures.ts'
+
+const CHUNK = 64 * 1024
+
+for (const kind of ['random', 'text', 'vm'] as Kind[]) {
+  test(`${kind} files of 0 B, 1 B, one chunk ±1 and several chunks round-trip over 3 streams`, async (t) => {
+    const p = await pair(t)
+    for (const size of [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 5 * CHUNK + 7]) {
+      const name = `${kind}-${size}.bin`
+      const src = join(p.srcDir, name)
+      const hash = await writeFileOf(src, kind, size, name)
+      const s = await p.sender.send({ file: src, to: 'B', streams: 3, chunkSize: CHUNK, codec: 'auto' })
+      assert.deepEqual(await sha256Of(join(p.recvDir, name)), hash, name)
+      assert.equal(s.rawBytes, size)
+      assert.equal(s.chunks, Math.ceil(size / CHUNK))
+      assert.equal(Object.values(s.codecMix).reduce((a, b) => a + b, 0), s.chunks)
+      if (kind !== 'random' && size > CHUNK) assert.ok(s.ratio < 0.6, `${name} ratio ${s.ratio}`)
+    }
+    // Nothing but the delivered files is left behind.
+    assert.ok((await readdir(p.recvDir)).every((f) => !f.startsWith('.dwcp-')))
+  })
+}
