@@ -18,8 +18,6 @@ CREATE TABLE head (id INTEGER PRIMARY KEY CHECK (id = 1), height INTEGER NOT NUL
 CREATE TABLE state (tbl INTEGER NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL, PRIMARY KEY (tbl, key)) WITHOUT ROWID;
 CREATE TABLE log (height INTEGER PRIMARY KEY, batch_id BLOB NOT NULL, tx_ids BLOB NOT NULL, txs BLOB NOT NULL,
   errors BLOB NOT NULL, state_root BLOB NOT NULL, committed_at INTEGER NOT NULL);
--- where each committed tx is (first occurrence), for "was my tx committed" after a restart and mempool dedup
-CREATE TABLE txs (id BLOB PRIMARY KEY, height INTEGER NOT NULL, idx INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE checkpoints (height INTEGER PRIMARY KEY, state_root BLOB NOT NULL, proof BLOB NOT NULL, created_at INTEGER NOT NULL);
 CREATE TABLE snapshots (height INTEGER PRIMARY KEY, state_root BLOB NOT NULL, bytes BLOB NOT NULL, created_at INTEGER NOT NULL);
 -- the consensus WAL: AUTOINCREMENT so ids stay monotonic even after pruning

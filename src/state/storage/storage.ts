@@ -80,7 +80,7 @@ export class Storage implements StateBackend {
   /** the consensus WAL in the same database */
   readonly wal: ConsensusWal
   private current: Head
-  private readonly q: Record<'get' | 'put' | 'del' | 'logIns' | 'txIns' | 'headUpd' | 'kvFrom' | 'kvAfter' | 'logRange', StatementSync>
+  private readonly q: Record<'get' | 'put' | 'del' | 'logIns' | 'headUpd' | 'kvFrom' | 'kvAfter' | 'logRange', StatementSync>
 
   private constructor (db: Db) {
     this.db = db
@@ -91,7 +91,6 @@ export class Storage implements StateBackend {
       put: p('INSERT OR REPLACE INTO state (tbl, key, value) VALUES (?, ?, ?)'),
       del: p('DELETE FROM state WHERE tbl = ? AND key = ?'),
       logIns: p('INSERT INTO log (height, batch_id, tx_ids, txs, errors, state_root, committed_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      txIns: p('INSERT OR IGNORE INTO txs (id, height, idx) VALUES (?, ?, ?)'),
       headUpd: p('UPDATE head SET height = ?, state_root = ?, vector = ? WHERE id = 1'),
       kvFrom: p('SELECT key, value FROM state WHERE tbl = 1 AND key >= ? AND key < ? ORDER BY key LIMIT ?'),
       kvAfter: p('SELECT key, value FROM state WHERE tbl = 1 AND key > ? AND key < ? ORDER BY key LIMIT ?'),
@@ -144,7 +143,6 @@ export class Storage implements StateBackend {
         if (w.value === null) this.q.del.run(w.table, w.key)
         else this.q.put.run(w.table, w.key, w.value)
       }
-      b.txIds.forEach((id, i) => this.q.txIns.run(id, b.height, i))
       this.q.logIns.run(b.height, b.batchId, packIds(b.txIds), packTxs(b.txs), packErrors(b.results), b.stateRoot, b.committedAt)
       this.q.headUpd.run(b.height, b.stateRoot, b.vector)
     })
@@ -221,12 +219,23 @@ export class Storage implements StateBackend {
     return { ...logEntry(r), txs, results: unpackResults(r.errors, txs.length) }
   }
 
-  /** Where a transaction was committed (its first occurrence), or null. */
-  findTx (id: Uint8Array): { height: number, index: number, result: TxResult | null } | null {
-    const r = this.db.sql.prepare('SELECT height, idx FROM txs WHERE id = ?').get(id) as { height: number, idx: number } | undefined
-    if (r === undefined) return null
-    const batch = this.getBatch(Number(r.height))
-    return { height: Number(r.height), index: Number(r.idx), result: batch?.results[Number(r.idx)] ?? null }
+  /**
+   * Where a transaction was committed, searching the newest `lookback` batches of the local log, or null.
+   * There is deliberately no index by tx id: tx ids are random, so such an index would dirty one page
+   * per transaction on every commit; API lookups are rare and recent.
+   */
+  findTx (id: Uint8Array, lookback = 10_000): { height: number, index: number, result: TxResult } | null {
+    const needle = Buffer.from(id.buffer, id.byteOffset, id.byteLength)
+    const rows = this.db.sql.prepare('SELECT height, tx_ids FROM log WHERE height > ? ORDER BY height DESC').iterate(this.current.height - lookback) as Iterable<{ height: number, tx_ids: Uint8Array }>
+    for (const r of rows) {
+      const ids = Buffer.from(r.tx_ids.buffer, r.tx_ids.byteOffset, r.tx_ids.byteLength)
+      for (let at = ids.indexOf(needle); at !== -1; at = ids.indexOf(needle, at + 1)) {
+        if (at % needle.length !== 0) continue
+        const index = at / needle.length
+        return { height: Number(r.height), index, result: this.getBatch(Number(r.height))!.results[index] }
+      }
+    }
+    return null
   }
 
   /** The height the local log starts after (0, or the height of the last installed snapshot). */
