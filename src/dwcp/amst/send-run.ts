@@ -97,7 +97,9 @@ export class SendRun {
       const result = await this.nextControl(this.p.controlTimeoutMs + this.p.payload.size / 50_000)
       if (result.type !== 'result') throw new TransferError(`expected result, got ${result.type}`)
       if (!result.ok) throw new TransferError(`receiver failed the transfer: ${result.reason}`)
-      if (!Buffer.from(result.hash).equals(this.p.payload.hash)) throw new TransferError('receiver reports a different file hash')
+      // A delta's receiver reports the hash of the file it rebuilt, not of the delta.
+      const expected = this.p.delta?.targetHash ?? this.p.payload.hash
+      if (!Buffer.from(result.hash).equals(expected)) throw new TransferError('receiver reports a different file hash')
       this.finished = true
       await Promise.all(this.channels.map(async (c) => await c.stream.close()))
       return {
@@ -110,7 +112,7 @@ export class SendRun {
       }
     } catch (e) {
       this.fail(e instanceof Error ? e : new Error(String(e)))
-      throw this.failure
+      throw this.failure ?? e
     } finally {
       this.p.signal?.removeEventListener('abort', onAbort)
       if (this.idleTimer !== undefined) clearTimeout(this.idleTimer)
