@@ -55,7 +55,8 @@ export class AdminClient {
     try {
       return await fetch(this.opts.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: signals.length > 0 ? AbortSignal.any(signals) : undefined })
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name
+      const inner = (err as { cause?: { code?: string, message?: string } }).cause
+      const cause = inner?.code ?? inner?.message ?? (err as Error).name
       if (cause === 'TimeoutError') throw new NovacronError('unreachable', `node at ${this.opts.url} did not answer within ${timeoutMs} ms`)
       throw new NovacronError('unreachable', `cannot reach the node at ${this.opts.url} (${cause}); is it running? (novacron node start, or --node URL)`)
     }

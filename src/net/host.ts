@@ -236,13 +236,18 @@ export class NetHost {
     try {
       const stream = await connection.newStream(entry.spec.protocol)
       stream.addEventListener('close', evt => {
-        // A stream the remote resets right after negotiation was refused (we are not in its validator set).
-        const refused = evt.error != null && !evt.local && Date.now() - openedAt < 1000
+        // Our outbound stream carries no replies, so a remote reset means the peer refused us (we are not in
+        // its validator set, or it dropped our frames); either way back off.
+        const refused = evt.error != null && evt.local !== true && this.isConnected(peerId)
         if (refused) link.refusals++
         this.markClosed(entry, peerId, refused ? 'refused' : 'closed')
       }, { once: true })
-      const openedAt = Date.now()
-      stream.addEventListener('message', () => { /* outbound streams carry no replies */ })
+      if (stream.status !== 'open') {
+        // Reset during negotiation, before our listener existed: the same refusal.
+        link.refusals++
+        this.markClosed(entry, peerId, 'refused')
+        return
+      }
       link.state = 'open'
       link.queue.attach(stream)
     } catch (err) {

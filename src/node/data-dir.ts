@@ -84,11 +84,17 @@ export function removeRuntime (dataDir: string, pid: number): void {
   if (readRuntime(dataDir)?.pid === pid) rmSync(join(dataDir, DATA_FILES.runtime), { force: true })
 }
 
+/** Whether a process runs; a zombie (killed, not yet reaped by a parent that ignores it) counts as gone. */
 export function isAlive (pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+  } catch {
+    return true
   }
 }

@@ -3,7 +3,7 @@ import type { Register } from '../main.ts'
 import { PROTOCOLS, type ProtocolName } from '../../config/genesis.ts'
 import { failure, usageError } from '../../config/errors.ts'
 import { defaultDataDir } from '../../config/settings.ts'
-import { devnetDown, devnetStatus, devnetUp } from '../devnet.ts'
+import type { DevnetNodeStatus } from '../devnet.ts'
 import { isInteractive } from '../context.ts'
 import { renderStatus } from './status.ts'
 import { ExitCode } from '../exit-codes.ts'
@@ -36,6 +36,7 @@ Example:
       const dir = opts.dir ?? defaultDir()
       const logger = ctx.logger()
       const interactive = isInteractive(ctx.flags, process.stderr)
+      const { devnetUp } = await import('../devnet.ts')
       const result = await devnetUp({ dir, nodes: opts.nodes, protocol: opts.protocol, basePort: opts.basePort, logLevel: ctx.settings().logLevel }, {
         progress: msg => { if (interactive) process.stderr.write(`${msg}\n`); else logger.info(msg) }
       })
@@ -44,7 +45,7 @@ Example:
         `\nstop it with: novacron devnet down --dir ${dir}`)
       if (opts.watch !== true) return
       await watchUntilInterrupted(dir, ctx.json || !isInteractive(ctx.flags))
-      await devnetDown(dir)
+      await (await import('../devnet.ts')).devnetDown(dir)
       process.exitCode = ExitCode.interrupted
     })
 
@@ -55,7 +56,7 @@ Example:
     .action(async (opts: { dir?: string }) => {
       const ctx = context()
       const dir = opts.dir ?? defaultDir()
-      const stopped = await devnetDown(dir)
+      const stopped = await (await import('../devnet.ts')).devnetDown(dir)
       ctx.print({ dir, stopped }, r => `stopped ${r.stopped.length} node(s) of ${dir}`)
     })
 
@@ -66,8 +67,8 @@ Example:
     .action(async (opts: { dir?: string }) => {
       const ctx = context()
       const dir = opts.dir ?? defaultDir()
-      const nodes = await devnetStatus(dir)
-      ctx.print({ dir, nodes }, r => r.nodes.map((n: Awaited<ReturnType<typeof devnetStatus>>[number]) =>
+      const nodes = await (await import('../devnet.ts')).devnetStatus(dir)
+      ctx.print({ dir, nodes }, r => r.nodes.map((n: DevnetNodeStatus) =>
         `${n.id}  ${n.alive ? 'running' : 'stopped'}  pid ${n.pid}  height ${n.height ?? '-'}  peers ${n.peersConnected ?? '-'}  ${n.admin}`).join('\n'))
     })
 }
@@ -78,7 +79,7 @@ async function watchUntilInterrupted (dir: string, plain: boolean): Promise<void
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
   while (!stop.signal.aborted) {
-    const nodes = await devnetStatus(dir)
+    const nodes = await (await import('../devnet.ts')).devnetStatus(dir)
     const first = nodes.find(n => n.status != null)?.status
     if (plain) process.stdout.write(JSON.stringify({ at: new Date().toISOString(), nodes: nodes.map(({ status: _s, ...n }) => n) }) + '\n')
     else {

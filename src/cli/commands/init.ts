@@ -1,7 +1,6 @@
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Register } from '../main.ts'
-import { createIdentity } from '../../net/identity.ts'
 import { DATA_FILES, createToken, ensureDataDir } from '../../node/data-dir.ts'
 
 export const registerInit: Register = (program, context) => {
@@ -19,6 +18,7 @@ Example:
       const dir = settings.dataDir
       ensureDataDir(dir)
       const existed = existsSync(join(dir, DATA_FILES.key))
+      const { createIdentity } = await import('../../net/identity.ts')
       const identity = await createIdentity(dir, { force: opts.force === true })
       createToken(dir, { force: opts.force === true })
       const configPath = join(dir, DATA_FILES.config)

@@ -1,6 +1,4 @@
 import type { Register } from '../main.ts'
-import { NovacronNode } from '../../node/node.ts'
-import { loadIdentity } from '../../net/identity.ts'
 import { readRuntime, DATA_FILES } from '../../node/data-dir.ts'
 import { readGenesis } from '../../config/genesis.ts'
 import { existsSync } from 'node:fs'
@@ -28,6 +26,8 @@ Example:
       const ctx = context()
       const settings = ctx.settings({ listen: opts.listen, bootstrap: opts.bootstrap, genesis: opts.genesis, admin: opts.admin, metrics: opts.metrics, mdns: opts.mdns })
       const logger = ctx.logger()
+      // Loaded on demand: libp2p is heavy, and most commands are thin clients that never need it.
+      const { NovacronNode } = await import('../../node/node.ts')
       const running = await NovacronNode.init(settings, { logger })
       let signals = 0
       await new Promise<void>(resolve => {
@@ -56,9 +56,10 @@ Example:
 Example:
   $ novacron node id --data-dir /var/lib/novacron
   $ novacron node id --json | jq -r .peerId`)
-    .action(() => {
+    .action(async () => {
       const ctx = context()
       const settings = ctx.settings()
+      const { loadIdentity } = await import('../../net/identity.ts')
       const identity = loadIdentity(settings.dataDir)
       const runtime = readRuntime(settings.dataDir)
       let addrs = runtime?.listen ?? settings.listen
