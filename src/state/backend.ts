@@ -44,12 +44,20 @@ export interface CommittedBatch {
 export interface StateBackend {
   head (): Head
   readState (table: TableId, key: Uint8Array): Uint8Array | undefined
+  /** Optional bulk read of the entries that exist among `keys` (any order); one call per batch is far
+   * cheaper than one readState per key for a database. */
+  readMany? (table: TableId, keys: readonly Uint8Array[]): Array<[key: Uint8Array, value: Uint8Array]>
   /** Persists the batch and its writes all-or-nothing; throws (state unchanged) if it cannot. */
   commitBatch (batch: CommittedBatch): void
   /** Every entry, sorted by table then key bytes (the snapshot order). */
   entries (): Iterable<StateEntry>
   /** Replaces the whole state with a verified snapshot's, all-or-nothing. */
   replaceState (head: Head, entries: readonly StateEntry[]): void
+}
+
+/** A string naming one (table, key) entry, for Map keys. */
+export function entryId (table: TableId, key: Uint8Array): string {
+  return String.fromCharCode(table) + Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')
 }
 
 /** Thrown for misuse of the state API by its caller (e.g. a batch at the wrong height). */

@@ -5,12 +5,13 @@
 // decode or breaks a rule is a no-op with an error result (the same on every node), never an exception.
 import { createHash } from 'node:crypto'
 import { equalBytes, utf8Bytes } from './bytes.ts'
+import type { Result } from './bytes.ts'
 import { LtHash } from './lthash.ts'
-import { decodeNodeRecord, decodeWorkloadRecord, encodeNodeRecord, encodeWorkloadRecord, TABLE } from './records.ts'
+import { decodeNodeRecord, decodeWorkloadRecord, encodeNodeRecord, encodeWorkloadRecord, TABLE, TABLE_IDS } from './records.ts'
 import type { TableId } from './records.ts'
 import { decodeTx, TERMINAL_STATUSES, txId, workloadIdFor } from './tx.ts'
 import type { Tx } from './tx.ts'
-import { StateError } from './backend.ts'
+import { entryId, StateError } from './backend.ts'
 import type { CommittedBatch, Head, StateBackend, StateWrite, TxResult } from './backend.ts'
 
 export interface BatchInput {
@@ -38,9 +39,7 @@ const BATCH_TAG = Buffer.from('novacron/state/batch/v1\0')
 
 /** Default batch id: sha256 over the ordered tx ids (a null batch has the id of the empty list). */
 export function batchIdOf (txIds: readonly Uint8Array[]): Uint8Array {
-  const h = createHash('sha256').update(BATCH_TAG)
-  for (const id of txIds) h.update(id)
-  return h.digest()
+  return createHash('sha256').update(BATCH_TAG).update(Buffer.concat(txIds)).digest()
 }
 
 /** Marks a failure of the backend, which must propagate: it is not a property of the transaction. */
@@ -63,7 +62,7 @@ class Overlay {
   }
 
   private slot (table: TableId, key: Uint8Array): Slot {
-    const id = String.fromCharCode(table) + Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')
+    const id = entryId(table, key)
     let s = this.slots.get(id)
     if (s === undefined) {
       let original: Uint8Array | undefined
@@ -76,6 +75,25 @@ class Overlay {
       this.slots.set(id, s)
     }
     return s
+  }
+
+  /** Reads the keys a batch will touch in one backend call (when it offers one) before applying it. */
+  preload (table: TableId, keys: Uint8Array[]): void {
+    if (this.backend.readMany === undefined || keys.length === 0) return
+    let found: Array<[Uint8Array, Uint8Array]>
+    try {
+      found = this.backend.readMany(table, keys)
+    } catch (err) {
+      throw new BackendFailure('state read failed', { cause: err })
+    }
+    for (const key of keys) {
+      const id = entryId(table, key)
+      if (!this.slots.has(id)) this.slots.set(id, { table, key, original: undefined, current: undefined })
+    }
+    for (const [key, value] of found) {
+      const s = this.slots.get(entryId(table, key))
+      if (s !== undefined) { s.original = value; s.current = value }
+    }
   }
 
   get (table: TableId, key: Uint8Array): Uint8Array | undefined {
@@ -111,10 +129,12 @@ export class StateMachine {
     const overlay = new Overlay(this.backend)
     const txs = [...input.txs]
     const txIds = txs.map(txId)
+    const decoded = txs.map(decodeTx)
+    this.preload(decoded, txIds, overlay)
     const results: TxResult[] = []
     for (let i = 0; i < txs.length; i++) {
       try {
-        results.push(this.applyTx(txs[i], txIds[i], input.height, overlay))
+        results.push(this.applyTx(decoded[i], txIds[i], input.height, overlay))
       } catch (err) {
         if (err instanceof BackendFailure) throw err.cause
         // A bug that throws does so on every node alike: keep the cluster live and the results equal.
@@ -147,8 +167,29 @@ export class StateMachine {
     return { height: batch.height, batchId: batch.batchId, txIds, results, stateRoot: batch.stateRoot, committedAt: batch.committedAt }
   }
 
-  private applyTx (bytes: Uint8Array, id: Uint8Array, height: number, state: Overlay): TxResult {
-    const decoded = decodeTx(bytes)
+  /** The keys each transaction will read, grouped by table, fetched in one go. */
+  private preload (decoded: Array<Result<Tx>>, ids: Uint8Array[], overlay: Overlay): void {
+    const keys: Record<TableId, Uint8Array[]> = { [TABLE.kv]: [], [TABLE.nodes]: [], [TABLE.workloads]: [] }
+    decoded.forEach((d, i) => {
+      if (!d.ok) return
+      const tx = d.value
+      switch (tx.type) {
+        case 'kv.put': case 'kv.del': keys[TABLE.kv].push(utf8Bytes(tx.key)); break
+        case 'node.join': case 'node.update': keys[TABLE.nodes].push(utf8Bytes(tx.node.id)); break
+        case 'node.leave': keys[TABLE.nodes].push(utf8Bytes(tx.id)); break
+        case 'workload.submit': keys[TABLE.workloads].push(utf8Bytes(workloadIdFor(ids[i]))); break
+        case 'workload.status': keys[TABLE.workloads].push(utf8Bytes(tx.id)); break
+      }
+    })
+    try {
+      for (const t of TABLE_IDS) overlay.preload(t, keys[t])
+    } catch (err) {
+      if (err instanceof BackendFailure) throw err.cause
+      throw err
+    }
+  }
+
+  private applyTx (decoded: Result<Tx>, id: Uint8Array, height: number, state: Overlay): TxResult {
     if (!decoded.ok) return { ok: false, error: decoded.error }
     const tx: Tx = decoded.value
     switch (tx.type) {

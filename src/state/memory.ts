@@ -2,11 +2,8 @@
 // nothing durable.
 import { LtHash } from './lthash.ts'
 import type { TableId } from './records.ts'
+import { entryId } from './backend.ts'
 import type { CommittedBatch, Head, StateBackend, StateEntry } from './backend.ts'
-
-function slotId (table: TableId, key: Uint8Array): string {
-  return String.fromCharCode(table) + Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')
-}
 
 export class MemoryBackend implements StateBackend {
   private state = new Map<string, StateEntry>()
@@ -24,12 +21,12 @@ export class MemoryBackend implements StateBackend {
   }
 
   readState (table: TableId, key: Uint8Array): Uint8Array | undefined {
-    return this.state.get(slotId(table, key))?.value
+    return this.state.get(entryId(table, key))?.value
   }
 
   commitBatch (batch: CommittedBatch): void {
     for (const w of batch.writes) {
-      const id = slotId(w.table, w.key)
+      const id = entryId(w.table, w.key)
       if (w.value === null) this.state.delete(id)
       else this.state.set(id, { table: w.table, key: w.key, value: w.value })
     }
@@ -42,7 +39,7 @@ export class MemoryBackend implements StateBackend {
   }
 
   replaceState (head: Head, entries: readonly StateEntry[]): void {
-    this.state = new Map(entries.map((e) => [slotId(e.table, e.key), e]))
+    this.state = new Map(entries.map((e) => [entryId(e.table, e.key), e]))
     this.current = head
   }
 }
