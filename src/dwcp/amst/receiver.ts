@@ -120,9 +120,11 @@ export class TransferReceiver {
   private async onOffer (ch: FrameChannel, f: FrameOf<'offer'>, from: string): Promise<void> {
     const refusal = await this.checkOffer(f)
     if (refusal !== null) return await this.refuse(ch, f.id, from, refusal)
-    if (this.byId.has(f.id)) return await this.refuse(ch, f.id, from, 'transfer id in use')
     const { type: _t, id: _i, ...offer } = f
     const key = sessionKey(from, offer)
+    // A retry may reuse its transfer id; another transfer may not.
+    const sameId = this.byId.get(f.id)
+    if (sameId !== undefined && sameId.session.key !== key) return await this.refuse(ch, f.id, from, 'transfer id in use')
     // A new attempt of the same transfer supersedes an old one whose streams may not have died yet.
     const previous = this.byKey.get(key)
     if (previous !== undefined) {
