@@ -48,6 +48,8 @@ export interface Channel {
   send: (to: string, payload: Uint8Array) => boolean
   /** Queues a message for every validator except this node. */
   broadcast: (payload: Uint8Array) => void
+  /** Bytes queued for a peer and not yet written: producers that must not drop wait while it is high. */
+  queuedBytes: (to: string) => number
 }
 
 export type ChannelState = 'open' | 'opening' | 'refused' | 'closed'
@@ -112,7 +114,8 @@ export class NetHost {
       send: (to, payload) => this.enqueue(entry, to, payload),
       broadcast: payload => {
         for (const id of this.validators.keys()) if (id !== this.peerId) this.enqueue(entry, id, payload)
-      }
+      },
+      queuedBytes: to => entry.links.get(to)?.queue.queuedBytes ?? 0
     }
   }
 
