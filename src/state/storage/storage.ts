@@ -92,7 +92,7 @@ export class Storage implements StateBackend {
     const p = (s: string): StatementSync => db.sql.prepare(s)
     this.q = {
       get: p('SELECT value FROM state WHERE tbl = ? AND key = ?'),
-      put: p('INSERT OR REPLACE INTO state (tbl, key, value) VALUES (?, ?, ?)'),
+      put: p('INSERT INTO state (tbl, key, value) VALUES (?, ?, ?) ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value'),
       del: p('DELETE FROM state WHERE tbl = ? AND key = ?'),
       logIns: p('INSERT INTO log (height, batch_id, tx_ids, txs, errors, state_root, committed_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       headUpd: p('UPDATE head SET height = ?, state_root = ?, vector = ? WHERE id = 1'),
