@@ -27,7 +27,7 @@ const above = {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.devnet/**', 'models/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.devnet/**', '.scratch/**', 'models/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -7,7 +7,7 @@ import { NetHost } from '../src/net/host.ts'
 import { createMetrics } from '../src/metrics/index.ts'
 import { silentLogger } from '../src/log/index.ts'
 
-const [role, dataDir, validatorsJson] = process.argv.slice(2)
+const [dataDir, validatorsJson] = process.argv.slice(2)
 const validators = JSON.parse(validatorsJson) as Array<{ peerId: string, addr: string }>
 const identity = await createIdentity(dataDir)
 const self = validators.find(v => v.peerId === identity.peerId)

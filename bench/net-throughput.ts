@@ -23,7 +23,7 @@ const ids = await Promise.all(['a', 'b'].map(async name => {
 const validators = await Promise.all(ids.map(async i => ({ peerId: i.identity.peerId, addr: `/ip4/127.0.0.1/tcp/${await freePort()}` })))
 
 function peer (dataDir: string) {
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'net-peer.ts'), 'x', dataDir, JSON.stringify(validators)], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'net-peer.ts'), dataDir, JSON.stringify(validators)], { stdio: ['pipe', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
   return {
     child,
