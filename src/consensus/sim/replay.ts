@@ -1,0 +1,45 @@
+// Replays one simulator run from the command line that a failing test printed, e.g.
+//   npx node src/consensus/sim/replay.ts --protocol pbft --seed 123 --n 7 --adversary equivocate
+import { parseArgs } from 'node:util'
+import { existsSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { runChecked } from './run-checked.ts'
+import { ADVERSARIES, scenarioFor } from './scenario.ts'
+import type { AdversaryKind } from './scenario.ts'
+
+const { values } = parseArgs({
+  options: {
+    protocol: { type: 'string', default: 'pbft' },
+    seed: { type: 'string' },
+    n: { type: 'string' },
+    adversary: { type: 'string' },
+    'real-signatures': { type: 'boolean', default: false },
+    synthetic: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false }
+  }
+})
+
+if (values.protocol !== 'pbft') throw new Error(`unknown protocol ${values.protocol}; the simulator runs pbft`)
+if (values.seed === undefined) throw new Error('--seed is required')
+const adversary = values.adversary as AdversaryKind | undefined
+if (adversary !== undefined && !ADVERSARIES.includes(adversary)) throw new Error(`--adversary must be one of ${ADVERSARIES.join(', ')}`)
+
+const pings = process.env.NOVACRON_DATA_DIR !== undefined
+  ? resolve(process.env.NOVACRON_DATA_DIR, 'latency/wondernetwork/pings-2020-07-19-2020-07-20-grouped.csv')
+  : resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/data/latency/wondernetwork/pings-2020-07-19-2020-07-20-grouped.csv')
+
+const scenario = scenarioFor({ seed: Number(values.seed), n: values.n === undefined ? undefined : Number(values.n), adversary, realSignatures: values['real-signatures'] })
+const started = performance.now()
+const result = runChecked(scenario, { pingsCsv: !values.synthetic && existsSync(pings) ? pings : null })
+const wallMs = Math.round(performance.now() - started)
+
+if (values.json) {
+  console.log(JSON.stringify({ scenario, traceHash: result.traceHash, violations: result.violations, stats: result.stats, wallMs }, null, 2))
+} else {
+  console.log(`scenario: ${JSON.stringify({ ...scenario, params: undefined })}`)
+  console.log(`stats: ${JSON.stringify(result.stats)}`)
+  console.log(`trace ${result.traceHash}, ${wallMs} ms wall for two runs`)
+  console.log(result.violations.length === 0 ? 'all checkers passed' : result.violations.join('\n'))
+}
+process.exitCode = result.violations.length === 0 ? 0 : 1

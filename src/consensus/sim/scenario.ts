@@ -1,0 +1,115 @@
+// A simulated network described as data: who is faulty and how, and what goes wrong when. A scenario is
+// a pure function of (seed, n, adversary, signature mode), which is all a replay command needs.
+import type { PbftParams } from '../pbft/params.ts'
+import { Prng } from './prng.ts'
+
+export const ADVERSARIES = ['none', 'silent', 'crash-mid-broadcast', 'equivocate', 'double-vote', 'bad-signature', 'replay', 'delay'] as const
+export type AdversaryKind = typeof ADVERSARIES[number]
+
+/** Between `at` and `heal`, nodes in different groups cannot reach each other. */
+export interface Partition { readonly at: number, readonly heal: number, readonly groups: readonly (readonly number[])[] }
+/** An honest node stops at `at` and restarts from its WAL and state at `restart`. */
+export interface Crash { readonly node: number, readonly at: number, readonly restart: number }
+
+export interface Scenario {
+  readonly protocol: 'pbft'
+  readonly seed: number
+  readonly n: number
+  readonly adversary: AdversaryKind
+  /** Indices of the nodes running the adversary (at most f). */
+  readonly byzantine: readonly number[]
+  readonly realSignatures: boolean
+  readonly txs: number
+  readonly submitUntilMs: number
+  readonly clientRetryMs: number
+  /** Probabilities per message, applied until stabilizeAtMs. */
+  readonly loss: number
+  readonly duplicate: number
+  readonly reorder: number
+  readonly partitions: readonly Partition[]
+  readonly crashes: readonly Crash[]
+  /** After this the network is reliable, partitions healed and crashed nodes back. */
+  readonly stabilizeAtMs: number
+  /** Every transaction must commit within this long after max(submission, stabilization). */
+  readonly livenessBoundMs: number
+  readonly maxTimeMs: number
+  readonly params: Partial<PbftParams>
+}
+
+export interface ScenarioChoice {
+  readonly seed: number
+  readonly n?: number
+  readonly adversary?: AdversaryKind
+  readonly realSignatures?: boolean
+}
+
+/** Protocol parameters sized for WAN latencies of up to ~300 ms RTT. */
+export const SIM_PBFT_PARAMS: Partial<PbftParams> = {
+  batchSize: 16,
+  batchDelayMs: 100,
+  viewChangeTimeoutMs: 2000,
+  maxViewChangeTimeoutMs: 16_000,
+  checkpointInterval: 8,
+  watermarkWindow: 32,
+  resendIntervalMs: 1000
+}
+
+export function scenarioFor (choice: ScenarioChoice): Scenario {
+  const rng = new Prng(choice.seed ^ 0x5eed)
+  const n = choice.n ?? rng.pick([4, 7, 10])
+  const f = Math.floor((n - 1) / 3)
+  const adversary = choice.adversary ?? rng.pick(ADVERSARIES)
+  // Half the runs put the first primary among the faulty, so every adversary meets a view change.
+  const byzantine: number[] = []
+  if (adversary !== 'none') {
+    const count = 1 + rng.int(f)
+    const pool = rng.shuffle(Array.from({ length: n - 1 }, (_, i) => i + 1))
+    if (rng.chance(0.5)) byzantine.push(0)
+    while (byzantine.length < count) byzantine.push(pool.pop() as number)
+    byzantine.sort((a, b) => a - b)
+  }
+  const honest = Array.from({ length: n }, (_, i) => i).filter((i) => !byzantine.includes(i))
+  const partitions: Partition[] = []
+  if (rng.chance(0.35)) {
+    const at = rng.range(500, 5000)
+    const shuffled = rng.shuffle(Array.from({ length: n }, (_, i) => i))
+    // Either a minority cut off, or a split where no side has a quorum.
+    const cut = rng.chance(0.5) ? 1 + rng.int(f) : Math.floor(n / 2)
+    partitions.push({ at, heal: at + rng.range(1000, 5000), groups: [shuffled.slice(0, cut), shuffled.slice(cut)] })
+  }
+  const crashes: Crash[] = []
+  if (rng.chance(0.35)) {
+    const node = rng.pick(honest)
+    const at = rng.range(500, 6000)
+    crashes.push({ node, at, restart: at + rng.range(500, 5000) })
+  }
+  const faultsEnd = Math.max(0, ...partitions.map((p) => p.heal), ...crashes.map((c) => c.restart))
+  const submitUntilMs = rng.range(2000, 6000)
+  const stabilizeAtMs = Math.max(faultsEnd, submitUntilMs) + 500
+  return {
+    protocol: 'pbft',
+    seed: choice.seed,
+    n,
+    adversary,
+    byzantine,
+    realSignatures: choice.realSignatures ?? false,
+    txs: 200 + rng.int(40),
+    submitUntilMs,
+    clientRetryMs: 4000,
+    loss: rng.chance(0.5) ? rng.range(0, 0.03) : 0,
+    duplicate: rng.chance(0.5) ? rng.range(0, 0.03) : 0,
+    reorder: rng.chance(0.5) ? rng.range(0, 0.1) : 0,
+    partitions,
+    crashes,
+    stabilizeAtMs,
+    livenessBoundMs: 60_000,
+    maxTimeMs: stabilizeAtMs + 120_000,
+    params: SIM_PBFT_PARAMS
+  }
+}
+
+/** The one command line that replays a scenario. */
+export function replayCommand (s: Scenario, extra = ''): string {
+  return `npx node src/consensus/sim/replay.ts --protocol ${s.protocol} --seed ${s.seed} --n ${s.n} --adversary ${s.adversary}` +
+    (s.realSignatures ? ' --real-signatures' : '') + (extra === '' ? '' : ` ${extra}`)
+}

@@ -1,0 +1,386 @@
+// Runs one scenario: n nodes, each the shared Driver around a PBFT instance, over a virtual network and
+// clock. Everything random comes from the scenario's seed, so a run is a pure function of its scenario.
+import { sha256, toHex } from '../../crypto/hash.ts'
+import { ed25519FromSeed } from '../../crypto/ed25519.ts'
+import { Ed25519Signer, Ed25519Verifier, FakeSigner, FakeVerifier } from '../../crypto/signer.ts'
+import type { Signer, Verifier } from '../../crypto/signer.ts'
+import { txKey } from '../core/batch.ts'
+import type { Batch } from '../core/batch.ts'
+import { ValidatorSet } from '../core/validators.ts'
+import type { ValidatorId } from '../core/validators.ts'
+import { CountingMetrics } from '../driver/counting-metrics.ts'
+import { Driver } from '../driver/driver.ts'
+import type { Clock, WalEntry } from '../driver/interfaces.ts'
+import { pbftOptions } from '../pbft/index.ts'
+import { Pbft } from '../pbft/pbft.ts'
+import type { PbftOptions } from '../pbft/pbft.ts'
+import type { PbftMessage } from '../pbft/messages.ts'
+import { pbftParams } from '../pbft/params.ts'
+import { byzantine, makeAdversary } from './adversary.ts'
+import type { Adversary } from './adversary.ts'
+import { checkAgreement, checkLiveness, checkValidity } from './checkers.ts'
+import type { NodeRecord, RunRecord, TxRecord } from './checkers.ts'
+import { EventQueue } from './event-queue.ts'
+import { measuredLatency, syntheticLatency } from './latency.ts'
+import type { LatencyModel } from './latency.ts'
+import { Prng } from './prng.ts'
+import type { Scenario } from './scenario.ts'
+import { SimStateMachine } from './state-machine.ts'
+import { TraceHash } from './trace.ts'
+
+export type PbftFactory = (opts: PbftOptions) => Pbft
+
+export interface SimOptions {
+  /** The WonderNetwork pings CSV; synthetic latency when absent. */
+  readonly pingsCsv?: string | null
+  /** Builds each node's protocol; test builds with planted bugs pass a subclass here. */
+  readonly pbft?: PbftFactory
+}
+
+export interface SimResult {
+  readonly scenario: Scenario
+  readonly traceHash: string
+  /** Agreement, validity and liveness violations (determinism needs two runs: see runChecked). */
+  readonly violations: string[]
+  readonly stats: {
+    readonly latency: string
+    readonly events: number
+    readonly endTimeMs: number
+    readonly txsDone: number
+    /** Fewest transactions any honest node applied. */
+    readonly minApplied: number
+    readonly maxView: number
+    readonly viewChanges: number
+    readonly stateTransfers: number
+    readonly dropped: Readonly<Record<string, number>>
+  }
+}
+
+/** How long the run continues after the last transaction committed, so laggards can catch up. */
+const DRAIN_MS = 3000
+const GENESIS = sha256(new TextEncoder().encode('novacron/sim/genesis-file'))
+
+interface NodeState {
+  readonly index: number
+  readonly id: ValidatorId
+  readonly honest: boolean
+  readonly sm: SimStateMachine
+  wal: WalEntry[]
+  driver: Driver<PbftMessage> | undefined
+  adversary: Adversary | undefined
+  up: boolean
+  readonly metrics: CountingMetrics
+  readonly record: { commits: Map<number, string>, committedTxs: Map<number, string[]>, roots: Map<number, string> }
+  maxView: number
+}
+
+interface ClientTx { readonly tx: Uint8Array, readonly key: string, readonly submittedAt: number, lastNode: number, readonly appliedBy: Set<number>, doneAt: number | undefined }
+
+interface Timer { cancelled: boolean }
+
+export function runScenario (scenario: Scenario, options: SimOptions = {}): SimResult {
+  return new Simulation(scenario, options).run()
+}
+
+class Simulation {
+  readonly #s: Scenario
+  readonly #o: SimOptions
+  readonly #queue = new EventQueue()
+  readonly #rng: Prng
+  readonly #netRng: Prng
+  readonly #latency: LatencyModel
+  readonly #validators: ValidatorSet
+  readonly #nodes: NodeState[] = []
+  readonly #byId = new Map<ValidatorId, NodeState>()
+  readonly #signers: Signer[]
+  readonly #verifier: Verifier
+  readonly #trace = new TraceHash()
+  readonly #txs: ClientTx[] = []
+  readonly #txByKey = new Map<string, ClientTx>()
+  readonly #honestQuorumForDone: number
+  #now = 0
+  #done = 0
+  #endAt = Infinity
+
+  constructor (scenario: Scenario, options: SimOptions) {
+    this.#s = scenario
+    this.#o = options
+    this.#rng = new Prng(scenario.seed)
+    this.#netRng = this.#rng.fork(1)
+    const n = scenario.n
+    const ids = Array.from({ length: n }, (_, i) => `node-${String(i).padStart(2, '0')}`)
+    if (scenario.realSignatures) {
+      const keys = ids.map((_, i) => ed25519FromSeed(sha256(new TextEncoder().encode(`sim/${scenario.seed}/${i}`))))
+      this.#signers = ids.map((id, i) => new Ed25519Signer(id, keys[i]))
+      this.#validators = new ValidatorSet(ids.map((id, i) => ({ id, publicKey: keys[i].publicKeyRaw })))
+      this.#verifier = new Ed25519Verifier(this.#validators.publicKeys())
+    } else {
+      this.#signers = ids.map((id) => new FakeSigner(id))
+      this.#validators = new ValidatorSet(ids.map((id) => ({ id, publicKey: new Uint8Array(32) })))
+      this.#verifier = new FakeVerifier()
+    }
+    const latencyRng = this.#rng.fork(2)
+    this.#latency = options.pingsCsv != null ? measuredLatency(options.pingsCsv, n, latencyRng) : syntheticLatency(n, latencyRng)
+    this.#honestQuorumForDone = this.#validators.quorums.weak
+    const snapshotEvery = pbftParams(scenario.params).checkpointInterval
+    for (let i = 0; i < n; i++) {
+      const node: NodeState = {
+        index: i,
+        id: ids[i],
+        honest: !scenario.byzantine.includes(i) || scenario.adversary === 'none',
+        sm: new SimStateMachine(snapshotEvery),
+        wal: [],
+        driver: undefined,
+        adversary: undefined,
+        up: false,
+        metrics: new CountingMetrics(),
+        record: { commits: new Map(), committedTxs: new Map(), roots: new Map() },
+        maxView: 0
+      }
+      this.#nodes.push(node)
+      this.#byId.set(node.id, node)
+    }
+  }
+
+  run (): SimResult {
+    for (const node of this.#nodes) this.#boot(node, true)
+    this.#scheduleFaults()
+    this.#scheduleClients()
+    let events = 0
+    for (;;) {
+      const at = this.#queue.peekTime()
+      if (at === Infinity || at > this.#s.maxTimeMs || at > this.#endAt) break
+      const e = this.#queue.pop()
+      if (e === undefined) break
+      this.#now = e.at
+      e.run()
+      events++
+    }
+    return this.#result(events)
+  }
+
+  #at (delay: number, run: () => void): void { this.#queue.push(this.#now + Math.max(0, delay), run) }
+
+  // ---- nodes ----
+
+  #boot (node: NodeState, fresh: boolean): void {
+    const s = this.#s
+    const rng = this.#rng.fork(100 + node.index)
+    const opts = pbftOptions({ self: node.id, validators: this.#validators, signer: this.#signers[node.index], verifier: this.#verifier, genesisHash: GENESIS, params: s.params })
+    const honestProtocol = (this.#o.pbft ?? ((o: PbftOptions) => new Pbft(o)))(opts)
+    // A crash-mid-broadcast node comes back honest; other adversaries stay faulty.
+    const faulty = !node.honest && (fresh || s.adversary !== 'crash-mid-broadcast')
+    node.adversary = faulty
+      ? makeAdversary(s.adversary, {
+        self: node.id,
+        others: this.#validators.others(node.id),
+        signer: opts.signer,
+        params: pbftParams(s.params),
+        rng,
+        now: () => this.#now,
+        crash: () => this.#crash(node, this.#now + rng.range(1000, 4000))
+      })
+      : undefined
+    const protocol = node.adversary === undefined ? honestProtocol : byzantine(honestProtocol, node.adversary)
+    const clock: Clock = {
+      now: () => this.#now,
+      setTimer: (ms, fire) => {
+        const t: Timer = { cancelled: false }
+        this.#at(ms, () => { if (!t.cancelled) fire() })
+        return t
+      },
+      clearTimer: (h) => { (h as Timer).cancelled = true }
+    }
+    const driver = new Driver<PbftMessage>({
+      self: node.id,
+      validators: this.#validators,
+      protocol,
+      verifier: this.#verifier,
+      genesisHash: GENESIS,
+      transport: { send: (to, bytes) => this.#send(node, to, bytes) },
+      clock,
+      wal: {
+        append: (entries, pruneBelow) => {
+          if (pruneBelow !== undefined) node.wal = node.wal.filter((e) => e.seq === 0 || e.seq >= pruneBelow)
+          node.wal.push(...entries)
+        }
+      },
+      executor: { execute: (seq, batch) => this.#execute(node, seq, batch) },
+      stateSync: { fetch: (from, checkpoint, done) => this.#fetchState(node, from, checkpoint.seq, checkpoint.stateRoot, done) },
+      metrics: node.metrics
+    })
+    node.driver = driver
+    node.up = true
+    driver.start(node.wal.map((e) => e.bytes), node.sm.checkpoint())
+  }
+
+  #crash (node: NodeState, restartAt: number | undefined): void {
+    if (!node.up) return
+    node.up = false
+    node.driver?.stop()
+    node.driver = undefined
+    this.#trace.add(3, node.index, this.#now)
+    if (restartAt !== undefined) this.#queue.push(restartAt, () => this.#boot(node, false))
+  }
+
+  #execute (node: NodeState, seq: number, batch: Batch): Uint8Array {
+    const root = node.sm.execute(seq, batch)
+    const keys = batch.txs.map(txKey)
+    node.record.commits.set(seq, toHex(batch.id))
+    node.record.committedTxs.set(seq, keys)
+    node.record.roots.set(seq, toHex(root))
+    node.maxView = Math.max(node.maxView, node.driver?.protocol.status().view ?? 0)
+    this.#trace.add(4, node.index, seq, batch.txs.length)
+    this.#trace.addBytes(batch.id)
+    if (node.honest) for (const k of keys) this.#applied(node, k)
+    return root
+  }
+
+  #applied (node: NodeState, key: string): void {
+    const tx = this.#txByKey.get(key)
+    if (tx === undefined || tx.doneAt !== undefined) return
+    tx.appliedBy.add(node.index)
+    if (tx.appliedBy.size < this.#honestQuorumForDone) return
+    tx.doneAt = this.#now
+    if (++this.#done === this.#s.txs) this.#endAt = Math.max(this.#now, this.#s.stabilizeAtMs) + DRAIN_MS
+  }
+
+  #fetchState (node: NodeState, from: readonly ValidatorId[], seq: number, root: Uint8Array, done: (ok: boolean) => void): void {
+    for (const id of from) {
+      const peer = this.#byId.get(id)
+      if (peer === undefined || !peer.up || !this.#reachable(peer.index, node.index)) continue
+      const snap = peer.sm.snapshot(seq)
+      if (snap === undefined || toHex(snap.root) !== toHex(root)) continue
+      const delay = 2 * this.#latency.sample(node.index, peer.index, this.#netRng) + 20
+      this.#at(delay, () => {
+        if (!node.up || node.sm.height >= seq) return done(false)
+        node.sm.install(seq, snap)
+        node.record.roots.set(seq, toHex(snap.root))
+        this.#trace.add(5, node.index, seq)
+        done(true)
+      })
+      return
+    }
+    done(false)
+  }
+
+  // ---- network ----
+
+  #reachable (a: number, b: number): boolean {
+    for (const p of this.#s.partitions) {
+      if (this.#now < p.at || this.#now >= p.heal) continue
+      const ga = p.groups.findIndex((g) => g.includes(a))
+      const gb = p.groups.findIndex((g) => g.includes(b))
+      if (ga !== gb) return false
+    }
+    return true
+  }
+
+  #send (node: NodeState, to: readonly ValidatorId[], bytes: Uint8Array): void {
+    const out = node.adversary?.outbound?.(to, bytes) ?? [{ to, bytes, delayMs: 0 }]
+    const unstable = this.#now < this.#s.stabilizeAtMs
+    const rng = this.#netRng
+    for (const o of out) {
+      for (const id of o.to) {
+        const target = this.#byId.get(id)
+        if (target === undefined || !this.#reachable(node.index, target.index)) continue
+        if (unstable && rng.chance(this.#s.loss)) continue
+        const copies = unstable && rng.chance(this.#s.duplicate) ? 2 : 1
+        for (let c = 0; c < copies; c++) {
+          let delay = o.delayMs + this.#latency.sample(node.index, target.index, rng)
+          if (unstable && rng.chance(this.#s.reorder)) delay += rng.range(0, 200)
+          this.#at(delay, () => this.#deliver(node.index, target, o.bytes))
+        }
+      }
+    }
+  }
+
+  #deliver (from: number, target: NodeState, bytes: Uint8Array): void {
+    if (!target.up || target.driver === undefined) return
+    this.#trace.add(1, from, target.index, this.#now)
+    this.#trace.addBytes(bytes)
+    target.adversary?.inbound?.(bytes)
+    target.driver.receive(this.#nodes[from].id, bytes)
+  }
+
+  // ---- faults and clients ----
+
+  #scheduleFaults (): void {
+    for (const c of this.#s.crashes) {
+      const node = this.#nodes[c.node]
+      this.#queue.push(c.at, () => this.#crash(node, c.restart))
+    }
+  }
+
+  #scheduleClients (): void {
+    const rng = this.#rng.fork(3)
+    const s = this.#s
+    for (let i = 0; i < s.txs; i++) {
+      const at = rng.range(100, s.submitUntilMs)
+      const tx = new TextEncoder().encode(`sim/${s.seed}/tx/${i}/${rng.next().toString(36)}`)
+      this.#queue.push(at, () => {
+        const c: ClientTx = { tx, key: txKey(tx), submittedAt: this.#now, lastNode: -1, appliedBy: new Set(), doneAt: undefined }
+        this.#txs.push(c)
+        this.#txByKey.set(c.key, c)
+        this.#submit(c, rng)
+      })
+    }
+  }
+
+  /** A client sends to one node and, without f + 1 replies in time, retries at another. */
+  #submit (c: ClientTx, rng: Prng): void {
+    if (c.doneAt !== undefined) return
+    let target = rng.int(this.#s.n)
+    if (target === c.lastNode) target = (target + 1) % this.#s.n
+    c.lastNode = target
+    const node = this.#nodes[target]
+    if (node.up && node.driver !== undefined) node.driver.submit(c.tx)
+    this.#at(this.#s.clientRetryMs, () => this.#submit(c, rng))
+  }
+
+  // ---- result ----
+
+  #result (events: number): SimResult {
+    const nodes: NodeRecord[] = this.#nodes.map((n) => ({
+      index: n.index,
+      honest: n.honest,
+      commits: n.record.commits,
+      committedTxs: n.record.committedTxs,
+      roots: n.record.roots,
+      applied: n.sm.log
+    }))
+    const txs: TxRecord[] = this.#txs.map((t) => ({ key: t.key, submittedAt: t.submittedAt, doneAt: t.doneAt }))
+    const run: RunRecord = {
+      nodes,
+      submitted: new Set(this.#txs.map((t) => t.key)),
+      txs,
+      stabilizeAt: this.#s.stabilizeAtMs,
+      livenessBoundMs: this.#s.livenessBoundMs
+    }
+    if (this.#txs.length < this.#s.txs) {
+      // Submissions scheduled past the end never happened; that is a scenario bug, not a protocol one.
+      throw new Error(`scenario ended before all ${this.#s.txs} transactions were submitted`)
+    }
+    const violations = [...checkAgreement(run), ...checkValidity(run), ...checkLiveness(run)]
+    const honest = this.#nodes.filter((n) => n.honest)
+    const dropped: Record<string, number> = {}
+    for (const n of this.#nodes) for (const [k, v] of n.metrics.drops) dropped[k] = (dropped[k] ?? 0) + v
+    for (const n of honest) if (n.driver !== undefined) n.maxView = Math.max(n.maxView, n.driver.protocol.status().view)
+    return {
+      scenario: this.#s,
+      traceHash: this.#trace.digest(),
+      violations,
+      stats: {
+        latency: this.#latency.source,
+        events,
+        endTimeMs: Math.round(this.#now),
+        txsDone: this.#done,
+        minApplied: Math.min(...honest.map((n) => n.sm.log.length)),
+        maxView: Math.max(...honest.map((n) => n.maxView)),
+        viewChanges: honest.reduce((a, n) => a + (n.metrics.events.get('new-view') ?? 0), 0),
+        stateTransfers: honest.reduce((a, n) => a + n.sm.installs, 0),
+        dropped
+      }
+    }
+  }
+}
