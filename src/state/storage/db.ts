@@ -3,7 +3,7 @@
 // synchronous=FULL), and a full disk or I/O error rolls it back and makes storage read-only for good.
 import { DatabaseSync } from 'node:sqlite'
 import { LtHash } from '../lthash.ts'
-import { SchemaVersionError, StorageFullError, StorageReadOnlyError } from './errors.ts'
+import { SchemaVersionError, StorageError, StorageFullError, StorageReadOnlyError } from './errors.ts'
 
 /** major.minor: a newer minor only adds (tables, columns) and is readable; a newer major is refused. */
 export const SCHEMA_VERSION = '1.0'
@@ -63,6 +63,9 @@ export class Db {
       this.checkVersion()
       // journal_mode cannot change inside a transaction; synchronous=FULL makes every COMMIT fsync the WAL.
       this.sql.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000')
+      // SQLite silently keeps the old journal mode where WAL is impossible; we promise WAL, so say so.
+      const { journalMode } = this.durabilitySettings()
+      if (journalMode !== 'wal') throw new StorageError(`cannot enable WAL journaling for ${this.path} (journal_mode is ${journalMode}); use a local filesystem for the data dir`, 'ERR_STORAGE_WAL')
       // Every write reads the value it replaces (for the state root): with SQLite's 2 MiB default cache a
       // state of a few MiB already turns those reads into syscalls.
       this.sql.exec(`PRAGMA cache_size = -${CACHE_KIB}`)

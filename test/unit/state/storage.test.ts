@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import { DatabaseSync } from 'node:sqlite'
 import { Storage } from '../../../src/state/storage/storage.ts'
 import { StateMachine } from '../../../src/state/machine.ts'
-import { kvDelTx, kvPutTx, nodeJoinTx, txId, workloadIdFor, workloadSubmitTx } from '../../../src/state/tx.ts'
+import { kvDelTx, kvPutTx, nodeJoinTx, nodeLeaveTx, nodeUpdateTx, txId, workloadIdFor, workloadStatusTx, workloadSubmitTx } from '../../../src/state/tx.ts'
+import { MemoryBackend } from '../../../src/state/memory.ts'
 import { LtHash } from '../../../src/state/lthash.ts'
 import { SchemaVersionError } from '../../../src/state/storage/errors.ts'
 import { toHex } from '../../../src/state/bytes.ts'
@@ -121,4 +122,26 @@ test('a database from a newer major schema version is refused with a clear error
   raw2.prepare("UPDATE meta SET value = '1.7' WHERE key = 'schema_version'").run()
   raw2.close()
   Storage.open({ path }).close()
+})
+
+test('storage (bulk reads) and the in-memory backend apply the same batches to the same roots', (t) => {
+  const s = Storage.open({ path: tempDbPath(t) })
+  t.after(() => s.close())
+  const disk = new StateMachine(s)
+  const mem = new StateMachine(new MemoryBackend())
+  const node = (id: string, cpu: number): Parameters<typeof nodeJoinTx>[0] => ({ id, cpu, memMiB: 1024, diskGiB: 10, addresses: [], labels: { role: 'worker' } })
+  const submit = workloadSubmitTx({ name: 'w', cpu: 1, memMiB: 64, diskGiB: 1 })
+  const wid = workloadIdFor(txId(submit))
+  const batches = [
+    [kvPutTx('a', '1'), nodeJoinTx(node('n1', 2)), submit, kvPutTx('a', '2')],
+    [kvDelTx('a'), nodeUpdateTx(node('n1', 4)), workloadStatusTx(wid, 'running'), kvDelTx('a')],
+    Array.from({ length: 300 }, (_, i) => kvPutTx(`bulk/${i % 200}`, `v${i}`)),
+    [nodeLeaveTx('n1'), workloadStatusTx(wid, 'completed'), kvPutTx('a', '1')]
+  ]
+  batches.forEach((txs, i) => {
+    const a = disk.applyBatch({ height: i + 1, txs })
+    const b = mem.applyBatch({ height: i + 1, txs })
+    assert.equal(toHex(a.stateRoot), toHex(b.stateRoot), `height ${i + 1}`)
+    assert.deepEqual(a.results, b.results)
+  })
 })
