@@ -31,7 +31,7 @@ export function bdpBytes (link: LinkInfo): number {
 
 export function planTransfer (link: LinkInfo, overrides: { streams?: number, chunkSize?: number } = {}): TransferPlan {
   const bdp = bdpBytes(link)
-  const streams = overrides.streams ?? clamp(Math.ceil(bdp / STREAM_WINDOW_BYTES), MIN_STREAMS, MAX_STREAMS)
+  const streams = overrides.streams ?? clamp(Math.ceil((2 * bdp) / STREAM_WINDOW_BYTES), MIN_STREAMS, MAX_STREAMS)
   const chunkSize = overrides.chunkSize ?? clamp(pow2Ceil(bdp / 4), MIN_CHUNK, MAX_CHUNK)
   const wanted = Math.ceil((2 * bdp) / chunkSize) + 2 * streams
   const window = Math.max(streams, Math.min(wanted, Math.floor(MAX_WINDOW_BYTES / chunkSize)))

@@ -24,6 +24,10 @@ export interface ReceiverOptions {
   firstFrameTimeoutMs?: number
   /** Transfers served at once; more are refused. */
   maxSessions?: number
+  /** Streams one transfer may use; more are aborted. */
+  maxStreamsPerTransfer?: number
+  /** A stream silent this long mid-transfer is dropped, so an idle peer cannot pin files open. */
+  streamIdleTimeoutMs?: number
   onEvent?: (e: ReceiverEvent) => void
 }
 
@@ -148,11 +152,12 @@ export class TransferReceiver {
   }
 
   private async serve (ch: FrameChannel, a: Active, start: () => Promise<void>, isControl: boolean): Promise<void> {
+    if (a.channels.size >= (this.opts.maxStreamsPerTransfer ?? 32)) return ch.abort('too many streams for one transfer')
     a.channels.add(ch)
     try {
       await start()
       while (true) {
-        const r = await ch.next()
+        const r = await ch.next(this.opts.streamIdleTimeoutMs ?? 120_000)
         if (!r.ok) return this.abortSession(a, r.error)
         if (r.value === null) break
         const f: Frame = r.value

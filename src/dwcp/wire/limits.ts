@@ -25,7 +25,7 @@ export const DEFAULT_LIMITS: Readonly<WireLimits> = Object.freeze({
   maxFileSize: 1024 * GiB,
   maxChunks: 1 << 22,
   maxNameBytes: 255,
-  maxSignatureEntries: 1 << 21
+  maxSignatureEntries: 1 << 20
 })
 
 export const HASH_BYTES = 32
