@@ -24,15 +24,19 @@ const ROOT_TAG = Buffer.from('novacron/state/root/v1\0')
 // identical on every host (all platforms Node 24 supports are little-endian).
 if (endianness() !== 'LE') throw new Error('novacron state hashing requires a little-endian host')
 
-/** The element bytes of one state entry: length-prefixed so (table, key, value) splits one way only. */
+let scratch = Buffer.allocUnsafe(4096)
+
+/** The element bytes of one state entry: length-prefixed so (table, key, value) splits one way only.
+ * Valid until the next call (a reused buffer: this runs for every write). */
 export function elementBytes (table: number, key: Uint8Array, value: Uint8Array): Buffer {
-  const b = Buffer.allocUnsafe(ELEMENT_TAG.length + 1 + 2 + key.length + value.length)
-  let o = ELEMENT_TAG.copy(b, 0)
-  o = b.writeUInt8(table, o)
-  o = b.writeUInt16BE(key.length, o)
-  b.set(key, o)
-  b.set(value, o + key.length)
-  return b
+  const n = ELEMENT_TAG.length + 1 + 2 + key.length + value.length
+  if (n > scratch.length) scratch = Buffer.allocUnsafe(n * 2)
+  let o = ELEMENT_TAG.copy(scratch, 0)
+  o = scratch.writeUInt8(table, o)
+  o = scratch.writeUInt16BE(key.length, o)
+  scratch.set(key, o)
+  scratch.set(value, o + key.length)
+  return scratch.subarray(0, n)
 }
 
 function expand (element: Uint8Array): Uint16Array {

@@ -69,6 +69,11 @@ function prefixEnd (prefix: Uint8Array): Uint8Array {
   return end
 }
 
+/** Page sizes from callers (the API passes user input through): an integer in 1..MAX_LIST_LIMIT. */
+function clampLimit (limit: number | undefined): number {
+  return Number.isFinite(limit) ? Math.max(1, Math.min(Math.trunc(limit as number), MAX_LIST_LIMIT)) : 1000
+}
+
 function logEntry (r: LogRow): LogEntry {
   return { height: Number(r.height), batchId: r.batch_id, txIds: unpackIds(r.tx_ids), stateRoot: r.state_root, committedAt: Number(r.committed_at) }
 }
@@ -191,7 +196,7 @@ export class Storage implements StateBackend {
   /** Keys in byte order; page with `after` = the last key of the previous page. */
   kvList (opts: { prefix?: string, after?: string, limit?: number } = {}): { entries: KvEntry[], height: number } {
     const prefix = utf8Bytes(opts.prefix ?? '')
-    const limit = Math.max(1, Math.min(opts.limit ?? 1000, MAX_LIST_LIMIT))
+    const limit = clampLimit(opts.limit)
     const end = prefixEnd(prefix)
     const after = opts.after === undefined ? undefined : utf8Bytes(opts.after)
     const rows = (after !== undefined && Buffer.compare(after, prefix) >= 0
@@ -224,7 +229,7 @@ export class Storage implements StateBackend {
 
   /** Committed batches from height `from` on, oldest first (`log tail --from H`). */
   logRange (from: number, limit = 1000): LogEntry[] {
-    return (this.q.logRange.all(from, Math.max(1, Math.min(limit, MAX_LIST_LIMIT))) as unknown as LogRow[]).map(logEntry)
+    return (this.q.logRange.all(Number.isSafeInteger(from) ? from : 0, clampLimit(limit)) as unknown as LogRow[]).map(logEntry)
   }
 
   /** One batch with its transactions and results; null if never committed here or pruned. */
