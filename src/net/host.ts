@@ -18,6 +18,7 @@ import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff.ts
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder } from './framing.ts'
 import type { NodeIdentity } from './identity.ts'
 import { DEFAULT_OUTBOUND_QUEUE_OPTIONS, OutboundQueue, type OutboundQueueOptions } from './outbound-queue.ts'
+import { RequestError, readFrame, writeFrame } from './request.ts'
 
 export interface NetHostOptions {
   identity: NodeIdentity
@@ -50,6 +51,18 @@ export interface Channel {
   broadcast: (payload: Uint8Array) => void
   /** Bytes queued for a peer and not yet written: producers that must not drop wait while it is high. */
   queuedBytes: (to: string) => number
+}
+
+export interface RequestHandlerSpec {
+  protocol: string
+  validatorsOnly: boolean
+  maxRequestBytes: number
+  handle: (from: string, request: Uint8Array, signal: AbortSignal) => Promise<Uint8Array>
+}
+
+export interface RequestOptions {
+  timeoutMs: number
+  maxResponseBytes: number
 }
 
 export type ChannelState = 'open' | 'opening' | 'refused' | 'closed'
@@ -88,6 +101,7 @@ export class NetHost {
   private readonly metrics: NetMetrics
   private readonly validators: Map<string, string>
   private readonly channels = new Map<string, ChannelEntry>()
+  private readonly requestHandlers: RequestHandlerSpec[] = []
   private readonly stats = new Map<string, PeerStats>()
   private readonly redialTimers = new Map<string, NodeJS.Timeout>()
   private readonly redialAttempts = new Map<string, number>()
@@ -119,6 +133,30 @@ export class NetHost {
     }
   }
 
+  /** Serves one-question-one-answer requests on `protocol`; call before start(). */
+  registerRequestHandler (spec: RequestHandlerSpec): void {
+    this.requestHandlers.push(spec)
+  }
+
+  /** Asks one connected peer; rejects with RequestError on timeout, refusal or an oversized answer. */
+  async request (peerId: string, protocol: string, payload: Uint8Array, opts: RequestOptions): Promise<Uint8Array> {
+    const connection = this.libp2p?.getConnections().find(c => c.remotePeer.toString() === peerId && c.status === 'open')
+    if (connection == null) throw new RequestError('closed', `not connected to ${peerId}`)
+    const signal = AbortSignal.timeout(opts.timeoutMs)
+    let stream: Stream
+    try {
+      stream = await connection.newStream(protocol, { signal })
+    } catch (err) {
+      throw new RequestError(signal.aborted ? 'timeout' : 'refused', `cannot open ${protocol} to ${peerId}: ${(err as Error).message}`)
+    }
+    try {
+      await writeFrame(stream, payload, signal)
+      return await readFrame(stream, opts.maxResponseBytes, signal)
+    } finally {
+      stream.abort(new Error('request done'))
+    }
+  }
+
   async start (): Promise<void> {
     const peerDiscovery = []
     if (this.opts.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: this.opts.bootstrap }))
@@ -142,6 +180,9 @@ export class NetHost {
       await this.libp2p.handle(entry.spec.protocol, (stream, connection) => this.acceptStream(entry, stream, connection), {
         maxInboundStreams: 8, maxOutboundStreams: 8
       })
+    }
+    for (const spec of this.requestHandlers) {
+      await this.libp2p.handle(spec.protocol, (stream, connection) => { void this.answer(spec, stream, connection) }, { maxInboundStreams: 16, maxOutboundStreams: 16 })
     }
     this.libp2p.addEventListener('peer:connect', evt => this.onPeerConnect(evt.detail))
     this.libp2p.addEventListener('peer:disconnect', evt => this.onPeerDisconnect(evt.detail))
@@ -308,6 +349,26 @@ export class NetHost {
       }
       this.metrics.bytesIn.inc({ protocol }, bytes)
     })
+  }
+
+  private async answer (spec: RequestHandlerSpec, stream: Stream, connection: Connection): Promise<void> {
+    const from = connection.remotePeer.toString()
+    if (spec.validatorsOnly && !this.validators.has(from)) {
+      this.metrics.streamsRefused.inc({ protocol: spec.protocol })
+      stream.abort(new Error('not a validator of this cluster'))
+      return
+    }
+    const signal = AbortSignal.timeout(60_000)
+    try {
+      const request = await readFrame(stream, spec.maxRequestBytes, signal)
+      const response = await spec.handle(from, request, signal)
+      await writeFrame(stream, response, signal)
+      await stream.close({ signal })
+    } catch (err) {
+      this.metrics.framesDropped.inc({ reason: 'request_failed' })
+      this.logger.debug({ peer: from, protocol: spec.protocol, err: String(err) }, 'request not answered')
+      stream.abort(err as Error)
+    }
   }
 
   private onPeerConnect (peer: PeerId): void {
