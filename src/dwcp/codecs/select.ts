@@ -44,26 +44,25 @@ export function byteEntropy (sample: Uint8Array): number {
 
 interface Candidate {
   codec: Codec
-  /** Single-core compression speed in MB/s, measured roughly on mixed data; only their order matters much. */
+  /** Single-core compression speed in MB/s, measured on text (Canterbury and Calgary files). */
   mbps: number
   trial: (prefix: Uint8Array) => number
 }
 
-const zstdTrial = (level: number) => (prefix: Uint8Array): number =>
-  zstdCompressSync(prefix, { params: { [constants.ZSTD_c_compressionLevel]: level } }).byteLength
+const zstd = (level: number, mbps: number): Candidate => ({
+  codec: new ZstdCodec(level),
+  mbps,
+  trial: (p) => zstdCompressSync(p, { params: { [constants.ZSTD_c_compressionLevel]: level } }).byteLength
+})
 const NONE: Candidate = { codec: new NoneCodec(), mbps: Infinity, trial: (p) => p.byteLength }
-const LZ4: Candidate = { codec: new Lz4Codec(), mbps: 500, trial: (p) => lz4Sync(Buffer.from(p.buffer, p.byteOffset, p.byteLength)).byteLength }
-const ZSTD1: Candidate = { codec: new ZstdCodec(1), mbps: 250, trial: zstdTrial(1) }
-const ZSTD3: Candidate = { codec: new ZstdCodec(3), mbps: 120, trial: zstdTrial(3) }
-const ZSTD9: Candidate = { codec: new ZstdCodec(9), mbps: 30, trial: zstdTrial(9) }
-
-/** Link speed tiers (Mbit/s lower bounds) and the codecs worth trying on each: on a fast link CPU is
- * the bottleneck, so only cheap codecs; on a slow one every saved byte pays for a lot of CPU. */
-const SPEED_TIERS: ReadonlyArray<{ minMbps: number, candidates: Candidate[] }> = [
-  { minMbps: 2500, candidates: [NONE, LZ4] },
-  { minMbps: 250, candidates: [NONE, LZ4, ZSTD1] },
-  { minMbps: 25, candidates: [NONE, LZ4, ZSTD1, ZSTD3] },
-  { minMbps: 0, candidates: [NONE, ZSTD3, ZSTD9] }
+/** Fastest first: the search below stops at the first codec too slow to beat the best so far. */
+const CANDIDATES: readonly Candidate[] = [
+  NONE,
+  zstd(1, 370),
+  { codec: new Lz4Codec(), mbps: 300, trial: (p) => lz4Sync(Buffer.from(p.buffer, p.byteOffset, p.byteLength)).byteLength },
+  zstd(3, 240),
+  zstd(6, 100),
+  zstd(9, 40)
 ]
 
 export const SAMPLE_BYTES = 16 * 1024
@@ -75,23 +74,25 @@ export const MIN_COMPRESS_BYTES = 64
 export const COMPRESS_THREADS = Number(process.env.UV_THREADPOOL_SIZE ?? 4)
 
 /**
- * Per chunk: skip near-random data by the entropy of a sample, then trial-compress a prefix with each
- * codec of the link's speed tier and take the one with the least estimated time per byte. Chunks are
- * compressed in parallel on the libuv pool while the link carries earlier ones, so the slower of the two
- * stages sets the pace: max(1 / (speed × threads), ratio / bandwidth).
+ * Per chunk: skip near-random data by the entropy of a sample, then trial-compress a prefix and take the
+ * codec with the least estimated time per byte. Chunks are compressed in parallel on the libuv pool while
+ * the link carries earlier ones, so the slower stage sets the pace: max(1 / (speed × threads),
+ * ratio / bandwidth). The link's speed prunes the search: on a fast link the best cost is small after
+ * the first trials and slower codecs cannot beat it, so they are never tried; on a slow link every level
+ * is tried and the smallest output wins.
  */
 export class RuleSelector implements CodecSelector {
   choose (chunk: Uint8Array, link: LinkInfo): Codec {
     if (chunk.byteLength < MIN_COMPRESS_BYTES) return NONE.codec
     const prefix = chunk.subarray(0, SAMPLE_BYTES)
     if (byteEntropy(prefix) >= INCOMPRESSIBLE_ENTROPY) return NONE.codec
-    const tier = SPEED_TIERS.find((t) => link.bandwidthMbps >= t.minMbps) ?? SPEED_TIERS[SPEED_TIERS.length - 1]
     const linkBytesPerUs = Math.max(link.bandwidthMbps, 0.001) / 8
     let best = NONE
-    let bestCost = Infinity
-    for (const c of tier.candidates) {
-      const ratio = c.trial(prefix) / prefix.byteLength
-      const cost = Math.max(1 / (c.mbps * COMPRESS_THREADS), ratio / linkBytesPerUs)
+    let bestCost = 1 / linkBytesPerUs
+    for (const c of CANDIDATES) {
+      const cpuCost = 1 / (c.mbps * COMPRESS_THREADS)
+      if (cpuCost >= bestCost) break
+      const cost = Math.max(cpuCost, c.trial(prefix) / prefix.byteLength / linkBytesPerUs)
       if (cost < bestCost) {
         best = c
         bestCost = cost

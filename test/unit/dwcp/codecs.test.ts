@@ -46,15 +46,15 @@ test('decoding refuses a lying raw length, a bad hash and garbage without throwi
   assert.equal((await decodePayload('zstd', bomb, 10, sha(Buffer.alloc(10)))).ok, false)
 })
 
-test('auto skips random data, compresses text, and prefers cheap codecs on fast links', () => {
+test('auto skips random data, takes cheap codecs on fast links and strong ones on slow links', () => {
   const sel = new RuleSelector()
   assert.ok(byteEntropy(first('random', 16384)) > 7.9)
   assert.equal(sel.choose(first('random', 65536), { bandwidthMbps: 100, rttMs: 10 }).name, 'none')
   assert.equal(sel.choose(Buffer.from('tiny'), { bandwidthMbps: 100, rttMs: 10 }).name, 'none')
   const text = first('text', 65536)
-  assert.equal(sel.choose(text, { bandwidthMbps: 2500, rttMs: 0.2 }).name, 'lz4')
+  assert.match(sel.choose(text, { bandwidthMbps: 2500, rttMs: 0.2 }).label, /^(lz4|zstd-1)$/)
   assert.equal(sel.choose(text, { bandwidthMbps: 100_000, rttMs: 0.1 }).name, 'none')
-  assert.equal(sel.choose(text, { bandwidthMbps: 10, rttMs: 80 }).name, 'zstd')
+  assert.match(sel.choose(text, { bandwidthMbps: 10, rttMs: 80 }).label, /^zstd-(6|9)$/)
 })
 
 const corpus = dataSet('compression')
@@ -70,12 +70,12 @@ test('auto against the fixed codecs on the compression corpus', { skip: corpus.s
   assert.ok(files.length > 0)
   const sel = new RuleSelector()
   const link = { bandwidthMbps: 100, rttMs: 20 }
-  for (const path of files.slice(0, 12)) {
+  for (const path of files) {
     const raw = (await readFile(path)).subarray(0, 1 << 20)
     const auto = sel.choose(raw, link)
     const autoBytes = Math.min(raw.byteLength, (await auto.encode(raw)).byteLength)
     const best = Math.min(...await Promise.all(['zstd', 'lz4', 'snappy'].map(async (n) => (await createCodec(n as 'zstd').encode(raw)).byteLength)), raw.byteLength)
-    // On a 100 Mbit/s link auto trades a little ratio for speed, never a lot.
-    assert.ok(autoBytes <= best * 1.35 + 64, `${path}: auto ${auto.label} ${autoBytes} vs best ${best}`)
+    // On a 100 Mbit/s link the link is the bottleneck, so auto is at least as small as the best fixed codec.
+    assert.ok(autoBytes <= best * 1.05 + 64, `${path}: auto ${auto.label} ${autoBytes} vs best ${best}`)
   }
 })
