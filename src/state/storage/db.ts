@@ -20,8 +20,10 @@ CREATE TABLE log (height INTEGER PRIMARY KEY, batch_id BLOB NOT NULL, tx_ids BLO
   errors BLOB NOT NULL, state_root BLOB NOT NULL, committed_at INTEGER NOT NULL);
 CREATE TABLE checkpoints (height INTEGER PRIMARY KEY, state_root BLOB NOT NULL, proof BLOB NOT NULL, created_at INTEGER NOT NULL);
 CREATE TABLE snapshots (height INTEGER PRIMARY KEY, state_root BLOB NOT NULL, bytes BLOB NOT NULL, created_at INTEGER NOT NULL);
--- the consensus WAL: AUTOINCREMENT so ids stay monotonic even after pruning
-CREATE TABLE wal (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, bytes BLOB NOT NULL);
+-- the consensus WAL: AUTOINCREMENT so ids stay monotonic even after pruning; seq is the log position a
+-- record belongs to (0: none), so records below a stable checkpoint can be pruned
+CREATE TABLE wal (id INTEGER PRIMARY KEY AUTOINCREMENT, seq INTEGER NOT NULL, bytes BLOB NOT NULL);
+CREATE INDEX wal_seq ON wal (seq);
 `
 
 const CACHE_KIB = 64 * 1024

@@ -1,10 +1,11 @@
 // The consensus WAL: what this node prepared, committed and signed, appended (fsynced) before any message
 // that depends on it leaves the node, and read back whole on restart. Records are opaque to storage.
 import type { Db } from './db.ts'
-import { MAX_WAL_KIND_BYTES, MAX_WAL_RECORD_BYTES } from '../limits.ts'
+import { MAX_WAL_RECORD_BYTES } from '../limits.ts'
 
+/** `seq`: the log position the record belongs to (0: not tied to one, never pruned by position). */
 export interface WalRecordInput {
-  kind: string
+  seq: number
   bytes: Uint8Array
 }
 
@@ -20,22 +21,27 @@ export class ConsensusWal {
     this.db = db
   }
 
-  /** Appends the records in order in one fsynced transaction and returns their ids. */
-  append (records: readonly WalRecordInput[]): number[] {
+  /**
+   * Appends the records in order and, in the same fsynced transaction, drops records tied to positions
+   * 0 < seq < pruneBelow (what a stable checkpoint made unnecessary). Returns the new ids.
+   */
+  append (records: readonly WalRecordInput[], pruneBelow?: number): number[] {
     for (const r of records) {
-      if (typeof r.kind !== 'string' || r.kind.length === 0 || Buffer.byteLength(r.kind) > MAX_WAL_KIND_BYTES) throw new RangeError(`WAL record kind must be 1..${MAX_WAL_KIND_BYTES} bytes`)
+      if (!Number.isSafeInteger(r.seq) || r.seq < 0) throw new RangeError(`WAL record seq must be a non-negative integer, got ${r.seq}`)
       if (!(r.bytes instanceof Uint8Array) || r.bytes.length > MAX_WAL_RECORD_BYTES) throw new RangeError(`WAL record must be bytes of at most ${MAX_WAL_RECORD_BYTES}`)
     }
     return this.db.write('append to the consensus WAL', () => {
-      const ins = this.db.sql.prepare('INSERT INTO wal (kind, bytes) VALUES (?, ?)')
-      return records.map((r) => Number(ins.run(r.kind, r.bytes).lastInsertRowid))
+      const ins = this.db.sql.prepare('INSERT INTO wal (seq, bytes) VALUES (?, ?)')
+      const ids = records.map((r) => Number(ins.run(r.seq, r.bytes).lastInsertRowid))
+      if (pruneBelow !== undefined) this.db.sql.prepare('DELETE FROM wal WHERE seq > 0 AND seq < ?').run(pruneBelow)
+      return ids
     })
   }
 
   /** Every record still held, in append order. */
   readAll (): WalRecord[] {
-    return (this.db.sql.prepare('SELECT id, kind, bytes FROM wal ORDER BY id').all() as Array<{ id: number, kind: string, bytes: Uint8Array }>)
-      .map((r) => ({ id: Number(r.id), kind: r.kind, bytes: r.bytes }))
+    return (this.db.sql.prepare('SELECT id, seq, bytes FROM wal ORDER BY id').all() as Array<{ id: number, seq: number, bytes: Uint8Array }>)
+      .map((r) => ({ id: Number(r.id), seq: Number(r.seq), bytes: r.bytes }))
   }
 
   /** Drops records with id < belowId (e.g. below a stable checkpoint); returns how many. */

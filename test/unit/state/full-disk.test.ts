@@ -34,7 +34,7 @@ test('a full disk rolls the batch back, makes storage read-only, and corrupts no
   assert.deepEqual(s.health().writable, false)
   assert.match(s.health().reason!, /disk is full/)
   assert.throws(() => sm.applyBatch({ height: height + 1, txs: [] }), StorageReadOnlyError)
-  assert.throws(() => s.wal.append([{ kind: 'vote', bytes: new Uint8Array(1) }]), (e: unknown) => e instanceof StorageReadOnlyError && /read-only, refusing to append to the consensus WAL/.test(e.message))
+  assert.throws(() => s.wal.append([{ seq: 1, bytes: new Uint8Array(1) }]), (e: unknown) => e instanceof StorageReadOnlyError && /read-only, refusing to append to the consensus WAL/.test(e.message))
   assert.equal(s.kvGet('k0-0').height, height)
   assert.equal(toHex(s.head().stateRoot), rootBefore)
   s.close()

@@ -29,7 +29,7 @@ test('a reopened database keeps state, log, roots, checkpoints and the consensus
   sm.applyBatch({ height: 2, txs: [] })
   const last = sm.applyBatch({ height: 3, txs: [kvDelTx('app/b'), submit, new Uint8Array([7])], committedAt: 3000 })
   s.saveCheckpoint(3, new Uint8Array([1, 2, 3]), 42)
-  const ids = s.wal.append([{ kind: 'prepare', bytes: new Uint8Array([1]) }, { kind: 'commit', bytes: new Uint8Array([2, 2]) }])
+  const ids = s.wal.append([{ seq: 1, bytes: new Uint8Array([1]) }, { seq: 2, bytes: new Uint8Array([2, 2]) }])
   assert.deepEqual(ids, [1, 2])
   s.close()
 
@@ -61,7 +61,7 @@ test('a reopened database keeps state, log, roots, checkpoints and the consensus
   assert.equal(s.findTx(new Uint8Array(32)), null)
   const cp = s.latestCheckpoint()!
   assert.deepEqual({ ...cp, stateRoot: toHex(cp.stateRoot) }, { height: 3, stateRoot: toHex(last.stateRoot), proof: new Uint8Array([1, 2, 3]), createdAt: 42 })
-  assert.deepEqual(s.wal.readAll(), [{ id: 1, kind: 'prepare', bytes: new Uint8Array([1]) }, { id: 2, kind: 'commit', bytes: new Uint8Array([2, 2]) }])
+  assert.deepEqual(s.wal.readAll(), [{ id: 1, seq: 1, bytes: new Uint8Array([1]) }, { id: 2, seq: 2, bytes: new Uint8Array([2, 2]) }])
 
   // the stored vector is the hash of the stored entries, and the log replays to the same roots
   const h = new LtHash()
@@ -88,16 +88,19 @@ test('kv list pages with after and honours prefixes of 0xff bytes', (t) => {
 test('the consensus WAL keeps ids monotonic across pruning and reopening', (t) => {
   const path = tempDbPath(t)
   let s = Storage.open({ path })
-  s.wal.append([1, 2, 3].map((i) => ({ kind: 'k', bytes: new Uint8Array([i]) })))
+  s.wal.append([1, 2, 3].map((i) => ({ seq: i, bytes: new Uint8Array([i]) })))
   assert.equal(s.wal.prune(3), 2)
   assert.deepEqual(s.wal.readAll().map((r) => r.id), [3])
   s.close()
   s = Storage.open({ path })
   t.after(() => s.close())
-  assert.deepEqual(s.wal.append([{ kind: 'k', bytes: new Uint8Array(0) }]), [4])
+  assert.deepEqual(s.wal.append([{ seq: 0, bytes: new Uint8Array(0) }]), [4])
   s.wal.prune(100)
-  assert.deepEqual(s.wal.append([{ kind: 'k', bytes: new Uint8Array(0) }]), [5])
-  assert.throws(() => s.wal.append([{ kind: '', bytes: new Uint8Array(0) }]), RangeError)
+  assert.deepEqual(s.wal.append([{ seq: 0, bytes: new Uint8Array(0) }]), [5])
+  assert.throws(() => s.wal.append([{ seq: -1, bytes: new Uint8Array(0) }]), RangeError)
+  s.wal.append([{ seq: 0, bytes: Uint8Array.of(1) }, { seq: 10, bytes: Uint8Array.of(2) }, { seq: 20, bytes: Uint8Array.of(3) }])
+  s.wal.append([{ seq: 30, bytes: Uint8Array.of(4) }], 20)
+  assert.deepEqual(s.wal.readAll().map((r) => r.seq), [0, 0, 20, 30], 'pruneBelow drops positions below it, never seq 0')
 })
 
 test('pruning below a checkpoint drops old log rows only', (t) => {
