@@ -1,7 +1,6 @@
 // Signing is injected into consensus so that the simulator can run thousands of seeds with cheap fake
 // signatures while the node uses real Ed25519; protocols only ever see these two interfaces.
 import type { KeyObject } from 'node:crypto'
-import { createHash } from 'node:crypto'
 import { ed25519FromSeed, ed25519PublicKeyFromRaw, ed25519Sign, ed25519Verify } from './ed25519.ts'
 import type { Ed25519KeyPair } from './ed25519.ts'
 
@@ -49,25 +48,60 @@ export class Ed25519Verifier implements Verifier {
 const FAKE_SIGNATURE_BYTES = 16
 
 /**
- * Simulator-only signatures: a truncated keyed sha256. Unforgeable for adversaries that play by the
- * simulator's rules (they never read another node's secret), and about 50x cheaper than Ed25519.
+ * Simulator-only signatures: a keyed 128-bit non-cryptographic hash (four multiply-xor lanes). Unforgeable
+ * for adversaries that play by the simulator's rules (they never compute another node's tag), and far
+ * cheaper than Ed25519 or even sha256 through node:crypto for the millions of messages a suite signs.
  */
 export class FakeSigner implements Signer {
   readonly id: string
-  constructor (id: string) { this.id = id }
-  sign (data: Uint8Array): Uint8Array { return fakeSignature(this.id, data) }
+  readonly #key: number
+  constructor (id: string) {
+    this.id = id
+    this.#key = keyOf(id)
+  }
+
+  sign (data: Uint8Array): Uint8Array { return fakeSignature(this.#key, data) }
 }
 
 export class FakeVerifier implements Verifier {
+  readonly #keys = new Map<string, number>()
+
   verify (signer: string, data: Uint8Array, signature: Uint8Array): boolean {
     if (signature.byteLength !== FAKE_SIGNATURE_BYTES) return false
-    const expected = fakeSignature(signer, data)
+    let key = this.#keys.get(signer)
+    if (key === undefined) {
+      key = keyOf(signer)
+      this.#keys.set(signer, key)
+    }
+    const expected = fakeSignature(key, data)
     for (let i = 0; i < FAKE_SIGNATURE_BYTES; i++) if (expected[i] !== signature[i]) return false
     return true
   }
 }
 
-function fakeSignature (id: string, data: Uint8Array): Uint8Array {
-  const digest = createHash('sha256').update('fake-sig/').update(id).update('\0').update(data).digest()
-  return new Uint8Array(digest.buffer, digest.byteOffset, FAKE_SIGNATURE_BYTES)
+function keyOf (id: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193)
+  return h >>> 0
+}
+
+function fakeSignature (key: number, data: Uint8Array): Uint8Array {
+  let a = key ^ 0x9e3779b9
+  let b = key ^ 0x85ebca6b
+  let c = key ^ 0xc2b2ae35
+  let d = key ^ 0x27d4eb2f
+  for (let i = 0; i < data.length; i++) {
+    const x = data[i]
+    a = Math.imul(a ^ x, 0x01000193)
+    b = Math.imul(b ^ x, 0x5bd1e995)
+    c = Math.imul(c ^ a, 0x85ebca6b) ^ x
+    d = Math.imul(d ^ b, 0xcc9e2d51) + x
+  }
+  const out = new Uint8Array(FAKE_SIGNATURE_BYTES)
+  const v = new DataView(out.buffer)
+  v.setUint32(0, a ^ (d >>> 13))
+  v.setUint32(4, b ^ (c >>> 15))
+  v.setUint32(8, c ^ (a >>> 16))
+  v.setUint32(12, d ^ (b >>> 11))
+  return out
 }

@@ -70,7 +70,7 @@ export class Writer {
     return this
   }
 
-  finish (): Uint8Array { return this.#buf.slice(0, this.#len) }
+  finish (): Uint8Array { return this.#len === this.#buf.byteLength ? this.#buf : this.#buf.slice(0, this.#len) }
 }
 
 export class Reader {
@@ -132,6 +132,13 @@ export class Reader {
 
   str (max = MAX_STRING_BYTES): string {
     const raw = this.bytes(max, 'string')
+    // Protocol, type and validator ids are short ASCII: decoding them by hand skips TextDecoder's overhead.
+    if (raw.byteLength <= 64) {
+      let ascii = ''
+      let i = 0
+      for (; i < raw.byteLength && raw[i] < 0x80; i++) ascii += String.fromCharCode(raw[i])
+      if (i === raw.byteLength) return ascii
+    }
     try {
       return decoder.decode(raw)
     } catch {

@@ -35,6 +35,8 @@ interface Slot {
   readonly commits: Map<ValidatorId, Signed<Commit>>
   prepared: boolean
   committed: boolean
+  /** When this replica first heard of the slot: only slots stuck longer than a resend period are resent. */
+  readonly since: number
 }
 
 interface Decided { readonly batch: Batch, readonly cert: readonly Signed<Commit>[] }
@@ -66,6 +68,7 @@ export class Pbft implements Protocol<PbftMessage> {
   #lastAssigned = 0
   #viewChangeAttempts = 0
   #fetching = -1
+  #committedAtLastResend = -1
 
   readonly #slots = new Map<number, Slot>()
   readonly #preparedCerts = new Map<number, PreparedCert>()
@@ -248,7 +251,7 @@ export class Pbft implements Protocol<PbftMessage> {
   #slot (seq: number): Slot {
     let slot = this.#slots.get(seq)
     if (slot === undefined) {
-      slot = { prepares: new Map(), commits: new Map(), prepared: false, committed: false }
+      slot = { prepares: new Map(), commits: new Map(), prepared: false, committed: false, since: this.#now }
       this.#slots.set(seq, slot)
     }
     return slot
@@ -642,7 +645,7 @@ export class Pbft implements Protocol<PbftMessage> {
         this.#send(primary, this.#sign({ protocol: PBFT, type: 'request', txs: this.#pending.take(this.params.batchSize * 4) }))
       }
       for (const [seq, slot] of this.#slots) {
-        if (seq <= this.#lastCommitted || slot.pp === undefined) continue
+        if (seq <= this.#lastCommitted || slot.pp === undefined || this.#now - slot.since < this.params.resendIntervalMs) continue
         if (slot.pp.from === this.self) this.#broadcast(slot.pp)
         const mine = [slot.prepares.get(this.self), slot.commits.get(this.self)]
         for (const s of mine) if (s !== undefined) this.#broadcast(s)
@@ -652,7 +655,9 @@ export class Pbft implements Protocol<PbftMessage> {
       this.#fetching = -1
       this.#requestState()
     }
-    this.#broadcastStatus()
+    // Only a replica that made no progress for a whole period asks its peers what it is missing.
+    if (this.#lastCommitted === this.#committedAtLastResend) this.#broadcastStatus()
+    this.#committedAtLastResend = this.#lastCommitted
     this.#armWork()
   }
 

@@ -315,8 +315,10 @@ class Simulation {
   #scheduleClients (): void {
     const rng = this.#rng.fork(3)
     const s = this.#s
+    // Clients submit in bursts, as a loaded API would, so batches fill as they do in production.
+    const bursts = Array.from({ length: Math.max(1, Math.round(s.txs / 12)) }, () => rng.range(100, s.submitUntilMs))
     for (let i = 0; i < s.txs; i++) {
-      const at = rng.range(100, s.submitUntilMs)
+      const at = rng.pick(bursts) + rng.range(0, 20)
       const tx = new TextEncoder().encode(`sim/${s.seed}/tx/${i}/${rng.next().toString(36)}`)
       this.#queue.push(at, () => {
         const c: ClientTx = { tx, key: txKey(tx), submittedAt: this.#now, lastNode: -1, appliedBy: new Set(), doneAt: undefined }
