@@ -13,7 +13,7 @@ export interface TransferPlan {
 
 /** Receive window of one multiplexed stream (yamux's default), the per-stream limit per round trip. */
 export const STREAM_WINDOW_BYTES = 256 * 1024
-export const MIN_STREAMS = 2
+export const MIN_STREAMS = 4
 export const MAX_STREAMS = 16
 export const MIN_CHUNK = 256 * 1024
 export const MAX_CHUNK = 4 * MiB

@@ -5,8 +5,8 @@ import type { FrameStream } from '../transport/stream.ts'
 import { DEFAULT_LIMITS } from '../wire/limits.ts'
 import type { WireLimits } from '../wire/limits.ts'
 import type { Frame, FrameOf } from '../wire/frames.ts'
-import { cdcParamsFor } from '../hde/fastcdc.ts'
-import { signFile, signatureCount } from '../hde/signature.ts'
+import { cdcParamsFor, validCdcParams } from '../hde/fastcdc.ts'
+import { SignatureCache, signatureCount } from '../hde/signature.ts'
 import { errorMessage } from '../result.ts'
 import { FrameChannel } from './channel.ts'
 import { chunkCountOf } from './file-hash.ts'
@@ -56,6 +56,7 @@ export class TransferReceiver {
   private readonly byId = new Map<string, Active>()
   private readonly channels = new Set<FrameChannel>()
   private closing = false
+  private readonly signatures = new SignatureCache()
 
   constructor (opts: ReceiverOptions) {
     this.opts = opts
@@ -190,7 +191,7 @@ export class TransferReceiver {
 
   private async complete (ch: FrameChannel, a: Active): Promise<void> {
     const { offer } = a.session
-    const result = await a.session.finish()
+    const result = await a.session.finish(async (path, params) => await this.signatures.sign(path, params))
     a.finished = true
     if (result.ok) {
       const path = pathInside(this.dir, offer.name)
@@ -224,7 +225,10 @@ export class TransferReceiver {
     if (st === null || !st.isFile()) {
       await ch.send(notFound)
     } else {
-      const { signature } = await signFile(path.value, cdcParamsFor(st.size))
+      // The sender's parameters let it cut its version while we sign ours; refuse ones that would make
+      // a signature too large for us to send.
+      const params = validCdcParams(f.params) && st.size / f.params.minSize <= this.limits.maxSignatureEntries ? f.params : cdcParamsFor(st.size)
+      const { signature } = await this.signatures.sign(path.value, params)
       await ch.send(signatureCount(signature) > this.limits.maxSignatureEntries ? notFound : { type: 'signature', id: f.id, found: true, ...signature })
     }
     await ch.stream.close()

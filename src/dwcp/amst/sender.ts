@@ -10,7 +10,9 @@ import type { StreamDialer } from '../transport/stream.ts'
 import { DEFAULT_LIMITS } from '../wire/limits.ts'
 import type { WireLimits } from '../wire/limits.ts'
 import type { DeltaTarget } from '../wire/frames.ts'
-import { buildDelta } from '../hde/delta.ts'
+import { buildDelta, manifestOf } from '../hde/delta.ts'
+import { cdcParamsFor } from '../hde/fastcdc.ts'
+import type { CdcParams } from '../hde/fastcdc.ts'
 import type { Signature } from '../hde/signature.ts'
 import { FrameChannel } from './channel.ts'
 import { hashFile } from './file-hash.ts'
@@ -82,12 +84,15 @@ export class TransferSender {
   /** Sends only what changed against `baseName` at the receiver; a full send if it has no such file. */
   async sendDelta (req: DeltaSendRequest): Promise<TransferSummary> {
     const started = performance.now()
-    const signature = await this.fetchSignature(req.to, req.baseName)
+    // The receiver signs its old version while we cut the new one with the same parameters.
+    const params = cdcParamsFor((await stat(req.file)).size)
+    const [signature, manifest] = await Promise.all([this.fetchSignature(req.to, req.baseName, params), manifestOf(req.file, params)])
     if (signature === null) return await this.send(req)
+    const sameCut = JSON.stringify(signature.signature.params) === JSON.stringify(params)
     const dir = await mkdtemp(join(this.opts.workDir ?? tmpdir(), 'dwcp-delta-'))
     try {
       const deltaPath = join(dir, 'delta')
-      const stats = await buildDelta(req.file, signature.signature, deltaPath)
+      const stats = await buildDelta(req.file, sameCut ? manifest : await manifestOf(req.file, signature.signature.params), signature.signature, deltaPath)
       const payload = await this.payloadOf(deltaPath)
       const target: DeltaTarget = { baseName: req.baseName, targetSize: stats.targetSize, targetHash: stats.targetHash }
       const run = await this.run(req, payload, target)
@@ -149,11 +154,11 @@ export class TransferSender {
     return { ...await run.execute(), streams, id }
   }
 
-  private async fetchSignature (to: string, baseName: string): Promise<{ signature: Signature, requestBytes: number, replyBytes: number } | null> {
+  private async fetchSignature (to: string, baseName: string, params: CdcParams): Promise<{ signature: Signature, requestBytes: number, replyBytes: number } | null> {
     const [stream] = await this.opts.dialer.openStreams(to, 1)
     const ch = new FrameChannel(stream, this.limits)
     try {
-      await ch.send({ type: 'sig-request', id: newTransferId(), baseName })
+      await ch.send({ type: 'sig-request', id: newTransferId(), baseName, params })
       // Signing reads the whole base: allow for a slow disk on a large image.
       const r = await ch.next((this.opts.controlTimeoutMs ?? 30_000) * 4)
       if (!r.ok) throw new TransferError(`signature: ${r.error}`)

@@ -111,7 +111,7 @@ export class ReceiveSession {
   }
 
   /** Checks the whole file, rebuilds a delta, and renames the result into place. */
-  async finish (): Promise<Result<Uint8Array>> {
+  async finish (chunkTable?: Parameters<typeof applyDelta>[4]): Promise<Result<Uint8Array>> {
     if (!this.verified.full) return fail(`${this.chunks - this.verified.count} chunks missing`)
     const paths = ReceiveSession.paths(this.dir, this.key)
     const target = pathInside(this.dir, this.offer.name)
@@ -128,7 +128,7 @@ export class ReceiveSession {
     if (this.offer.delta !== null) {
       const base = pathInside(this.dir, this.offer.delta.baseName)
       if (!base.ok) return base
-      const rebuilt = await applyDelta(base.value, paths.part, paths.target, { size: this.offer.delta.targetSize, hash: this.offer.delta.targetHash })
+      const rebuilt = await applyDelta(base.value, paths.part, paths.target, { size: this.offer.delta.targetSize, hash: this.offer.delta.targetHash }, chunkTable)
       if (!rebuilt.ok) {
         await this.discard()
         await rm(paths.target, { force: true })

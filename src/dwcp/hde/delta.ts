@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { chunkFile, validCdcParams } from './fastcdc.ts'
+import type { CdcParams } from './fastcdc.ts'
 import { chunkDigest, signFile, signatureCount, signatureEntry } from './signature.ts'
 import type { BaseChunk, Signature } from './signature.ts'
 import { HASH_BYTES } from '../wire/limits.ts'
@@ -68,20 +69,46 @@ function header (size: number, hash: Uint8Array, s: Signature): Buffer {
   return h
 }
 
+/** The new version's chunks, computed while the receiver signs its old one. */
+export interface Manifest {
+  params: CdcParams
+  size: number
+  hash: Buffer
+  /** Chunk lengths in file order (offsets are their running sum). */
+  lengths: number[]
+  /** count × SIGNATURE_HASH_BYTES digests, as in a Signature. */
+  digests: Buffer
+}
+
+export async function manifestOf (path: string, params: CdcParams): Promise<Manifest> {
+  const whole = createHash('sha256')
+  const lengths: number[] = []
+  const digests: Buffer[] = []
+  let size = 0
+  for await (const c of chunkFile(path, params)) {
+    whole.update(c.data)
+    lengths.push(c.data.byteLength)
+    digests.push(chunkDigest(c.data))
+    size += c.data.byteLength
+  }
+  return { params, size, hash: whole.digest(), lengths, digests: Buffer.concat(digests) }
+}
+
 /**
- * Writes the delta that turns the version signed by `base` into the file at `path`. The target hash is
- * computed in the same pass and patched into the header at the end.
+ * Writes the delta that turns the version signed by `base` into the file at `path`, whose chunks are
+ * `manifest` (cut with the signature's parameters). Only literal chunks are read again.
  */
-export async function buildDelta (path: string, base: Signature, outPath: string): Promise<DeltaStats> {
+export async function buildDelta (path: string, manifest: Manifest, base: Signature, outPath: string): Promise<DeltaStats> {
+  if (JSON.stringify(manifest.params) !== JSON.stringify(base.params)) throw new RangeError('manifest and signature were cut with different parameters')
   const index = new Map<string, number>()
   const count = signatureCount(base)
   for (let i = count - 1; i >= 0; i--) index.set(signatureEntry(base, i), i)
+  const mine: Signature = { params: manifest.params, hashes: manifest.digests }
+  const src = await open(path, 'r')
   const out = await open(outPath, 'w')
   try {
     const w = new SequentialWriter(out)
-    await w.write(header(0, new Uint8Array(HASH_BYTES), base))
-    const whole = createHash('sha256')
-    let size = 0
+    await w.write(header(manifest.size, manifest.hash, base))
     let copiedBytes = 0
     let literalBytes = 0
     let run: { start: number, count: number } | null = null
@@ -94,39 +121,39 @@ export async function buildDelta (path: string, base: Signature, outPath: string
       await w.write(op)
       run = null
     }
-    for await (const c of chunkFile(path, base.params)) {
-      whole.update(c.data)
-      size += c.data.byteLength
-      const key = chunkDigest(c.data).toString('latin1')
+    let offset = 0
+    for (let i = 0; i < manifest.lengths.length; i++) {
+      const length = manifest.lengths[i]
+      const key = signatureEntry(mine, i)
       // Prefer extending the current run, so repeated chunks (zeros) still make one long copy.
       const next: number = run === null ? -1 : run.start + run.count
       const at = next >= 0 && next < count && signatureEntry(base, next) === key ? next : index.get(key)
       if (at !== undefined) {
-        copiedBytes += c.data.byteLength
+        copiedBytes += length
         if (run !== null && at === next) {
           run.count++
         } else {
           await flushRun()
           run = { start: at, count: 1 }
         }
-        continue
+      } else {
+        await flushRun()
+        const op = Buffer.alloc(5 + length)
+        op.writeUInt8(OP_LITERAL, 0)
+        op.writeUInt32BE(length, 1)
+        const { bytesRead } = await src.read(op, 5, length, offset)
+        if (bytesRead !== length) throw new Error(`${path} changed while its delta was built`)
+        await w.write(op)
+        literalBytes += length
       }
-      await flushRun()
-      const op = Buffer.alloc(5)
-      op.writeUInt8(OP_LITERAL, 0)
-      op.writeUInt32BE(c.data.byteLength, 1)
-      await w.write(op)
-      await w.write(c.data)
-      literalBytes += c.data.byteLength
+      offset += length
     }
     await flushRun()
     await w.write(Buffer.from([OP_END]))
     await w.flush()
-    const targetHash = whole.digest()
-    await out.write(header(size, targetHash, base), 0, HEADER_BYTES, 0)
-    return { targetSize: size, targetHash, copiedBytes, literalBytes, deltaBytes: w.written }
+    return { targetSize: manifest.size, targetHash: manifest.hash, copiedBytes, literalBytes, deltaBytes: w.written }
   } finally {
-    await out.close()
+    await Promise.allSettled([src.close(), out.close()])
   }
 }
 
@@ -153,7 +180,10 @@ class DeltaReader {
  * points outside the base or grows past the declared size, and checks the result against the declared
  * hash (and `expect`, what the offer said).
  */
-export async function applyDelta (basePath: string, deltaPath: string, outPath: string, expect: { size: number, hash: Uint8Array }): Promise<Result<DeltaStats>> {
+export async function applyDelta (
+  basePath: string, deltaPath: string, outPath: string, expect: { size: number, hash: Uint8Array },
+  chunkTable: (path: string, params: CdcParams) => Promise<{ chunks: BaseChunk[] }> = signFile
+): Promise<Result<DeltaStats>> {
   const delta = await open(deltaPath, 'r')
   const base = await open(basePath, 'r')
   const out = await open(outPath, 'w')
@@ -166,7 +196,7 @@ export async function applyDelta (basePath: string, deltaPath: string, outPath: 
     if (size !== expect.size || !hash.equals(expect.hash)) return fail('delta header does not match the offer')
     const params = { minSize: head.readUInt32BE(13 + HASH_BYTES), avgSize: head.readUInt32BE(17 + HASH_BYTES), maxSize: head.readUInt32BE(21 + HASH_BYTES) }
     if (!validCdcParams(params)) return fail('bad chunking parameters in delta')
-    const { chunks } = await signFile(basePath, params)
+    const { chunks } = await chunkTable(basePath, params)
     const w = new SequentialWriter(out)
     const whole = createHash('sha256')
     let copiedBytes = 0

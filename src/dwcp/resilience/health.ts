@@ -59,6 +59,7 @@ export class HealthMonitor {
   private readonly entries = new Map<string, Entry>()
   private tickTimer: unknown
   private running = false
+  private readonly restarting = new Set<Promise<void>>()
 
   constructor (opts: HealthMonitorOptions = {}) {
     this.clock = opts.clock ?? systemClock
@@ -154,7 +155,8 @@ export class HealthMonitor {
     const delay = this.delays[Math.min(e.attempt, this.delays.length - 1)]
     e.restartTimer = this.clock.setTimeout(() => {
       e.restartTimer = undefined
-      void this.restart(e)
+      const p = this.restart(e).finally(() => this.restarting.delete(p))
+      this.restarting.add(p)
     }, delay)
   }
 
@@ -169,6 +171,11 @@ export class HealthMonitor {
       return
     }
     await this.check(e)
+  }
+
+  /** Resolves once the restarts already under way (and their follow-up checks) are done. */
+  async settled (): Promise<void> {
+    while (this.restarting.size > 0) await Promise.allSettled([...this.restarting])
   }
 
   states (): ComponentState[] {

@@ -33,7 +33,7 @@ export type Frame =
   | { type: 'nack', id: string, index: number, reason: string }
   | { type: 'complete', id: string }
   | { type: 'result', id: string, ok: boolean, hash: Uint8Array, reason: string }
-  | { type: 'sig-request', id: string, baseName: string }
+  | { type: 'sig-request', id: string, baseName: string, params: CdcParams }
   | { type: 'signature', id: string, found: boolean, params: CdcParams, hashes: Uint8Array }
 
 export type FrameType = Frame['type']
@@ -79,7 +79,7 @@ export function encodeFrame (f: Frame): Uint8Array {
     case 'nack': return writeHeader('nack', f.id).u32(f.index).string(f.reason.slice(0, MAX_REASON_BYTES / 4)).finish()
     case 'complete': return writeHeader('complete', f.id).finish()
     case 'result': return writeHeader('result', f.id).u8(f.ok ? 1 : 0).bytes(f.hash).string(f.reason.slice(0, MAX_REASON_BYTES / 4)).finish()
-    case 'sig-request': return writeHeader('sig-request', f.id).string(f.baseName).finish()
+    case 'sig-request': return writeHeader('sig-request', f.id).string(f.baseName).u32(f.params.minSize).u32(f.params.avgSize).u32(f.params.maxSize).finish()
     case 'signature': return writeHeader('signature', f.id).u8(f.found ? 1 : 0).u32(f.params.minSize).u32(f.params.avgSize)
       .u32(f.params.maxSize).u32(f.hashes.byteLength / SIGNATURE_HASH_BYTES).bytes(f.hashes).finish()
   }
@@ -159,8 +159,9 @@ function decodeBody (r: ByteReader, type: FrameType, id: string, limits: WireLim
     }
     case 'sig-request': {
       const baseName = r.string(limits.maxNameBytes, 'base name')
+      const params = { minSize: r.u32('min size'), avgSize: r.u32('avg size'), maxSize: r.u32('max size') }
       r.end('sig-request')
-      return { type, id, baseName }
+      return { type, id, baseName, params }
     }
     case 'signature': {
       const found = r.u8('found flag') === 1

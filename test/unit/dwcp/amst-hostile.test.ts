@@ -53,7 +53,7 @@ test('a hostile sender is refused without harm', async (t) => {
     ['zero chunk size', [offer({ chunkSize: 0 })]],
     ['huge chunk size', [offer({ chunkSize: 2 ** 31 })]],
     ['delta base outside', [offer({ delta: { baseName: '../../etc/passwd', targetSize: 1, targetHash: new Uint8Array(32) } })]],
-    ['signature of a file outside', [{ type: 'sig-request', id: newTransferId(), baseName: '../src' }]]
+    ['signature of a file outside', [{ type: 'sig-request', id: newTransferId(), baseName: '../src', params: { minSize: 1024, avgSize: 4096, maxSize: 32768 } }]]
   ]
   for (const [what, frames] of refusals) assert.match(await answer(p, frames), /^reject/, what)
 

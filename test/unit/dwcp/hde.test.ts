@@ -4,7 +4,7 @@ import { copyFile, open, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pair, randomStream, sha256Of, tempDir, writeFileOf, blocks } from './fixtures.ts'
 import { chunkBuffer, cdcParamsFor, createChunker } from '../../../src/dwcp/hde/fastcdc.ts'
-import { applyDelta, buildDelta } from '../../../src/dwcp/hde/delta.ts'
+import { applyDelta, buildDelta, manifestOf } from '../../../src/dwcp/hde/delta.ts'
 import { signFile } from '../../../src/dwcp/hde/signature.ts'
 import { DictionaryStore, dictionaryId, trainDictionary } from '../../../src/dwcp/hde/dictionary.ts'
 import { ZstdCodec } from '../../../src/dwcp/codecs/zstd.ts'
@@ -75,7 +75,7 @@ test('applying a delta refuses a mismatched target and out-of-range copies', asy
   const raw = await readFile(base)
   await writeFile(next, Buffer.concat([raw.subarray(0, MiB), Buffer.from('changed'), raw.subarray(MiB)]))
   const { signature } = await signFile(base, cdcParamsFor(2 * MiB))
-  const stats = await buildDelta(next, signature, delta)
+  const stats = await buildDelta(next, await manifestOf(next, signature.params), signature, delta)
   assert.ok(stats.literalBytes < 64 * 1024, `literal ${stats.literalBytes}`)
   const out = join(dir, 'out')
   const good = await applyDelta(base, delta, out, { size: stats.targetSize, hash: stats.targetHash })

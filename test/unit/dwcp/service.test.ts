@@ -65,6 +65,7 @@ test('the service\'s health component reports a lost receive directory and resta
   await health.checkAll()
   assert.equal(health.states()[0].status, 'failed')
   await clock.advance(1000)
+  await health.settled()
   await health.checkAll()
   assert.deepEqual(health.states().map(({ name, status, circuit, restarts }) => ({ name, status, circuit, restarts })), [{ name: 'dwcp', status: 'ok', circuit: 'closed', restarts: 1 }])
   // Read-only is a failure too (skipped as root, who may write anyway).

@@ -19,7 +19,7 @@ const frames: Frame[] = [
   { type: 'nack', id, index: 9, reason: 'chunk hash mismatch' },
   { type: 'complete', id },
   { type: 'result', id, ok: true, hash: h, reason: '' },
-  { type: 'sig-request', id, baseName: 'v1.img' },
+  { type: 'sig-request', id, baseName: 'v1.img', params: { minSize: 1024, avgSize: 4096, maxSize: 32768 } },
   { type: 'signature', id, found: true, params: { minSize: 1024, avgSize: 4096, maxSize: 32768 }, hashes: new Uint8Array(48) }
 ]
 
