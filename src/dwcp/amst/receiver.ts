@@ -7,7 +7,7 @@ import type { WireLimits } from '../wire/limits.ts'
 import type { Frame, FrameOf } from '../wire/frames.ts'
 import { cdcParamsFor, validCdcParams } from '../hde/fastcdc.ts'
 import { SignatureCache, signatureCount } from '../hde/signature.ts'
-import { errorMessage } from '../result.ts'
+import { errorMessage, fail } from '../result.ts'
 import { FrameChannel } from './channel.ts'
 import { chunkCountOf } from './file-hash.ts'
 import type { OfferDescription } from './journal.ts'
@@ -115,6 +115,9 @@ export class TransferReceiver {
       if (!base.ok) return `base ${base.error}`
       if (f.delta.targetSize > limits.maxFileSize) return `target of ${f.delta.targetSize} bytes exceeds the limit`
       needed += f.delta.targetSize
+      const basePath = pathInside(this.dir, f.delta.baseName, limits.maxNameBytes)
+      const st = basePath.ok ? await lstat(basePath.value).catch(() => null) : null
+      if (st === null || !st.isFile()) return `no base file ${JSON.stringify(f.delta.baseName)}`
     }
     if (this.byKey.size >= (this.opts.maxSessions ?? 16)) return 'too many transfers in progress'
     const fs = await statfs(this.dir)
@@ -192,6 +195,7 @@ export class TransferReceiver {
   private async complete (ch: FrameChannel, a: Active): Promise<void> {
     const { offer } = a.session
     const result = await a.session.finish(async (path, params) => await this.signatures.sign(path, params))
+      .catch((e: unknown) => fail(`cannot deliver: ${errorMessage(e)}`))
     a.finished = true
     if (result.ok) {
       const path = pathInside(this.dir, offer.name)

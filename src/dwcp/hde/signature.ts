@@ -1,6 +1,6 @@
 // A signature is what the receiver knows of its old version: the truncated sha256 of each of its
 // content-defined chunks, in file order. The sender matches its own chunks against it.
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import { chunkFile } from './fastcdc.ts'
 import type { CdcParams } from './fastcdc.ts'
@@ -18,7 +18,7 @@ export interface BaseChunk {
 }
 
 export function chunkDigest (data: Uint8Array): Buffer {
-  return createHash('sha256').update(data).digest().subarray(0, SIGNATURE_HASH_BYTES)
+  return hash('sha256', data, 'buffer').subarray(0, SIGNATURE_HASH_BYTES)
 }
 
 /** The signature of a file and where each of its chunks lies (the receiver keeps the latter). */

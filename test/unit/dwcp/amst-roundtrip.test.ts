@@ -1,7 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { readdir } from 'node:fs/promises'
+import { mkdir, readdir } from 'node:fs/promises'
+import { TransferSender } from '../../../src/dwcp/amst/sender.ts'
 import { pair, sha256Of, writeFileOf } from './fixtures.ts'
 import type { Kind } from './fixtures.ts'
 
@@ -25,3 +26,19 @@ for (const kind of ['random', 'text', 'vm'] as Kind[]) {
     assert.ok((await readdir(p.recvDir)).every((f) => !f.startsWith('.dwcp-')))
   })
 }
+
+test('two senders deliver to one receiver at once, and a directory in the way fails cleanly', async (t) => {
+  const p = await pair(t)
+  const a = join(p.srcDir, 'a.bin')
+  const b = join(p.srcDir, 'b.bin')
+  const ha = await writeFileOf(a, 'text', 400_000, 'a')
+  const hb = await writeFileOf(b, 'vm', 400_000, 'b')
+  const other = new TransferSender({ dialer: p.net.dialer('C') })
+  await Promise.all([p.sender.send({ file: a, to: 'B', chunkSize: CHUNK }), other.send({ file: b, to: 'B', chunkSize: CHUNK })])
+  assert.deepEqual(await sha256Of(join(p.recvDir, 'a.bin')), ha)
+  assert.deepEqual(await sha256Of(join(p.recvDir, 'b.bin')), hb)
+  await mkdir(join(p.recvDir, 'dir.bin', 'inner'), { recursive: true })
+  const d = join(p.srcDir, 'dir.bin')
+  await writeFileOf(d, 'text', 1000)
+  await assert.rejects(p.sender.send({ file: d, to: 'B' }), /cannot deliver/)
+})
