@@ -57,6 +57,7 @@ export class TransferReceiver {
   private readonly channels = new Set<FrameChannel>()
   private closing = false
   private readonly signatures = new SignatureCache()
+  private readonly keyLocks = new Map<string, Promise<void>>()
 
   constructor (opts: ReceiverOptions) {
     this.opts = opts
@@ -133,20 +134,37 @@ export class TransferReceiver {
     // A retry may reuse its transfer id; another transfer may not.
     const sameId = this.byId.get(f.id)
     if (sameId !== undefined && sameId.session.key !== key) return await this.refuse(ch, f.id, from, 'transfer id in use')
-    // A new attempt of the same transfer supersedes an old one whose streams may not have died yet.
-    const previous = this.byKey.get(key)
-    if (previous !== undefined) {
-      for (const c of previous.channels) c.abort('superseded by a new attempt')
-      await previous.released
-    }
-    const session = await ReceiveSession.open(this.dir, key, offer, this.limits, this.opts.durable ?? true)
-    let release = (): void => {}
-    const released = new Promise<void>((resolve) => { release = resolve })
-    const active: Active = { id: f.id, from, session, channels: new Set(), finished: false, released, release }
-    this.byKey.set(key, active)
-    this.byId.set(f.id, active)
+    const active = await this.exclusive(key, async () => {
+      // A new attempt of the same transfer supersedes an old one whose streams may not have died yet.
+      const previous = this.byKey.get(key)
+      if (previous !== undefined) {
+        for (const c of previous.channels) c.abort('superseded by a new attempt')
+        await previous.released
+      }
+      const session = await ReceiveSession.open(this.dir, key, offer, this.limits, this.opts.durable ?? true)
+      let release = (): void => {}
+      const released = new Promise<void>((resolve) => { release = resolve })
+      const a: Active = { id: f.id, from, session, channels: new Set(), finished: false, released, release }
+      this.byKey.set(key, a)
+      this.byId.set(f.id, a)
+      return a
+    })
+    const { session } = active
     this.emit({ type: 'offer', id: f.id, from, name: f.name, size: f.size, resumedChunks: session.resumedChunks, delta: f.delta !== null })
     await this.serve(ch, active, async () => await ch.send({ type: 'accept', id: f.id, chunkSize: session.chunkSize, verified: session.verified.bytes }), true)
+  }
+
+  /** Runs `fn` alone for `key`: two offers of one transfer must not open its files at once. */
+  private async exclusive<T> (key: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.keyLocks.get(key) ?? Promise.resolve()
+    const run = before.then(fn, fn)
+    const tail = run.then(() => {}, () => {})
+    this.keyLocks.set(key, tail)
+    try {
+      return await run
+    } finally {
+      if (this.keyLocks.get(key) === tail) this.keyLocks.delete(key)
+    }
   }
 
   private async onJoin (ch: FrameChannel, f: FrameOf<'join'>): Promise<void> {

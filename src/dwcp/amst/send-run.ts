@@ -84,6 +84,7 @@ export class SendRun {
   async execute (): Promise<RunResult> {
     const onAbort = (): void => this.fail(new TransferError('transfer aborted'))
     this.p.signal?.addEventListener('abort', onAbort)
+    if (this.p.signal?.aborted === true) onAbort()
     const readers = this.channels.map(async (c, i) => await this.readReplies(c, i === 0))
     try {
       this.file = await open(this.p.payload.path, 'r')
@@ -93,6 +94,8 @@ export class SendRun {
       this.armIdleTimer()
       await Promise.all(this.channels.map(async (c) => await this.sendChunks(c)))
       this.throwIfFailed()
+      // Verifying (and rebuilding) a large file takes the receiver a while: the result timeout covers it.
+      clearTimeout(this.idleTimer)
       await this.channels[0].send({ type: 'complete', id: this.p.id })
       const result = await this.nextControl(this.p.controlTimeoutMs + this.p.payload.size / 50_000)
       if (result.type !== 'result') throw new TransferError(`expected result, got ${result.type}`)
@@ -169,6 +172,7 @@ export class SendRun {
       }
       const f: Frame = r.value
       if (f.id !== this.p.id) return this.fail(new TransferError('reply for another transfer'))
+      if (f.type === 'reject' && !isControl) return this.fail(new TransferError(`receiver aborted the transfer: ${f.reason}`))
       if (f.type === 'ack') this.onAck(f.index)
       else if (f.type === 'nack') this.onNack(f.index, f.reason)
       else if (isControl && (f.type === 'accept' || f.type === 'reject' || f.type === 'result')) {
