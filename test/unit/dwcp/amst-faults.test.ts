@@ -74,3 +74,26 @@ test('a peer that goes away fails the transfer instead of hanging', async (t) =>
   await p.restartReceiver({ onEvent: (e) => { if (e.type === 'progress') p.net.setDown('B', true) } })
   await assert.rejects(p.sender.send({ file: src, to: 'B', chunkSize: CHUNK }), TransferError)
 })
+
+test('a new attempt supersedes one whose streams are still open, and resumes its chunks', async (t) => {
+  const p = await pair(t, { link: { latencyMs: 2 } })
+  const src = join(p.srcDir, 'again.bin')
+  const hash = await writeFileOf(src, 'random', 30 * CHUNK)
+  let second: Promise<unknown> | undefined
+  await p.restartReceiver({
+    onEvent: (e) => {
+      if (e.type === 'progress' && e.doneBytes >= 5 * CHUNK && second === undefined) second = p.sender.send({ file: src, to: 'B', chunkSize: CHUNK })
+    }
+  })
+  await assert.rejects(p.sender.send({ file: src, to: 'B', chunkSize: CHUNK }), /superseded|stream/)
+  const s = await second as Awaited<ReturnType<typeof p.sender.send>>
+  assert.ok(s.resumedChunks >= 5)
+  assert.deepEqual(await sha256Of(join(p.recvDir, 'again.bin')), hash)
+})
+
+test('an aborted send stops at once', async (t) => {
+  const p = await pair(t)
+  const src = join(p.srcDir, 'stop.bin')
+  await writeFileOf(src, 'random', 10 * CHUNK)
+  await assert.rejects(p.sender.send({ file: src, to: 'B', chunkSize: CHUNK, signal: AbortSignal.abort() }), /aborted/)
+})
