@@ -13,6 +13,12 @@ import { decodeTx, TERMINAL_STATUSES, txId, workloadIdFor } from './tx.ts'
 import type { Tx } from './tx.ts'
 import { entryId, StateError } from './backend.ts'
 import type { CommittedBatch, Head, StateBackend, StateWrite, TxResult } from './backend.ts'
+import { DUPLICATE_ERROR, idKey, packReplayRows, readReplayRows, REPLAY_WINDOW, ReplayIndex, replayKey } from './replay.ts'
+
+export interface StateMachineOptions {
+  /** heights a tx id is remembered for (default REPLAY_WINDOW); a consensus parameter, small in tests */
+  replayWindow?: number
+}
 
 export interface BatchInput {
   /** must be the backend's height + 1 */
@@ -44,6 +50,14 @@ export function batchIdOf (txIds: readonly Uint8Array[]): Uint8Array {
 
 /** Marks a failure of the backend, which must propagate: it is not a property of the transaction. */
 class BackendFailure extends Error {}
+
+function unwrapBackendFailure<T> (fn: () => T): T {
+  try {
+    return fn()
+  } catch (err) {
+    throw err instanceof BackendFailure ? err.cause : err
+  }
+}
 
 interface Slot {
   table: TableId
@@ -107,13 +121,26 @@ class Overlay {
 
 export class StateMachine {
   private readonly backend: StateBackend
+  private readonly replay: ReplayIndex
 
-  constructor (backend: StateBackend) {
+  constructor (backend: StateBackend, opts: StateMachineOptions = {}) {
     this.backend = backend
+    this.replay = new ReplayIndex(opts.replayWindow ?? REPLAY_WINDOW)
   }
 
   head (): Head {
     return this.backend.head()
+  }
+
+  /** The replay window in heights. */
+  get replayWindow (): number {
+    return this.replay.window
+  }
+
+  /** Whether a tx with this id would be skipped as a duplicate in the next batch (e.g. for mempool admission). */
+  isDuplicate (id: Uint8Array): boolean {
+    this.replay.sync(this.backend)
+    return this.replay.remembers(idKey(id), this.backend.head().height + 1)
   }
 
   /**
@@ -126,21 +153,36 @@ export class StateMachine {
     if (!Number.isSafeInteger(input.height) || input.height !== head.height + 1) {
       throw new StateError(`batch height ${input.height} does not follow applied height ${head.height}`, 'ERR_STATE_HEIGHT')
     }
+    const height = input.height
+    this.replay.sync(this.backend)
     const overlay = new Overlay(this.backend)
     const txs = [...input.txs]
     const txIds = txs.map(txId)
-    const decoded = txs.map(decodeTx)
+    // First applications (errors included) are remembered; a duplicate is not decoded, and not
+    // remembered again, so skipping it changes nothing but its result.
+    const fresh = new Set<string>()
+    const firstIds: Uint8Array[] = []
+    const decoded = txIds.map((id, i): Result<Tx> | null => {
+      const key = idKey(id)
+      if (fresh.has(key) || this.replay.remembers(key, height)) return null
+      fresh.add(key)
+      firstIds.push(id)
+      return decodeTx(txs[i])
+    })
     this.preload(decoded, txIds, overlay)
     const results: TxResult[] = []
     for (let i = 0; i < txs.length; i++) {
+      const d = decoded[i]
+      if (d === null) { results.push(DUPLICATE); continue }
       try {
-        results.push(this.applyTx(decoded[i], txIds[i], input.height, overlay))
+        results.push(this.applyTx(d, txIds[i], height, overlay))
       } catch (err) {
         if (err instanceof BackendFailure) throw err.cause
         // A bug that throws does so on every node alike: keep the cluster live and the results equal.
         results.push({ ok: false, error: `internal error: ${(err as Error)?.message ?? String(err)}` })
       }
     }
+    const expired = this.rotateReplayRows(overlay, height, firstIds)
 
     const hash = new LtHash(head.vector)
     const writes: StateWrite[] = []
@@ -164,14 +206,24 @@ export class StateMachine {
       committedAt: input.committedAt ?? Date.now()
     }
     this.backend.commitBatch(batch)
+    this.replay.committed(batch, expired, fresh)
     return { height: batch.height, batchId: batch.batchId, txIds, results, stateRoot: batch.stateRoot, committedAt: batch.committedAt }
   }
 
+  /** Stages the batch's replay rows and the removal of the expiring height's; returns the removed rows. */
+  private rotateReplayRows (overlay: Overlay, height: number, firstIds: Uint8Array[]): Uint8Array[] {
+    const old = this.replay.expiringAt(height)
+    const expired = old === 0 ? [] : unwrapBackendFailure(() => readReplayRows((k) => overlay.get(TABLE.replay, k), old))
+    expired.forEach((_, c) => overlay.set(TABLE.replay, replayKey(old, c), undefined))
+    packReplayRows(firstIds).forEach((row, c) => overlay.set(TABLE.replay, replayKey(height, c), row))
+    return expired
+  }
+
   /** The keys each transaction will read, grouped by table, fetched in one go. */
-  private preload (decoded: Array<Result<Tx>>, ids: Uint8Array[], overlay: Overlay): void {
-    const keys: Record<TableId, Uint8Array[]> = { [TABLE.kv]: [], [TABLE.nodes]: [], [TABLE.workloads]: [] }
+  private preload (decoded: Array<Result<Tx> | null>, ids: Uint8Array[], overlay: Overlay): void {
+    const keys: Record<TableId, Uint8Array[]> = { [TABLE.kv]: [], [TABLE.nodes]: [], [TABLE.workloads]: [], [TABLE.replay]: [] }
     decoded.forEach((d, i) => {
-      if (!d.ok) return
+      if (d === null || !d.ok) return
       const tx = d.value
       switch (tx.type) {
         case 'kv.put': case 'kv.del': keys[TABLE.kv].push(utf8Bytes(tx.key)); break
@@ -181,12 +233,7 @@ export class StateMachine {
         case 'workload.status': keys[TABLE.workloads].push(utf8Bytes(tx.id)); break
       }
     })
-    try {
-      for (const t of TABLE_IDS) overlay.preload(t, keys[t])
-    } catch (err) {
-      if (err instanceof BackendFailure) throw err.cause
-      throw err
-    }
+    unwrapBackendFailure(() => { for (const t of TABLE_IDS) overlay.preload(t, keys[t]) })
   }
 
   private applyTx (decoded: Result<Tx>, id: Uint8Array, height: number, state: Overlay): TxResult {
@@ -242,11 +289,14 @@ export class StateMachine {
         state.set(TABLE.workloads, key, encodeWorkloadRecord({ ...prev.value, status: tx.status, reason: tx.reason, updatedHeight: height }))
         return OK
       }
+      case 'noop':
+        return OK
     }
   }
 }
 
 const OK: TxResult = { ok: true }
+const DUPLICATE: TxResult = { ok: false, error: DUPLICATE_ERROR }
 
 function fail (error: string): TxResult {
   return { ok: false, error }

@@ -8,10 +8,11 @@ import type { NodeInfo, WorkloadStatus } from './tx.ts'
 
 export const RECORD_VERSION = 1
 
-/** Namespaces of the state; the byte is part of every entry's hash, so codes are append only. */
-export const TABLE = { kv: 1, nodes: 2, workloads: 3 } as const
+/** Namespaces of the state; the byte is part of every entry's hash, so codes are append only.
+ * `replay` holds the tx ids of the replay window (see replay.ts). */
+export const TABLE = { kv: 1, nodes: 2, workloads: 3, replay: 4 } as const
 export type TableId = typeof TABLE[keyof typeof TABLE]
-export const TABLE_IDS: readonly TableId[] = [TABLE.kv, TABLE.nodes, TABLE.workloads]
+export const TABLE_IDS: readonly TableId[] = [TABLE.kv, TABLE.nodes, TABLE.workloads, TABLE.replay]
 
 export interface NodeRecord extends NodeInfo {
   joinedHeight: number

@@ -3,16 +3,19 @@
 //
 // Layout: "NCSNAP" | u8 SNAPSHOT_VERSION | u64 height | 32-byte stateRoot | u64 count |
 //         count x (u8 table | u16 keyLen, key | u32 valueLen, value), sorted by (table, key bytes).
-// The strict order makes the encoding canonical and rules out duplicate entries.
+// The strict order makes the encoding canonical and rules out duplicate entries. The replay window's
+// rows (TABLE.replay, see replay.ts) are entries like any other, so the root check covers them.
+// Version 2: the state includes the replay rows (a version 1 snapshot has none and is refused).
 import { decodeWith, DecodeError, equalBytes, toHex, Writer } from './bytes.ts'
 import type { Result } from './bytes.ts'
 import { MAX_KEY_BYTES, MAX_SNAPSHOT_BYTES, MAX_TX_BYTES } from './limits.ts'
 import { LtHash } from './lthash.ts'
-import { TABLE_IDS } from './records.ts'
+import { TABLE, TABLE_IDS } from './records.ts'
 import type { TableId } from './records.ts'
 import type { Head, StateBackend, StateEntry } from './backend.ts'
+import { checkReplayRow } from './replay.ts'
 
-export const SNAPSHOT_VERSION = 1
+export const SNAPSHOT_VERSION = 2
 const MAGIC = Buffer.from('NCSNAP')
 /** the smallest entry: table byte, two length prefixes, one key byte */
 const MIN_ENTRY_BYTES = 1 + 2 + 1 + 4
@@ -71,6 +74,8 @@ export function decodeSnapshot (bytes: Uint8Array): Result<DecodedSnapshot> {
       if (!TABLE_IDS.includes(table)) throw new DecodeError(`unknown table ${table}`)
       const key = r.bytes(16, MAX_KEY_BYTES, 'key').slice()
       const value = r.bytes(32, MAX_TX_BYTES, 'value').slice()
+      const bad = table === TABLE.replay ? checkReplayRow(key, value) : null
+      if (bad !== null) throw new DecodeError(bad)
       const e = { table, key, value }
       if (prev !== null && compareEntries(prev, e) >= 0) throw new DecodeError('entries not in strictly ascending order')
       hash.add(table, key, value)

@@ -51,6 +51,8 @@ export type Tx =
   | { type: 'node.leave', nonce?: Uint8Array, id: string }
   | { type: 'workload.submit', nonce?: Uint8Array, spec: WorkloadSpec }
   | { type: 'workload.status', nonce?: Uint8Array, id: string, status: WorkloadStatus, reason: string }
+  /** changes nothing; a client commits one to get a point in the log to read after (linearizable reads) */
+  | { type: 'noop', nonce?: Uint8Array }
 
 export type TxType = Tx['type']
 
@@ -62,7 +64,8 @@ const KIND_CODES: Record<TxType, number> = {
   'node.update': 4,
   'node.leave': 5,
   'workload.submit': 6,
-  'workload.status': 7
+  'workload.status': 7,
+  noop: 8
 }
 const KIND_BY_CODE = new Map(Object.entries(KIND_CODES).map(([k, v]) => [v, k as TxType]))
 
@@ -141,6 +144,8 @@ export function validateTx (tx: Tx): string | null {
     case 'workload.status':
       if (!WORKLOAD_STATUSES.includes(tx.status)) return `workload status must be one of ${WORKLOAD_STATUSES.join(', ')}`
       return checkString(tx.id, 'workload id', MAX_KEY_BYTES) ?? checkString(tx.reason, 'reason', MAX_NAME_BYTES, true)
+    case 'noop':
+      return null
   }
 }
 
@@ -204,6 +209,7 @@ export function encodeTx (tx: Tx): Uint8Array {
     case 'node.leave': w.str16(tx.id); break
     case 'workload.submit': w.str16(tx.spec.name); writeResources(w, tx.spec); break
     case 'workload.status': w.str16(tx.id).u8(WORKLOAD_STATUSES.indexOf(tx.status)).str16(tx.reason); break
+    case 'noop': break
   }
   const out = w.finish()
   if (out.length > MAX_TX_BYTES) throw new TxValidationError(`transaction is ${out.length} bytes, limit ${MAX_TX_BYTES}`)
@@ -240,6 +246,7 @@ export function decodeTx (bytes: Uint8Array): Result<Tx> {
         tx = { type, nonce, id, status, reason: r.str16(MAX_NAME_BYTES, 'reason') }
         break
       }
+      case 'noop': tx = { type, nonce }; break
     }
     r.end('transaction')
     return tx
@@ -302,4 +309,13 @@ export function workloadSubmitTx (spec: WorkloadSpec, opts?: TxOptions): Uint8Ar
 
 export function workloadStatusTx (id: string, status: WorkloadStatus, reason = '', opts?: TxOptions): Uint8Array {
   return encodeTx({ type: 'workload.status', nonce: nonceOf(opts), id, status, reason })
+}
+
+/**
+ * A tx that changes nothing, for linearizable reads: commit it, wait for its commit, read local state.
+ * The nonce defaults to a random one because identical noops share an id, and within the replay window
+ * a repeated id is skipped as a duplicate (still committed, but its commit is the earlier one's).
+ */
+export function noopTx (opts: TxOptions = { nonce: 'random' }): Uint8Array {
+  return encodeTx({ type: 'noop', nonce: nonceOf(opts) })
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { decodeTx, encodeTx, kvPutTx, txId, TxValidationError } from '../../../src/state/tx.ts'
+import { decodeTx, encodeTx, kvPutTx, noopTx, txId, TxValidationError } from '../../../src/state/tx.ts'
 import type { Tx } from '../../../src/state/tx.ts'
 import { MAX_KEY_BYTES, MAX_TX_BYTES, MAX_VALUE_BYTES } from '../../../src/state/limits.ts'
 
@@ -12,7 +12,9 @@ const samples: Tx[] = [
   { type: 'node.update', node: { id: 'n', cpu: 0, memMiB: 0, diskGiB: 0, addresses: [], labels: {} } },
   { type: 'node.leave', id: 'n' },
   { type: 'workload.submit', spec: { name: 'vm', cpu: 2, memMiB: 4096, diskGiB: 20 } },
-  { type: 'workload.status', id: 'abc', status: 'failed', reason: 'oom' }
+  { type: 'workload.status', id: 'abc', status: 'failed', reason: 'oom' },
+  { type: 'noop' },
+  { type: 'noop', nonce: new Uint8Array(16).fill(7) }
 ]
 
 test('every transaction kind round-trips and re-encodes to the same bytes', () => {
@@ -23,6 +25,14 @@ test('every transaction kind round-trips and re-encodes to the same bytes', () =
     assert.deepEqual(encodeTx(back.value), bytes)
     assert.equal(back.value.type, tx.type)
   }
+})
+
+test('noop: wire code 8 after the header, a random nonce unless one is given', () => {
+  assert.deepEqual([...noopTx({})], [1, 8, 0])
+  assert.deepEqual([...noopTx({ nonce: new Uint8Array([5]) })], [1, 8, 1, 5])
+  assert.notDeepEqual(txId(noopTx()), txId(noopTx()))
+  assert.equal(noopTx().length, 3 + 16)
+  assert.match((decodeTx(new Uint8Array([1, 8, 0, 0])) as { error: string }).error, /trailing/)
 })
 
 test('label order does not change the encoding', () => {
