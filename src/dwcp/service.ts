@@ -18,6 +18,7 @@ import { PeerBreakers } from './resilience/breaker.ts'
 import type { BreakerOptions, CircuitStatus, RetryOptions } from './resilience/breaker.ts'
 import type { HealthComponent } from './resilience/health.ts'
 import type { CodecName } from './wire/frames.ts'
+import type { CodecSelector, LinkInfo } from './codecs/select.ts'
 
 export interface DwcpOptions {
   dialer: StreamDialer
@@ -33,6 +34,11 @@ export interface DwcpOptions {
   /** Where delta containers are built; the OS temp dir by default. */
   workDir?: string
   onReceiverEvent?: (e: ReceiverEvent) => void
+  /** What `auto` means (the compression model once it ships); the built-in rule otherwise. */
+  autoSelector?: CodecSelector
+  /** Turns the measured link into the one transfers are planned for (the bandwidth predictor once it
+   * ships); the measurement as is otherwise. */
+  linkEstimate?: (peer: string, measured: LinkInfo | null) => LinkInfo | null
 }
 
 export interface DwcpSendRequest extends SendRequest {
@@ -68,12 +74,15 @@ export class DwcpService {
   readonly sender: TransferSender
   readonly receiver: TransferReceiver
   readonly log = new TransferLog()
+  private readonly autoSelector: CodecSelector | undefined
   private readonly counters: DwcpMetrics = { transfersSent: 0, transfersFailed: 0, transfersReceived: 0, bytesRaw: 0, bytesSent: 0, chunksResent: 0, chunksByCodec: {} }
 
   constructor (opts: DwcpOptions) {
     this.links = opts.links ?? new LinkMonitor()
     this.breakers = new PeerBreakers({ breaker: opts.breaker, retry: opts.retry, isPeerFault })
-    this.sender = new TransferSender({ dialer: opts.dialer, limits: opts.limits, workDir: opts.workDir, linkOf: (peer) => this.links.link(peer) })
+    const estimate = opts.linkEstimate ?? ((_peer: string, measured: LinkInfo | null) => measured)
+    this.sender = new TransferSender({ dialer: opts.dialer, limits: opts.limits, workDir: opts.workDir, linkOf: (peer) => estimate(peer, this.links.link(peer)) })
+    this.autoSelector = opts.autoSelector
     this.receiver = new TransferReceiver({
       dir: opts.receiveDir,
       limits: opts.limits,
@@ -98,7 +107,8 @@ export class DwcpService {
   async send (req: DwcpSendRequest): Promise<TransferSummary> {
     const id = req.id ?? newTransferId()
     this.log.start({ id, direction: 'send', peer: req.to, file: req.file, rawBytes: 0 })
-    const attempt = { ...req, id, onProgress: (p: Parameters<NonNullable<SendRequest['onProgress']>>[0]) => {
+    const codec = (req.codec === undefined || req.codec === 'auto') && this.autoSelector !== undefined ? this.autoSelector : req.codec
+    const attempt = { ...req, id, codec, onProgress: (p: Parameters<NonNullable<SendRequest['onProgress']>>[0]) => {
       this.log.update(id, { doneBytes: p.doneBytes, rawBytes: p.totalBytes })
       req.onProgress?.(p)
     } }

@@ -130,7 +130,9 @@ export class TransferSender {
       streams: typeof req.streams === 'number' ? req.streams : undefined,
       chunkSize: typeof req.chunkSize === 'number' ? req.chunkSize : undefined
     })
-    const chunkSize = Math.min(this.limits.maxChunkSize, Math.max(this.limits.minChunkSize, plan.chunkSize))
+    // A huge file gets larger chunks rather than more than the receiver will track.
+    const fewEnough = 2 ** Math.ceil(Math.log2(Math.max(1, payload.size / this.limits.maxChunks)))
+    const chunkSize = Math.min(this.limits.maxChunkSize, Math.max(this.limits.minChunkSize, plan.chunkSize, fewEnough))
     const chunks = Math.ceil(payload.size / chunkSize)
     const streams = Math.max(1, Math.min(plan.streams, chunks))
     const id = req.id ?? newTransferId()

@@ -42,3 +42,13 @@ test('two senders deliver to one receiver at once, and a directory in the way fa
   await writeFileOf(d, 'text', 1000)
   await assert.rejects(p.sender.send({ file: d, to: 'B' }), /cannot deliver/)
 })
+
+test('a file with more chunks than the limit is sent in larger chunks', async (t) => {
+  const p = await pair(t, { sender: { limits: { maxChunks: 16 } } })
+  const src = join(p.srcDir, 'many.bin')
+  const hash = await writeFileOf(src, 'text', 64 * 4096)
+  const s = await p.sender.send({ file: src, to: 'B', chunkSize: 4096 })
+  assert.equal(s.chunks, 16)
+  assert.equal(s.chunkSize, 16384)
+  assert.deepEqual(await sha256Of(join(p.recvDir, 'many.bin')), hash)
+})

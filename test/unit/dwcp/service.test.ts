@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DwcpService, HealthMonitor, MemoryNetwork, ManualClock } from '../../../src/dwcp/index.ts'
+import { DwcpService, HealthMonitor, MemoryNetwork, ManualClock, createCodec } from '../../../src/dwcp/index.ts'
 import { sha256Of, writeFileOf } from './fixtures.ts'
 
 async function setup (t: { after: (fn: () => Promise<void>) => void }): Promise<{ net: MemoryNetwork, a: DwcpService, b: DwcpService, root: string }> {
@@ -85,4 +85,28 @@ test('a refused send is not retried and leaves the breaker closed', async (t) =>
   await assert.rejects(a.send({ file: src, to: 'B', name: 'x', baseName: '../etc' }), /refused/)
   assert.equal(a.peer('B').circuit, 'closed')
   assert.equal(a.list()[0].state, 'failed')
+})
+
+test('a model can stand in for auto and for the link estimate', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'dwcp-svc-'))
+  t.after(async () => await rm(root, { recursive: true, force: true }))
+  const net = new MemoryNetwork()
+  const b = new DwcpService({ dialer: net.dialer('B'), receiveDir: join(root, 'B'), durable: false })
+  await b.start()
+  t.after(async () => await b.close())
+  net.listen('B', (s, from) => { void b.handleStream(s, from) })
+  const seen: Array<{ bandwidthMbps: number, rttMs: number }> = []
+  const a = new DwcpService({
+    dialer: net.dialer('A'),
+    receiveDir: join(root, 'A'),
+    autoSelector: { choose: (_chunk, link) => { seen.push(link); return createCodec('snappy') } },
+    linkEstimate: () => ({ bandwidthMbps: 42, rttMs: 7 })
+  })
+  const src = join(root, 'f.txt')
+  await writeFileOf(src, 'text', 300_000)
+  const s = await a.send({ file: src, to: 'B', chunkSize: 65536 })
+  assert.deepEqual(s.codecMix, { snappy: 5 })
+  assert.deepEqual(seen[0], { bandwidthMbps: 42, rttMs: 7 })
+  const fixed = await a.send({ file: src, to: 'B', chunkSize: 65536, codec: 'zstd' })
+  assert.deepEqual(fixed.codecMix, { zstd: 5 }, 'an explicit codec wins over the model')
 })
