@@ -51,6 +51,8 @@ export interface StatusJson {
   mempool: number
   uptimeS: number
   listen: string[]
+  /** Durability settings read back from the database, so a regression shows. */
+  storage: { journalMode: string, synchronous: string } | null
   peers: PeerJson[]
   health: HealthJson
   events: EventJson[]

@@ -10,6 +10,9 @@ import { registerNode } from './commands/node.ts'
 import { registerGenesis } from './commands/genesis.ts'
 import { registerDevnet } from './commands/devnet.ts'
 import { registerStatus } from './commands/status.ts'
+import { registerKv } from './commands/kv.ts'
+import { registerTx } from './commands/tx.ts'
+import { registerLog } from './commands/log.ts'
 import { registerNotYetAvailable } from './commands/not-available.ts'
 import { VERSION } from './version.ts'
 
@@ -38,7 +41,7 @@ Examples:
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 config, 4 node unreachable, 5 commit timeout, 6 unauthorized,
 130 interrupted, 143 terminated.`)
-  const registrations: Register[] = [registerInit, registerNode, registerGenesis, registerDevnet, registerStatus, registerNotYetAvailable]
+  const registrations: Register[] = [registerInit, registerNode, registerGenesis, registerDevnet, registerStatus, registerKv, registerTx, registerLog, registerNotYetAvailable]
   for (const register of registrations) register(program, context)
   program.commands.forEach(function exitOverrideDeep (cmd: Command) {
     cmd.exitOverride()

@@ -70,7 +70,7 @@ export function parseValidator (raw: unknown, where: string): Validator {
   return { peerId, publicKey, addr }
 }
 
-function parseParams (raw: unknown, where: string): ConsensusParams {
+function parseParamsObject (raw: unknown, where: string): ConsensusParams {
   if (raw === undefined) return { ...DEFAULT_CONSENSUS_PARAMS }
   if (!isRecord(raw)) fail(where, 'params must be an object')
   const params = { ...DEFAULT_CONSENSUS_PARAMS }
@@ -100,7 +100,7 @@ export function parseGenesis (raw: unknown, where = 'genesis'): Genesis {
     seen.add(v.peerId)
   }
   const createdAt = typeof raw.createdAt === 'string' ? raw.createdAt : fail(where, 'createdAt must be an ISO date string')
-  return { version: GENESIS_VERSION, cluster: raw.cluster, protocol, createdAt, params: parseParams(raw.params, where), validators }
+  return { version: GENESIS_VERSION, cluster: raw.cluster, protocol, createdAt, params: parseParamsObject(raw.params, where), validators }
 }
 
 export function readGenesis (path: string): Genesis {
@@ -133,6 +133,17 @@ export function genesisHash (genesis: Genesis): string {
 
 export function faultTolerance (n: number): number {
   return Math.floor((n - 1) / 3)
+}
+
+/** Parses `--param KEY=INTEGER` flags over the defaults. */
+export function parseParams (specs: readonly string[]): ConsensusParams {
+  const params = { ...DEFAULT_CONSENSUS_PARAMS }
+  for (const spec of specs) {
+    const m = /^(\w+)=(\d+)$/.exec(spec)
+    if (m == null || !(m[1] in params) || Number(m[2]) <= 0) throw new NovacronError('usage', `--param ${spec}: expected KEY=POSITIVE_INTEGER with KEY one of ${Object.keys(params).join(', ')}`)
+    params[m[1] as keyof ConsensusParams] = Number(m[2])
+  }
+  return params
 }
 
 /** Parses `PEER_ID=PUBKEY@MULTIADDR` as given to `genesis create --validator`. */

@@ -1,5 +1,5 @@
 // Every metric the node exports, declared in one place. Parts receive only the group they update.
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 export function createMetrics (registry = new Registry()) {
   collectDefaultMetrics({ register: registry, prefix: 'novacron_process_' })
@@ -18,12 +18,27 @@ export function createMetrics (registry = new Registry()) {
     queueDepth: new Gauge({ name: 'novacron_send_queue_messages', help: 'Messages queued for sending, all peers', registers: r }),
     queueBytes: new Gauge({ name: 'novacron_send_queue_bytes', help: 'Bytes queued for sending, all peers', registers: r })
   }
+  const consensus = {
+    height: new Gauge({ name: 'novacron_height', help: 'Highest committed and applied log position', registers: r }),
+    view: new Gauge({ name: 'novacron_view', help: 'Current consensus view', registers: r }),
+    committedTx: new Counter({ name: 'novacron_committed_tx_total', help: 'Transactions committed and applied', registers: r }),
+    commitLatency: new Histogram({ name: 'novacron_commit_latency_seconds', help: 'From submission at this node to its commit being applied here', buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: r }),
+    batchSize: new Histogram({ name: 'novacron_batch_size', help: 'Transactions per committed batch', buckets: [0, 1, 4, 16, 64, 256, 1024, 4096], registers: r }),
+    fsyncSeconds: new Histogram({ name: 'novacron_fsync_seconds', help: 'Durable writes: consensus WAL appends and batch commits', labelNames: ['what'], buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5], registers: r }),
+    viewChanges: new Counter({ name: 'novacron_view_changes_total', help: 'View changes this node went through', registers: r }),
+    messagesDropped: new Counter({ name: 'novacron_consensus_messages_dropped_total', help: 'Consensus messages dropped by the driver', labelNames: ['reason'], registers: r }),
+    snapshotsInstalled: new Counter({ name: 'novacron_snapshots_installed_total', help: 'State transfers completed by installing a snapshot', registers: r }),
+    snapshotsServed: new Counter({ name: 'novacron_snapshots_served_total', help: 'Snapshots sent to peers catching up', registers: r }),
+    mempoolTxs: new Gauge({ name: 'novacron_mempool_txs', help: 'Transactions waiting to be ordered', registers: r }),
+    submitRefused: new Counter({ name: 'novacron_submit_refused_total', help: 'Transactions refused at submission', labelNames: ['reason'], registers: r })
+  }
   const api = {
     requests: new Counter({ name: 'novacron_api_requests_total', help: 'Admin API requests', labelNames: ['route', 'status'], registers: r })
   }
-  return { registry, net, api }
+  return { registry, net, consensus, api }
 }
 
 export type Metrics = ReturnType<typeof createMetrics>
 export type NetMetrics = Metrics['net']
 export type ApiMetrics = Metrics['api']
+export type ConsensusMetrics = Metrics['consensus']

@@ -1,5 +1,5 @@
 // The composition root: the only place that knows every part. init() wires them in a fixed order
-// (identity, genesis, metrics, net, admin API) and close() tears them down in reverse.
+// (identity, genesis, metrics, storage, net, consensus, admin API) and close() tears them down in reverse.
 import { copyFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { NovacronError } from '../config/errors.ts'
@@ -8,15 +8,17 @@ import type { Settings } from '../config/settings.ts'
 import type { Logger } from '../log/index.ts'
 import { createMetrics, type Metrics } from '../metrics/index.ts'
 import { loadIdentity, type NodeIdentity } from '../net/identity.ts'
-import { NetHost, type Channel } from '../net/host.ts'
+import { NetHost } from '../net/host.ts'
+import { Storage } from '../state/index.ts'
+import { MAX_MESSAGE_BYTES } from '../consensus/core/index.ts'
+import { CONSENSUS_PROTOCOL_ID, ConsensusHost } from './consensus-host.ts'
+import { registerClientRoutes } from './client-routes.ts'
 import { AdminApi, startMetricsServer, type MetricsServer } from '../api/server.ts'
 import type { HealthJson, PeerJson, StatusJson } from '../api/types.ts'
 import { DATA_FILES, createToken, ensureDataDir, isAlive, readRuntime, removeRuntime, writeRuntime } from './data-dir.ts'
 import { EventLog } from './events.ts'
 
-export const CONSENSUS_PROTOCOL_ID = '/novacron/consensus/1.0.0'
-/** First byte of every consensus channel payload: the wire format version. */
-export const CONSENSUS_WIRE_VERSION = 1
+export const STATE_DB_FILE = 'state.db'
 
 export type NodeOptions = Pick<Settings, 'dataDir' | 'listen' | 'bootstrap' | 'genesis' | 'admin' | 'metrics' | 'mdns'>
 
@@ -36,7 +38,8 @@ export class NovacronNode {
   private net: NetHost | null = null
   private api: AdminApi | null = null
   private metricsServer: MetricsServer | null = null
-  private consensusChannel: Channel | null = null
+  private storage: Storage | null = null
+  private consensus: ConsensusHost | null = null
   private adminUrl = ''
   private closed = false
 
@@ -75,21 +78,26 @@ export class NovacronNode {
 
   private async start (): Promise<void> {
     const { logger } = this
+    const storage = Storage.open({ path: join(this.opts.dataDir, STATE_DB_FILE) })
+    this.storage = storage
     const net = new NetHost({
       identity: this.identity,
       listen: this.listenAddrs(),
       bootstrap: this.opts.bootstrap,
       validators: this.genesis.validators,
-      mdns: this.opts.mdns
+      mdns: this.opts.mdns,
+      maxFrameBytes: MAX_MESSAGE_BYTES
     }, { logger: logger.child({ part: 'net' }), metrics: this.metrics.net })
-    this.consensusChannel = net.registerChannel({
-      protocol: CONSENSUS_PROTOCOL_ID,
-      validatorsOnly: true,
-      onMessage: (from, payload) => this.onConsensusMessage(from, payload)
-    })
     this.net = net
+    // Observers follow no protocol: only validators take part in consensus.
+    if (this.role === 'validator') {
+      this.consensus = new ConsensusHost({ identity: this.identity, genesis: this.genesis, genesisHash: this.genesisHash }, {
+        net, storage, logger: logger.child({ part: 'consensus' }), metrics: this.metrics.consensus, netMetrics: this.metrics.net, events: this.events
+      })
+    }
     await net.start()
     logger.info({ peerId: this.identity.peerId, role: this.role, protocol: this.genesis.protocol, listen: net.listenAddrs() }, 'libp2p started')
+    this.consensus?.start()
 
     const token = createToken(this.opts.dataDir)
     const api = new AdminApi({ listen: this.opts.admin, token }, { logger: logger.child({ part: 'api' }), metrics: this.metrics.api })
@@ -97,6 +105,7 @@ export class NovacronNode {
     api.route('GET', '/v1/peers', () => ({ json: this.peers() }))
     api.route('GET', '/health', () => ({ json: this.health() }))
     api.route('GET', '/metrics', async () => ({ text: await this.metrics.registry.metrics(), contentType: this.metrics.registry.contentType }))
+    if (this.consensus != null) registerClientRoutes(api, { consensus: this.consensus, storage })
     this.api = api
     this.adminUrl = await api.start()
     if (this.opts.metrics != null) this.metricsServer = await startMetricsServer(this.opts.metrics, this.metrics.registry)
@@ -113,7 +122,9 @@ export class NovacronNode {
     this.closed = true
     await this.metricsServer?.close()
     await this.api?.stop()
+    this.consensus?.stop()
     await this.net?.stop()
+    this.storage?.close()
     removeRuntime(this.opts.dataDir, process.pid)
   }
 
@@ -124,12 +135,6 @@ export class NovacronNode {
     if (self == null) return ['/ip4/0.0.0.0/tcp/0']
     const port = /\/tcp\/(\d+)/.exec(self.addr)?.[1] ?? '0'
     return [self.addr.startsWith('/ip4/127.') ? self.addr : `/ip4/0.0.0.0/tcp/${port}`]
-  }
-
-  private onConsensusMessage (_from: string, payload: Uint8Array): void {
-    if (payload.byteLength === 0 || payload[0] !== CONSENSUS_WIRE_VERSION) {
-      this.metrics.net.framesDropped.inc({ reason: 'malformed' })
-    }
   }
 
   peers (): PeerJson[] {
@@ -153,16 +158,28 @@ export class NovacronNode {
     const f = faultTolerance(n)
     const reachable = peers.filter(p => p.validator && p.connected).length + (this.role === 'validator' ? 1 : 0)
     const netStatus = reachable >= n - f ? 'ok' : reachable > 1 || n === 1 ? 'degraded' : 'down'
+    const storage = this.storage?.health()
     const components: HealthJson['components'] = [
       { name: 'net', status: netStatus, circuit: null, restarts: 0 },
+      { name: 'storage', status: storage == null || storage.writable ? 'ok' : 'down', circuit: null, restarts: 0 },
+      { name: 'consensus', status: this.consensus == null ? 'ok' : this.consensus.haltReason != null ? 'down' : 'ok', circuit: null, restarts: 0 },
       { name: 'api', status: 'ok', circuit: null, restarts: 0 }
     ]
     const status = components.some(c => c.status === 'down') ? 'down' : components.some(c => c.status === 'degraded') ? 'degraded' : 'ok'
     return { status, components }
   }
 
+  private durability (): StatusJson['storage'] {
+    const d = this.storage?.durabilitySettings()
+    if (d == null) return null
+    return { journalMode: d.journalMode, synchronous: (['off', 'normal', 'full', 'extra'] as const)[d.synchronous] ?? String(d.synchronous) }
+  }
+
   status (): StatusJson {
     const n = this.genesis.validators.length
+    const c = this.consensus?.status()
+    const figures = this.consensus?.figures()
+    const head = this.storage?.head()
     return {
       nodeId: this.identity.peerId,
       cluster: this.genesis.cluster,
@@ -170,19 +187,20 @@ export class NovacronNode {
       n,
       f: faultTolerance(n),
       role: this.role,
-      height: 0,
-      view: null,
-      leader: null,
+      height: head?.height ?? 0,
+      view: c?.view ?? null,
+      leader: c?.primary ?? null,
       round: null,
       dagSize: null,
       lastAnchor: null,
-      stateRoot: null,
-      committedTx: 0,
-      tps1m: 0,
-      commitLatencyMs: { p50: null, p99: null },
-      mempool: 0,
+      stateRoot: head == null ? null : Buffer.from(head.stateRoot).toString('hex'),
+      committedTx: figures?.committedTx ?? 0,
+      tps1m: figures?.tps1m ?? 0,
+      commitLatencyMs: { p50: figures?.p50 ?? null, p99: figures?.p99 ?? null },
+      mempool: c?.mempool ?? 0,
       uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
       listen: this.net?.listenAddrs() ?? [],
+      storage: this.durability(),
       peers: this.peers(),
       health: this.health(),
       events: this.events.recent()

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { Option } from 'commander'
 import type { Register } from '../main.ts'
-import { DEFAULT_CONSENSUS_PARAMS, GENESIS_VERSION, PROTOCOLS, faultTolerance, genesisHash, parseGenesis, parseValidatorSpec, type ConsensusParams } from '../../config/genesis.ts'
+import { DEFAULT_CONSENSUS_PARAMS, GENESIS_VERSION, PROTOCOLS, faultTolerance, genesisHash, parseGenesis, parseParams, parseValidatorSpec } from '../../config/genesis.ts'
 import { usageError } from '../../config/errors.ts'
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
@@ -22,18 +22,13 @@ Example:
       --validator 12D3KooW...=9a0b...@/ip4/10.0.0.2/tcp/7400 ... --out genesis.json`)
     .action((opts: { cluster: string, protocol: string, validator: string[], param?: string[], out?: string }) => {
       const ctx = context()
-      const params: Record<string, number> = { ...DEFAULT_CONSENSUS_PARAMS }
-      for (const p of opts.param ?? []) {
-        const m = /^(\w+)=(\d+)$/.exec(p)
-        if (m == null || !(m[1] in params)) throw usageError(`--param ${p}: expected KEY=INTEGER with KEY one of ${Object.keys(params).join(', ')}`)
-        params[m[1]] = Number(m[2])
-      }
+      const params = parseParams(opts.param ?? [])
       const raw = {
         version: GENESIS_VERSION,
         cluster: opts.cluster,
         protocol: opts.protocol,
         createdAt: new Date().toISOString(),
-        params: params as unknown as ConsensusParams,
+        params,
         validators: opts.validator.map(parseValidatorSpec)
       }
       let genesis

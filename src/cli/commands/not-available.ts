@@ -3,9 +3,6 @@ import type { Register } from '../main.ts'
 import { failure } from '../../config/errors.ts'
 
 const PLANNED: Array<[string, string]> = [
-  ['kv', 'read and write the replicated key-value store'],
-  ['tx', 'submit raw commands to the replicated log'],
-  ['log', 'follow the committed log'],
   ['workload', 'submit and inspect workloads'],
   ['bench', 'benchmark consensus protocols on a devnet or the simulator'],
   ['models', 'list, evaluate and train the ONNX models'],

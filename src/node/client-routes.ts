@@ -1,0 +1,183 @@
+// The client side of the admin API: submit transactions and wait for their commit, read committed state,
+// and follow the committed log. Thin: encoding lives in src/state, ordering in the consensus host.
+import { ApiError, type AdminApi, type ApiRequest } from '../api/server.ts'
+import { NovacronError } from '../config/errors.ts'
+import { MAX_TX_BYTES, TxValidationError, kvDelTx, kvPutTx, noopTx, encodeTx, type Storage, type Tx } from '../state/index.ts'
+import { toHex } from '../crypto/index.ts'
+import type { CommitReceipt, CommittedBatchEvent, ConsensusHost } from './consensus-host.ts'
+
+export const DEFAULT_COMMIT_TIMEOUT_MS = 10_000
+const MAX_TIMEOUT_MS = 600_000
+const MAX_TXS_PER_REQUEST = 10_000
+
+export interface ClientRoutesComponents {
+  consensus: ConsensusHost
+  storage: Storage
+}
+
+function field (body: unknown, name: string): unknown {
+  return body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined
+}
+
+function stringField (body: unknown, name: string): string {
+  const v = field(body, name)
+  if (typeof v !== 'string') throw new ApiError(400, 'bad_request', `"${name}" must be a string`)
+  return v
+}
+
+function timeoutOf (body: unknown): number {
+  const v = field(body, 'timeoutMs')
+  if (v === undefined) return DEFAULT_COMMIT_TIMEOUT_MS
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > MAX_TIMEOUT_MS) throw new ApiError(400, 'bad_request', `"timeoutMs" must be a number from 1 to ${MAX_TIMEOUT_MS}`)
+  return v
+}
+
+function encode (build: () => Uint8Array): Uint8Array {
+  try {
+    return build()
+  } catch (err) {
+    if (err instanceof TxValidationError) {
+      const tooLarge = /exceeds|too (large|long)|limit/i.test(err.message)
+      throw new ApiError(tooLarge ? 413 : 400, tooLarge ? 'too_large' : 'bad_request', err.message)
+    }
+    throw err
+  }
+}
+
+function admit (consensus: ConsensusHost, tx: Uint8Array): { txId: string, committed: Promise<CommitReceipt> } {
+  if (tx.byteLength > MAX_TX_BYTES) throw new ApiError(413, 'too_large', `transaction of ${tx.byteLength} bytes exceeds the limit of ${MAX_TX_BYTES} bytes`)
+  try {
+    return consensus.submit(tx)
+  } catch (err) {
+    if (err instanceof NovacronError && /mempool full/.test(err.message)) throw new ApiError(503, 'mempool_full', err.message)
+    if (err instanceof NovacronError && err.kind === 'usage') throw new ApiError(413, 'too_large', err.message)
+    throw err
+  }
+}
+
+async function waitFor (consensus: ConsensusHost, pending: { txId: string, committed: Promise<CommitReceipt> }, timeoutMs: number, signal: AbortSignal): Promise<CommitReceipt> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new ApiError(504, 'commit_timeout', `transaction ${pending.txId.slice(0, 16)} not committed within ${timeoutMs} ms (it may still commit; check with \`novacron log tail\`)`)), timeoutMs)
+    signal.addEventListener('abort', () => reject(new ApiError(499, 'cancelled', 'client went away')), { once: true })
+  })
+  try {
+    const receipt = await Promise.race([pending.committed, timeout])
+    if (receipt.height < 0) throw new ApiError(503, 'stopping', receipt.error ?? 'node stopping')
+    return receipt
+  } catch (err) {
+    consensus.forget(pending.txId)
+    throw err
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** Commands for `tx submit`: one JSON object per line, in the shape of src/state's Tx with string values. */
+export function txFromJson (raw: unknown): Uint8Array {
+  if (raw === null || typeof raw !== 'object') throw new ApiError(400, 'bad_request', 'each command must be a JSON object')
+  const cmd = raw as Record<string, unknown>
+  if (cmd.type === 'kv.put' && typeof cmd.value === 'string') return encode(() => kvPutTx(String(cmd.key), cmd.value as string, { nonce: 'random' }))
+  if (cmd.type === 'kv.del') return encode(() => kvDelTx(String(cmd.key), { nonce: 'random' }))
+  return encode(() => encodeTx({ ...(cmd as unknown as Tx), nonce: randomNonce() }))
+}
+
+function randomNonce (): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(16))
+}
+
+export function registerClientRoutes (api: AdminApi, { consensus, storage }: ClientRoutesComponents): void {
+  const submitAndMaybeWait = async (req: ApiRequest, tx: Uint8Array, key: string | null): Promise<{ json: unknown }> => {
+    const pending = admit(consensus, tx)
+    if (field(req.body, 'wait') === false) return { json: { key, txId: pending.txId, submitted: true } }
+    const r = await waitFor(consensus, pending, timeoutOf(req.body), req.signal)
+    if (!r.ok) throw new ApiError(409, 'tx_failed', `transaction applied with an error: ${r.error}`)
+    return { json: { key, height: r.height, index: r.index, stateRoot: r.stateRoot, txId: r.txId } }
+  }
+
+  api.route('POST', '/v1/kv/put', async req => {
+    const key = stringField(req.body, 'key')
+    const value = stringField(req.body, 'value')
+    return await submitAndMaybeWait(req, encode(() => kvPutTx(key, value, { nonce: 'random' })), key)
+  })
+
+  api.route('POST', '/v1/kv/del', async req => {
+    const key = stringField(req.body, 'key')
+    return await submitAndMaybeWait(req, encode(() => kvDelTx(key, { nonce: 'random' })), key)
+  })
+
+  api.route('GET', '/v1/kv/get', async req => {
+    const key = req.query.get('key')
+    if (key == null || key === '') throw new ApiError(400, 'bad_request', 'query parameter "key" is required')
+    let readAt: number | null = null
+    if (req.query.get('linearizable') === '1') {
+      // A read index through consensus: once a no-op submitted now is applied here, every write
+      // acknowledged before this read is applied here too.
+      const r = await waitFor(consensus, admit(consensus, noopTx({ nonce: 'random' })), timeoutOf(undefined), req.signal)
+      readAt = r.height
+    }
+    const got = storage.kvGet(key)
+    if (readAt != null && got.height < readAt) throw new ApiError(500, 'internal', 'state behind the read index')
+    return { json: { key, value: got.value == null ? null : Buffer.from(got.value).toString('utf8'), height: got.height } }
+  })
+
+  api.route('GET', '/v1/kv/list', req => {
+    const limit = req.query.get('limit')
+    const out = storage.kvList({ prefix: req.query.get('prefix') ?? undefined, after: req.query.get('after') ?? undefined, limit: limit == null ? undefined : Number(limit) })
+    return { json: { entries: out.entries.map(e => ({ key: e.key, value: Buffer.from(e.value).toString('utf8') })), height: out.height } }
+  })
+
+  api.route('POST', '/v1/tx', async req => {
+    const commands = field(req.body, 'commands')
+    if (!Array.isArray(commands) || commands.length === 0 || commands.length > MAX_TXS_PER_REQUEST) {
+      throw new ApiError(400, 'bad_request', `"commands" must be an array of 1 to ${MAX_TXS_PER_REQUEST} commands`)
+    }
+    const txs = commands.map((c, i) => {
+      try { return txFromJson(c) } catch (err) { throw new ApiError((err as ApiError).status ?? 400, (err as ApiError).code ?? 'bad_request', `command ${i + 1}: ${(err as Error).message}`) }
+    })
+    const pending = txs.map(tx => admit(consensus, tx))
+    if (field(req.body, 'wait') === false) return { json: { submitted: pending.length, txIds: pending.map(p => p.txId) } }
+    const timeoutMs = timeoutOf(req.body)
+    const receipts = await Promise.all(pending.map(p => waitFor(consensus, p, timeoutMs, req.signal)))
+    return { json: { submitted: pending.length, committed: receipts.length, failed: receipts.filter(r => !r.ok).map(r => ({ txId: r.txId, error: r.error })), firstHeight: Math.min(...receipts.map(r => r.height)), lastHeight: Math.max(...receipts.map(r => r.height)), stateRoot: receipts.at(-1)?.stateRoot } }
+  })
+
+  api.route('GET', '/v1/log', req => {
+    const from = Number(req.query.get('from') ?? '1')
+    const limit = Number(req.query.get('limit') ?? '100')
+    if (!Number.isSafeInteger(from) || from < 0 || !Number.isSafeInteger(limit) || limit < 1) throw new ApiError(400, 'bad_request', '"from" and "limit" must be non-negative integers')
+    return { json: storage.logRange(from, Math.min(limit, 1000)).map(logJson) }
+  })
+
+  api.route('GET', '/v1/log/follow', req => {
+    let next = Number(req.query.get('from') ?? String(storage.head().height + 1))
+    if (!Number.isSafeInteger(next) || next < 0) throw new ApiError(400, 'bad_request', '"from" must be a non-negative integer')
+    return {
+      stream: async (write, signal) => {
+        // Catch up from storage, then follow commits as they happen; storage stays the source of truth,
+        // so a burst of commits between events is never skipped.
+        let wake: (() => void) | null = null
+        const off = consensus.onCommit((_e: CommittedBatchEvent) => { wake?.() })
+        try {
+          while (!signal.aborted) {
+            const rows = storage.logRange(next, 500)
+            for (const row of rows) { write(JSON.stringify(logJson(row))); next = row.height + 1 }
+            if (rows.length === 500) continue
+            await new Promise<void>(resolve => {
+              wake = resolve
+              const t = setTimeout(resolve, 1000)
+              signal.addEventListener('abort', () => { clearTimeout(t); resolve() }, { once: true })
+            })
+            wake = null
+          }
+        } finally {
+          off()
+        }
+      }
+    }
+  })
+}
+
+function logJson (row: { height: number, batchId: Uint8Array, txIds: Uint8Array[], stateRoot: Uint8Array, committedAt: number }): CommittedBatchEvent {
+  return { height: row.height, batchId: toHex(row.batchId), txIds: row.txIds.map(id => toHex(id)), stateRoot: toHex(row.stateRoot), committedAt: new Date(row.committedAt).toISOString() }
+}

@@ -1,0 +1,294 @@
+// Binds the shared consensus driver to this node: the libp2p channel as its transport, real timers, the
+// SQLite WAL, the state machine as executor, and snapshots over request/response for state transfer. It
+// also tracks commits for callers waiting on their transactions, and the figures `status` shows.
+import { Driver, type Clock, type DropReason, type Executor, type StateSync, type Transport, type Wal } from '../consensus/driver/index.ts'
+import { ValidatorSet, txKey, type AddResult, type Batch, type Checkpoint, type LogEvent, type Message, type Protocol, type ProtocolStatus } from '../consensus/core/index.ts'
+import { Ed25519Signer, Ed25519Verifier, fromHex, toHex, type Hash } from '../crypto/index.ts'
+import { StateMachine, type BatchOutcome, type Storage } from '../state/index.ts'
+import { MAX_SNAPSHOT_BYTES } from '../state/limits.ts'
+import type { Genesis } from '../config/genesis.ts'
+import { NovacronError } from '../config/errors.ts'
+import type { Logger } from '../log/index.ts'
+import type { ConsensusMetrics, NetMetrics } from '../metrics/index.ts'
+import type { Channel, NetHost } from '../net/host.ts'
+import type { NodeIdentity } from '../net/identity.ts'
+import { createProtocol } from './protocols.ts'
+import type { EventLog } from './events.ts'
+import { RollingStats } from './rolling-stats.ts'
+
+export const CONSENSUS_PROTOCOL_ID = '/novacron/consensus/1.0.0'
+export const STATE_PROTOCOL_ID = '/novacron/state/1.0.0'
+/** Snapshots kept for peers that fall behind; older ones are pruned. */
+const SNAPSHOTS_KEPT = 2
+
+export interface CommitReceipt {
+  txId: string
+  height: number
+  index: number
+  stateRoot: string
+  ok: boolean
+  error: string | null
+}
+
+export interface CommittedBatchEvent {
+  height: number
+  batchId: string
+  txIds: string[]
+  stateRoot: string
+  committedAt: string
+}
+
+export interface ConsensusHostOptions {
+  identity: NodeIdentity
+  genesis: Genesis
+  genesisHash: string
+}
+
+export interface ConsensusHostComponents {
+  net: NetHost
+  storage: Storage
+  logger: Logger
+  metrics: ConsensusMetrics
+  netMetrics: NetMetrics
+  events: EventLog
+}
+
+interface Waiter { resolve: (r: CommitReceipt) => void, submittedAt: number }
+
+export class ConsensusHost {
+  readonly protocol: Protocol<Message>
+  readonly validators: ValidatorSet
+  private readonly opts: ConsensusHostOptions
+  private readonly c: ConsensusHostComponents
+  private readonly machine: StateMachine
+  private readonly driver: Driver<Message>
+  private readonly channel: Channel
+  private readonly waiters = new Map<string, Waiter[]>()
+  private readonly commitListeners = new Set<(e: CommittedBatchEvent) => void>()
+  private readonly rolling = new RollingStats()
+  private readonly checkpointInterval: number
+  private halted: string | null = null
+  private committedSinceStart = 0
+
+  constructor (opts: ConsensusHostOptions, components: ConsensusHostComponents) {
+    this.opts = opts
+    this.c = components
+    const self = opts.identity.peerId
+    this.validators = new ValidatorSet(opts.genesis.validators.map(v => ({ id: v.peerId, publicKey: fromHex(v.publicKey) })))
+    const verifier = new Ed25519Verifier(this.validators.publicKeys())
+    const genesisHash = fromHex(opts.genesisHash)
+    this.protocol = createProtocol(opts.genesis, { self, validators: this.validators, signer: Ed25519Signer.fromSeed(self, opts.identity.rawPrivateKey), verifier, genesisHash })
+    this.checkpointInterval = opts.genesis.params.checkpointInterval
+    this.machine = new StateMachine(components.storage)
+    this.channel = components.net.registerChannel({
+      protocol: CONSENSUS_PROTOCOL_ID,
+      validatorsOnly: true,
+      onMessage: (from, bytes) => this.driver.receive(from, bytes)
+    })
+    components.net.registerRequestHandler({
+      protocol: STATE_PROTOCOL_ID,
+      validatorsOnly: true,
+      maxRequestBytes: 64,
+      handle: async (from, request) => this.serveSnapshot(from, request)
+    })
+    this.driver = new Driver<Message>({
+      self,
+      validators: this.validators,
+      protocol: this.protocol,
+      verifier,
+      genesisHash,
+      transport: this.transport(),
+      clock: realClock,
+      wal: this.wal(),
+      executor: this.executor(),
+      stateSync: this.stateSync(),
+      metrics: {
+        dropped: (reason: DropReason) => {
+          components.metrics.messagesDropped.inc({ reason })
+          components.netMetrics.framesDropped.inc({ reason })
+        },
+        viewChange: (view: number) => {
+          components.metrics.viewChanges.inc()
+          components.metrics.view.set(view)
+          components.events.push('warn', `view change to view ${view} (primary ${this.validators.primary(view).slice(-8)})`)
+        },
+        committed: () => {},
+        event: (e: LogEvent) => this.onProtocolEvent(e)
+      },
+      onFatal: err => this.halt(err)
+    })
+  }
+
+  /** Restores the protocol from the WAL and starts it where the state machine stands. */
+  start (): void {
+    const head = this.c.storage.head()
+    this.c.metrics.height.set(head.height)
+    const records = this.c.storage.wal.readAll().map(r => r.bytes)
+    this.driver.start(records, { seq: head.height, stateRoot: head.stateRoot })
+    this.c.logger.info({ height: head.height, walRecords: records.length, protocol: this.opts.genesis.protocol }, 'consensus started')
+  }
+
+  stop (): void {
+    this.driver.stop()
+    for (const [key, list] of this.waiters) for (const w of list) w.resolve({ txId: key, height: -1, index: -1, stateRoot: '', ok: false, error: 'node stopped' })
+    this.waiters.clear()
+  }
+
+  /** Why this node stopped voting (a full disk, a failed write), or null while it takes part. */
+  get haltReason (): string | null { return this.halted }
+
+  status (): ProtocolStatus & { height: number, stateRoot: string, mempool: number } {
+    const head = this.c.storage.head()
+    return { ...this.protocol.status(), height: head.height, stateRoot: toHex(head.stateRoot), mempool: this.driver.mempool.size }
+  }
+
+  figures (): { committedTx: number, tps1m: number, p50: number | null, p99: number | null } {
+    return { committedTx: this.committedSinceStart, ...this.rolling.summary(Date.now()) }
+  }
+
+  /**
+   * Admits a transaction; the promise resolves once it is committed and applied here. Refusals (too
+   * large, mempool full, node halted) throw a usage or failure error right away.
+   */
+  submit (tx: Uint8Array): { txId: string, committed: Promise<CommitReceipt> } {
+    if (this.halted != null) throw new NovacronError('failure', `this node stopped voting: ${this.halted}`)
+    const key = txKey(tx)
+    const committed = new Promise<CommitReceipt>(resolve => {
+      const list = this.waiters.get(key) ?? []
+      list.push({ resolve, submittedAt: performance.now() })
+      this.waiters.set(key, list)
+    })
+    const res: AddResult = this.driver.submit(tx)
+    if (!res.ok && res.reason !== 'duplicate') {
+      this.waiters.delete(key)
+      this.c.metrics.submitRefused.inc({ reason: res.reason })
+      throw new NovacronError(res.reason === 'full' ? 'failure' : 'usage', res.reason === 'full' ? `mempool full: ${res.error}; retry later` : res.error)
+    }
+    this.c.metrics.mempoolTxs.set(this.driver.mempool.size)
+    return { txId: key, committed }
+  }
+
+  /** Stops waiting for a transaction (the caller timed out); the transaction itself may still commit. */
+  forget (txId: string): void {
+    this.waiters.delete(txId)
+  }
+
+  onCommit (listener: (e: CommittedBatchEvent) => void): () => void {
+    this.commitListeners.add(listener)
+    return () => this.commitListeners.delete(listener)
+  }
+
+  private transport (): Transport {
+    return { send: (to, bytes) => { for (const id of to) this.channel.send(id, bytes) } }
+  }
+
+  private wal (): Wal {
+    return {
+      append: (entries, pruneBelow) => {
+        const t0 = performance.now()
+        this.c.storage.wal.append(entries.map(e => ({ seq: e.seq, bytes: e.bytes })), pruneBelow)
+        this.c.metrics.fsyncSeconds.observe({ what: 'wal' }, (performance.now() - t0) / 1000)
+      }
+    }
+  }
+
+  private executor (): Executor {
+    return {
+      execute: (seq: number, batch: Batch): Hash => {
+        const t0 = performance.now()
+        const outcome = this.machine.applyBatch({ height: seq, txs: batch.txs, batchId: batch.id, committedAt: Date.now() })
+        this.c.metrics.fsyncSeconds.observe({ what: 'batch' }, (performance.now() - t0) / 1000)
+        if (seq % this.checkpointInterval === 0) this.keepSnapshot(seq)
+        this.afterCommit(outcome)
+        return outcome.stateRoot
+      }
+    }
+  }
+
+  private afterCommit (outcome: BatchOutcome): void {
+    const m = this.c.metrics
+    const now = performance.now()
+    const stateRoot = toHex(outcome.stateRoot)
+    m.height.set(outcome.height)
+    m.batchSize.observe(outcome.txIds.length)
+    m.committedTx.inc(outcome.txIds.length)
+    this.committedSinceStart += outcome.txIds.length
+    this.rolling.add(Date.now(), outcome.txIds.length)
+    const txIds = outcome.txIds.map(id => toHex(id))
+    txIds.forEach((key, index) => {
+      const list = this.waiters.get(key)
+      if (list == null) return
+      this.waiters.delete(key)
+      const result = outcome.results[index]
+      for (const w of list) {
+        const ms = now - w.submittedAt
+        m.commitLatency.observe(ms / 1000)
+        this.rolling.latency(ms)
+        w.resolve({ txId: key, height: outcome.height, index, stateRoot, ok: result.ok, error: result.ok ? null : result.error })
+      }
+    })
+    m.mempoolTxs.set(this.driver.mempool.size)
+    if (this.commitListeners.size === 0) return
+    const event: CommittedBatchEvent = { height: outcome.height, batchId: toHex(outcome.batchId), txIds, stateRoot, committedAt: new Date(outcome.committedAt).toISOString() }
+    for (const l of this.commitListeners) l(event)
+  }
+
+  private keepSnapshot (height: number): void {
+    const t0 = performance.now()
+    const storage = this.c.storage
+    storage.saveSnapshot()
+    const keepFrom = height - (SNAPSHOTS_KEPT - 1) * this.checkpointInterval
+    storage.db.write('prune old snapshots', () => storage.db.sql.prepare('DELETE FROM snapshots WHERE height < ?').run(keepFrom))
+    this.c.logger.debug({ height, ms: Math.round(performance.now() - t0) }, 'saved checkpoint snapshot')
+  }
+
+  private async serveSnapshot (from: string, request: Uint8Array): Promise<Uint8Array> {
+    const height = Number(Buffer.from(request).toString('utf8'))
+    if (!Number.isSafeInteger(height) || height < 0) throw new Error('bad snapshot request')
+    const snapshot = this.c.storage.getSnapshot(height) ?? (this.c.storage.head().height === height ? this.c.storage.exportSnapshot() : null)
+    if (snapshot == null) throw new Error(`no snapshot at height ${height}`)
+    this.c.metrics.snapshotsServed.inc()
+    this.c.logger.info({ peer: from, height, bytes: snapshot.byteLength }, 'served a snapshot')
+    return snapshot
+  }
+
+  private stateSync (): StateSync {
+    return {
+      fetch: (from, checkpoint: Checkpoint, done) => { void this.fetchSnapshot(from, checkpoint).then(done) }
+    }
+  }
+
+  private async fetchSnapshot (from: readonly string[], checkpoint: Checkpoint): Promise<boolean> {
+    for (const peer of from) {
+      try {
+        const bytes = await this.c.net.request(peer, STATE_PROTOCOL_ID, Buffer.from(String(checkpoint.seq)), { timeoutMs: 60_000, maxResponseBytes: MAX_SNAPSHOT_BYTES })
+        this.c.storage.installSnapshot(bytes, { height: checkpoint.seq, stateRoot: checkpoint.stateRoot })
+        this.c.metrics.snapshotsInstalled.inc()
+        this.c.metrics.height.set(checkpoint.seq)
+        this.c.events.push('info', `caught up by state transfer: installed a snapshot at height ${checkpoint.seq} from ${peer.slice(-8)}`)
+        this.c.logger.info({ peer, height: checkpoint.seq, bytes: bytes.byteLength }, 'installed snapshot')
+        return true
+      } catch (err) {
+        this.c.logger.warn({ peer, height: checkpoint.seq, err: String(err) }, 'state transfer from peer failed')
+      }
+    }
+    return false
+  }
+
+  private onProtocolEvent (e: LogEvent): void {
+    if (e.type === 'equivocation' || e.type === 'invalid-message') this.c.events.push('warn', `${e.type} from ${String(e.from ?? '?').slice(-8)}`)
+    this.c.logger.debug(e, 'consensus event')
+  }
+
+  private halt (err: Error): void {
+    this.halted = err.message
+    this.c.events.push('error', `stopped voting: ${err.message}`)
+    this.c.logger.error({ err: err.message }, 'consensus halted: this node stopped voting')
+  }
+}
+
+const realClock: Clock = {
+  now: () => Date.now(),
+  setTimer: (ms, fire) => setTimeout(fire, ms),
+  clearTimer: handle => clearTimeout(handle as NodeJS.Timeout)
+}
