@@ -3,6 +3,8 @@
 // samples (a simplified COVER). A dictionary is named by its hash, and each encoded payload names the
 // dictionary it needs, so both ends agree or fail loudly.
 import { createHash } from 'node:crypto'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { constants, zstdCompressSync } from 'node:zlib'
 import { zstdDecode } from '../codecs/zstd.ts'
 import { errorMessage, fail, ok } from '../result.ts'
@@ -97,6 +99,7 @@ export function dictionaryId (dict: Uint8Array): string {
 }
 
 const ID_BYTES = 8
+const DICT_SUFFIX = '.zdict'
 const PAYLOAD_VERSION = 1
 
 /** Dictionaries both ends hold, by id; an encoded payload carries the id of the one it needs. */
@@ -115,6 +118,26 @@ export class DictionaryStore {
 
   ids (): string[] {
     return [...this.dicts.keys()]
+  }
+
+  /** Writes each dictionary as `<id>.zdict`; the name is its hash, so a copy is checked on load. */
+  async save (dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true })
+    for (const [id, dict] of this.dicts) await writeFile(join(dir, `${id}${DICT_SUFFIX}`), dict)
+  }
+
+  /** Adds every `<id>.zdict` in `dir` whose content hashes to its id; returns the ids of those that do
+   * not (a corrupt or tampered copy is never used). */
+  async load (dir: string): Promise<string[]> {
+    const bad: string[] = []
+    for (const f of await readdir(dir).catch(() => [])) {
+      if (!f.endsWith(DICT_SUFFIX)) continue
+      const dict = await readFile(join(dir, f))
+      const id = f.slice(0, -DICT_SUFFIX.length)
+      if (dictionaryId(dict) === id) this.add(dict)
+      else bad.push(id)
+    }
+    return bad
   }
 
   /** version u8, dictionary id (8 bytes), raw length u32, zstd frame. */

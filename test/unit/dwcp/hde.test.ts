@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { copyFile, open, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { pair, randomStream, sha256Of, tempDir, writeFileOf, blocks } from './fixtures.ts'
+import { pair, randomStream, sha256Of, tempDir, writeFileOf } from './fixtures.ts'
 import { chunkBuffer, cdcParamsFor, createChunker } from '../../../src/dwcp/hde/fastcdc.ts'
 import { applyDelta, buildDelta, manifestOf } from '../../../src/dwcp/hde/delta.ts'
 import { signFile } from '../../../src/dwcp/hde/signature.ts'
@@ -118,5 +118,15 @@ test('a trained zstd dictionary shrinks small payloads of one kind, and ids keep
     assert.deepEqual(Buffer.from(dec.value), rec)
   }
   assert.equal((await receiver.decode(sender.encode(test[0], id), 10)).ok, false, 'size limit holds')
-  assert.ok(blocks !== undefined)
+})
+
+test('dictionaries saved to disk load back only if their content matches their id', async (t) => {
+  const dir = await tempDir(t)
+  const store = new DictionaryStore()
+  const id = store.add(Buffer.from('{"node":"node-1","status":"running"}'.repeat(10)))
+  await store.save(dir)
+  await writeFile(join(dir, `${'0'.repeat(16)}.zdict`), 'tampered')
+  const loaded = new DictionaryStore()
+  assert.deepEqual(await loaded.load(dir), ['0'.repeat(16)])
+  assert.deepEqual(loaded.ids(), [id])
 })
