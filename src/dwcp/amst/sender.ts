@@ -10,7 +10,7 @@ import type { StreamDialer } from '../transport/stream.ts'
 import { DEFAULT_LIMITS } from '../wire/limits.ts'
 import type { WireLimits } from '../wire/limits.ts'
 import type { DeltaTarget } from '../wire/frames.ts'
-import { buildDelta, manifestOf } from '../hde/delta.ts'
+import { buildDelta, literalBytesOf, manifestOf } from '../hde/delta.ts'
 import { cdcParamsFor } from '../hde/fastcdc.ts'
 import type { CdcParams } from '../hde/fastcdc.ts'
 import type { Signature } from '../hde/signature.ts'
@@ -19,7 +19,7 @@ import { hashFile } from './file-hash.ts'
 import { checkName } from './names.ts'
 import { DEFAULT_LINK, planTransfer } from './plan.ts'
 import { SendRun } from './send-run.ts'
-import type { Payload } from './send-run.ts'
+import type { Payload, RunResult } from './send-run.ts'
 import { TransferError } from './types.ts'
 import type { DeltaSummary, TransferProgress, TransferSummary } from './types.ts'
 
@@ -59,6 +59,11 @@ export interface DeltaSendRequest extends SendRequest {
   baseName: string
 }
 
+/** Above this share of new bytes a delta send turns into a full one. */
+export const MAX_DELTA_LITERAL_SHARE = 0.5
+
+type Attempt = RunResult & { streams: number, id: string }
+
 export function newTransferId (): string {
   return randomBytes(16).toString('hex')
 }
@@ -89,10 +94,17 @@ export class TransferSender {
     const [signature, manifest] = await Promise.all([this.fetchSignature(req.to, req.baseName, params), manifestOf(req.file, params)])
     if (signature === null) return await this.send(req)
     const sameCut = JSON.stringify(signature.signature.params) === JSON.stringify(params)
+    const cut = sameCut ? manifest : await manifestOf(req.file, signature.signature.params)
+    // When most of the file is new, a plain send costs less than a delta the receiver must rebuild.
+    if (literalBytesOf(cut, signature.signature) > cut.size * MAX_DELTA_LITERAL_SHARE) {
+      const full = await this.send(req)
+      const sentBytes = full.sentBytes + signature.requestBytes
+      return { ...full, sentBytes, ratio: full.rawBytes === 0 ? 1 : sentBytes / full.rawBytes }
+    }
     const dir = await mkdtemp(join(this.opts.workDir ?? tmpdir(), 'dwcp-delta-'))
     try {
       const deltaPath = join(dir, 'delta')
-      const stats = await buildDelta(req.file, sameCut ? manifest : await manifestOf(req.file, signature.signature.params), signature.signature, deltaPath)
+      const stats = await buildDelta(req.file, cut, signature.signature, deltaPath)
       const payload = await this.payloadOf(deltaPath)
       const target: DeltaTarget = { baseName: req.baseName, targetSize: stats.targetSize, targetHash: stats.targetHash }
       const run = await this.run(req, payload, target)
@@ -121,7 +133,7 @@ export class TransferSender {
     return req.link ?? this.opts.linkOf?.(req.to) ?? DEFAULT_LINK
   }
 
-  private async run (req: SendRequest, payload: Payload, delta: DeltaTarget | null): Promise<Awaited<ReturnType<SendRun['execute']>> & { streams: number, id: string }> {
+  private async run (req: SendRequest, payload: Payload, delta: DeltaTarget | null): Promise<Attempt> {
     const name = req.name ?? basename(req.file)
     const checked = checkName(name, this.limits.maxNameBytes)
     if (!checked.ok) throw new TransferError(`cannot send as ${JSON.stringify(name)}: ${checked.error}`)
@@ -177,7 +189,7 @@ export class TransferSender {
     }
   }
 
-  private summary (req: SendRequest, rawBytes: number, started: number, run: Awaited<ReturnType<TransferSender['run']>>): TransferSummary {
+  private summary (req: SendRequest, rawBytes: number, started: number, run: Attempt): TransferSummary {
     const seconds = (performance.now() - started) / 1000
     return {
       id: run.id,

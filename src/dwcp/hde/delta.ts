@@ -94,6 +94,16 @@ export async function manifestOf (path: string, params: CdcParams): Promise<Mani
   return { params, size, hash: whole.digest(), lengths, digests: Buffer.concat(digests) }
 }
 
+/** Bytes of the new version the base lacks, known before anything is written. */
+export function literalBytesOf (manifest: Manifest, base: Signature): number {
+  const have = new Set<string>()
+  for (let i = 0; i < signatureCount(base); i++) have.add(signatureEntry(base, i))
+  const mine: Signature = { params: manifest.params, hashes: manifest.digests }
+  let literal = 0
+  for (let i = 0; i < manifest.lengths.length; i++) if (!have.has(signatureEntry(mine, i))) literal += manifest.lengths[i]
+  return literal
+}
+
 /**
  * Writes the delta that turns the version signed by `base` into the file at `path`, whose chunks are
  * `manifest` (cut with the signature's parameters). Only literal chunks are read again.

@@ -57,13 +57,17 @@ test('a delta of a 64 MB image with 1% of its 4 KiB blocks changed reconstructs 
   assert.ok((s.delta.signatureBytes) / size < 0.01, 'the signature is small too')
 })
 
-test('delta falls back to a full send when the receiver lacks the base', async (t) => {
+test('delta falls back to a full send when the receiver lacks the base or it shares little', async (t) => {
   const p = await pair(t)
   const src = join(p.srcDir, 'new.bin')
   const hash = await writeFileOf(src, 'text', 300_000)
   const s = await p.sender.sendDelta({ file: src, to: 'B', baseName: 'missing.bin' })
   assert.equal(s.delta, undefined)
   assert.deepEqual(await sha256Of(join(p.recvDir, 'new.bin')), hash)
+  await writeFileOf(join(p.recvDir, 'other.bin'), 'random', 300_000)
+  const unrelated = await p.sender.sendDelta({ file: src, to: 'B', name: 'other.bin', baseName: 'other.bin' })
+  assert.equal(unrelated.delta, undefined)
+  assert.deepEqual(await sha256Of(join(p.recvDir, 'other.bin')), hash)
 })
 
 test('applying a delta refuses a mismatched target and out-of-range copies', async (t) => {
