@@ -4,7 +4,6 @@ import { failure } from '../../config/errors.ts'
 
 const PLANNED: Array<[string, string]> = [
   ['workload', 'submit and inspect workloads'],
-  ['models', 'list, evaluate and train the ONNX models'],
   ['transfer', 'move files between nodes with DWCP']
 ]
 
