@@ -160,15 +160,8 @@ export class StateMachine {
     const txIds = txs.map(txId)
     // First applications (errors included) are remembered; a duplicate is not decoded, and not
     // remembered again, so skipping it changes nothing but its result.
-    const fresh = new Set<string>()
-    const firstIds: Uint8Array[] = []
-    const decoded = txIds.map((id, i): Result<Tx> | null => {
-      const key = idKey(id)
-      if (fresh.has(key) || this.replay.remembers(key, height)) return null
-      fresh.add(key)
-      firstIds.push(id)
-      return decodeTx(txs[i])
-    })
+    const admitted = this.replay.admit(txIds, height)
+    const decoded = txs.map((tx, i) => admitted.duplicate[i] ? null : decodeTx(tx))
     this.preload(decoded, txIds, overlay)
     const results: TxResult[] = []
     for (let i = 0; i < txs.length; i++) {
@@ -182,7 +175,7 @@ export class StateMachine {
         results.push({ ok: false, error: `internal error: ${(err as Error)?.message ?? String(err)}` })
       }
     }
-    const expired = this.rotateReplayRows(overlay, height, firstIds)
+    const expired = this.rotateReplayRows(overlay, height, admitted.firstIds)
 
     const hash = new LtHash(head.vector)
     const writes: StateWrite[] = []
@@ -206,7 +199,7 @@ export class StateMachine {
       committedAt: input.committedAt ?? Date.now()
     }
     this.backend.commitBatch(batch)
-    this.replay.committed(batch, expired, fresh)
+    this.replay.committed(batch, expired, admitted.fresh)
     return { height: batch.height, batchId: batch.batchId, txIds, results, stateRoot: batch.stateRoot, committedAt: batch.committedAt }
   }
 

@@ -71,12 +71,22 @@ export function readReplayRows (read: (key: Uint8Array) => Uint8Array | undefine
 
 /** The Map key of a tx id. latin1 maps each byte to one char: cheap, and injective. */
 export function idKey (id: Uint8Array): string {
-  return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('latin1')
+  // txId returns Buffers; wrapping one again would cost a third of the call
+  return (Buffer.isBuffer(id) ? id : Buffer.from(id.buffer, id.byteOffset, id.byteLength)).toString('latin1')
 }
 
 function forEachIdKey (row: Uint8Array, fn: (key: string) => void): void {
   const b = Buffer.from(row.buffer, row.byteOffset, row.byteLength)
   for (let o = 0; o < b.length; o += TX_ID_BYTES) fn(b.toString('latin1', o, o + TX_ID_BYTES))
+}
+
+export interface Admission {
+  /** per tx of the batch */
+  duplicate: boolean[]
+  /** id keys of the first applications, for `committed` */
+  fresh: Set<string>
+  /** their ids in batch order, for the batch's rows */
+  firstIds: Uint8Array[]
 }
 
 /** In-memory lookup over the replay rows of one backend; the rows stay the source of truth. */
@@ -111,6 +121,23 @@ export class ReplayIndex {
   remembers (key: string, height: number): boolean {
     const at = this.heightOf.get(key)
     return at !== undefined && at > height - this.window
+  }
+
+  /**
+   * Sorts a batch's ids at `height` into duplicates (remembered, or earlier in the same batch) and first
+   * applications, which the batch remembers. Changes nothing until `committed`.
+   */
+  admit (ids: readonly Uint8Array[], height: number): Admission {
+    const fresh = new Set<string>()
+    const firstIds: Uint8Array[] = []
+    const duplicate = ids.map((id) => {
+      const key = idKey(id)
+      if (fresh.has(key) || this.remembers(key, height)) return true
+      fresh.add(key)
+      firstIds.push(id)
+      return false
+    })
+    return { duplicate, fresh, firstIds }
   }
 
   /** Records a committed batch: its expired rows leave, its first-applied ids enter. */
