@@ -205,6 +205,9 @@ export class Driver<M extends Message = Message> {
     const installed = (ok: boolean): void => {
       if (!ok || this.#stopped || checkpoint.seq <= this.#executed) return
       this.#executed = checkpoint.seq
+      // Which admitted transactions the snapshot covers is unknown; the protocol forgets its pending set
+      // too, and clients retry, so dropping them is safe where keeping them would leak.
+      this.mempool.clear()
       this.#run(this.protocol.onExecuted(checkpoint.seq, checkpoint.stateRoot, this.#o.clock.now()))
       this.#execute()
     }
