@@ -21,6 +21,8 @@ export interface Settings {
   mdns: boolean
   node: string | null
   tokenFile: string | null
+  /** Where files other nodes send with DWCP land; <dataDir>/received by default. */
+  receiveDir: string | null
 }
 
 type Source = 'default' | 'file' | 'env' | 'flag'
@@ -80,7 +82,8 @@ const parsers: { [K in keyof Settings]: Parser<Settings[K]> } = {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`expected an http(s) URL, got ${JSON.stringify(s)}`)
     return s.replace(/\/+$/, '')
   }),
-  tokenFile: nullable(raw => resolve(str(raw)))
+  tokenFile: nullable(raw => resolve(str(raw))),
+  receiveDir: nullable(raw => resolve(str(raw)))
 }
 
 export const ENV_NAMES: { [K in keyof Settings]: string } = {
@@ -94,7 +97,8 @@ export const ENV_NAMES: { [K in keyof Settings]: string } = {
   metrics: 'NOVACRON_METRICS',
   mdns: 'NOVACRON_MDNS',
   node: 'NOVACRON_NODE',
-  tokenFile: 'NOVACRON_TOKEN_FILE'
+  tokenFile: 'NOVACRON_TOKEN_FILE',
+  receiveDir: 'NOVACRON_RECEIVE_DIR'
 }
 
 export function defaultDataDir (cluster: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -115,7 +119,8 @@ export function defaults (cluster = 'default', env: NodeJS.ProcessEnv = process.
     metrics: null,
     mdns: false,
     node: null,
-    tokenFile: null
+    tokenFile: null,
+    receiveDir: null
   }
 }
 

@@ -32,10 +32,21 @@ export function createMetrics (registry = new Registry()) {
     mempoolTxs: new Gauge({ name: 'novacron_mempool_txs', help: 'Transactions waiting to be ordered', registers: r }),
     submitRefused: new Counter({ name: 'novacron_submit_refused_total', help: 'Transactions refused at submission', labelNames: ['reason'], registers: r })
   }
+  const dwcp = {
+    transfers: new Gauge({ name: 'novacron_dwcp_transfers', help: 'DWCP transfers by direction and outcome since start', labelNames: ['direction', 'outcome'], registers: r }),
+    bytes: new Gauge({ name: 'novacron_dwcp_bytes', help: 'DWCP bytes since start: raw file bytes and bytes on the wire', labelNames: ['kind'], registers: r }),
+    chunksResent: new Gauge({ name: 'novacron_dwcp_chunks_resent', help: 'DWCP chunks sent again after a failed check', registers: r }),
+    chunksByCodec: new Gauge({ name: 'novacron_dwcp_chunks', help: 'DWCP chunks sent per codec', labelNames: ['codec'], registers: r }),
+    circuitOpen: new Gauge({ name: 'novacron_circuit_open', help: 'Per-peer breakers not closed (1 open, 0.5 half-open)', labelNames: ['peer'], registers: r })
+  }
+  const health = {
+    component: new Gauge({ name: 'novacron_component_status', help: 'Component health: 0 ok, 1 degraded, 2 failed or restarting', labelNames: ['name'], registers: r }),
+    restarts: new Gauge({ name: 'novacron_component_restarts', help: 'Restarts of a component by the health loop', labelNames: ['name'], registers: r })
+  }
   const api = {
     requests: new Counter({ name: 'novacron_api_requests_total', help: 'Admin API requests', labelNames: ['route', 'status'], registers: r })
   }
-  return { registry, net, consensus, api }
+  return { registry, net, consensus, dwcp, health, api }
 }
 
 export type Metrics = ReturnType<typeof createMetrics>

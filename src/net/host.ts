@@ -19,6 +19,7 @@ import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder } from './framing.ts'
 import type { NodeIdentity } from './identity.ts'
 import { DEFAULT_OUTBOUND_QUEUE_OPTIONS, OutboundQueue, type OutboundQueueOptions } from './outbound-queue.ts'
 import { RequestError, readFrame, writeFrame } from './request.ts'
+import { toFrameStream, type FrameStream } from './frame-stream.ts'
 
 export interface NetHostOptions {
   identity: NodeIdentity
@@ -30,6 +31,8 @@ export interface NetHostOptions {
   queue?: OutboundQueueOptions
   backoff?: BackoffOptions
   pingIntervalMs?: number
+  /** Each measured round trip to a peer (feeds link tiers and transfer planning). */
+  onRtt?: (peerId: string, ms: number) => void
 }
 
 export interface NetHostComponents {
@@ -63,6 +66,14 @@ export interface RequestHandlerSpec {
 export interface RequestOptions {
   timeoutMs: number
   maxResponseBytes: number
+}
+
+export interface StreamProtocolSpec {
+  protocol: string
+  validatorsOnly: boolean
+  maxFrameBytes: number
+  maxInboundStreams: number
+  onStream: (stream: FrameStream, from: string) => void
 }
 
 export type ChannelState = 'open' | 'opening' | 'refused' | 'closed'
@@ -102,6 +113,7 @@ export class NetHost {
   private readonly validators: Map<string, string>
   private readonly channels = new Map<string, ChannelEntry>()
   private readonly requestHandlers: RequestHandlerSpec[] = []
+  private readonly streamProtocols = new Map<string, StreamProtocolSpec>()
   private readonly stats = new Map<string, PeerStats>()
   private readonly redialTimers = new Map<string, NodeJS.Timeout>()
   private readonly redialAttempts = new Map<string, number>()
@@ -157,6 +169,31 @@ export class NetHost {
     }
   }
 
+  /** Serves long-lived frame streams on `protocol` (bulk transfers); call before start(). */
+  registerStreamProtocol (spec: StreamProtocolSpec): void {
+    this.streamProtocols.set(spec.protocol, spec)
+  }
+
+  /** Opens `n` new frame streams to a connected (or dialable validator) peer. */
+  async openFrameStreams (peerId: string, protocol: string, n: number, signal?: AbortSignal): Promise<FrameStream[]> {
+    const spec = this.streamProtocols.get(protocol)
+    if (spec == null || this.libp2p == null) throw new RequestError('closed', `protocol ${protocol} is not registered`)
+    let connection = this.libp2p.getConnections().find(c => c.remotePeer.toString() === peerId && c.status === 'open')
+    if (connection == null) {
+      const addr = this.validators.get(peerId)
+      if (addr == null) throw new RequestError('closed', `not connected to ${peerId} and no address known for it`)
+      connection = await this.libp2p.dial(multiaddr(`${addr}/p2p/${peerId}`), { signal: signal ?? AbortSignal.timeout(5000) })
+    }
+    const streams: Stream[] = []
+    try {
+      for (let i = 0; i < n; i++) streams.push(await connection.newStream(protocol, { signal: signal ?? AbortSignal.timeout(10_000) }))
+    } catch (err) {
+      for (const s of streams) s.abort(err as Error)
+      throw new RequestError('refused', `cannot open ${protocol} streams to ${peerId}: ${(err as Error).message}`)
+    }
+    return streams.map(s => toFrameStream(s, { maxFrameBytes: spec.maxFrameBytes }))
+  }
+
   async start (): Promise<void> {
     const peerDiscovery = []
     if (this.opts.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: this.opts.bootstrap }))
@@ -183,6 +220,17 @@ export class NetHost {
     }
     for (const spec of this.requestHandlers) {
       await this.libp2p.handle(spec.protocol, (stream, connection) => { void this.answer(spec, stream, connection) }, { maxInboundStreams: 16, maxOutboundStreams: 16 })
+    }
+    for (const spec of this.streamProtocols.values()) {
+      await this.libp2p.handle(spec.protocol, (stream, connection) => {
+        const from = connection.remotePeer.toString()
+        if (spec.validatorsOnly && !this.validators.has(from)) {
+          this.metrics.streamsRefused.inc({ protocol: spec.protocol })
+          stream.abort(new Error('not a validator of this cluster'))
+          return
+        }
+        spec.onStream(toFrameStream(stream, { maxFrameBytes: spec.maxFrameBytes }), from)
+      }, { maxInboundStreams: spec.maxInboundStreams, maxOutboundStreams: spec.maxInboundStreams })
     }
     this.libp2p.addEventListener('peer:connect', evt => this.onPeerConnect(evt.detail))
     this.libp2p.addEventListener('peer:disconnect', evt => this.onPeerDisconnect(evt.detail))
@@ -446,7 +494,9 @@ export class NetHost {
   private async pingPeer (peer: PeerId): Promise<void> {
     if (this.libp2p == null) return
     try {
-      this.stat(peer.toString()).latencyMs = await this.libp2p.services.ping.ping(peer, { signal: AbortSignal.timeout(2000) })
+      const ms = await this.libp2p.services.ping.ping(peer, { signal: AbortSignal.timeout(2000) })
+      this.stat(peer.toString()).latencyMs = ms
+      this.opts.onRtt?.(peer.toString(), ms)
     } catch {
       this.stat(peer.toString()).latencyMs = null
     }

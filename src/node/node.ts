@@ -1,6 +1,7 @@
 // The composition root: the only place that knows every part. init() wires them in a fixed order
-// (identity, genesis, metrics, storage, net, consensus, admin API) and close() tears them down in reverse.
-import { copyFileSync, existsSync } from 'node:fs'
+// (identity, genesis, metrics, storage, net, consensus, data plane, health loop, admin API) and close()
+// tears them down in reverse.
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { NovacronError } from '../config/errors.ts'
 import { faultTolerance, genesisHash, readGenesis, type Genesis } from '../config/genesis.ts'
@@ -13,14 +14,19 @@ import { Storage } from '../state/index.ts'
 import { MAX_MESSAGE_BYTES } from '../consensus/core/index.ts'
 import { CONSENSUS_PROTOCOL_ID, ConsensusHost } from './consensus-host.ts'
 import { registerClientRoutes } from './client-routes.ts'
+import { registerTransferRoutes } from './transfer-routes.ts'
+import { createHealthMonitor, healthJson, refreshMetrics } from './health.ts'
+import { DwcpService, type HealthMonitor } from '../dwcp/index.ts'
+import { DEFAULT_LIMITS, maxFrameBytes } from '../dwcp/wire/limits.ts'
 import { AdminApi, startMetricsServer, type MetricsServer } from '../api/server.ts'
 import type { HealthJson, PeerJson, StatusJson } from '../api/types.ts'
 import { DATA_FILES, createToken, ensureDataDir, isAlive, readRuntime, removeRuntime, writeRuntime } from './data-dir.ts'
 import { EventLog } from './events.ts'
 
 export const STATE_DB_FILE = 'state.db'
+export const DWCP_PROTOCOL_ID = '/novacron/dwcp/1.0.0'
 
-export type NodeOptions = Pick<Settings, 'dataDir' | 'listen' | 'bootstrap' | 'genesis' | 'admin' | 'metrics' | 'mdns'>
+export type NodeOptions = Pick<Settings, 'dataDir' | 'listen' | 'bootstrap' | 'genesis' | 'admin' | 'metrics' | 'mdns' | 'receiveDir'>
 
 export interface NodeModules {
   logger: Logger
@@ -40,6 +46,8 @@ export class NovacronNode {
   private metricsServer: MetricsServer | null = null
   private storage: Storage | null = null
   private consensus: ConsensusHost | null = null
+  private dwcp: DwcpService | null = null
+  private healthMonitor: HealthMonitor | null = null
   private adminUrl = ''
   private closed = false
 
@@ -86,7 +94,8 @@ export class NovacronNode {
       bootstrap: this.opts.bootstrap,
       validators: this.genesis.validators,
       mdns: this.opts.mdns,
-      maxFrameBytes: MAX_MESSAGE_BYTES
+      maxFrameBytes: MAX_MESSAGE_BYTES,
+      onRtt: (peer, ms) => this.dwcp?.links.recordRtt(peer, ms)
     }, { logger: logger.child({ part: 'net' }), metrics: this.metrics.net })
     this.net = net
     // Observers follow no protocol: only validators take part in consensus.
@@ -95,17 +104,42 @@ export class NovacronNode {
         net, storage, logger: logger.child({ part: 'consensus' }), metrics: this.metrics.consensus, netMetrics: this.metrics.net, events: this.events
       })
     }
+    const receiveDir = this.opts.receiveDir ?? join(this.opts.dataDir, 'received')
+    mkdirSync(receiveDir, { recursive: true })
+    const dwcp = new DwcpService({
+      receiveDir,
+      dialer: { openStreams: async (peer, n) => await net.openFrameStreams(peer, DWCP_PROTOCOL_ID, n) },
+      onReceiverEvent: e => {
+        if (e.type === 'complete') this.events.push('info', `received ${e.name} (${e.size} bytes) from ${e.from.slice(-8)}`)
+        if (e.type === 'failed') this.events.push('warn', `transfer from ${e.from.slice(-8)} failed: ${e.reason}`)
+      }
+    })
+    this.dwcp = dwcp
+    net.registerStreamProtocol({
+      protocol: DWCP_PROTOCOL_ID,
+      validatorsOnly: true,
+      maxFrameBytes: maxFrameBytes(DEFAULT_LIMITS),
+      maxInboundStreams: 64,
+      onStream: (stream, from) => { void dwcp.handleStream(stream, from) }
+    })
     await net.start()
     logger.info({ peerId: this.identity.peerId, role: this.role, protocol: this.genesis.protocol, listen: net.listenAddrs() }, 'libp2p started')
     this.consensus?.start()
+    await dwcp.start()
+    this.healthMonitor = createHealthMonitor({ reachable: () => this.reachability(), storage, consensus: this.consensus, dwcp })
+    this.healthMonitor.start()
 
     const token = createToken(this.opts.dataDir)
     const api = new AdminApi({ listen: this.opts.admin, token }, { logger: logger.child({ part: 'api' }), metrics: this.metrics.api })
-    api.route('GET', '/v1/status', () => ({ json: this.status() }))
+    api.route('GET', '/v1/status', async () => ({ json: await this.status() }))
     api.route('GET', '/v1/peers', () => ({ json: this.peers() }))
-    api.route('GET', '/health', () => ({ json: this.health() }))
-    api.route('GET', '/metrics', async () => ({ text: await this.metrics.registry.metrics(), contentType: this.metrics.registry.contentType }))
+    api.route('GET', '/health', async () => ({ json: await this.health() }))
+    api.route('GET', '/metrics', async () => {
+      if (this.healthMonitor != null) refreshMetrics(this.metrics, this.healthMonitor, dwcp)
+      return { text: await this.metrics.registry.metrics(), contentType: this.metrics.registry.contentType }
+    })
     if (this.consensus != null) registerClientRoutes(api, { consensus: this.consensus, storage })
+    registerTransferRoutes(api, dwcp, id => id !== this.identity.peerId && net.isValidator(id))
     this.api = api
     this.adminUrl = await api.start()
     if (this.opts.metrics != null) this.metricsServer = await startMetricsServer(this.opts.metrics, this.metrics.registry)
@@ -122,8 +156,10 @@ export class NovacronNode {
     this.closed = true
     await this.metricsServer?.close()
     await this.api?.stop()
+    this.healthMonitor?.stop()
     this.consensus?.stop()
     await this.net?.stop()
+    await this.dwcp?.close()
     this.storage?.close()
     removeRuntime(this.opts.dataDir, process.pid)
   }
@@ -144,29 +180,25 @@ export class NovacronNode {
       connected: p.connected,
       latencyMs: p.latencyMs,
       msgsPerS: p.msgsPerS,
-      tier: null,
+      tier: this.dwcp?.peer(p.id).tier ?? null,
       reliability: null,
-      circuit: null,
+      circuit: this.dwcp?.breakers.status(p.id) ?? null,
       validator: p.validator,
       consensus: p.channels[CONSENSUS_PROTOCOL_ID] ?? 'closed'
     }))
   }
 
-  health (): HealthJson {
-    const peers = this.peers()
+  /** Fresh checks of every part (they are cheap), so `health` never reports a stale state. */
+  async health (): Promise<HealthJson> {
+    if (this.healthMonitor == null) return { status: 'down', components: [] }
+    await this.healthMonitor.checkAll()
+    return healthJson(this.healthMonitor)
+  }
+
+  private reachability (): { reachable: number, n: number, f: number } {
     const n = this.genesis.validators.length
-    const f = faultTolerance(n)
-    const reachable = peers.filter(p => p.validator && p.connected).length + (this.role === 'validator' ? 1 : 0)
-    const netStatus = reachable >= n - f ? 'ok' : reachable > 1 || n === 1 ? 'degraded' : 'down'
-    const storage = this.storage?.health()
-    const components: HealthJson['components'] = [
-      { name: 'net', status: netStatus, circuit: null, restarts: 0 },
-      { name: 'storage', status: storage == null || storage.writable ? 'ok' : 'down', circuit: null, restarts: 0 },
-      { name: 'consensus', status: this.consensus == null ? 'ok' : this.consensus.haltReason != null ? 'down' : 'ok', circuit: null, restarts: 0 },
-      { name: 'api', status: 'ok', circuit: null, restarts: 0 }
-    ]
-    const status = components.some(c => c.status === 'down') ? 'down' : components.some(c => c.status === 'degraded') ? 'degraded' : 'ok'
-    return { status, components }
+    const reachable = this.peers().filter(p => p.validator && p.connected).length + (this.role === 'validator' ? 1 : 0)
+    return { reachable, n, f: faultTolerance(n) }
   }
 
   private durability (): StatusJson['storage'] {
@@ -175,7 +207,7 @@ export class NovacronNode {
     return { journalMode: d.journalMode, synchronous: (['off', 'normal', 'full', 'extra'] as const)[d.synchronous] ?? String(d.synchronous) }
   }
 
-  status (): StatusJson {
+  async status (): Promise<StatusJson> {
     const n = this.genesis.validators.length
     const c = this.consensus?.status()
     const figures = this.consensus?.figures()
@@ -202,7 +234,7 @@ export class NovacronNode {
       listen: this.net?.listenAddrs() ?? [],
       storage: this.durability(),
       peers: this.peers(),
-      health: this.health(),
+      health: await this.health(),
       events: this.events.recent()
     }
   }

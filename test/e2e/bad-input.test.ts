@@ -92,7 +92,7 @@ describe('configuration and genesis errors', () => {
   })
 
   test('commands not built yet say so and exit 1', async () => {
-    const r = await cli(['transfer', 'send', 'f', '--to', 'x'])
+    const r = await cli(['workload', 'list'])
     assert.equal(r.code, 1)
     assert.match(assertOneLineError(r), /not available in this version/)
   })

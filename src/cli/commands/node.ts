@@ -18,13 +18,14 @@ export const registerNode: Register = (program, context) => {
     .option('--admin <host:port>', 'admin API address (default 127.0.0.1:7401; port 0 picks one)')
     .option('--metrics <host:port>', 'also serve /metrics without a token on this address')
     .option('--mdns', 'discover peers on the local network with mDNS')
+    .option('--receive-dir <dir>', 'where files other nodes send land (default <data-dir>/received)')
     .addHelpText('after', `
 Example:
   $ novacron node start --data-dir /var/lib/novacron --genesis genesis.json
   $ novacron node start --data-dir /var/lib/novacron          # later restarts`)
-    .action(async (opts: { listen?: string[], bootstrap?: string[], genesis?: string, admin?: string, metrics?: string, mdns?: boolean }) => {
+    .action(async (opts: { listen?: string[], bootstrap?: string[], genesis?: string, admin?: string, metrics?: string, mdns?: boolean, receiveDir?: string }) => {
       const ctx = context()
-      const settings = ctx.settings({ listen: opts.listen, bootstrap: opts.bootstrap, genesis: opts.genesis, admin: opts.admin, metrics: opts.metrics, mdns: opts.mdns })
+      const settings = ctx.settings({ listen: opts.listen, bootstrap: opts.bootstrap, genesis: opts.genesis, admin: opts.admin, metrics: opts.metrics, mdns: opts.mdns, receiveDir: opts.receiveDir })
       const logger = ctx.logger()
       // Loaded on demand: libp2p is heavy, and most commands are thin clients that never need it.
       const { NovacronNode } = await import('../../node/node.ts')

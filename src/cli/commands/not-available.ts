@@ -4,7 +4,6 @@ import { failure } from '../../config/errors.ts'
 
 const PLANNED: Array<[string, string]> = [
   ['workload', 'submit and inspect workloads'],
-  ['transfer', 'move files between nodes with DWCP']
 ]
 
 export const registerNotYetAvailable: Register = (program) => {
