@@ -45,6 +45,8 @@ export interface RunResult {
   chunks: number
   resumedChunks: number
   resentChunks: number
+  window: number
+  peakInFlight: number
 }
 
 type Control = FrameOf<'accept' | 'reject' | 'result'>
@@ -66,6 +68,7 @@ export class SendRun {
   private doneBytes = 0
   private resumed = 0
   private resent = 0
+  private peakInFlight = 0
   private readonly codecMix: Partial<Record<CodecName, number>> = {}
   private readonly started = performance.now()
   private idleTimer: ReturnType<typeof setTimeout> | undefined
@@ -111,7 +114,9 @@ export class SendRun {
         chunkSize: this.chunkSize,
         chunks: this.chunks,
         resumedChunks: this.resumed,
-        resentChunks: this.resent
+        resentChunks: this.resent,
+        window: this.p.window,
+        peakInFlight: this.peakInFlight
       }
     } catch (e) {
       this.fail(e instanceof Error ? e : new Error(String(e)))
@@ -213,6 +218,7 @@ export class SendRun {
       await this.window.acquire()
       if (this.failure !== undefined) return
       this.inflight.add(index)
+      this.peakInFlight = Math.max(this.peakInFlight, this.inflight.size)
       try {
         await c.sendEncoded(await this.chunkFrame(index))
       } catch (e) {

@@ -205,7 +205,9 @@ export class TransferSender {
       chunkSize: run.chunkSize,
       chunks: run.chunks,
       resumedChunks: run.resumedChunks,
-      resentChunks: run.resentChunks
+      resentChunks: run.resentChunks,
+      window: run.window,
+      peakInFlight: run.peakInFlight
     }
   }
 }

@@ -23,6 +23,10 @@ export interface TransferSummary {
   resumedChunks: number
   /** Chunks sent again after a nack. */
   resentChunks: number
+  /** Most chunks the sender may hold in flight: its memory bound is window × chunkSize. */
+  window: number
+  /** Most chunks that were in flight at once (never above window). */
+  peakInFlight: number
   /** Present for a delta transfer: what the delta consisted of. */
   delta?: DeltaSummary
 }

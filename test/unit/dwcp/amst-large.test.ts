@@ -31,13 +31,15 @@ for (const kind of ['vm', 'random'] as Kind[]) {
       assert.equal(s.streams, 4)
       if (kind === 'vm') assert.ok(s.sentBytes < MB100 / 5, 'sparse data compresses')
       assert.equal(progressEvents, s.chunks)
+      assert.ok(s.peakInFlight <= s.window, `${s.peakInFlight} chunks in flight, window ${s.window}`)
+      assert.ok(s.window * s.chunkSize <= 16 * 1024 * 1024, 'the window is a few MB, whatever the file size')
       t.diagnostic(`100 MB ${kind}: ${s.seconds.toFixed(2)} s, ${s.MBps.toFixed(0)} MB/s, ratio ${s.ratio.toFixed(3)}, codecs ${JSON.stringify(s.codecMix)}`)
     } finally {
       clearInterval(sample)
     }
     assert.deepEqual(await sha256Of(join(p.recvDir, 'large.img')), hash)
-    // Live buffers: the chunks in flight and the transport's buffers, a few tens of MB at most.
+    // Buffers sampled after a full GC (V8 may free some lazily, so this is noisy): well below the file.
     t.diagnostic(`peak live buffers ${((peak - base) / 1e6).toFixed(0)} MB`)
-    assert.ok(peak - base < 48 * 1024 * 1024, `peak live buffers ${((peak - base) / 1e6).toFixed(0)} MB`)
+    assert.ok(peak - base < MB100 / 2, `peak live buffers ${((peak - base) / 1e6).toFixed(0)} MB`)
   })
 }
