@@ -1,9 +1,8 @@
 // The models NovaCron ships, as the CLI sees them: how to train, evaluate and query each. Training code is
 // imported lazily (tfjs is heavy) so that `models predict` starts fast.
 import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
 import { NovacronError } from '../config/errors.ts'
-import { DEFAULT_MODELS_DIR, type ManifestEntry } from './manifest.ts'
+import { SHARED_DATA_DIR, type ManifestEntry } from './manifest.ts'
 import type { ModelRegistry } from './registry.ts'
 
 export interface EvalResult {
@@ -27,10 +26,11 @@ export interface ModelTask {
   train: (req: TrainRequest) => Promise<{ entry: ManifestEntry }>
 }
 
-export const SHARED_DATA_DIR = process.env.NOVACRON_DATA_DIR ?? resolve(DEFAULT_MODELS_DIR, '..', '..', 'shared', 'data')
+export { SHARED_DATA_DIR }
 
 const TASKS: Record<string, () => Promise<ModelTask>> = {
-  reliability: async () => (await import('./tasks/reliability-task.ts')).reliabilityTask
+  reliability: async () => (await import('./tasks/reliability-task.ts')).reliabilityTask,
+  compression: async () => (await import('./tasks/compression-task.ts')).compressionTask
 }
 
 export const MODEL_NAMES = Object.keys(TASKS)

@@ -8,6 +8,8 @@ import { NovacronError } from '../config/errors.ts'
 
 export const MANIFEST_VERSION = 1
 export const DEFAULT_MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'models')
+/** The real data sets (read-only), beside the repository unless NOVACRON_DATA_DIR says otherwise. */
+export const SHARED_DATA_DIR = process.env.NOVACRON_DATA_DIR ?? resolve(DEFAULT_MODELS_DIR, '..', '..', 'shared', 'data')
 
 export interface TensorSpec {
   name: string
