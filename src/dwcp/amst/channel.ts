@@ -4,8 +4,11 @@ import { decodeFrame, encodeFrame } from '../wire/frames.ts'
 import type { Frame } from '../wire/frames.ts'
 import type { WireLimits } from '../wire/limits.ts'
 import type { FrameStream } from '../transport/stream.ts'
-import { errorMessage, fail, ok } from '../result.ts'
+import { errorMessage, fail } from '../result.ts'
 import type { Result } from '../result.ts'
+
+/** Why next() failed: the stream broke or stayed silent, or the peer sent something malformed. */
+export type NextFrame = { ok: true, value: Frame | null } | { ok: false, error: string, cause: 'transport' | 'timeout' | 'protocol' }
 
 export class FrameChannel {
   readonly stream: FrameStream
@@ -31,7 +34,7 @@ export class FrameChannel {
   }
 
   /** The next frame, null at a clean end of stream. */
-  async next (timeoutMs?: number): Promise<Result<Frame | null>> {
+  async next (timeoutMs?: number): Promise<NextFrame> {
     this.pending ??= this.iterator.next()
     let timer: ReturnType<typeof setTimeout> | undefined
     try {
@@ -39,13 +42,14 @@ export class FrameChannel {
         ? undefined
         : new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs) })
       const r = await (timeout === undefined ? this.pending : Promise.race([this.pending, timeout]))
-      if (r === 'timeout') return fail(`no frame within ${timeoutMs} ms`)
+      if (r === 'timeout') return { ...fail(`no frame within ${timeoutMs} ms`), cause: 'timeout' }
       this.pending = undefined
-      if (r.done === true) return ok(null)
-      return decodeFrame(r.value, this.limits)
+      if (r.done === true) return { ok: true, value: null }
+      const decoded: Result<Frame> = decodeFrame(r.value, this.limits)
+      return decoded.ok ? decoded : { ...decoded, cause: 'protocol' }
     } catch (e) {
       this.pending = undefined
-      return fail(`stream failed: ${errorMessage(e)}`)
+      return { ...fail(`stream failed: ${errorMessage(e)}`), cause: 'transport' }
     } finally {
       if (timer !== undefined) clearTimeout(timer)
     }

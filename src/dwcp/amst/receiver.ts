@@ -180,6 +180,9 @@ export class TransferReceiver {
       await start()
       while (true) {
         const r = await ch.next(this.opts.streamIdleTimeoutMs ?? 120_000)
+        // A broken or idle stream ends alone (the sender moves its chunks to the others); garbage
+        // ends the whole transfer.
+        if (!r.ok && r.cause !== 'protocol') return ch.abort(r.error)
         if (!r.ok) return this.abortSession(a, r.error)
         if (r.value === null) break
         const f: Frame = r.value
@@ -187,13 +190,13 @@ export class TransferReceiver {
         if (f.type === 'chunk') {
           const verdict = await a.session.receive(f, 2 * a.session.chunks + 16)
           if (verdict.ack) {
-            await ch.send({ type: 'ack', id: a.id, index: f.index })
+            if (!await this.reply(ch, { type: 'ack', id: a.id, index: f.index })) return
             this.emit({ type: 'progress', id: a.id, from: a.from, name: a.session.offer.name, doneBytes: Math.min(a.session.offer.size, a.session.verified.count * a.session.chunkSize), totalBytes: a.session.offer.size })
           } else if (verdict.fatal) {
             await ch.send({ type: 'reject', id: a.id, reason: verdict.reason }).catch(() => {})
             return this.abortSession(a, verdict.reason)
-          } else {
-            await ch.send({ type: 'nack', id: a.id, index: f.index, reason: verdict.reason })
+          } else if (!await this.reply(ch, { type: 'nack', id: a.id, index: f.index, reason: verdict.reason })) {
+            return
           }
         } else if (f.type === 'complete' && isControl) {
           await this.complete(ch, a)
@@ -207,6 +210,17 @@ export class TransferReceiver {
     } finally {
       a.channels.delete(ch)
       if (a.channels.size === 0) await this.release(a)
+    }
+  }
+
+  /** Answers on one stream; a stream that cannot take it is dropped alone. */
+  private async reply (ch: FrameChannel, f: Frame): Promise<boolean> {
+    try {
+      await ch.send(f)
+      return true
+    } catch (e) {
+      ch.abort(errorMessage(e))
+      return false
     }
   }
 

@@ -61,7 +61,9 @@ export class SendRun {
   private chunkSize = 0
   private chunks = 0
   private queue: number[] = []
-  private readonly inflight = new Set<number>()
+  /** Chunks sent and not yet answered, with the stream each went out on. */
+  private readonly inflight = new Map<number, FrameChannel>()
+  private readonly dead = new Set<FrameChannel>()
   private readonly resends = new Map<number, number>()
   private window: Semaphore
   private remaining = 0
@@ -168,11 +170,12 @@ export class SendRun {
   }
 
   private async readReplies (c: FrameChannel, isControl: boolean): Promise<void> {
-    while (this.failure === undefined) {
+    while (this.failure === undefined && !this.dead.has(c)) {
       const r = await c.next()
-      if (!r.ok) return this.fail(new TransferError(r.error))
+      if (!r.ok && r.cause === 'protocol') return this.fail(new TransferError(r.error))
+      if (!r.ok) return this.lose(c, isControl, r.error)
       if (r.value === null) {
-        if (!this.finished) this.fail(new TransferError('receiver closed a stream before the end'))
+        if (!this.finished) this.lose(c, isControl, 'receiver closed a stream before the end')
         return
       }
       const f: Frame = r.value
@@ -185,6 +188,24 @@ export class SendRun {
         this.changed.notify()
       } else return this.fail(new TransferError(`unexpected ${f.type} from the receiver`))
     }
+  }
+
+  /**
+   * A stream failed. Without the first stream the offer's exchange cannot finish, so the attempt fails
+   * (a retry resumes); a data stream's unanswered chunks go back in the queue for the others.
+   */
+  private lose (c: FrameChannel, isControl: boolean, reason: string): void {
+    if (this.dead.has(c) || this.failure !== undefined) return
+    if (isControl || this.dead.size + 1 >= this.channels.length) return this.fail(new TransferError(reason))
+    this.dead.add(c)
+    c.abort(reason)
+    for (const [index, via] of this.inflight) {
+      if (via !== c) continue
+      this.inflight.delete(index)
+      this.window.release()
+      this.queue.unshift(index)
+    }
+    this.changed.notify()
   }
 
   private onAck (index: number): void {
@@ -209,7 +230,8 @@ export class SendRun {
   }
 
   private async sendChunks (c: FrameChannel): Promise<void> {
-    while (this.failure === undefined && this.remaining > 0) {
+    const isControl = c === this.channels[0]
+    while (this.failure === undefined && !this.dead.has(c) && this.remaining > 0) {
       const index = this.queue.shift()
       if (index === undefined) {
         await this.changed.wait()
@@ -217,12 +239,23 @@ export class SendRun {
       }
       await this.window.acquire()
       if (this.failure !== undefined) return
-      this.inflight.add(index)
+      if (this.dead.has(c)) {
+        this.window.release()
+        this.queue.unshift(index)
+        return
+      }
+      this.inflight.set(index, c)
       this.peakInFlight = Math.max(this.peakInFlight, this.inflight.size)
+      let frame: Uint8Array
       try {
-        await c.sendEncoded(await this.chunkFrame(index))
+        frame = await this.chunkFrame(index)
       } catch (e) {
-        return this.fail(new TransferError(`sending chunk ${index}: ${e instanceof Error ? e.message : String(e)}`))
+        return this.fail(e instanceof Error ? e : new Error(String(e)))
+      }
+      try {
+        await c.sendEncoded(frame)
+      } catch (e) {
+        return this.lose(c, isControl, `sending chunk ${index}: ${e instanceof Error ? e.message : String(e)}`)
       }
     }
   }

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { pair, sha256Of, writeFileOf } from './fixtures.ts'
 import { TransferError } from '../../../src/dwcp/amst/types.ts'
+import { TransferSender } from '../../../src/dwcp/amst/sender.ts'
+import type { StreamDialer } from '../../../src/dwcp/transport/stream.ts'
 
 const CHUNK = 64 * 1024
 /** Offsets in a chunk frame: version, type, transfer id (16), then the chunk index (u32). */
@@ -96,4 +98,30 @@ test('an aborted send stops at once', async (t) => {
   const src = join(p.srcDir, 'stop.bin')
   await writeFileOf(src, 'random', 10 * CHUNK)
   await assert.rejects(p.sender.send({ file: src, to: 'B', chunkSize: CHUNK, signal: AbortSignal.abort() }), /aborted/)
+})
+
+test('a data stream that breaks mid-transfer hands its chunks to the other streams', async (t) => {
+  const p = await pair(t)
+  const src = join(p.srcDir, 'survive.bin')
+  const hash = await writeFileOf(src, 'random', 40 * CHUNK)
+  const inner = p.net.dialer('A')
+  let broken = false
+  const dialer: StreamDialer = {
+    openStreams: async (peer, n) => (await inner.openStreams(peer, n)).map((s, i) => {
+      if (i !== 2) return s
+      let writes = 0
+      return { ...s, frames: () => s.frames(), close: async () => await s.close(), abort: (e: Error) => s.abort(e), write: async (f: Uint8Array) => {
+        if (++writes === 4) {
+          broken = true
+          s.abort(new Error('stream reset'))
+        }
+        await s.write(f)
+      } }
+    })
+  }
+  const sender = new TransferSender({ dialer })
+  const s = await sender.send({ file: src, to: 'B', streams: 4, chunkSize: CHUNK })
+  assert.ok(broken)
+  assert.deepEqual(await sha256Of(join(p.recvDir, 'survive.bin')), hash)
+  assert.equal(s.streams, 4)
 })
