@@ -33,6 +33,11 @@ export interface NetHostOptions {
   pingIntervalMs?: number
   /** Each measured round trip to a peer (feeds link tiers and transfer planning). */
   onRtt?: (peerId: string, ms: number) => void
+  /** Wraps every redial of a validator: the node passes its per-peer circuit breakers, so consensus
+   *  connections and bulk transfers share one breaker per peer. */
+  dialGuard?: (peerId: string, dial: () => Promise<unknown>) => Promise<unknown>
+  /** A peer connected, whoever dialled: proof it is reachable again. */
+  onPeerConnect?: (peerId: string) => void
 }
 
 export interface NetHostComponents {
@@ -425,6 +430,7 @@ export class NetHost {
     const timer = this.redialTimers.get(id)
     if (timer != null) { clearTimeout(timer); this.redialTimers.delete(id) }
     this.updatePeerGauges()
+    this.opts.onPeerConnect?.(id)
     setTimeout(() => { void this.pingPeer(peer) }, 100).unref()
     if (!this.validators.has(id)) return
     for (const entry of this.channels.values()) void this.openStream(entry, id)
@@ -454,7 +460,9 @@ export class NetHost {
     const addr = this.validators.get(peerId)
     if (addr == null) return
     try {
-      await this.libp2p.dial(multiaddr(`${addr}/p2p/${peerId}`), { signal: AbortSignal.timeout(5000) })
+      const node = this.libp2p
+      const dial = async (): Promise<unknown> => await node.dial(multiaddr(`${addr}/p2p/${peerId}`), { signal: AbortSignal.timeout(5000) })
+      await (this.opts.dialGuard != null ? this.opts.dialGuard(peerId, dial) : dial())
       this.redialAttempts.delete(peerId)
     } catch (err) {
       this.metrics.dialErrors.inc()

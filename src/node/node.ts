@@ -95,7 +95,10 @@ export class NovacronNode {
       validators: this.genesis.validators,
       mdns: this.opts.mdns,
       maxFrameBytes: MAX_MESSAGE_BYTES,
-      onRtt: (peer, ms) => this.dwcp?.links.recordRtt(peer, ms)
+      onRtt: (peer, ms) => this.dwcp?.links.recordRtt(peer, ms),
+      dialGuard: async (peer, dial) => this.dwcp != null ? await this.dwcp.breakers.execute(peer, dial) : await dial(),
+      // A connection from the peer itself proves it is back: its breaker starts closed again.
+      onPeerConnect: peer => this.dwcp?.breakers.forget(peer)
     }, { logger: logger.child({ part: 'net' }), metrics: this.metrics.net })
     this.net = net
     // Observers follow no protocol: only validators take part in consensus.

@@ -101,6 +101,9 @@ describe('devnet of 4 nodes', () => {
       await rogue.stop()
     }
     assert.equal((await status(target.dataDir)).nodeId, target.id, 'the node is still up')
+    // Redials of the dead validator go through its circuit breaker (the same one DWCP uses): it opens.
+    await waitUntil('node-0 to open the breaker for node-3', 30_000, async () =>
+      (await status(target.dataDir)).peers.find((p: any) => p.id === victim.id)?.circuit === 'open')
 
     const restarted = background(['node', 'start', '--data-dir', victim.dataDir, '--admin', '127.0.0.1:0'])
     const s = await waitUntil('node-3 to rejoin', 30_000, async () => {
@@ -108,9 +111,9 @@ describe('devnet of 4 nodes', () => {
       return connectedValidators(st).length === 3 ? st : null
     }).catch(err => { throw new Error(`${(err as Error).message}\nnode-3 output:\n${restarted.output()}`) })
     assert.equal(s.nodeId, victim.id, 'peer id survives a restart')
-    await waitUntil('every node to see node-3 again', 30_000, async () => {
+    await waitUntil('every node to see node-3 again, with its breaker closed', 30_000, async () => {
       const all = await Promise.all(nodes.slice(0, 3).map(n => status(n.dataDir)))
-      return all.every(st => connectedValidators(st).includes(victim.id))
+      return all.every(st => connectedValidators(st).includes(victim.id) && st.peers.find((p: any) => p.id === victim.id)?.circuit === 'closed')
     })
     killPid(restarted.pid!, 'SIGTERM')
   })
