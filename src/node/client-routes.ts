@@ -44,10 +44,10 @@ function encode (build: () => Uint8Array): Uint8Array {
   }
 }
 
-function admit (consensus: ConsensusHost, tx: Uint8Array): { txId: string, committed: Promise<CommitReceipt> } {
-  if (tx.byteLength > MAX_TX_BYTES) throw new ApiError(413, 'too_large', `transaction of ${tx.byteLength} bytes exceeds the limit of ${MAX_TX_BYTES} bytes`)
+function admit (consensus: ConsensusHost, txs: Uint8Array[]): Array<{ txId: string, committed: Promise<CommitReceipt> }> {
+  for (const tx of txs) if (tx.byteLength > MAX_TX_BYTES) throw new ApiError(413, 'too_large', `transaction of ${tx.byteLength} bytes exceeds the limit of ${MAX_TX_BYTES} bytes`)
   try {
-    return consensus.submit(tx)
+    return consensus.submit(txs)
   } catch (err) {
     if (err instanceof NovacronError && /mempool full/.test(err.message)) throw new ApiError(503, 'mempool_full', err.message)
     if (err instanceof NovacronError && err.kind === 'usage') throw new ApiError(413, 'too_large', err.message)
@@ -88,7 +88,7 @@ function randomNonce (): Uint8Array {
 
 export function registerClientRoutes (api: AdminApi, { consensus, storage }: ClientRoutesComponents): void {
   const submitAndMaybeWait = async (req: ApiRequest, tx: Uint8Array, key: string | null): Promise<{ json: unknown }> => {
-    const pending = admit(consensus, tx)
+    const [pending] = admit(consensus, [tx])
     if (field(req.body, 'wait') === false) return { json: { key, txId: pending.txId, submitted: true } }
     const r = await waitFor(consensus, pending, timeoutOf(req.body), req.signal)
     if (!r.ok) throw new ApiError(409, 'tx_failed', `transaction applied with an error: ${r.error}`)
@@ -113,7 +113,7 @@ export function registerClientRoutes (api: AdminApi, { consensus, storage }: Cli
     if (req.query.get('linearizable') === '1') {
       // A read index through consensus: once a no-op submitted now is applied here, every write
       // acknowledged before this read is applied here too.
-      const r = await waitFor(consensus, admit(consensus, noopTx({ nonce: 'random' })), timeoutOf(undefined), req.signal)
+      const r = await waitFor(consensus, admit(consensus, [noopTx({ nonce: 'random' })])[0], timeoutOf(undefined), req.signal)
       readAt = r.height
     }
     const got = storage.kvGet(key)
@@ -135,7 +135,7 @@ export function registerClientRoutes (api: AdminApi, { consensus, storage }: Cli
     const txs = commands.map((c, i) => {
       try { return txFromJson(c) } catch (err) { throw new ApiError((err as ApiError).status ?? 400, (err as ApiError).code ?? 'bad_request', `command ${i + 1}: ${(err as Error).message}`) }
     })
-    const pending = txs.map(tx => admit(consensus, tx))
+    const pending = admit(consensus, txs)
     if (field(req.body, 'wait') === false) return { json: { submitted: pending.length, txIds: pending.map(p => p.txId) } }
     const timeoutMs = timeoutOf(req.body)
     const receipts = await Promise.all(pending.map(p => waitFor(consensus, p, timeoutMs, req.signal)))

@@ -147,25 +147,36 @@ export class ConsensusHost {
   }
 
   /**
-   * Admits a transaction; the promise resolves once it is committed and applied here. Refusals (too
-   * large, mempool full, node halted) throw a usage or failure error right away.
+   * Admits transactions (one protocol request for all of them); each promise resolves once that
+   * transaction is committed and applied here. A refusal (too large, mempool full, node halted) throws
+   * a usage or failure error; transactions admitted alongside it still commit.
    */
-  submit (tx: Uint8Array): { txId: string, committed: Promise<CommitReceipt> } {
+  submit (txs: readonly Uint8Array[]): Array<{ txId: string, committed: Promise<CommitReceipt> }> {
     if (this.halted != null) throw new NovacronError('failure', `this node stopped voting: ${this.halted}`)
-    const key = txKey(tx)
-    const committed = new Promise<CommitReceipt>(resolve => {
-      const list = this.waiters.get(key) ?? []
-      list.push({ resolve, submittedAt: performance.now() })
-      this.waiters.set(key, list)
+    const submittedAt = performance.now()
+    const pending = txs.map(tx => {
+      const txId = txKey(tx)
+      const committed = new Promise<CommitReceipt>(resolve => {
+        const list = this.waiters.get(txId) ?? []
+        list.push({ resolve, submittedAt })
+        this.waiters.set(txId, list)
+      })
+      return { txId, committed }
     })
-    const res: AddResult = this.driver.submit(tx)
-    if (!res.ok && res.reason !== 'duplicate') {
-      this.waiters.delete(key)
+    const results: AddResult[] = this.driver.submitMany(txs)
+    let refusal: AddResult | null = null
+    results.forEach((res, i) => {
+      if (res.ok || res.reason === 'duplicate') return
+      this.waiters.delete(pending[i].txId)
       this.c.metrics.submitRefused.inc({ reason: res.reason })
-      throw new NovacronError(res.reason === 'full' ? 'failure' : 'usage', res.reason === 'full' ? `mempool full: ${res.error}; retry later` : res.error)
-    }
+      refusal ??= res
+    })
     this.c.metrics.mempoolTxs.set(this.driver.mempool.size)
-    return { txId: key, committed }
+    if (refusal != null) {
+      const r = refusal as Extract<AddResult, { ok: false }>
+      throw new NovacronError(r.reason === 'full' ? 'failure' : 'usage', r.reason === 'full' ? `mempool full: ${r.error}; retry later` : r.error)
+    }
+    return pending
   }
 
   /** Stops waiting for a transaction (the caller timed out); the transaction itself may still commit. */

@@ -84,9 +84,15 @@ export class Driver<M extends Message = Message> {
 
   /** Admits a client transaction: refused with a reason when empty, too large, duplicate or pool full. */
   submit (tx: Tx): AddResult {
-    const res = this.mempool.add(tx)
-    if (res.ok && !this.#stopped) this.#run(this.protocol.onRequest(makeBatch([tx]), this.#o.clock.now()))
-    return res
+    return this.submitMany([tx])[0]
+  }
+
+  /** Admits several transactions with one protocol request, so a client batch costs one onRequest. */
+  submitMany (txs: readonly Tx[]): AddResult[] {
+    const results = txs.map((tx) => this.mempool.add(tx))
+    const admitted = txs.filter((_tx, i) => results[i].ok)
+    if (admitted.length > 0 && !this.#stopped) this.#run(this.protocol.onRequest(makeBatch(admitted), this.#o.clock.now()))
+    return results
   }
 
   /** Bytes from the transport, whose sender it authenticated as `from`. Never throws on bad input. */
