@@ -58,6 +58,8 @@ const USAGE_ERRORS = new Set(['commander.unknownOption', 'commander.unknownComma
   'commander.missingMandatoryOptionValue', 'commander.invalidArgument', 'commander.excessArguments', 'commander.conflictingOption'])
 
 export async function main (argv: string[]): Promise<void> {
+  // `novacron ... | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(0); throw err })
   const program = buildProgram()
   const wantsJson = argv.includes('--json')
   try {

@@ -12,6 +12,7 @@ export const registerNotYetAvailable: Register = (program) => {
       .description(`${what} (not available in this version)`)
       .allowUnknownOption()
       .argument('[args...]')
+      .addHelpText('after', `\nExample:\n  $ novacron ${name} --help    # says it is not available in this version`)
       .action(() => { throw failure(`\`novacron ${name}\` is not available in this version`) })
   }
 }
