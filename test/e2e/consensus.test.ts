@@ -118,25 +118,19 @@ describe('PBFT on a 4-node devnet', () => {
     const view0: number = before[0].view
     const primary = nodes.find(n => n.id === primaryId)!
     const follower = nodes.find(n => n.id !== primaryId)!
-    const stop = new AbortController()
-    const survivorsOf = (dead: DevnetNode[]): DevnetNode[] => nodes.filter(n => !dead.includes(n))
-
-    const phase1 = load(survivorsOf([follower]), 'crash1', 300, 16, stop.signal)
-    await sleep(300)
-    killPid(follower.pid, 'SIGKILL')
-    const acked1 = await phase1
-    const restartedFollower = restart(follower)
-    await waitUp(follower, restartedFollower.pid!)
-    follower.pid = restartedFollower.pid!
-
-    const phase2 = load(survivorsOf([primary]), 'crash2', 300, 16, stop.signal)
-    await sleep(300)
-    killPid(primary.pid, 'SIGKILL')
-    const acked2 = await phase2
-    const restartedPrimary = restart(primary)
-    await waitUp(primary, restartedPrimary.pid!)
-    primary.pid = restartedPrimary.pid!
-
+    // Load goes to the nodes that stay up; the victim is killed while the load runs, then restarted.
+    const crashUnderLoad = async (victim: DevnetNode, prefix: string): Promise<Map<string, string>> => {
+      const running = load(nodes.filter(n => n !== victim), prefix, 300, 16)
+      await sleep(300)
+      killPid(victim.pid, 'SIGKILL')
+      const acked = await running
+      const restarted = restart(victim)
+      await waitUp(victim, restarted.pid!)
+      victim.pid = restarted.pid!
+      return acked
+    }
+    const acked1 = await crashUnderLoad(follower, 'crash1')
+    const acked2 = await crashUnderLoad(primary, 'crash2')
     const acked3 = await load(nodes, 'crash3', 50)
     const all = await converged(nodes, 90_000)
     assert.ok(all.every(s => s.view > view0), `view changed from ${view0} to ${all.map(s => s.view).join(',')}`)
