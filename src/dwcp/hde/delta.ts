@@ -5,10 +5,11 @@
 import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
-import { chunkFile, validCdcParams } from './fastcdc.ts'
+import { validCdcParams } from './fastcdc.ts'
+import { cutFile } from './cut.ts'
 import type { CdcParams } from './fastcdc.ts'
-import { chunkDigest, signFile, signatureCount, signatureEntry } from './signature.ts'
-import type { BaseChunk, Signature } from './signature.ts'
+import { signFile, signatureCount, signatureEntry } from './signature.ts'
+import type { ChunkTable, Signature } from './signature.ts'
 import { HASH_BYTES } from '../wire/limits.ts'
 import { fail, ok } from '../result.ts'
 import type { Result } from '../result.ts'
@@ -75,23 +76,14 @@ export interface Manifest {
   size: number
   hash: Buffer
   /** Chunk lengths in file order (offsets are their running sum). */
-  lengths: number[]
+  lengths: Uint32Array
   /** count × SIGNATURE_HASH_BYTES digests, as in a Signature. */
   digests: Buffer
 }
 
 export async function manifestOf (path: string, params: CdcParams): Promise<Manifest> {
-  const whole = createHash('sha256')
-  const lengths: number[] = []
-  const digests: Buffer[] = []
-  let size = 0
-  for await (const c of chunkFile(path, params)) {
-    whole.update(c.data)
-    lengths.push(c.data.byteLength)
-    digests.push(chunkDigest(c.data))
-    size += c.data.byteLength
-  }
-  return { params, size, hash: whole.digest(), lengths, digests: Buffer.concat(digests) }
+  const cut = await cutFile(path, params, { wholeHash: true })
+  return { params, size: cut.size, hash: cut.hash as Buffer, lengths: cut.lengths, digests: cut.digests }
 }
 
 /** Bytes of the new version the base lacks, known before anything is written. */
@@ -192,7 +184,7 @@ class DeltaReader {
  */
 export async function applyDelta (
   basePath: string, deltaPath: string, outPath: string, expect: { size: number, hash: Uint8Array },
-  chunkTable: (path: string, params: CdcParams) => Promise<{ chunks: BaseChunk[] }> = signFile
+  chunkTable: (path: string, params: CdcParams) => Promise<ChunkTable> = signFile
 ): Promise<Result<DeltaStats>> {
   const delta = await open(deltaPath, 'r')
   const base = await open(basePath, 'r')
@@ -206,7 +198,8 @@ export async function applyDelta (
     if (size !== expect.size || !hash.equals(expect.hash)) return fail('delta header does not match the offer')
     const params = { minSize: head.readUInt32BE(13 + HASH_BYTES), avgSize: head.readUInt32BE(17 + HASH_BYTES), maxSize: head.readUInt32BE(21 + HASH_BYTES) }
     if (!validCdcParams(params)) return fail('bad chunking parameters in delta')
-    const { chunks } = await chunkTable(basePath, params)
+    const { offsets } = await chunkTable(basePath, params)
+    const baseChunks = offsets.length - 1
     const w = new SequentialWriter(out)
     const whole = createHash('sha256')
     let copiedBytes = 0
@@ -223,14 +216,13 @@ export async function applyDelta (
         const b = await r.bytes(8)
         const start = b.readUInt32BE(0)
         const n = b.readUInt32BE(4)
-        if (n === 0 || start + n > chunks.length) return fail('delta copies chunks the base does not have')
-        const from: BaseChunk = chunks[start]
-        const last: BaseChunk = chunks[start + n - 1]
-        const length = last.offset + last.length - from.offset
+        if (n === 0 || start + n > baseChunks) return fail('delta copies chunks the base does not have')
+        const fromOffset = offsets[start]
+        const length = offsets[start + n] - fromOffset
         copiedBytes += length
         for (let off = 0; off < length; off += 1024 * 1024) {
           const part = Buffer.allocUnsafe(Math.min(1024 * 1024, length - off))
-          await base.read(part, 0, part.byteLength, from.offset + off)
+          await base.read(part, 0, part.byteLength, fromOffset + off)
           await emit(part)
         }
       } else if (op === OP_LITERAL) {

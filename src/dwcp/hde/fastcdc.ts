@@ -77,15 +77,24 @@ export interface CdcChunk {
 
 const READ_BLOCK = 4 * 1024 * 1024
 
-/** Chunks a file in a bounded buffer (one read block plus one maximal chunk). */
-export async function * chunkFile (path: string, params: CdcParams): AsyncGenerator<CdcChunk> {
+/**
+ * Part of the format: a cut is forced at every multiple of SEGMENT_BYTES, so segments can be chunked in
+ * parallel and still cut exactly alike on both ends. It costs a chunk or two per segment after an
+ * insertion, since chunking resynchronizes within a few chunks.
+ */
+export const SEGMENT_BYTES = 64 * 1024 * 1024
+
+/** Chunks bytes [from, to) of a file (the whole file by default) in a bounded buffer: one read block
+ * plus one maximal chunk. */
+export async function * chunkFile (path: string, params: CdcParams, from = 0, to = Infinity): AsyncGenerator<CdcChunk> {
   const chunker = createChunker(params)
   const buf = new Uint8Array(READ_BLOCK + params.maxSize)
   const fh = await open(path, 'r')
   try {
     let start = 0
     let end = 0
-    let fileOffset = 0
+    let fileOffset = from
+    let readAt = from
     let eof = false
     while (true) {
       while (end - start >= params.maxSize || (eof && end > start)) {
@@ -98,9 +107,11 @@ export async function * chunkFile (path: string, params: CdcParams): AsyncGenera
       buf.copyWithin(0, start, end)
       end -= start
       start = 0
-      const { bytesRead } = await fh.read(buf, end, buf.byteLength - end, null)
+      const want = Math.min(buf.byteLength - end, to - readAt)
+      const { bytesRead } = want <= 0 ? { bytesRead: 0 } : await fh.read(buf, end, want, readAt)
       if (bytesRead === 0) eof = true
       end += bytesRead
+      readAt += bytesRead
     }
   } finally {
     await fh.close()

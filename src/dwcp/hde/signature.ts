@@ -1,10 +1,11 @@
 // A signature is what the receiver knows of its old version: the truncated sha256 of each of its
 // content-defined chunks, in file order. The sender matches its own chunks against it.
-import { hash } from 'node:crypto'
 import { stat } from 'node:fs/promises'
-import { chunkFile } from './fastcdc.ts'
+import { cutFile } from './cut.ts'
 import type { CdcParams } from './fastcdc.ts'
 import { SIGNATURE_HASH_BYTES } from '../wire/limits.ts'
+
+export { chunkDigest } from './digest.ts'
 
 export interface Signature {
   params: CdcParams
@@ -12,24 +13,17 @@ export interface Signature {
   hashes: Uint8Array
 }
 
-export interface BaseChunk {
-  offset: number
-  length: number
+/** Where the chunks of a signed file lie: chunk i is bytes [offsets[i], offsets[i + 1]). */
+export interface ChunkTable {
+  offsets: Float64Array
 }
 
-export function chunkDigest (data: Uint8Array): Buffer {
-  return hash('sha256', data, 'buffer').subarray(0, SIGNATURE_HASH_BYTES)
-}
-
-/** The signature of a file and where each of its chunks lies (the receiver keeps the latter). */
-export async function signFile (path: string, params: CdcParams): Promise<{ signature: Signature, chunks: BaseChunk[] }> {
-  const digests: Buffer[] = []
-  const chunks: BaseChunk[] = []
-  for await (const c of chunkFile(path, params)) {
-    digests.push(chunkDigest(c.data))
-    chunks.push({ offset: c.offset, length: c.data.byteLength })
-  }
-  return { signature: { params, hashes: Buffer.concat(digests) }, chunks }
+/** The signature of a file and its chunk table (the receiver keeps the latter to rebuild). */
+export async function signFile (path: string, params: CdcParams): Promise<{ signature: Signature } & ChunkTable> {
+  const cut = await cutFile(path, params)
+  const offsets = new Float64Array(cut.lengths.length + 1)
+  for (let i = 0; i < cut.lengths.length; i++) offsets[i + 1] = offsets[i] + cut.lengths[i]
+  return { signature: { params, hashes: cut.digests }, offsets }
 }
 
 export function signatureCount (s: Signature): number {
@@ -46,14 +40,14 @@ export function signatureEntry (s: Signature, i: number): string {
  * wrong rebuild, which the target hash check refuses.
  */
 export class SignatureCache {
-  private readonly entries = new Map<string, { signature: Signature, chunks: BaseChunk[] }>()
+  private readonly entries = new Map<string, { signature: Signature } & ChunkTable>()
   private readonly keep: number
 
   constructor (keep = 2) {
     this.keep = keep
   }
 
-  async sign (path: string, params: CdcParams): Promise<{ signature: Signature, chunks: BaseChunk[] }> {
+  async sign (path: string, params: CdcParams): Promise<{ signature: Signature } & ChunkTable> {
     const st = await stat(path, { bigint: true })
     const key = JSON.stringify([path, String(st.dev), String(st.ino), String(st.size), String(st.mtimeNs), params])
     const hit = this.entries.get(key)

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import { copyFile, open, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pair, randomStream, sha256Of, tempDir, writeFileOf } from './fixtures.ts'
-import { chunkBuffer, cdcParamsFor, createChunker } from '../../../src/dwcp/hde/fastcdc.ts'
+import { chunkBuffer, cdcParamsFor, createChunker, SEGMENT_BYTES } from '../../../src/dwcp/hde/fastcdc.ts'
+import { cutFile } from '../../../src/dwcp/hde/cut.ts'
 import { applyDelta, buildDelta, manifestOf } from '../../../src/dwcp/hde/delta.ts'
 import { signFile } from '../../../src/dwcp/hde/signature.ts'
 import { DictionaryStore, dictionaryId, trainDictionary } from '../../../src/dwcp/hde/dictionary.ts'
@@ -133,4 +134,21 @@ test('dictionaries saved to disk load back only if their content matches their i
   const loaded = new DictionaryStore()
   assert.deepEqual(await loaded.load(dir), ['0'.repeat(16)])
   assert.deepEqual(loaded.ids(), [id])
+})
+
+test('cutting segments on worker threads gives exactly the inline cut', async (t) => {
+  const dir = await tempDir(t)
+  const path = join(dir, 'two-segments.img')
+  await writeFileOf(path, 'vm', SEGMENT_BYTES + 3 * MiB + 5, 'segments')
+  const params = cdcParamsFor(SEGMENT_BYTES)
+  const inline = await cutFile(path, params, { workers: 0, wholeHash: true })
+  const threaded = await cutFile(path, params, { workers: 2, wholeHash: true })
+  assert.deepEqual(threaded.lengths, inline.lengths)
+  assert.ok(threaded.digests.equals(inline.digests))
+  assert.deepEqual(threaded.hash, await sha256Of(path))
+  // The forced cut at the segment boundary.
+  let offset = 0
+  const cuts = new Set<number>()
+  for (const l of inline.lengths) cuts.add(offset += l)
+  assert.ok(cuts.has(SEGMENT_BYTES))
 })
