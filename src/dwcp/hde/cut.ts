@@ -84,16 +84,13 @@ export async function cutFile (path: string, params: CdcParams, opts: CutOptions
   const { size } = await stat(path)
   const workers = opts.workers ?? Math.max(1, availableParallelism() - 1)
   const whole = opts.wholeHash === true ? hashWhole(path) : Promise.resolve(null)
-  const segments: Cut[] = []
-  if (size > SEGMENT_BYTES && workers > 0) {
-    segments.push(await cutOnWorkers(path, params, size, workers))
-  } else {
-    for (let from = 0; from < size || from === 0; from += SEGMENT_BYTES) {
-      segments.push(await cutRange(path, params, from, Math.min(size, from + SEGMENT_BYTES)))
-      if (size === 0) break
-    }
+  const inline = async (): Promise<Cut> => {
+    const segments: Cut[] = []
+    for (let from = 0; from < size; from += SEGMENT_BYTES) segments.push(await cutRange(path, params, from, Math.min(size, from + SEGMENT_BYTES)))
+    return concat(segments)
   }
-  const cut = concat(segments)
+  // Where workers cannot start (a bundled executable without the worker module), cut inline.
+  const cut = size > SEGMENT_BYTES && workers > 0 ? await cutOnWorkers(path, params, size, workers).catch(inline) : await inline()
   const covered = cut.lengths.reduce((s, l) => s + l, 0)
   if (covered !== size) throw new Error(`${path} changed while it was being cut`)
   return { ...cut, size, hash: await whole }
