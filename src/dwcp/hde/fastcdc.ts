@@ -22,7 +22,8 @@ function highMask (bits: number): number {
 
 export interface Chunker {
   readonly params: CdcParams
-  /** Length of the chunk that starts at `start`, given `end` bytes available and whether that is all. */
+  /** Length of the chunk that starts at `start`, with bytes up to `end` available (all of them when a
+   * maximal chunk does not fit, which only happens at the end of the input). */
   cut (buf: Uint8Array, start: number, end: number): number
 }
 
