@@ -31,7 +31,8 @@ export { SHARED_DATA_DIR }
 const TASKS: Record<string, () => Promise<ModelTask>> = {
   reliability: async () => (await import('./tasks/reliability-task.ts')).reliabilityTask,
   compression: async () => (await import('./tasks/compression-task.ts')).compressionTask,
-  consensus: async () => (await import('./tasks/consensus-task.ts')).consensusTask
+  consensus: async () => (await import('./tasks/consensus-task.ts')).consensusTask,
+  bandwidth: async () => (await import('./tasks/bandwidth-task.ts')).bandwidthTask
 }
 
 export const MODEL_NAMES = Object.keys(TASKS)

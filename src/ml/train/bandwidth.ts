@@ -1,0 +1,117 @@
+// `novacron models train bandwidth`: an LSTM over the last 10 throughput samples of a link, trained with
+// tfjs (wasm) on real traces split by trace, exported with ONNX's LSTM operator.
+import { HISTORY, OFFSET, decodeMbps, encodeMbps } from '../features/bandwidth.ts'
+import { readTraces } from '../data/bandwidth.ts'
+import type { ManifestEntry } from '../manifest.ts'
+import { evaluateBandwidth, ewma, tracePart, windows, type BandwidthEval, type BandwidthMetrics } from '../tasks/bandwidth.ts'
+import { mape } from './metrics.ts'
+import { exportLstm, lstmForward, trainLstm, type LstmLoss } from './lstm.ts'
+import { mdTable, publish } from './publish.ts'
+import { mulberry32 } from './random.ts'
+import { lineChart } from './svg.ts'
+import type { TrainOptions } from './reliability.ts'
+
+export const HIDDEN = 16
+
+/** EWMA's alpha, chosen on training windows so the baseline is as good as it can be made. */
+function fitAlpha (history: number[][], y: number[], seed: number): number {
+  const rand = mulberry32(seed)
+  const idx = Array.from({ length: Math.min(20_000, y.length) }, () => Math.floor(rand() * y.length))
+  let best = { alpha: 0.5, err: Infinity }
+  for (const alpha of [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]) {
+    const err = mape(idx.map(i => ewma(history[i], alpha)), idx.map(i => y[i]), 0.1)
+    if (err < best.err) best = { alpha, err }
+  }
+  return best.alpha
+}
+
+export async function trainBandwidth (opts: TrainOptions): Promise<{ entry: ManifestEntry, evaluation: BandwidthEval }> {
+  const seed = opts.seed ?? 1
+  const log = opts.log ?? (() => {})
+  const quick = opts.quick === true
+  const all = readTraces(opts.dataDir)
+  const traces = quick ? all.filter((_, i) => i % 40 === 0) : all
+  const trainTraces = traces.filter(t => tracePart(t) !== 'test')
+  const testTraces = traces.filter(t => tracePart(t) === 'test')
+  const tr = windows(trainTraces)
+  const te = windows(testTraces)
+  log(`bandwidth: ${traces.length} traces (${testTraces.length} held out), ${tr.y.length} training windows, ${te.y.length} test windows`)
+  const alpha = fitAlpha(tr.history, tr.y, seed)
+  const steps = quick ? 5 : 1000
+  const variants: Array<{ loss: LstmLoss, label: string }> = quick ? [{ loss: 'log-l1', label: 'LSTM' }] : [{ loss: 'log-l1', label: 'LSTM (shipped; log-L1 loss)' }, { loss: 'relative', label: 'LSTM trained on relative error (not shipped)' }]
+  const trained = []
+  for (const v of variants) {
+    const w = await trainLstm(tr.x, tr.y.map(encodeMbps), 1, { hidden: HIDDEN, steps, batch: 256, learningRate: 0.01, seed, loss: v.loss, log })
+    const pred = te.x.map(r => decodeMbps(lstmForward(w, r)))
+    trained.push({ ...v, w, pred, metrics: evaluateBandwidth(te, testTraces.length, pred, alpha).metrics.model })
+  }
+  const shipped = trained[0]
+  const evaluation = evaluateBandwidth(te, testTraces.length, shipped.pred, alpha)
+  const bytes = exportLstm(shipped.w, { name: 'bandwidth', doc: 'next-interval throughput (Mbit/s) from the last 10 samples', input: 'history', output: 'mbps', offset: OFFSET })
+  const m = evaluation.metrics
+  const rows: Array<[string, BandwidthMetrics]> = [...trained.map(t => [t.label, t.metrics] as [string, BandwidthMetrics]), ['last value', m.baselines.lastValue], [`EWMA (alpha ${alpha}, fitted on training traces)`, m.baselines.ewma], ['harmonic mean of last 5', m.baselines.harmonicMean5]]
+  const bestBaselineMape = Math.min(...Object.values(m.baselines).map(b => b.mape))
+  const plotTrace = testTraces.find(t => t.mbps.length > 120) ?? testTraces[0]
+  const pw = windows(plotTrace == null ? [] : [plotTrace])
+  const span = Math.min(100, pw.y.length)
+  const svg = lineChart({
+    title: `Bandwidth: one held-out trace (${plotTrace?.name ?? '-'})`,
+    xLabel: 'sample',
+    yLabel: 'Mbit/s',
+    series: [
+      { name: 'measured', points: pw.y.slice(0, span).map((v, i) => [i, v] as [number, number]) },
+      { name: 'LSTM', points: pw.x.slice(0, span).map((r, i) => [i, decodeMbps(lstmForward(shipped.w, r))] as [number, number]) },
+      { name: 'EWMA', points: pw.history.slice(0, span).map((h, i) => [i, ewma(h, alpha)] as [number, number]), dashed: true }
+    ]
+  })
+  const card = `# Model card: bandwidth
+
+Forecasts a link's throughput in the next interval (Mbit/s) from its last ${HISTORY} samples. Output \`mbps\`.
+
+- **Model**: one LSTM layer (${HIDDEN} units; ONNX \`LSTM\` with sigmoid/tanh/tanh, gates i,o,f,c) over ln(Mbit/s + ${OFFSET}), a dense head, and a
+  residual on the last sample: the network learns the change from the last value. Graph: Transpose -> LSTM -> Squeeze -> Gemm -> Add(last) -> Exp -> Sub -> Relu.
+  Input \`history\` [N, ${HISTORY}, 1] (\`src/ml/features/bandwidth.ts\` encodes it), output \`mbps\` [N, 1].
+- **Training**: tfjs (wasm backend), Adam (lr 0.01), ${steps} steps of 256 random windows, seed ${seed}. The cell is written in tf ops in ONNX's gate
+  order, so the export copies weights without reordering.
+- **Data**: throughput traces of ../shared/data/bandwidth in the \`time_s Mbit/s\` format: Norway HSDPA, FCC, Oboe, Puffer (${traces.length} traces).
+  5Gophers is not in that format and not used here. The traces have no RTT per sample: \`rttMs\` is accepted by \`predict\` but not used.
+- **Split**: by trace (hash of its content): 80% train (${trainTraces.length} traces, ${tr.y.length} windows), 20% test
+  (${testTraces.length} traces, ${te.y.length} windows). Metrics are over every window of the held-out traces; MAPE and the ±20% share only over targets
+  ≥ 0.1 Mbit/s.
+- Reproduce: \`novacron models train bandwidth\`; check: \`novacron models eval bandwidth --data ../shared/data/bandwidth\`.
+
+## Held-out results (test traces)
+
+${mdTable(['', 'MAE (Mbit/s)', 'MAPE', 'within ±20%'], rows.map(([n, s]) => [n, s.maeMbps, s.mape, s.within20]))}
+
+Best baseline MAPE: ${bestBaselineMape.toFixed(4)}; the shipped LSTM's: ${m.model.mape.toFixed(4)} (${((1 - m.model.mape / bestBaselineMape) * 100).toFixed(1)}% lower; the goal was 15% lower).
+MAPE on these traces rewards forecasting low (an under-forecast costs at most 100%, an over-forecast has no bound): the harmonic mean and the
+relative-error LSTM win MAPE by forecasting low, and lose the ±20% share. The shipped model is the median forecaster (log-L1), which has the
+best ±20% share${trained.length > 1 ? '' : ''}; the relative-error variant's figures are shown for comparison.
+
+![one held-out trace](bandwidth-trace.svg)
+
+## Limits
+
+Mobile and broadband traces (mostly under 20 Mbit/s): datacenter links are not represented. Sample intervals differ between data sets
+(about 1 s to 5 s) and the model does not see the interval.
+`
+  const refRows = (te.x.length > 0 ? te.x : tr.x).filter((_, i, a) => i % Math.max(1, Math.floor(a.length / 8)) === 0).slice(0, 8)
+  const entry = await publish(opts.outDir, {
+    name: 'bandwidth',
+    bytes,
+    features: Array.from({ length: HISTORY }, (_, i) => `ln(mbps[t-${HISTORY - i}] + ${OFFSET})`),
+    data: '../shared/data/bandwidth (norway-hsdpa, fcc, oboe, puffer-2022)',
+    split: 'by trace (content hash): 80% train, 20% test',
+    seed,
+    metrics: { model: { ...m.model }, ...Object.fromEntries(Object.entries(m.baselines).map(([k, v]) => [k, { ...v }])), ...(trained[1] != null ? { lstmRelativeLoss: { ...trained[1].metrics } } : {}) },
+    card,
+    extraFiles: { 'bandwidth-trace.svg': svg },
+    baselineParams: { ewmaAlpha: alpha, trainTraceIds: trainTraces.map(t => t.id) },
+    reference: {
+      feeds: { history: { data: refRows.flatMap(r => Array.from(r)), dims: [refRows.length, HISTORY, 1] } },
+      outputs: { mbps: { data: refRows.map(r => decodeMbps(lstmForward(shipped.w, r))), dims: [refRows.length, 1] } }
+    }
+  })
+  return { entry, evaluation }
+}

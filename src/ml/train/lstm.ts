@@ -1,0 +1,160 @@
+// A one-layer LSTM with a residual on the last input, trained with tfjs ops and exported with ONNX's LSTM
+// operator. The cell is written out with tf ops (not tf.layers.lstm) so that its gates are already in
+// ONNX's order (i, o, f, c) and use plain sigmoid: tfjs's layer orders them i, f, c, o and defaults to
+// hardSigmoid, both easy to get wrong in an export.
+import * as tf from '@tensorflow/tfjs'
+import '@tensorflow/tfjs-backend-wasm'
+import { encodeModel } from '../onnx/builder.ts'
+import { mulberry32 } from './random.ts'
+
+export interface LstmWeights {
+  hidden: number
+  features: number
+  steps: number
+  /** [4H, F] and [4H, H], gate blocks i, o, f, c (ONNX layout), row-major. */
+  W: number[]
+  R: number[]
+  /** [4H] (input bias; the recurrent bias is zero). */
+  b: number[]
+  /** Dense head: [H] and a scalar. */
+  dense: number[]
+  denseBias: number
+}
+
+/**
+ * 'log-l1': absolute error of ln(Mbit/s): a median forecast, balanced between over and under.
+ * 'relative': |exp(pred - y) - 1|, the relative error itself: what MAPE scores, and it learns to forecast low.
+ */
+export type LstmLoss = 'log-l1' | 'relative'
+
+export interface LstmTrainParams { hidden: number, steps: number, batch: number, learningRate: number, seed: number, loss: LstmLoss, log?: (m: string) => void }
+
+const sig = (x: number): number => 1 / (1 + Math.exp(-x))
+
+/** The TypeScript reference forward pass: x is [steps × features], returns the encoded prediction. */
+export function lstmForward (w: LstmWeights, x: ArrayLike<number>): number {
+  const H = w.hidden
+  const F = w.features
+  let h = new Float64Array(H)
+  let c = new Float64Array(H)
+  for (let t = 0; t < w.steps; t++) {
+    const g = new Float64Array(4 * H)
+    for (let r = 0; r < 4 * H; r++) {
+      let s = w.b[r]
+      for (let f = 0; f < F; f++) s += w.W[r * F + f] * x[t * F + f]
+      for (let k = 0; k < H; k++) s += w.R[r * H + k] * h[k]
+      g[r] = s
+    }
+    const nh = new Float64Array(H)
+    const nc = new Float64Array(H)
+    for (let k = 0; k < H; k++) {
+      const i = sig(g[k])
+      const o = sig(g[H + k])
+      const f = sig(g[2 * H + k])
+      const cc = Math.tanh(g[3 * H + k])
+      nc[k] = f * c[k] + i * cc
+      nh[k] = o * Math.tanh(nc[k])
+    }
+    h = nh
+    c = nc
+  }
+  let y = w.denseBias + x[(w.steps - 1) * F]
+  for (let k = 0; k < H; k++) y += w.dense[k] * h[k]
+  return y
+}
+
+/** Trains on windows x ([steps × features] each) against encoded targets with an L1 loss (relative error). */
+export async function trainLstm (x: Float32Array[], y: ArrayLike<number>, features: number, p: LstmTrainParams): Promise<LstmWeights> {
+  // The wasm backend is several times faster than tfjs's pure-JS one here (tfjs-node cannot install).
+  if (!(await tf.setBackend('wasm'))) await tf.setBackend('cpu')
+  await tf.ready()
+  const rand = mulberry32(p.seed)
+  const H = p.hidden
+  const T = x[0].length / features
+  const init = (n: number, scale: number): number[] => Array.from({ length: n }, () => (rand() * 2 - 1) * scale)
+  const W = tf.variable(tf.tensor2d(init(features * 4 * H, Math.sqrt(1 / features)), [features, 4 * H]))
+  const R = tf.variable(tf.tensor2d(init(H * 4 * H, Math.sqrt(1 / H)), [H, 4 * H]))
+  // Forget gates start open (bias 1), the usual remedy for vanishing memory early in training.
+  const b = tf.variable(tf.tensor1d(Array.from({ length: 4 * H }, (_, i) => i >= 2 * H && i < 3 * H ? 1 : 0)))
+  const D = tf.variable(tf.tensor2d(init(H, 0.01), [H, 1]))
+  const db = tf.variable(tf.scalar(0))
+  const optimizer = tf.train.adam(p.learningRate)
+  const forward = (xb: tf.Tensor3D): tf.Tensor2D => {
+    let h = tf.zeros([xb.shape[0], H]) as tf.Tensor2D
+    let c = tf.zeros([xb.shape[0], H]) as tf.Tensor2D
+    for (let t = 0; t < T; t++) {
+      const xt = xb.slice([0, t, 0], [-1, 1, -1]).reshape([-1, features]) as tf.Tensor2D
+      const g = xt.matMul(W).add(h.matMul(R)).add(b)
+      const [gi, go, gf, gc] = tf.split(g, 4, 1)
+      c = tf.sigmoid(gf).mul(c).add(tf.sigmoid(gi).mul(tf.tanh(gc)))
+      h = tf.sigmoid(go).mul(tf.tanh(c))
+    }
+    const last = xb.slice([0, T - 1, 0], [-1, 1, 1]).reshape([-1, 1])
+    return h.matMul(D).add(db).add(last) as tf.Tensor2D
+  }
+  const n = x.length
+  for (let step = 0; step < p.steps; step++) {
+    const idx = Array.from({ length: Math.min(p.batch, n) }, () => Math.floor(rand() * n))
+    const loss = tf.tidy((): tf.Scalar => {
+      const xb = tf.tensor3d(idx.flatMap(i => Array.from(x[i])), [idx.length, T, features])
+      const yb = tf.tensor2d(idx.map(i => y[i]), [idx.length, 1])
+      const lossFn = p.loss === 'relative'
+        ? () => tf.exp(forward(xb).sub(yb)).sub(1).abs().mean() as tf.Scalar
+        : () => forward(xb).sub(yb).abs().mean() as tf.Scalar
+      return optimizer.minimize(lossFn, true) ?? tf.scalar(0)
+    })
+    if (p.log != null && (step % 200 === 0 || step === p.steps - 1)) p.log(`bandwidth: step ${step} loss ${(await loss.data())[0].toFixed(4)}`)
+    loss.dispose()
+  }
+  const Wt = await W.array()
+  const Rt = await R.array()
+  const weights: LstmWeights = {
+    hidden: H,
+    features,
+    steps: T,
+    // tfjs holds [F, 4H] for x·W; ONNX wants [4H, F].
+    W: Array.from({ length: 4 * H }, (_, r) => Array.from({ length: features }, (_, f) => Wt[f][r])).flat(),
+    R: Array.from({ length: 4 * H }, (_, r) => Array.from({ length: H }, (_, k) => Rt[k][r])).flat(),
+    b: Array.from(await b.data()),
+    dense: Array.from(await D.data()),
+    denseBias: (await db.data())[0]
+  }
+  for (const v of [W, R, b, D, db]) v.dispose()
+  optimizer.dispose()
+  return weights
+}
+
+/**
+ * history [N, T, F] -> Transpose -> LSTM (ONNX gates i,o,f,c; sigmoid/tanh/tanh) -> last hidden state
+ * -> Gemm -> + last encoded input -> Exp - offset -> Relu = mbps [N, 1].
+ */
+export function exportLstm (w: LstmWeights, opts: { name: string, doc: string, input: string, output: string, offset: number }): Uint8Array {
+  const H = w.hidden
+  return encodeModel({
+    name: opts.name,
+    doc: opts.doc,
+    inputs: [{ name: opts.input, shape: ['N', w.steps, w.features] }],
+    outputs: [{ name: opts.output, shape: ['N', 1] }],
+    initializers: [
+      { name: 'W', dims: [1, 4 * H, w.features], type: 'float', data: w.W },
+      { name: 'R', dims: [1, 4 * H, H], type: 'float', data: w.R },
+      { name: 'B', dims: [1, 8 * H], type: 'float', data: [...w.b, ...new Array<number>(4 * H).fill(0)] },
+      { name: 'dense', dims: [H, 1], type: 'float', data: w.dense },
+      { name: 'dense_bias', dims: [1], type: 'float', data: [w.denseBias] },
+      { name: 'last_index', dims: [], type: 'int64', data: [w.steps - 1] },
+      { name: 'squeeze_axes', dims: [1], type: 'int64', data: [0] },
+      { name: 'offset', dims: [1], type: 'float', data: [opts.offset] }
+    ],
+    nodes: [
+      { op: 'Transpose', inputs: [opts.input], outputs: ['x_tnf'], attrs: { perm: { ints: [1, 0, 2] } } },
+      { op: 'LSTM', inputs: ['x_tnf', 'W', 'R', 'B'], outputs: ['', 'h_last'], attrs: { hidden_size: { i: H }, direction: { s: 'forward' }, activations: { strings: ['Sigmoid', 'Tanh', 'Tanh'] } } },
+      { op: 'Squeeze', inputs: ['h_last', 'squeeze_axes'], outputs: ['h'] },
+      { op: 'Gemm', inputs: ['h', 'dense', 'dense_bias'], outputs: ['delta'] },
+      { op: 'Gather', inputs: [opts.input, 'last_index'], outputs: ['x_last'], attrs: { axis: { i: 1 } } },
+      { op: 'Add', inputs: ['delta', 'x_last'], outputs: ['z'] },
+      { op: 'Exp', inputs: ['z'], outputs: ['ez'] },
+      { op: 'Sub', inputs: ['ez', 'offset'], outputs: ['shifted'] },
+      { op: 'Relu', inputs: ['shifted'], outputs: [opts.output] }
+    ]
+  })
+}

@@ -1,0 +1,75 @@
+// Bandwidth LSTM: the encoding, the LSTM export against the TypeScript cell, input checks, the quick
+// pipeline, and `eval` replaying the card.
+import { describe, it, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import ort from 'onnxruntime-node'
+import { dataSet } from '../../helpers/data.ts'
+import { HISTORY, OFFSET, decodeMbps, encodeHistory } from '../../../src/ml/features/bandwidth.ts'
+import { exportLstm, lstmForward, type LstmWeights } from '../../../src/ml/train/lstm.ts'
+import { ModelRegistry } from '../../../src/ml/registry.ts'
+import { readManifest } from '../../../src/ml/manifest.ts'
+import { bandwidthTask } from '../../../src/ml/tasks/bandwidth-task.ts'
+import { harmonicMean5 } from '../../../src/ml/tasks/bandwidth.ts'
+import { mulberry32 } from '../../../src/ml/train/random.ts'
+
+const EVAL_TOLERANCE = 2e-3
+
+describe('bandwidth encoding and LSTM export', () => {
+  it('pads a short history with its oldest sample', () => {
+    const x = encodeHistory([2, 4])
+    assert.equal(x.length, HISTORY)
+    assert.ok(Math.abs(decodeMbps(x[0]) - 2) < 1e-5 && Math.abs(decodeMbps(x[HISTORY - 1]) - 4) < 1e-5)
+  })
+  it('harmonic mean of the last five', () => {
+    assert.ok(Math.abs(harmonicMean5([100, 1, 2, 4, 4, 2]) - 5 / (1 + 0.5 + 0.25 + 0.25 + 0.5)) < 1e-12)
+  })
+  it('ONNX LSTM (gates i,o,f,c) matches the TypeScript cell on random weights to 1e-5', async () => {
+    const rand = mulberry32(7)
+    const H = 5
+    const r = (n: number): number[] => Array.from({ length: n }, () => rand() - 0.5)
+    const w: LstmWeights = { hidden: H, features: 1, steps: HISTORY, W: r(4 * H), R: r(4 * H * H), b: r(4 * H), dense: r(H), denseBias: 0.1 }
+    const session = await ort.InferenceSession.create(exportLstm(w, { name: 't', doc: '', input: 'history', output: 'mbps', offset: OFFSET }))
+    const rows = Array.from({ length: 4 }, () => Float32Array.from(r(HISTORY), v => v * 4))
+    const out = await session.run({ history: new ort.Tensor('float32', Float32Array.from(rows.flatMap(x => Array.from(x))), [4, HISTORY, 1]) })
+    rows.forEach((x, i) => assert.ok(Math.abs((out.mbps.data as Float32Array)[i] - decodeMbps(lstmForward(w, x))) <= 1e-5))
+    await session.release()
+  })
+})
+
+describe('bandwidth model', () => {
+  const registries: ModelRegistry[] = []
+  after(async () => { for (const r of registries) await r.close() })
+  const registry = (dir?: string): ModelRegistry => { const r = new ModelRegistry(dir); registries.push(r); return r }
+
+  it('predicts near a steady link\'s rate', async () => {
+    const out = await bandwidthTask.predict(registry(), { history: Array.from({ length: 12 }, () => ({ mbps: 8, rttMs: 30 })) }) as { mbps: number }
+    assert.ok(out.mbps > 5 && out.mbps < 11, String(out.mbps))
+  })
+
+  it('refuses bad inputs with usage errors', async () => {
+    const r = registry()
+    for (const bad of [{}, { history: [] }, { history: 'fast' }, { history: [{ mbps: 'x' }] }, { history: [{ mbps: -1 }] }, { history: [{ mbps: 1, rttMs: Number.NaN }] }, { history: [{ mbps: 1 }], extra: true }, [1]]) {
+      await assert.rejects(bandwidthTask.predict(r, bad), (e: any) => e.kind === 'usage', JSON.stringify(bad))
+    }
+  })
+
+  const traces = dataSet('bandwidth')
+  it('trains a few steps on a slice; its ONNX file matches the TypeScript LSTM', { skip: traces.skip }, async () => {
+    const out = mkdtempSync(join(tmpdir(), 'novacron-bw-'))
+    const { entry } = await bandwidthTask.train({ dataDir: traces.path!, outDir: out, quick: true })
+    const ref = entry.reference!
+    const got = await registry(out).run('bandwidth', { history: { data: Float32Array.from(ref.feeds.history.data), dims: ref.feeds.history.dims } })
+    ref.outputs.mbps.data.forEach((v, i) => assert.ok(Math.abs(got.mbps.data[i] - v) <= 1e-5 * Math.max(1, v)))
+  })
+
+  it('eval leaves the training traces out and replays the card', { skip: traces.skip }, async () => {
+    const result = await bandwidthTask.evaluate(registry(), traces.path!)
+    const card = readManifest().models.bandwidth.metrics
+    for (const [name, m] of [['model', result.metrics.model], ...Object.entries(result.metrics.baselines)] as const) {
+      for (const k of ['maeMbps', 'mape', 'within20']) assert.ok(Math.abs((m as any)[k] - (card[name] as any)[k]) <= EVAL_TOLERANCE, `${name}.${k}: ${(m as any)[k]} vs ${(card[name] as any)[k]}`)
+    }
+  })
+})
