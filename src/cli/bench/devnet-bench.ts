@@ -25,7 +25,12 @@ export interface BenchOptions {
   params?: ConsensusParams
   dir?: string
   progress?: (line: string) => void
+  /** Fraction of the run done (0..1) and a short line: drives the progress bar on a terminal. */
+  tick?: (fraction: number, line: string) => void
 }
+
+/** One step of a --max-p99 search. */
+export interface SearchStep { offeredRate: number, tps: number, p50: number | null, p99: number | null, withinCap: boolean }
 
 export interface BenchResult {
   protocol: string
@@ -38,7 +43,13 @@ export interface BenchResult {
   latencyMs: { p50: number | null, p90: number | null, p99: number | null }
   perNode: Array<{ id: string, cpuPct: number, rssMiB: number }>
   machine: { cpus: number, model: string, memGiB: number, node: string }
-  mode: 'devnet'
+  mode: 'devnet' | 'sim'
+  /** --max-p99: the cap, and every step of the search (the result above is the best step within it). */
+  maxP99Ms?: number
+  search?: SearchStep[]
+  /** --sim: figures are in simulated time, not measured on this machine. */
+  simulated?: boolean
+  note?: string
 }
 
 export function machineInfo (): BenchResult['machine'] {
@@ -57,14 +68,80 @@ export async function runDevnetBench (opts: BenchOptions): Promise<BenchResult> 
   say(`starting a ${opts.nodes}-node ${opts.protocol} devnet in ${dir}`)
   const up = await devnetUp({ dir, nodes: opts.nodes, protocol: opts.protocol, params: opts.params, logLevel: 'warn' }, { progress: say })
   try {
-    return await drive(up.nodes, opts, say)
+    return await drive(up.nodes, opts, say, opts.tick ?? (() => {}))
   } finally {
     await devnetDown(dir)
     if (opts.dir == null) rmSync(dir, { recursive: true, force: true })
   }
 }
 
-async function drive (nodes: DevnetNode[], opts: BenchOptions, say: (line: string) => void): Promise<BenchResult> {
+/**
+ * --max-p99: on one devnet, short open-loop steps at rising rates (doubling from `startRate`) until p99
+ * passes the cap, then two bisection steps between the last rate within it and the first beyond it.
+ * The result is the step with the highest tps whose p99 stayed under the cap, with every step listed.
+ */
+export async function runMaxP99Search (opts: BenchOptions & { maxP99Ms: number, startRate?: number, maxSteps?: number }): Promise<BenchResult> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'novacron-bench-'))
+  const say = opts.progress ?? (() => {})
+  const tick = opts.tick ?? (() => {})
+  const maxSteps = opts.maxSteps ?? 7
+  say(`starting a ${opts.nodes}-node ${opts.protocol} devnet in ${dir}`)
+  const up = await devnetUp({ dir, nodes: opts.nodes, protocol: opts.protocol, params: opts.params, logLevel: 'warn' }, { progress: say })
+  try {
+    // A fresh devnet's first seconds (JIT, connection set-up) would inflate the first step's p99.
+    say('warming up for 2 s (not reported)')
+    tick(0, 'warming up')
+    await drive(up.nodes, { ...opts, durationS: 2, rate: opts.startRate ?? 200, batch: Math.max(1, Math.min(opts.batch, Math.floor((opts.startRate ?? 200) / 20))) }, () => {}).catch(() => null)
+    const steps: Array<{ step: SearchStep, result: BenchResult | null }> = []
+    let good = 0
+    let bad = Infinity
+    let rate = opts.startRate ?? 200
+    for (let i = 0; i < maxSteps; i++) {
+      const batch = Math.max(1, Math.min(opts.batch, Math.floor(rate / 20)))
+      say(`step ${i + 1}: ${rate} tx/s for ${opts.durationS} s`)
+      let result: BenchResult
+      try {
+        result = await drive(up.nodes, { ...opts, rate, batch }, () => {}, (f, line) => tick((i + f) / maxSteps, `step ${i + 1}/${maxSteps} at ${rate} tx/s  ${line}`))
+      } catch (err) {
+        say(`  step at ${rate} tx/s failed: ${err instanceof Error ? err.message : String(err)}`)
+        bad = Math.min(bad, rate)
+        steps.push({ step: { offeredRate: rate, tps: 0, p50: null, p99: null, withinCap: false }, result: null })
+        if (good === 0) break
+        rate = Math.round((good + bad) / 2)
+        continue
+      }
+      const p99 = result.latencyMs.p99
+      // Within the cap only if the cluster also kept up with the offered load.
+      const within = p99 != null && p99 <= opts.maxP99Ms && result.tps >= 0.8 * rate
+      steps.push({ step: { offeredRate: rate, tps: result.tps, p50: result.latencyMs.p50, p99, withinCap: within }, result })
+      say(`  ${result.tps} tx/s, p99 ${p99 ?? '-'} ms: ${within ? 'within' : 'over'} the cap`)
+      if (within) good = Math.max(good, rate)
+      else bad = Math.min(bad, rate)
+      if (bad === Infinity) rate *= 2
+      else if (good === 0) rate = Math.max(1, Math.round(rate / 4))
+      else if (bad - good <= Math.max(10, good * 0.1)) break
+      else rate = Math.round((good + bad) / 2)
+      if (steps.some(s => s.step.offeredRate === rate)) break
+    }
+    tick(1, 'done')
+    const done = steps.filter((s): s is { step: SearchStep, result: BenchResult } => s.result != null)
+    const within = done.filter(s => s.step.withinCap)
+    const best = [...within].sort((a, b) => b.result.tps - a.result.tps)[0] ?? [...done].sort((a, b) => (a.step.p99 ?? Infinity) - (b.step.p99 ?? Infinity))[0]
+    if (best == null) throw failure('no step of the search completed; see the node logs')
+    const search = steps.map(s => s.step).sort((a, b) => a.offeredRate - b.offeredRate)
+    return {
+      ...best.result,
+      maxP99Ms: opts.maxP99Ms,
+      search,
+      note: within.length > 0 ? `highest rate with p99 <= ${opts.maxP99Ms} ms: ${best.step.offeredRate} tx/s offered, ${best.result.tps} tx/s applied` : `no rate tried kept p99 under ${opts.maxP99Ms} ms; the lowest-p99 step is reported`
+    }
+  } finally {
+    await devnetDown(dir)
+    if (opts.dir == null) rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+async function drive (nodes: DevnetNode[], opts: BenchOptions, say: (line: string) => void, tick: (fraction: number, line: string) => void = () => {}): Promise<BenchResult> {
   const clients = nodes.map(n => clientFor(n))
   const latency = new LatencyRecorder()
   const runId = Math.random().toString(36).slice(2, 8)
@@ -92,6 +169,7 @@ async function drive (nodes: DevnetNode[], opts: BenchOptions, say: (line: strin
   const ticker = setInterval(() => {
     const s = (performance.now() - t0) / 1000
     say(`  ${s.toFixed(0)}s  submitted ${submitted}  acknowledged ${acked}  (${Math.round(acked / s)} tx/s)`)
+    tick(Math.min(1, s / opts.durationS), `${Math.round(acked / s)} tx/s acknowledged`)
   }, 1000)
   try {
     if (opts.rate == null) {

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs'
 import { Option } from 'commander'
 import type { Register } from '../main.ts'
 import { PROTOCOLS, parseParams, type ProtocolName } from '../../config/genesis.ts'
@@ -6,61 +5,116 @@ import { failure, usageError } from '../../config/errors.ts'
 import { isInteractive } from '../context.ts'
 import type { BenchResult } from '../bench/devnet-bench.ts'
 
-const AVAILABLE: ProtocolName[] = ['pbft']
-
 const number = (name: string, min: number, max: number) => (raw: string): number => {
   const n = Number(raw)
   if (!Number.isFinite(n) || n < min || n > max) throw usageError(`${name} must be a number from ${min} to ${max}, got ${JSON.stringify(raw)}`)
   return n
 }
 
-function table (results: BenchResult[]): string {
-  const head = 'protocol   nodes  tx size  duration  committed      tps   p50 ms   p90 ms   p99 ms  cpu% per node'
+const ms = (v: number | null): string => (v == null ? '-' : v.toFixed(1)).padStart(8)
+
+export function benchTable (results: readonly BenchResult[]): string {
+  const head = 'protocol   mode    nodes  tx size  duration  offered/s  committed      tps   p50 ms   p90 ms   p99 ms  cpu% per node  rss MiB'
   const rows = results.map(r => [
-    r.protocol.padEnd(9), String(r.nodes).padStart(6), String(r.txSize).padStart(8), `${r.durationS}s`.padStart(9),
+    r.protocol.padEnd(9), r.mode.padEnd(6), String(r.nodes).padStart(6), String(r.txSize).padStart(8), `${r.durationS}s`.padStart(9),
+    (r.offeredRate == null ? 'closed' : String(r.offeredRate)).padStart(10),
     String(r.committedTx).padStart(10), String(r.tps).padStart(8),
-    ...[r.latencyMs.p50, r.latencyMs.p90, r.latencyMs.p99].map(v => (v == null ? '-' : v.toFixed(1)).padStart(8)),
-    '  ' + r.perNode.map(p => p.cpuPct.toFixed(0)).join('/')
+    ms(r.latencyMs.p50), ms(r.latencyMs.p90), ms(r.latencyMs.p99),
+    '  ' + r.perNode.map(p => p.cpuPct.toFixed(0)).join('/').padEnd(13), r.perNode.map(p => p.rssMiB.toFixed(0)).join('/')
   ].join(' '))
-  return [head, ...rows].join('\n')
+  const lines = [head, ...rows]
+  for (const r of results) {
+    if (r.search != null) {
+      lines.push('', `${r.protocol}: search for the highest rate with p99 <= ${r.maxP99Ms} ms`, '  offered/s      tps   p50 ms   p99 ms  within cap')
+      for (const s of r.search) lines.push(`  ${String(s.offeredRate).padStart(9)} ${String(s.tps).padStart(8)} ${ms(s.p50)} ${ms(s.p99)}  ${s.withinCap ? 'yes' : 'no'}`)
+    }
+    if (r.note != null) lines.push(`${r.protocol}: ${r.note}`)
+  }
+  return lines.join('\n')
+}
+
+/** A one-line progress bar on stderr (a terminal only), redrawn in place. */
+function progressBar (enabled: boolean): { update: (label: string, fraction: number, line: string) => void, done: () => void } {
+  let drawn = false
+  return {
+    update (label, fraction, line) {
+      if (!enabled) return
+      const width = 30
+      const filled = Math.max(0, Math.min(width, Math.round(fraction * width)))
+      const cols = process.stderr.columns ?? 100
+      const text = `${label} [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}%  ${line}`
+      process.stderr.write('\r\x1b[2K' + text.slice(0, cols - 1))
+      drawn = true
+    },
+    done () {
+      if (enabled && drawn) process.stderr.write('\r\x1b[2K')
+      drawn = false
+    }
+  }
 }
 
 export const registerBench: Register = (program, context) => {
   program.command('bench')
-    .description('benchmark a protocol on a fresh devnet of real processes: tps applied on every node, end-to-end latency')
-    .addOption(new Option('--protocol <name>', 'protocol, or all').choices([...PROTOCOLS, 'all']).default('pbft'))
+    .description('benchmark a protocol on a fresh devnet of real processes (or in the simulator): tps applied on every node, end-to-end latency, CPU and memory per node')
+    .addOption(new Option('--protocol <name>', 'protocol, or all (every available protocol in turn)').choices([...PROTOCOLS, 'all']).default('pbft'))
     .option('--nodes <n>', 'validators', number('--nodes', 1, 64), 4)
-    .option('--duration <s>', 'seconds of load', number('--duration', 1, 3600), 10)
+    .option('--duration <s>', 'seconds of load (per step with --max-p99)', number('--duration', 1, 3600))
     .option('--tx-size <bytes>', 'transaction size', number('--tx-size', 64, 60_000), 512)
-    .option('--rate <tx/s>', 'offered load (open loop); default: as fast as acknowledged (closed loop)', number('--rate', 1, 10_000_000))
+    .option('--rate <tx/s>', 'offered load (open loop); default: as fast as acknowledged (closed loop); with --max-p99 the first rate tried', number('--rate', 1, 10_000_000))
     .option('--batch <n>', 'transactions per client request', number('--batch', 1, 10_000), 200)
     .option('--inflight <n>', 'requests in flight per node (closed loop)', number('--inflight', 1, 1000), 4)
     .option('--param <key=value>', 'consensus parameter in the genesis (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--max-p99 <ms>', 'search for the highest rate whose p99 stays under this (not available in this version)')
-    .option('--sim', 'run the deterministic simulator in process instead of a devnet (not available in this version)')
-    .option('--out <file>', 'also write the JSON result to this file')
+    .option('--max-p99 <ms>', 'search for the highest rate whose p99 latency stays under this many ms (short open-loop steps, each reported)', number('--max-p99', 1, 600_000))
+    .option('--sim', 'run the deterministic simulator in process (no faults) instead of a devnet; figures are in simulated time')
+    .option('--seed <n>', 'simulator seed (--sim)', number('--seed', 0, 2 ** 31), 1)
+    .option('--out <file>', 'also write the JSON result to FILE, and a CSV and an SVG plot of latency against rate beside it')
     .addHelpText('after', `
+Without --duration a run lasts 10 s, and each step of a --max-p99 search 3 s.
+--json prints the result (an array when several protocols ran); a progress bar and a table go to a terminal.
+
 Example:
   $ novacron bench --protocol pbft --nodes 4 --duration 10
-  $ novacron bench --rate 5000 --json --out pbft.json`)
-    .action(async (opts: { protocol: ProtocolName | 'all', nodes: number, duration: number, txSize: number, rate?: number, batch: number, inflight: number, param?: string[], maxP99?: string, sim?: boolean, out?: string }) => {
+  $ novacron bench --rate 5000 --json --out pbft.json      # also pbft.csv and pbft.svg
+  $ novacron bench --max-p99 200 --out search.json
+  $ novacron bench --sim --nodes 7 --rate 500`)
+    .action(async (opts: { protocol: ProtocolName | 'all', nodes: number, duration?: number, txSize: number, rate?: number, batch: number, inflight: number, param?: string[], maxP99?: number, sim?: boolean, seed: number, out?: string }) => {
       const ctx = context()
-      if (opts.sim === true) throw failure('`novacron bench --sim` is not available in this version; run the simulator suite with `npm run test:sim`')
-      if (opts.maxP99 != null) throw failure('`novacron bench --max-p99` is not available in this version')
-      const protocols = opts.protocol === 'all' ? AVAILABLE : [opts.protocol]
-      for (const p of protocols) if (!AVAILABLE.includes(p)) throw failure(`protocol ${p} is not available in this version (available: ${AVAILABLE.join(', ')})`)
+      const { AVAILABLE_PROTOCOLS } = await import('../../node/protocols.ts')
+      const available: readonly string[] = AVAILABLE_PROTOCOLS
+      const protocols = opts.protocol === 'all' ? [...available] as ProtocolName[] : [opts.protocol]
+      for (const p of protocols) if (!available.includes(p)) throw failure(`protocol ${p} is not available in this version (available: ${available.join(', ')})`)
+      if (opts.sim === true && opts.maxP99 != null) throw usageError('--max-p99 needs per-transaction latency, which the simulator does not expose; drop --sim')
       const interactive = isInteractive(ctx.flags, process.stderr)
-      const { runDevnetBench } = await import('../bench/devnet-bench.ts')
+      const bar = progressBar(interactive)
       const results: BenchResult[] = []
-      for (const protocol of protocols) {
-        results.push(await runDevnetBench({
-          protocol, nodes: opts.nodes, durationS: opts.duration, txSize: opts.txSize, rate: opts.rate ?? null, batch: opts.batch,
-          inflightPerNode: opts.inflight, params: parseParams(opts.param ?? []),
-          progress: line => { if (interactive) process.stderr.write(line + '\n') }
-        }))
+      try {
+        for (const protocol of protocols) {
+          const label = `${protocol}${protocols.length > 1 ? ` (${results.length + 1}/${protocols.length})` : ''}`
+          if (opts.sim === true) {
+            bar.update(label, 0, 'simulating')
+            const { runSimBench } = await import('../bench/sim-bench.ts')
+            results.push(await runSimBench({ protocol, nodes: opts.nodes, durationS: opts.duration ?? 10, rate: opts.rate ?? null, seed: opts.seed }))
+            continue
+          }
+          const bench = await import('../bench/devnet-bench.ts')
+          const common = {
+            protocol, nodes: opts.nodes, txSize: opts.txSize, batch: opts.batch, inflightPerNode: opts.inflight, params: parseParams(opts.param ?? []),
+            progress: (line: string) => { if (interactive && line.startsWith('start')) bar.update(label, 0, line) },
+            tick: (f: number, line: string) => bar.update(label, f, line)
+          }
+          results.push(opts.maxP99 != null
+            ? await bench.runMaxP99Search({ ...common, durationS: opts.duration ?? 3, rate: null, maxP99Ms: opts.maxP99, startRate: opts.rate })
+            : await bench.runDevnetBench({ ...common, durationS: opts.duration ?? 10, rate: opts.rate ?? null }))
+        }
+      } finally {
+        bar.done()
       }
       const out = results.length === 1 ? results[0] : results
-      if (opts.out != null) writeFileSync(opts.out, JSON.stringify(out, null, 2) + '\n')
-      ctx.print(out, () => table(results))
+      if (opts.out != null) {
+        const { writeOutputs } = await import('../bench/report.ts')
+        const written = writeOutputs(opts.out, out, results)
+        if (!ctx.json) process.stderr.write(`wrote ${written.json}, ${written.csv} and ${written.svg}\n`)
+      }
+      ctx.print(out, () => benchTable(results))
     })
 }
