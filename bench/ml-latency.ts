@@ -1,0 +1,31 @@
+// Inference latency of every shipped model through the registry (worker thread, one row per call, the
+// way a node asks), plus batched throughput. Prints a table and one JSON line. Not part of `npm test`.
+import { ModelRegistry } from '../src/ml/registry.ts'
+import { percentile } from '../src/ml/train/metrics.ts'
+
+const CALLS = Number(process.env.CALLS ?? 2000)
+const registry = new ModelRegistry()
+const results: Array<{ model: string, p50Ms: number, p99Ms: number, batch1024Ms: number }> = []
+for (const entry of registry.list()) {
+  const ref = entry.reference!
+  const [name, feed] = Object.entries(ref.feeds)[0]
+  const width = feed.data.length / feed.dims[0]
+  const one = { [name]: { data: Float32Array.from(feed.data.slice(0, width)), dims: [1, ...feed.dims.slice(1)] } }
+  await registry.load(entry.name)
+  for (let i = 0; i < 200; i++) await registry.run(entry.name, one)
+  const times: number[] = []
+  for (let i = 0; i < CALLS; i++) {
+    const t0 = performance.now()
+    await registry.run(entry.name, one)
+    times.push(performance.now() - t0)
+  }
+  const big = new Float32Array(1024 * width)
+  for (let i = 0; i < 1024; i++) big.set(feed.data.slice(0, width), i * width)
+  const t0 = performance.now()
+  for (let i = 0; i < 20; i++) await registry.run(entry.name, { [name]: { data: big, dims: [1024, ...feed.dims.slice(1)] } })
+  results.push({ model: entry.name, p50Ms: percentile(times, 0.5), p99Ms: percentile(times, 0.99), batch1024Ms: (performance.now() - t0) / 20 })
+}
+await registry.close()
+console.log('model         p50 ms   p99 ms   batch of 1024 ms')
+for (const r of results) console.log(`${r.model.padEnd(12)} ${r.p50Ms.toFixed(3).padStart(7)} ${r.p99Ms.toFixed(3).padStart(8)} ${r.batch1024Ms.toFixed(2).padStart(12)}`)
+console.log(JSON.stringify({ calls: CALLS, results }))
