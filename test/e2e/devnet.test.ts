@@ -15,7 +15,11 @@ import { background, cleanup, cli, json, killPid, metricValue, tempDir, waitUnti
 interface DevnetNode { id: string, admin: string, listen: string, dataDir: string, pid: number }
 
 const token = (node: { dataDir: string }): string => readFileSync(join(node.dataDir, 'admin.token'), 'utf8').trim()
-const status = async (dataDir: string): Promise<any> => json(await cli(['status', '--json', '--data-dir', dataDir]))
+const status = async (dataDir: string): Promise<any> => {
+  const r = await cli(['status', '--json', '--data-dir', dataDir])
+  if (r.code !== 0) throw new Error(`status of ${dataDir} failed (exit ${r.code}): ${r.stderr.trim().split('\n').at(-1)}`)
+  return json(r)
+}
 const connectedValidators = (s: any): string[] => s.peers.filter((p: any) => p.connected && p.validator).map((p: any) => p.id)
 
 describe('devnet of 4 nodes', () => {
