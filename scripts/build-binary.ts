@@ -60,6 +60,9 @@ await build({
   outdir: join(stage, ENTRY_DIR),
   outExtension: { '.js': '.mjs' },
   bundle: true,
+  // Lazily imported modules stay in their own chunks (and so do their imports of what is not shipped).
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
   format: 'esm',
   platform: 'node',
   target: 'node24',
