@@ -275,6 +275,7 @@ export class ConsensusHost {
         const bytes = await this.c.net.request(peer, STATE_PROTOCOL_ID, Buffer.from(String(checkpoint.seq)), { timeoutMs: 60_000, maxResponseBytes: MAX_SNAPSHOT_BYTES })
         this.c.storage.installSnapshot(bytes, { height: checkpoint.seq, stateRoot: checkpoint.stateRoot })
         this.c.metrics.snapshotsInstalled.inc()
+        this.acknowledgeInstalled(checkpoint)
         this.c.metrics.height.set(checkpoint.seq)
         this.c.events.push('info', `caught up by state transfer: installed a snapshot at height ${checkpoint.seq} from ${peer.slice(-8)}`)
         this.c.logger.info({ peer, height: checkpoint.seq, bytes: bytes.byteLength }, 'installed snapshot')
@@ -284,6 +285,17 @@ export class ConsensusHost {
       }
     }
     return false
+  }
+
+  // Transactions this node waited for that the snapshot already contains never pass through execute()
+  // here: the state remembers them (replay window), so they committed at or below the snapshot's height.
+  private acknowledgeInstalled (checkpoint: Checkpoint): void {
+    const stateRoot = toHex(checkpoint.stateRoot)
+    for (const [txId, list] of this.waiters) {
+      if (!this.machine.isDuplicate(fromHex(txId))) continue
+      this.waiters.delete(txId)
+      for (const w of list) w.resolve({ txId, height: checkpoint.seq, index: -1, stateRoot, ok: true, error: null })
+    }
   }
 
   private onProtocolEvent (e: LogEvent): void {

@@ -20,18 +20,23 @@ async function put (n: DevnetNode, key: string, value: string): Promise<{ height
 }
 
 /** Sends `count` puts spread over `targets`, `concurrency` at a time; returns the acknowledged keys. */
-async function load (targets: DevnetNode[], prefix: string, count: number, concurrency = 32, stop?: AbortSignal): Promise<Map<string, string>> {
+async function load (targets: DevnetNode[], prefix: string, count: number, concurrency = 32): Promise<Map<string, string>> {
   const acked = new Map<string, string>()
   let next = 0
   await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count && stop?.aborted !== true) {
+    while (next < count) {
       const i = next++
       const key = `${prefix}/${i}`
       const target = targets[i % targets.length]
-      try {
-        await put(target, key, `v${i}`)
-        acked.set(key, `v${i}`)
-      } catch { /* not acknowledged: the node was killed or timed out; the test only counts acknowledged puts */ }
+      // Like a real client, retry once (a put of the same value is idempotent); what is never
+      // acknowledged (the node was killed, or it timed out) is simply not counted.
+      for (const attempt of [0, 1]) {
+        try {
+          await put(attempt === 0 ? target : targets[(i + 1) % targets.length], key, `v${i}`)
+          acked.set(key, `v${i}`)
+          break
+        } catch { await sleep(500) }
+      }
     }
   }))
   return acked
