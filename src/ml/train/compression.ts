@@ -9,6 +9,8 @@ import { BASELINES, compressionRows, evaluateCompression, measureLabels, TIERS, 
 import { DEFAULT_PARAMS, predict, train, type GbdtParams } from './gbdt.ts'
 import { mdTable, publish, rowsReference } from './publish.ts'
 import { exportClassifier } from './tree-onnx.ts'
+import { trainCostMlp } from './mlp.ts'
+import { selectorMetrics } from '../tasks/compression.ts'
 import type { TrainOptions } from './reliability.ts'
 
 export const LABELS_FILE = 'compression-labels.json'
@@ -51,7 +53,17 @@ export async function trainCompression (opts: TrainOptions): Promise<{ entry: Ma
   const evaluation = await evaluateCompression(te, testFiles, async (x) => x.map(r => argmax(predict(model, r))))
   const bytes = exportClassifier(model, { name: 'compression', doc: 'codec for a chunk and a link: argmax of probabilities over ' + CODECS.join(','), input: 'features', output: 'probabilities', labelOutput: 'label' })
   const m = evaluation.metrics
-  const sets: Array<[string, typeof m.model]> = [['model (GBDT)', m.model], ...Object.entries(m.baselines)]
+  // The issue asks for an MLP beside the trees; it is trained on the same rows (validation included, it
+  // has no early stopping) and reported, not shipped, unless it wins.
+  let mlpMetrics: typeof m.model | null = null
+  if (opts.quick !== true && te.length > 0) {
+    const fit = tr.concat(va)
+    const mlp = await trainCostMlp(fit.map(r => r.x), fit.map(r => r.costs.map(c => c / r.costs[r.label])), { hidden: [32, 32], steps: 1500, batch: 256, learningRate: 0.005, seed })
+    const chosen = mlp.predict(te.map(r => r.x))
+    mlp.dispose()
+    mlpMetrics = selectorMetrics(te, (_, i) => chosen[i])
+  }
+  const sets: Array<[string, typeof m.model]> = [['model (GBDT, shipped)', m.model], ...(mlpMetrics != null ? [['MLP 2×32, expected-time loss (not shipped)', mlpMetrics] as [string, typeof m.model]] : []), ...Object.entries(m.baselines)]
   const tiers = [...TIERS.map(t => t[0]), 'all']
   const table1 = mdTable(['', ...tiers.map(t => `time/oracle ${t}`), 'mean ratio', 'top-1 agreement'], sets.map(([n, s]) => [n, ...tiers.map(t => s.relativeToOracle[t] ?? '-'), s.meanRatioToOracle, s.top1Agreement]))
   const counts = CODECS.map((_, k) => rows.filter(r => r.label === k).length)
@@ -94,7 +106,7 @@ lz4 under 1 Gbit/s, none above.
 
 ${testFiles.length} held-out files is a small test set; the codec timings are this machine's (shared with other work while measured: best-of-N).
 Links above 2 Gbit/s (datacenter) are not in the real data, so the model has not seen them; there \`none\` or lz4 usually wins.
-No MLP was trained for comparison.
+${mlpMetrics == null ? 'No MLP was trained in this run.' : `The MLP row is a comparison: it was trained to minimise expected time over the oracle's, and it ${mlpMetrics.relativeToOracle.all < m.model.relativeToOracle.all ? 'did better overall than the trees, which still ship as the ai.onnx.ml tree ensemble the runtime expects' : 'did worse overall than the trees, so the trees ship'}.`}
 `
   const entry = await publish(opts.outDir, {
     name: 'compression',
@@ -103,7 +115,7 @@ No MLP was trained for comparison.
     data: '../shared/data/compression (+ link pool from ../shared/data/bandwidth)',
     split: 'by file (content hash): 70% train, 10% validation, 20% test',
     seed,
-    metrics: { model: { ...m.model }, ...Object.fromEntries(Object.entries(m.baselines).map(([k, v]) => [k, { ...v }])) },
+    metrics: { model: { ...m.model }, ...Object.fromEntries(Object.entries(m.baselines).map(([k, v]) => [k, { ...v }])), ...(mlpMetrics != null ? { mlpNotShipped: { ...mlpMetrics } } : {}) },
     card,
     extraFiles: { [LABELS_FILE]: JSON.stringify(table) + '\n' },
     baselineParams: { codecs: [...CODECS], baselines: Object.keys(BASELINES) },

@@ -27,7 +27,7 @@ export interface LstmWeights {
  */
 export type LstmLoss = 'log-l1' | 'relative'
 
-export interface LstmTrainParams { hidden: number, steps: number, batch: number, learningRate: number, seed: number, loss: LstmLoss, log?: (m: string) => void }
+export interface LstmTrainParams { hidden: number, steps: number, batch: number, learningRate: number, seed: number, loss: LstmLoss, relativeFloor?: number, log?: (m: string) => void }
 
 const sig = (x: number): number => 1 / (1 + Math.exp(-x))
 
@@ -93,13 +93,16 @@ export async function trainLstm (x: Float32Array[], y: ArrayLike<number>, featur
     return h.matMul(D).add(db).add(last) as tf.Tensor2D
   }
   const n = x.length
+  const floor = p.relativeFloor ?? -Infinity
   for (let step = 0; step < p.steps; step++) {
     const idx = Array.from({ length: Math.min(p.batch, n) }, () => Math.floor(rand() * n))
     const loss = tf.tidy((): tf.Scalar => {
       const xb = tf.tensor3d(idx.flatMap(i => Array.from(x[i])), [idx.length, T, features])
       const yb = tf.tensor2d(idx.map(i => y[i]), [idx.length, 1])
+      // Targets under the metric's floor are left out of the relative loss, as MAPE leaves them out.
+      const mask = tf.tensor2d(idx.map(i => y[i] >= floor ? 1 : 0), [idx.length, 1])
       const lossFn = p.loss === 'relative'
-        ? () => tf.exp(forward(xb).sub(yb)).sub(1).abs().mean() as tf.Scalar
+        ? () => tf.exp(forward(xb).sub(yb)).sub(1).abs().mul(mask).sum().div(mask.sum().maximum(1)) as tf.Scalar
         : () => forward(xb).sub(yb).abs().mean() as tf.Scalar
       return optimizer.minimize(lossFn, true) ?? tf.scalar(0)
     })
