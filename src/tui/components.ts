@@ -47,8 +47,8 @@ export function Summary ({ status, tps, views }: { status: StatusJson, tps: read
     h(Text, { dimColor: true }, `node ${s.nodeId}${s.stateRoot != null ? `   state root ${s.stateRoot.slice(0, 16)}…` : ''}`))
 }
 
-const PEER_HEAD = ['id', 'address', 'connected', 'RTT', 'msgs/s', 'reliability']
-const PEER_WIDTH = [16, 28, 10, 9, 8, 11]
+const PEER_HEAD = ['id', 'address', 'connected', 'RTT', 'msgs/s', 'tier', 'circuit', 'reliability']
+const PEER_WIDTH = [16, 24, 9, 7, 7, 4, 9, 11]
 
 function cells (values: string[]): string {
   return values.map((v, i) => (v.length > PEER_WIDTH[i] ? v.slice(0, PEER_WIDTH[i] - 1) + '…' : v).padEnd(PEER_WIDTH[i])).join(' ')
@@ -68,7 +68,8 @@ export function PeerTable ({ peers, views = [] }: { peers: readonly PeerJson[], 
       : peers.map(p => {
         const label = labelOf(views, p.id)
         const row = cells([label != null ? `${shortId(p.id)} ${label}` : shortId(p.id), shortAddr(p.addr), p.connected ? 'yes' : 'no',
-          p.latencyMs == null ? '-' : `${Math.round(p.latencyMs)} ms`, fmtRate(p.msgsPerS), p.reliability == null ? 'null' : p.reliability.toFixed(2)])
+          p.latencyMs == null ? '-' : `${Math.round(p.latencyMs)} ms`, fmtRate(p.msgsPerS), p.tier == null ? '-' : String(p.tier), p.circuit ?? '-',
+          p.reliability == null ? 'null' : p.reliability.toFixed(2)])
         const at = PEER_WIDTH[0] + PEER_WIDTH[1] + 2
         return h(Text, { key: p.id },
           row.slice(0, at),

@@ -32,9 +32,9 @@ export function fixtureStatus (over: Partial<StatusJson> = {}, self = 0): Status
       connected: i !== 2,
       latencyMs: i === 2 ? null : 3 + i,
       msgsPerS: 10 * (i + 1),
-      tier: null,
+      tier: i === 2 ? null : 2,
       reliability: null,
-      circuit: null,
+      circuit: i === 2 ? null : 'closed',
       validator: true,
       consensus: i === 2 ? 'closed' : 'open'
     })),
