@@ -8,14 +8,15 @@ import { evaluateBandwidth, windows } from './bandwidth.ts'
 
 const BATCH = 4096
 
-async function forecast (registry: ModelRegistry, x: Float32Array[]): Promise<number[]> {
-  const out: number[] = []
+async function forecast (registry: ModelRegistry, x: Float32Array[]): Promise<{ mbps: number[], mbpsMedian: number[] }> {
+  const out = { mbps: [] as number[], mbpsMedian: [] as number[] }
   for (let i = 0; i < x.length; i += BATCH) {
     const part = x.slice(i, i + BATCH)
     const data = new Float32Array(part.length * HISTORY)
     part.forEach((r, j) => data.set(r, j * HISTORY))
     const res = await registry.run('bandwidth', { history: { data, dims: [part.length, HISTORY, 1] } })
-    out.push(...res.mbps.data)
+    out.mbps.push(...res.mbps.data)
+    out.mbpsMedian.push(...(res.mbpsMedian?.data ?? res.mbps.data))
   }
   return out
 }
@@ -28,8 +29,8 @@ export const bandwidthTask: ModelTask = {
     const many = Array.isArray(input)
     const items = (many ? input : [input]).map(parseBandwidthInput)
     if (items.length === 0) throw new NovacronError('usage', 'bandwidth input: empty batch')
-    const mbps = await forecast(registry, items.map(encodeHistory))
-    const results = mbps.map(v => ({ mbps: v }))
+    const f = await forecast(registry, items.map(encodeHistory))
+    const results = f.mbps.map((v, i) => ({ mbps: v, mbpsMedian: f.mbpsMedian[i] }))
     return many ? results : results[0]
   },
   async evaluate (registry, dataDir) {
@@ -42,7 +43,7 @@ export const bandwidthTask: ModelTask = {
     const held = traces.filter(t => !seen.has(t.id))
     if (held.length === 0) throw new NovacronError('usage', `no traces in ${dataDir} that the model did not train on`)
     const w = windows(held)
-    const ev = evaluateBandwidth(w, held.length, await forecast(registry, w.x), p.ewmaAlpha)
+    const ev = evaluateBandwidth(w, held.length, (await forecast(registry, w.x)).mbps, p.ewmaAlpha)
     return {
       model: 'bandwidth',
       data: dataDir,

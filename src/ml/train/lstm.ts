@@ -4,7 +4,7 @@
 // hardSigmoid, both easy to get wrong in an export.
 import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
-import { encodeModel } from '../onnx/builder.ts'
+import { encodeModel, type GraphNode, type TensorInit } from '../onnx/builder.ts'
 import { mulberry32 } from './random.ts'
 
 export interface LstmWeights {
@@ -128,36 +128,47 @@ export async function trainLstm (x: Float32Array[], y: ArrayLike<number>, featur
 }
 
 /**
- * history [N, T, F] -> Transpose -> LSTM (ONNX gates i,o,f,c; sigmoid/tanh/tanh) -> last hidden state
- * -> Gemm -> + last encoded input -> Exp - offset -> Relu = mbps [N, 1].
+ * history [N, T, F] -> Transpose -> per head: LSTM (ONNX gates i,o,f,c; sigmoid/tanh/tanh) -> last hidden
+ * state -> Gemm -> + last encoded input -> Exp - offset -> Relu = Mbit/s [N, 1]. Several heads (a median
+ * and a relative-error forecaster) share the input and the Transpose.
  */
-export function exportLstm (w: LstmWeights, opts: { name: string, doc: string, input: string, output: string, offset: number }): Uint8Array {
-  const H = w.hidden
+export function exportLstm (heads: Array<{ w: LstmWeights, output: string }>, opts: { name: string, doc: string, input: string, offset: number }): Uint8Array {
+  const first = heads[0].w
+  const initializers: TensorInit[] = [
+    { name: 'last_index', dims: [], type: 'int64', data: [first.steps - 1] },
+    { name: 'squeeze_axes', dims: [1], type: 'int64', data: [0] },
+    { name: 'offset', dims: [1], type: 'float', data: [opts.offset] }
+  ]
+  const nodes: GraphNode[] = [
+    { op: 'Transpose', inputs: [opts.input], outputs: ['x_tnf'], attrs: { perm: { ints: [1, 0, 2] } } },
+    { op: 'Gather', inputs: [opts.input, 'last_index'], outputs: ['x_last'], attrs: { axis: { i: 1 } } }
+  ]
+  heads.forEach(({ w, output }, k) => {
+    const H = w.hidden
+    const p = (s: string): string => `${s}_${k}`
+    initializers.push(
+      { name: p('W'), dims: [1, 4 * H, w.features], type: 'float', data: w.W },
+      { name: p('R'), dims: [1, 4 * H, H], type: 'float', data: w.R },
+      { name: p('B'), dims: [1, 8 * H], type: 'float', data: [...w.b, ...new Array<number>(4 * H).fill(0)] },
+      { name: p('dense'), dims: [H, 1], type: 'float', data: w.dense },
+      { name: p('dense_bias'), dims: [1], type: 'float', data: [w.denseBias] }
+    )
+    nodes.push(
+      { op: 'LSTM', inputs: ['x_tnf', p('W'), p('R'), p('B')], outputs: ['', p('h_last')], attrs: { hidden_size: { i: H }, direction: { s: 'forward' }, activations: { strings: ['Sigmoid', 'Tanh', 'Tanh'] } } },
+      { op: 'Squeeze', inputs: [p('h_last'), 'squeeze_axes'], outputs: [p('h')] },
+      { op: 'Gemm', inputs: [p('h'), p('dense'), p('dense_bias')], outputs: [p('delta')] },
+      { op: 'Add', inputs: [p('delta'), 'x_last'], outputs: [p('z')] },
+      { op: 'Exp', inputs: [p('z')], outputs: [p('ez')] },
+      { op: 'Sub', inputs: [p('ez'), 'offset'], outputs: [p('shifted')] },
+      { op: 'Relu', inputs: [p('shifted')], outputs: [output] }
+    )
+  })
   return encodeModel({
     name: opts.name,
     doc: opts.doc,
-    inputs: [{ name: opts.input, shape: ['N', w.steps, w.features] }],
-    outputs: [{ name: opts.output, shape: ['N', 1] }],
-    initializers: [
-      { name: 'W', dims: [1, 4 * H, w.features], type: 'float', data: w.W },
-      { name: 'R', dims: [1, 4 * H, H], type: 'float', data: w.R },
-      { name: 'B', dims: [1, 8 * H], type: 'float', data: [...w.b, ...new Array<number>(4 * H).fill(0)] },
-      { name: 'dense', dims: [H, 1], type: 'float', data: w.dense },
-      { name: 'dense_bias', dims: [1], type: 'float', data: [w.denseBias] },
-      { name: 'last_index', dims: [], type: 'int64', data: [w.steps - 1] },
-      { name: 'squeeze_axes', dims: [1], type: 'int64', data: [0] },
-      { name: 'offset', dims: [1], type: 'float', data: [opts.offset] }
-    ],
-    nodes: [
-      { op: 'Transpose', inputs: [opts.input], outputs: ['x_tnf'], attrs: { perm: { ints: [1, 0, 2] } } },
-      { op: 'LSTM', inputs: ['x_tnf', 'W', 'R', 'B'], outputs: ['', 'h_last'], attrs: { hidden_size: { i: H }, direction: { s: 'forward' }, activations: { strings: ['Sigmoid', 'Tanh', 'Tanh'] } } },
-      { op: 'Squeeze', inputs: ['h_last', 'squeeze_axes'], outputs: ['h'] },
-      { op: 'Gemm', inputs: ['h', 'dense', 'dense_bias'], outputs: ['delta'] },
-      { op: 'Gather', inputs: [opts.input, 'last_index'], outputs: ['x_last'], attrs: { axis: { i: 1 } } },
-      { op: 'Add', inputs: ['delta', 'x_last'], outputs: ['z'] },
-      { op: 'Exp', inputs: ['z'], outputs: ['ez'] },
-      { op: 'Sub', inputs: ['ez', 'offset'], outputs: ['shifted'] },
-      { op: 'Relu', inputs: ['shifted'], outputs: [opts.output] }
-    ]
+    inputs: [{ name: opts.input, shape: ['N', first.steps, first.features] }],
+    outputs: heads.map(h => ({ name: h.output, shape: ['N', 1] })),
+    initializers,
+    nodes
   })
 }

@@ -31,7 +31,7 @@ describe('bandwidth encoding and LSTM export', () => {
     const H = 5
     const r = (n: number): number[] => Array.from({ length: n }, () => rand() - 0.5)
     const w: LstmWeights = { hidden: H, features: 1, steps: HISTORY, W: r(4 * H), R: r(4 * H * H), b: r(4 * H), dense: r(H), denseBias: 0.1 }
-    const session = await ort.InferenceSession.create(exportLstm(w, { name: 't', doc: '', input: 'history', output: 'mbps', offset: OFFSET }))
+    const session = await ort.InferenceSession.create(exportLstm([{ w, output: 'mbps' }], { name: 't', doc: '', input: 'history', offset: OFFSET }))
     const rows = Array.from({ length: 4 }, () => Float32Array.from(r(HISTORY), v => v * 4))
     const out = await session.run({ history: new ort.Tensor('float32', Float32Array.from(rows.flatMap(x => Array.from(x))), [4, HISTORY, 1]) })
     rows.forEach((x, i) => assert.ok(Math.abs((out.mbps.data as Float32Array)[i] - decodeMbps(lstmForward(w, x))) <= 1e-5))
@@ -45,8 +45,10 @@ describe('bandwidth model', () => {
   const registry = (dir?: string): ModelRegistry => { const r = new ModelRegistry(dir); registries.push(r); return r }
 
   it('predicts near a steady link\'s rate', async () => {
-    const out = await bandwidthTask.predict(registry(), { history: Array.from({ length: 12 }, () => ({ mbps: 8, rttMs: 30 })) }) as { mbps: number }
-    assert.ok(out.mbps > 5 && out.mbps < 11, String(out.mbps))
+    const out = await bandwidthTask.predict(registry(), { history: Array.from({ length: 12 }, () => ({ mbps: 8, rttMs: 30 })) }) as { mbps: number, mbpsMedian: number }
+    // `mbps` is the relative-error head and forecasts low on purpose; the median head stays near the rate.
+    assert.ok(out.mbps > 3 && out.mbps <= out.mbpsMedian, JSON.stringify(out))
+    assert.ok(out.mbpsMedian > 6 && out.mbpsMedian < 10, JSON.stringify(out))
   })
 
   it('refuses bad inputs with usage errors', async () => {
