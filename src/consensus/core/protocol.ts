@@ -57,6 +57,12 @@ export interface ProtocolStatus {
   readonly lastExecuted: number
   readonly stableCheckpoint: number
   readonly pending: number
+  /** DAG protocols: the round of this node's latest header. */
+  readonly round?: number
+  /** DAG protocols: certificates held above the garbage-collection round. */
+  readonly dagSize?: number
+  /** DAG protocols: the round of the last committed anchor. */
+  readonly lastAnchor?: number
 }
 
 export interface Protocol<M extends Message = Message> {

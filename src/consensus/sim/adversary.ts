@@ -3,12 +3,13 @@
 // with the bytes on the way out. None can sign as another node.
 import { sha256 } from '../../crypto/hash.ts'
 import { EMPTY_BATCH, makeBatch } from '../core/batch.ts'
-import type { MessageSigner, Signed } from '../core/message.ts'
-import type { Effect, Protocol } from '../core/protocol.ts'
-import type { ValidatorId } from '../core/validators.ts'
+import type { Message, MessageSigner, Signed } from '../core/message.ts'
+import type { Effect, Protocol, ProtocolStatus } from '../core/protocol.ts'
+import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
 import type { PbftMessage, PrePrepare } from '../pbft/messages.ts'
-import type { PbftParams } from '../pbft/params.ts'
+import { bullsharkAdversary } from './bullshark-adversary.ts'
 import type { Prng } from './prng.ts'
+import type { SimProtocolName } from './protocols.ts'
 import type { AdversaryKind } from './scenario.ts'
 
 type Fx = Effect<PbftMessage>[]
@@ -16,8 +17,13 @@ type Fx = Effect<PbftMessage>[]
 export interface AdversaryContext {
   readonly self: ValidatorId
   readonly others: readonly ValidatorId[]
-  readonly signer: MessageSigner<PbftMessage>
-  readonly params: PbftParams
+  readonly protocol: SimProtocolName
+  readonly validators: ValidatorSet
+  readonly signer: MessageSigner<Message>
+  /** The protocol's timeout that a delaying adversary slips just past. */
+  readonly timeoutMs: number
+  /** The honest protocol's own view of where it stands. */
+  status (): ProtocolStatus
   readonly rng: Prng
   now (): number
   /** Crash this node right now (it restarts later, honest, from its WAL). */
@@ -28,7 +34,7 @@ export interface Outgoing { readonly to: readonly ValidatorId[], readonly bytes:
 
 export interface Adversary {
   readonly kind: AdversaryKind
-  effects? (fx: Fx): Fx
+  effects? (fx: Effect<Message>[]): Effect<Message>[]
   outbound? (to: readonly ValidatorId[], bytes: Uint8Array): Outgoing[]
   inbound? (bytes: Uint8Array): void
 }
@@ -45,10 +51,23 @@ function variantOf (pp: PrePrepare): PrePrepare | undefined {
   return { ...pp, batch: txs.length === 1 ? EMPTY_BATCH : makeBatch([...txs].reverse()) }
 }
 
-const isOwn = (ctx: AdversaryContext, e: Effect<PbftMessage>): e is Extract<Effect<PbftMessage>, { kind: 'broadcast' }> =>
+/** What a replaying node swallows: each protocol's proposal. */
+const PROPOSALS: ReadonlySet<string> = new Set(['pre-prepare', 'header'])
+
+export const isOwn = <M extends Message>(ctx: AdversaryContext, e: Effect<M>): e is Extract<Effect<M>, { kind: 'broadcast' }> =>
   e.kind === 'broadcast' && e.msg.from === ctx.self
 
+/** The byzantine behaviour `kind` for one node: protocol-specific rewriting first, then the generic ones. */
 export function makeAdversary (kind: AdversaryKind, ctx: AdversaryContext): Adversary | undefined {
+  if (ctx.protocol === 'bullshark') {
+    const specific = bullsharkAdversary(kind, ctx)
+    if (specific !== undefined) return specific
+  }
+  return pbftOrGeneric(kind, ctx)
+}
+
+function pbftOrGeneric (kind: AdversaryKind, ctx: AdversaryContext): Adversary | undefined {
+  const signer = ctx.signer as MessageSigner<PbftMessage>
   switch (kind) {
     case 'none': return undefined
     case 'silent': return { kind, outbound: () => [] }
@@ -69,27 +88,27 @@ export function makeAdversary (kind: AdversaryKind, ctx: AdversaryContext): Adve
     case 'equivocate':
       return {
         kind,
-        effects: (fx) => fx.flatMap((e): Fx => {
+        effects: (fx) => (fx as Fx).flatMap((e): Fx => {
           if (!isOwn(ctx, e) || e.msg.msg.type !== 'pre-prepare') return [e]
           const variant = variantOf(e.msg.msg)
           if (variant === undefined) return [e]
           const [a, b] = halves(ctx.rng.shuffle(ctx.others))
-          return [{ kind: 'send', to: a, msg: e.msg }, { kind: 'send', to: b, msg: ctx.signer.sign(variant) }]
+          return [{ kind: 'send', to: a, msg: e.msg }, { kind: 'send', to: b, msg: signer.sign(variant) }]
         })
       }
     case 'double-vote':
       return {
         kind,
-        effects: (fx) => fx.flatMap((e): Fx => {
+        effects: (fx) => (fx as Fx).flatMap((e): Fx => {
           if (!isOwn(ctx, e)) return [e]
           const m = e.msg.msg
           if (m.type === 'pre-prepare') {
             const variant = variantOf(m)
-            return variant === undefined ? [e] : [e, { kind: 'broadcast', msg: ctx.signer.sign(variant) }]
+            return variant === undefined ? [e] : [e, { kind: 'broadcast', msg: signer.sign(variant) }]
           }
           if (m.type !== 'prepare' && m.type !== 'commit') return [e]
           const [a, b] = halves(ctx.rng.shuffle(ctx.others))
-          const other = ctx.signer.sign({ ...m, digest: sha256(m.digest) })
+          const other = signer.sign({ ...m, digest: sha256(m.digest) })
           return [{ kind: 'send', to: a, msg: e.msg }, { kind: 'send', to: b, msg: other }]
         })
       }
@@ -113,9 +132,9 @@ export function makeAdversary (kind: AdversaryKind, ctx: AdversaryContext): Adve
         kind,
         inbound: (bytes) => remember(seen, bytes),
         // New proposals are swallowed and an old message of its own goes out instead.
-        effects: (fx) => fx.flatMap((e): Fx => {
+        effects: (fx) => (fx as Fx).flatMap((e): Fx => {
           if (!isOwn(ctx, e)) return [e]
-          if (e.msg.msg.type !== 'pre-prepare') {
+          if (!PROPOSALS.has(e.msg.msg.type)) {
             remember(sent, e.msg)
             return [e]
           }
@@ -131,13 +150,14 @@ export function makeAdversary (kind: AdversaryKind, ctx: AdversaryContext): Adve
     case 'delay':
       return {
         kind,
-        outbound: (to, bytes) => [{ to, bytes, delayMs: ctx.params.viewChangeTimeoutMs + ctx.rng.range(20, 300) }]
+        outbound: (to, bytes) => [{ to, bytes, delayMs: ctx.timeoutMs + ctx.rng.range(20, 300) }]
       }
+    default: return undefined
   }
 }
 
 /** The node's honest protocol with an adversary's rewriting applied to everything it answers. */
-export function byzantine (inner: Protocol<PbftMessage>, adversary: Adversary): Protocol<PbftMessage> {
+export function byzantine (inner: Protocol<Message>, adversary: Adversary): Protocol<Message> {
   const fx = adversary.effects
   if (fx === undefined) return inner
   return {

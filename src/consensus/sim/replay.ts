@@ -1,11 +1,14 @@
 // Replays one simulator run from the command line that a failing test printed, e.g.
 //   npx node src/consensus/sim/replay.ts --protocol pbft --seed 123 --n 7 --adversary equivocate
+//   npx node src/consensus/sim/replay.ts --protocol bullshark --seed 5 --n 4 --adversary crash-leader
 import { parseArgs } from 'node:util'
 import { existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runChecked } from './run-checked.ts'
-import { ADVERSARIES, scenarioFor } from './scenario.ts'
+import { SIM_PROTOCOLS } from './protocols.ts'
+import type { SimProtocolName } from './protocols.ts'
+import { adversariesOf, scenarioFor } from './scenario.ts'
 import type { AdversaryKind } from './scenario.ts'
 
 const { values } = parseArgs({
@@ -20,16 +23,18 @@ const { values } = parseArgs({
   }
 })
 
-if (values.protocol !== 'pbft') throw new Error(`unknown protocol ${values.protocol}; the simulator runs pbft`)
+const protocol = values.protocol as SimProtocolName
+if (!SIM_PROTOCOLS.includes(protocol)) throw new Error(`unknown protocol ${values.protocol}; the simulator runs ${SIM_PROTOCOLS.join(', ')}`)
 if (values.seed === undefined) throw new Error('--seed is required')
 const adversary = values.adversary as AdversaryKind | undefined
-if (adversary !== undefined && !ADVERSARIES.includes(adversary)) throw new Error(`--adversary must be one of ${ADVERSARIES.join(', ')}`)
+const adversaries = adversariesOf(protocol)
+if (adversary !== undefined && !adversaries.includes(adversary)) throw new Error(`--adversary must be one of ${adversaries.join(', ')}`)
 
 const pings = process.env.NOVACRON_DATA_DIR !== undefined
   ? resolve(process.env.NOVACRON_DATA_DIR, 'latency/wondernetwork/pings-2020-07-19-2020-07-20-grouped.csv')
   : resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/data/latency/wondernetwork/pings-2020-07-19-2020-07-20-grouped.csv')
 
-const scenario = scenarioFor({ seed: Number(values.seed), n: values.n === undefined ? undefined : Number(values.n), adversary, realSignatures: values['real-signatures'] })
+const scenario = scenarioFor({ protocol, seed: Number(values.seed), n: values.n === undefined ? undefined : Number(values.n), adversary, realSignatures: values['real-signatures'] })
 const started = performance.now()
 const result = runChecked(scenario, { pingsCsv: !values.synthetic && existsSync(pings) ? pings : null })
 const wallMs = Math.round(performance.now() - started)

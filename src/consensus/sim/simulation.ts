@@ -1,4 +1,4 @@
-// Runs one scenario: n nodes, each the shared Driver around a PBFT instance, over a virtual network and
+// Runs one scenario: n nodes, each the shared Driver around the scenario's protocol, over a virtual network and
 // clock. Everything random comes from the scenario's seed, so a run is a pure function of its scenario.
 import { sha256, toHex } from '../../crypto/hash.ts'
 import { ed25519FromSeed } from '../../crypto/ed25519.ts'
@@ -11,11 +11,9 @@ import type { ValidatorId } from '../core/validators.ts'
 import { CountingMetrics } from '../driver/counting-metrics.ts'
 import { Driver } from '../driver/driver.ts'
 import type { Clock, WalEntry } from '../driver/interfaces.ts'
-import { pbftOptions } from '../pbft/index.ts'
-import { Pbft } from '../pbft/pbft.ts'
-import type { PbftOptions } from '../pbft/pbft.ts'
-import type { PbftMessage } from '../pbft/messages.ts'
-import { pbftParams } from '../pbft/params.ts'
+import type { Message } from '../core/message.ts'
+import { buildNode, checkpointIntervalOf } from './protocols.ts'
+import type { ProtocolBuilds } from './protocols.ts'
 import { byzantine, makeAdversary } from './adversary.ts'
 import type { Adversary } from './adversary.ts'
 import { checkAgreement, checkLiveness, checkValidity } from './checkers.ts'
@@ -28,13 +26,12 @@ import type { Scenario } from './scenario.ts'
 import { SimStateMachine } from './state-machine.ts'
 import { TraceHash } from './trace.ts'
 
-export type PbftFactory = (opts: PbftOptions) => Pbft
+export type { PbftFactory, BullsharkFactory } from './protocols.ts'
 
-export interface SimOptions {
+/** `pbft` / `bullshark` build each node's protocol; test builds with planted bugs pass a subclass there. */
+export interface SimOptions extends ProtocolBuilds {
   /** The WonderNetwork pings CSV; synthetic latency when absent. */
   readonly pingsCsv?: string | null
-  /** Builds each node's protocol; test builds with planted bugs pass a subclass here. */
-  readonly pbft?: PbftFactory
 }
 
 export interface SimResult {
@@ -53,6 +50,11 @@ export interface SimResult {
     readonly viewChanges: number
     readonly stateTransfers: number
     readonly dropped: Readonly<Record<string, number>>
+    /** Submission to the (f+1)-th honest apply, over the transactions that committed. */
+    /** Protocol log events counted over the honest nodes (equivocations seen, leader timeouts, ...). */
+    readonly protocolEvents: Readonly<Record<string, number>>
+    readonly latencyP50Ms: number
+    readonly latencyMaxMs: number
   }
 }
 
@@ -66,7 +68,7 @@ interface NodeState {
   readonly honest: boolean
   readonly sm: SimStateMachine
   wal: WalEntry[]
-  driver: Driver<PbftMessage> | undefined
+  driver: Driver<Message> | undefined
   adversary: Adversary | undefined
   up: boolean
   readonly metrics: CountingMetrics
@@ -122,7 +124,7 @@ class Simulation {
     const latencyRng = this.#rng.fork(2)
     this.#latency = options.pingsCsv != null ? measuredLatency(options.pingsCsv, n, latencyRng) : syntheticLatency(n, latencyRng)
     this.#honestQuorumForDone = this.#validators.quorums.weak
-    const snapshotEvery = pbftParams(scenario.params).checkpointInterval
+    const snapshotEvery = checkpointIntervalOf(scenario.protocol, scenario.params)
     for (let i = 0; i < n; i++) {
       const node: NodeState = {
         index: i,
@@ -166,16 +168,19 @@ class Simulation {
   #boot (node: NodeState, fresh: boolean): void {
     const s = this.#s
     const rng = this.#rng.fork(100 + node.index)
-    const opts = pbftOptions({ self: node.id, validators: this.#validators, signer: this.#signers[node.index], verifier: this.#verifier, genesisHash: GENESIS, params: s.params })
-    const honestProtocol = (this.#o.pbft ?? ((o: PbftOptions) => new Pbft(o)))(opts)
+    const built = buildNode(s.protocol, { self: node.id, validators: this.#validators, signer: this.#signers[node.index], verifier: this.#verifier, genesisHash: GENESIS }, s.params, this.#o)
+    const honestProtocol = built.protocol
     // A crash-mid-broadcast node comes back honest; other adversaries stay faulty.
     const faulty = !node.honest && (fresh || s.adversary !== 'crash-mid-broadcast')
     node.adversary = faulty
       ? makeAdversary(s.adversary, {
         self: node.id,
         others: this.#validators.others(node.id),
-        signer: opts.signer,
-        params: pbftParams(s.params),
+        protocol: s.protocol,
+        validators: this.#validators,
+        signer: built.signer,
+        timeoutMs: built.timeoutMs,
+        status: () => honestProtocol.status(),
         rng,
         now: () => this.#now,
         crash: () => this.#crash(node, this.#now + rng.range(1000, 4000))
@@ -191,7 +196,7 @@ class Simulation {
       },
       clearTimer: (h) => { (h as Timer).cancelled = true }
     }
-    const driver = new Driver<PbftMessage>({
+    const driver = new Driver<Message>({
       self: node.id,
       validators: this.#validators,
       protocol,
@@ -381,8 +386,21 @@ class Simulation {
         maxView: Math.max(...honest.map((n) => n.maxView)),
         viewChanges: honest.reduce((a, n) => a + (n.metrics.events.get('new-view') ?? 0), 0),
         stateTransfers: honest.reduce((a, n) => a + n.sm.installs, 0),
-        dropped
+        dropped,
+        protocolEvents: countEvents(honest.map((n) => n.metrics)),
+        ...latencies(this.#txs)
       }
     }
   }
+}
+
+function latencies (txs: readonly ClientTx[]): { latencyP50Ms: number, latencyMaxMs: number } {
+  const ms = txs.flatMap((t) => (t.doneAt === undefined ? [] : [t.doneAt - t.submittedAt])).sort((a, b) => a - b)
+  return { latencyP50Ms: Math.round(ms[Math.floor(ms.length / 2)] ?? 0), latencyMaxMs: Math.round(ms.at(-1) ?? 0) }
+}
+
+function countEvents (metrics: readonly CountingMetrics[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const m of metrics) for (const [k, v] of m.events) out[k] = (out[k] ?? 0) + v
+  return out
 }

@@ -1,0 +1,783 @@
+// Narwhal (Danezis et al., EuroSys 2022) and partially synchronous Bullshark (Spiegelman et al., CCS 2022)
+// as one pure state machine. Narwhal makes data available: every validator seals batches, proposes one
+// header per round over a quorum of the previous round's certificates, and a quorum of votes certifies it.
+// Bullshark orders the resulting DAG with no messages of its own: an anchor every two rounds, committed
+// once f + 1 certificates of the next round reference it, its causal history delivered as one commit.
+import { fromHex, sha256, toHex } from '../../crypto/hash.ts'
+import type { Hash } from '../../crypto/hash.ts'
+import { makeBatch, txKey } from '../core/batch.ts'
+import type { Batch, Tx } from '../core/batch.ts'
+import { encodeBody } from '../core/message.ts'
+import type { MessageSigner, MessageVerifier, Signed } from '../core/message.ts'
+import { Mempool } from '../core/mempool.ts'
+import type { Checkpoint, Effect, LogEvent, PersistedRecord, Protocol, ProtocolStatus, TimerId } from '../core/protocol.ts'
+import type { Quorums } from '../core/quorum.ts'
+import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
+import { RecentSet } from '../pbft/recent.ts'
+import { MAX_DIGESTS, bullsharkCodec } from './codec.ts'
+import { Dag } from './dag.ts'
+import type { Vertex } from './dag.ts'
+import { BULLSHARK } from './messages.ts'
+import type { BatchMsg, BullsharkMessage, BullsharkRecord, Certificate, CheckpointMsg, Fetch, Frontier, Header, Status, Vote } from './messages.ts'
+import { bullsharkParams } from './params.ts'
+import type { BullsharkParams } from './params.ts'
+
+export interface BullsharkOptions {
+  readonly self: ValidatorId
+  readonly validators: ValidatorSet
+  readonly signer: MessageSigner<BullsharkMessage>
+  readonly verifier: MessageVerifier<BullsharkMessage>
+  readonly params?: Partial<BullsharkParams>
+}
+
+type Fx = Effect<BullsharkMessage>[]
+
+export const BULLSHARK_TIMERS = { header: 'bullshark/header', batch: 'bullshark/batch', resend: 'bullshark/resend' } as const
+
+/** Certificates and headers parked while their parents or payload are fetched: bounded against spam. */
+const MAX_WAITING = 4096
+/** Checkpoint votes kept per validator: enough to find f + 1 matching ones, bounded. */
+const CHECKPOINT_VOTES_PER_VALIDATOR = 4
+
+const headerDigests = new WeakMap<Header, string>()
+export function headerDigest (h: Header): string {
+  let d = headerDigests.get(h)
+  if (d === undefined) {
+    d = toHex(sha256(encodeBody(bullsharkCodec, h)))
+    headerDigests.set(h, d)
+  }
+  return d
+}
+
+interface StoredBatch { readonly txs: readonly Tx[], round: number }
+interface OwnTx { readonly tx: Tx, round: number }
+interface Stable { readonly msg: CheckpointMsg, readonly proof: readonly Signed<CheckpointMsg>[] }
+
+export class Bullshark implements Protocol<BullsharkMessage> {
+  readonly codec = bullsharkCodec
+  protected readonly self: ValidatorId
+  protected readonly validators: ValidatorSet
+  protected readonly params: BullsharkParams
+  protected readonly quorums: Quorums
+  readonly #signer: MessageSigner<BullsharkMessage>
+  readonly #verifier: MessageVerifier<BullsharkMessage>
+  readonly #selfIndex: number
+
+  readonly #dag = new Dag()
+  readonly #batches = new Map<string, StoredBatch>()
+  /** Round of this node's latest header. */
+  #round = 0
+  readonly #headers = new Map<number, Signed<Header>>()
+  #votesForMine = new Map<ValidatorId, Signed<Vote>>()
+  /** round -> author -> digest this node voted for: at most one vote per (author, round), ever. */
+  readonly #voted = new Map<number, Map<ValidatorId, string>>()
+  readonly #waitingHeaders = new Map<string, Signed<Header>>()
+  readonly #waitingCerts = new Map<string, Certificate>()
+  /** Own sealed batches not yet in a header. */
+  #ready: Hash[] = []
+  readonly #ownBatchKeys = new Map<string, string[]>()
+  /** Transactions submitted here and not yet batched. */
+  readonly #pending = new Mempool()
+  /** Transactions this node batched that have not committed; round 0 until a header carries them. */
+  readonly #own = new Map<string, OwnTx>()
+  readonly #committedKeys = new RecentSet(1 << 16)
+  /** Vertices with payload not ordered yet: while any exist, rounds advance without waiting for work. */
+  readonly #unordered = new Set<string>()
+
+  #lastOrdered: number[]
+  #lastAnchor = 0
+  #gcRound = 0
+  /** Parents at or below this round count as held: garbage-collected, or behind an installed snapshot. */
+  #floor = 0
+  #commitSeq = 0
+  #lastExecuted = 0
+  readonly #frontiers = new Map<number, Frontier>()
+  /** Restarted without a frontier matching its state: it orders nothing until a snapshot brings one. */
+  #lost = false
+  readonly #checkpointVotes = new Map<ValidatorId, Signed<CheckpointMsg>[]>()
+  #stable: Stable | undefined
+  #catchingUp: Frontier | undefined
+
+  #restoredCerts: Certificate[] = []
+  #restoredFrontiers: Frontier[] = []
+  #headerExpired = false
+  #progressAtResend = ''
+  readonly #armed = new Set<TimerId>()
+  readonly #lastHelp = new Map<ValidatorId, number>()
+  readonly #relayed = new WeakMap<Certificate, Signed<Certificate>>()
+  #draining = false
+  #restoring = false
+  #now = 0
+  #out: Fx = []
+
+  constructor (opts: BullsharkOptions) {
+    if (!opts.validators.has(opts.self)) throw new Error(`${opts.self} is not in the validator set`)
+    this.self = opts.self
+    this.validators = opts.validators
+    this.params = bullsharkParams(opts.params)
+    this.quorums = opts.validators.quorums
+    this.#signer = opts.signer
+    this.#verifier = opts.verifier
+    this.#selfIndex = opts.validators.indexOf(opts.self)
+    this.#lastOrdered = opts.validators.ids.map(() => 0)
+  }
+
+  // ---- hooks that test builds override to plant bugs (see test/sim) ----
+
+  /** Certificates of the next round that must reference an anchor to commit it directly: f + 1. */
+  protected commitStake (): number { return this.quorums.weak }
+  /** Whether an earlier anchor is in the causal history of a committed one (and so commits first). */
+  protected earlierAnchorLinked (dag: Dag, from: Vertex, to: Vertex): boolean { return dag.linked(from, to) }
+
+  // ---- Protocol ----
+
+  restore (records: readonly PersistedRecord<BullsharkMessage>[]): void {
+    for (const { msg } of records) {
+      const rec = msg as BullsharkRecord
+      switch (rec.type) {
+        case 'rec-header':
+          this.#headers.set(rec.header.msg.round, rec.header)
+          this.#round = Math.max(this.#round, rec.header.msg.round)
+          break
+        case 'rec-vote': this.#votedAt(rec.round).set(rec.author, toHex(rec.digest)); break
+        case 'certificate': this.#restoredCerts.push(rec); break
+        case 'batch': this.#storeBatch(rec.txs, 0); break
+        case 'rec-frontier': this.#restoredFrontiers.push(rec)
+      }
+    }
+  }
+
+  start (executed: Checkpoint, now: number): Fx {
+    this.#begin(now)
+    this.#lastExecuted = this.#commitSeq = executed.seq
+    let best: Frontier | undefined
+    for (const f of this.#restoredFrontiers) {
+      if (f.seq <= executed.seq && (best === undefined || f.seq > best.seq || (f.seq === best.seq && f.anchorRound > best.anchorRound))) best = f
+    }
+    if (best !== undefined) this.#adopt(best, Math.max(0, best.anchorRound - this.params.gcDepth), false)
+    else if (executed.seq > 0) this.#lost = true
+    const certs = this.#restoredCerts.sort((a, b) => a.header.msg.round - b.header.msg.round)
+    this.#restoredCerts = []
+    this.#restoredFrontiers = []
+    this.#restoring = true
+    for (const c of certs) this.#admitCertificate(c, undefined, false)
+    this.#restoring = false
+    this.#commitAll()
+    const mine = this.#headers.get(this.#round)
+    if (mine !== undefined && !this.#dag.round(this.#round).has(this.self)) {
+      this.#votesForMine = new Map([[this.self, this.#sign(this.#voteFor(mine.msg))]])
+      this.#broadcast(mine)
+    }
+    this.#broadcastStatus()
+    this.#arm(BULLSHARK_TIMERS.resend, this.params.resendIntervalMs)
+    this.#arm(BULLSHARK_TIMERS.header, this.params.maxHeaderDelayMs)
+    this.#advance()
+    return this.#end()
+  }
+
+  onMessage (from: ValidatorId, s: Signed<BullsharkMessage>, now: number): Fx {
+    this.#begin(now)
+    if (s.msg.protocol === BULLSHARK && this.validators.has(s.from)) this.#dispatch(from, s)
+    return this.#end()
+  }
+
+  onTimer (timer: TimerId, now: number): Fx {
+    this.#begin(now)
+    this.#armed.delete(timer)
+    switch (timer) {
+      case BULLSHARK_TIMERS.header:
+        this.#headerExpired = true
+        this.#advance()
+        break
+      case BULLSHARK_TIMERS.batch: this.#seal(true); break
+      case BULLSHARK_TIMERS.resend: this.#resend()
+    }
+    return this.#end()
+  }
+
+  onRequest (batch: Batch, now: number): Fx {
+    this.#begin(now)
+    for (const tx of batch.txs) {
+      const key = txKey(tx)
+      if (!this.#committedKeys.has(key) && !this.#own.has(key)) this.#pending.add(tx)
+    }
+    this.#seal(false)
+    return this.#end()
+  }
+
+  onExecuted (seq: number, stateRoot: Hash, now: number): Fx {
+    this.#begin(now)
+    if (seq > this.#commitSeq) this.#installed(seq)
+    this.#lastExecuted = Math.max(this.#lastExecuted, seq)
+    const f = this.#frontiers.get(seq)
+    if (seq % this.params.checkpointInterval === 0 && f !== undefined) {
+      const cp = this.#sign<CheckpointMsg>({ protocol: BULLSHARK, type: 'checkpoint', ...f, stateRoot })
+      this.#broadcast(cp)
+      this.#onCheckpoint(cp)
+    }
+    return this.#end()
+  }
+
+  status (): ProtocolStatus {
+    return {
+      protocol: BULLSHARK,
+      view: this.#round,
+      primary: this.#leader(this.#nextAnchorRound()),
+      viewChanging: false,
+      lastCommitted: this.#commitSeq,
+      lastExecuted: this.#lastExecuted,
+      stableCheckpoint: this.#stable?.msg.seq ?? 0,
+      pending: this.#pending.size + this.#own.size,
+      round: this.#round,
+      dagSize: this.#dag.size,
+      lastAnchor: this.#lastAnchor
+    }
+  }
+
+  // ---- plumbing ----
+
+  #begin (now: number): void {
+    this.#now = now
+    this.#out = []
+  }
+
+  #end (): Fx {
+    const out = this.#out
+    this.#out = []
+    return out
+  }
+
+  #sign<T extends BullsharkMessage> (msg: T): Signed<T> { return this.#signer.sign(msg) }
+  #broadcast (s: Signed<BullsharkMessage>): void { this.#out.push({ kind: 'broadcast', msg: s }) }
+  #send (to: readonly ValidatorId[], s: Signed<BullsharkMessage>): void { if (to.length > 0) this.#out.push({ kind: 'send', to, msg: s }) }
+  #persist (seq: number, msg: BullsharkMessage, pruneBelow?: number): void {
+    this.#out.push(pruneBelow === undefined ? { kind: 'persist', record: { seq, msg } } : { kind: 'persist', record: { seq, msg }, pruneBelow })
+  }
+
+  #log (event: LogEvent): void { this.#out.push({ kind: 'log', event }) }
+
+  #arm (id: TimerId, ms: number): void {
+    if (this.#armed.has(id)) return
+    this.#armed.add(id)
+    this.#out.push({ kind: 'setTimer', id, ms })
+  }
+
+  #rearm (id: TimerId, ms: number): void {
+    this.#armed.delete(id)
+    this.#arm(id, ms)
+  }
+
+  /** The deepest round an anchor's ordered history reaches. Half the gc depth, so a node that installs a
+   *  snapshot at an anchor needs only certificates its peers have not collected yet. */
+  #horizon (anchorRound: number): number { return Math.max(0, anchorRound - Math.floor(this.params.gcDepth / 2)) }
+
+  #leader (anchorRound: number): ValidatorId { return this.validators.ids[(anchorRound / 2) % this.validators.n] }
+  #nextAnchorRound (): number { return this.#lastAnchor + 2 }
+  #anchor (round: number): Vertex | undefined { return this.#dag.round(round).get(this.#leader(round)) }
+
+  #votedAt (round: number): Map<ValidatorId, string> {
+    let m = this.#voted.get(round)
+    if (m === undefined) {
+      m = new Map()
+      this.#voted.set(round, m)
+    }
+    return m
+  }
+
+  #voteFor (h: Header): Vote { return { protocol: BULLSHARK, type: 'vote', author: h.author, round: h.round, digest: fromHex(headerDigest(h)) } }
+
+  #dispatch (from: ValidatorId, s: Signed<BullsharkMessage>): void {
+    switch (s.msg.type) {
+      case 'batch': this.#onBatch(s.msg); return
+      case 'header': this.#onHeader(from, s as Signed<Header>); return
+      case 'vote': this.#onVote(s as Signed<Vote>); return
+      case 'certificate': this.#onCertificate(from, s.msg); return
+      case 'fetch': this.#onFetch(from, s.msg); return
+      case 'checkpoint': this.#onCheckpoint(s as Signed<CheckpointMsg>); return
+      case 'status': this.#onStatus(from, s.msg); return
+      default: this.#log({ type: 'invalid-message', from, reason: `unexpected ${s.msg.type}` })
+    }
+  }
+
+  // ---- batches (the workers, folded into the primary) ----
+
+  #storeBatch (txs: readonly Tx[], round: number): string {
+    const d = toHex(makeBatch(txs).id)
+    const prior = this.#batches.get(d)
+    if (prior === undefined) this.#batches.set(d, { txs, round })
+    else prior.round = Math.max(prior.round, round)
+    return d
+  }
+
+  #seal (force: boolean): void {
+    while (this.#pending.size > 0) {
+      if (this.#pending.size < this.params.batchSize && !force) {
+        this.#arm(BULLSHARK_TIMERS.batch, this.params.batchDelayMs)
+        return
+      }
+      const txs = this.#pending.take(this.params.batchSize)
+      const keys = txs.map(txKey)
+      for (let i = 0; i < txs.length; i++) {
+        this.#pending.delete(keys[i])
+        this.#own.set(keys[i], { tx: txs[i], round: 0 })
+      }
+      const msg: BatchMsg = { protocol: BULLSHARK, type: 'batch', txs }
+      const d = this.#storeBatch(txs, this.#round)
+      this.#ownBatchKeys.set(d, keys)
+      this.#ready.push(makeBatch(txs).id)
+      this.#broadcast(this.#sign(msg))
+      force = false
+    }
+    this.#advance()
+  }
+
+  #onBatch (m: BatchMsg): void {
+    if (m.txs.length === 0) return
+    this.#storeBatch(m.txs, this.#round)
+    this.#drainWaiting()
+  }
+
+  // ---- headers and votes ----
+
+  /** Proposes the next header once a quorum of the previous round is certified and Bullshark's wait is over. */
+  #advance (): void {
+    const q = this.quorums.quorum
+    let top = this.#dag.highestRound
+    while (top > 0 && top >= this.#round && this.#dag.round(top).size < q) top--
+    if (top < this.#round || (top === 0 && this.#round > 0)) return
+    if (top === this.#round && !this.#headerExpired && !(this.#leaderReady(top) && this.#hasWork())) return
+    if (top === this.#round && !this.#leaderReady(top)) this.#log({ type: 'leader-timeout', round: top })
+    this.#propose(top + 1, [...this.#dag.round(top).values()])
+  }
+
+  /** In an anchor round: the anchor is certified; in a voting round: its fate is known (2f+1 for, f+1 against). */
+  #leaderReady (round: number): boolean {
+    if (round <= 1) return true
+    if (round % 2 === 0) return this.#anchor(round) !== undefined
+    const anchor = this.#anchor(round - 1)
+    let yes = 0
+    let no = 0
+    for (const v of this.#dag.round(round).values()) {
+      if (anchor !== undefined && v.parents.includes(anchor.digest)) yes++
+      else no++
+    }
+    return yes >= this.quorums.quorum || no >= this.quorums.weak
+  }
+
+  #hasWork (): boolean { return this.#ready.length > 0 || this.#pending.size > 0 || this.#own.size > 0 || this.#unordered.size > 0 }
+
+  #propose (round: number, parents: Vertex[]): void {
+    const batches = this.#ready.splice(0, MAX_DIGESTS)
+    const header = this.#sign<Header>({
+      protocol: BULLSHARK,
+      type: 'header',
+      author: this.self,
+      round,
+      parents: parents.sort((a, b) => a.authorIndex - b.authorIndex).map((v) => fromHex(v.digest)),
+      batches
+    })
+    for (const b of batches) {
+      const d = toHex(b)
+      for (const k of this.#ownBatchKeys.get(d) ?? []) {
+        const o = this.#own.get(k)
+        if (o !== undefined) o.round = round
+      }
+      this.#ownBatchKeys.delete(d)
+    }
+    this.#round = round
+    this.#headers.set(round, header)
+    this.#persist(round, { protocol: BULLSHARK, type: 'rec-header', header })
+    const vote = this.#castVote(header.msg, headerDigest(header.msg))
+    this.#votesForMine = new Map([[this.self, vote]])
+    this.#broadcast(header)
+    this.#headerExpired = false
+    this.#rearm(BULLSHARK_TIMERS.header, this.params.maxHeaderDelayMs)
+    this.#checkCertified()
+  }
+
+  #castVote (h: Header, digest: string): Signed<Vote> {
+    this.#votedAt(h.round).set(h.author, digest)
+    const vote: Vote = { protocol: BULLSHARK, type: 'vote', author: h.author, round: h.round, digest: fromHex(digest) }
+    this.#persist(h.round, { protocol: BULLSHARK, type: 'rec-vote', author: h.author, round: h.round, digest: vote.digest })
+    return this.#sign(vote)
+  }
+
+  /** What a header or certificate still needs before this node can vote for or insert it. */
+  #missing (h: Header): { certs: Hash[], batches: Hash[] } {
+    const certs = h.round - 1 > this.#floor ? h.parents.filter((p) => !this.#dag.has(toHex(p))) : []
+    const batches = h.batches.filter((b) => !this.#batches.has(toHex(b)))
+    return { certs, batches }
+  }
+
+  /** Parents are a quorum of distinct certificates of the previous round (unless behind the floor). */
+  #parentsValid (h: Header): boolean {
+    if (h.round === 1) return h.parents.length === 0
+    if (h.round - 1 <= this.#floor) return true
+    const authors = new Set<ValidatorId>()
+    for (const p of h.parents) {
+      const v = this.#dag.get(toHex(p))
+      if (v === undefined || v.round !== h.round - 1 || authors.has(v.author)) return false
+      authors.add(v.author)
+    }
+    return authors.size >= this.quorums.quorum
+  }
+
+  #onHeader (from: ValidatorId, s: Signed<Header>): void {
+    const h = s.msg
+    if (s.from !== h.author || h.round < 1) return this.#log({ type: 'invalid-message', from, reason: 'header not signed by its author' })
+    if (h.round <= this.#floor + 1 && h.round > 1) return
+    const digest = headerDigest(h)
+    const prior = this.#voted.get(h.round)?.get(h.author)
+    if (prior !== undefined) {
+      if (prior === digest) this.#send([h.author], this.#sign({ protocol: BULLSHARK, type: 'vote', author: h.author, round: h.round, digest: fromHex(digest) }))
+      else this.#log({ type: 'equivocation', from: h.author, round: h.round })
+      return
+    }
+    const missing = this.#missing(h)
+    if (missing.certs.length > 0 || missing.batches.length > 0) {
+      this.#park(this.#waitingHeaders, digest, s)
+      this.#fetch([...new Set([from, h.author])], missing)
+      return
+    }
+    this.#waitingHeaders.delete(digest)
+    if (!this.#parentsValid(h)) return this.#log({ type: 'invalid-message', from: h.author, reason: `header of round ${h.round} lacks a quorum of parents` })
+    if (h.author === this.self) return
+    this.#send([h.author], this.#castVote(h, digest))
+  }
+
+  #onVote (s: Signed<Vote>): void {
+    const m = s.msg
+    const mine = this.#headers.get(this.#round)
+    if (m.author !== this.self || m.round !== this.#round || mine === undefined || toHex(m.digest) !== headerDigest(mine.msg)) return
+    if (this.#votesForMine.has(s.from)) return
+    this.#votesForMine.set(s.from, s)
+    this.#checkCertified()
+  }
+
+  #checkCertified (): void {
+    const mine = this.#headers.get(this.#round)
+    if (mine === undefined || this.#votesForMine.size < this.quorums.quorum || this.#dag.round(this.#round).has(this.self)) return
+    const votes = [...this.#votesForMine.values()].sort((a, b) => this.validators.indexOf(a.from) - this.validators.indexOf(b.from)).slice(0, this.quorums.quorum)
+    const cert: Certificate = { protocol: BULLSHARK, type: 'certificate', header: mine, votes }
+    this.#broadcast(this.#relay(cert))
+    this.#admitCertificate(cert, undefined, true)
+  }
+
+  #relay (cert: Certificate): Signed<Certificate> {
+    let s = this.#relayed.get(cert)
+    if (s === undefined) {
+      s = this.#sign(cert)
+      this.#relayed.set(cert, s)
+    }
+    return s
+  }
+
+  // ---- certificates and the DAG ----
+
+  #validCertificate (c: Certificate): boolean {
+    const h = c.header
+    if (h.from !== h.msg.author || !this.validators.has(h.from) || !this.#verifier.verify(h)) return false
+    const digest = headerDigest(h.msg)
+    const voters = new Set<ValidatorId>()
+    for (const v of c.votes) {
+      if (v.msg.author !== h.msg.author || v.msg.round !== h.msg.round || toHex(v.msg.digest) !== digest) return false
+      if (voters.has(v.from) || !this.validators.has(v.from) || !this.#verifier.verify(v)) return false
+      voters.add(v.from)
+    }
+    return voters.size >= this.quorums.quorum
+  }
+
+  #onCertificate (from: ValidatorId, c: Certificate): void {
+    const h = c.header.msg
+    const digest = headerDigest(h)
+    if (this.#dag.has(digest) || this.#waitingCerts.has(digest) || h.round <= this.#floor) return
+    if (!this.#validCertificate(c)) return this.#log({ type: 'invalid-message', from, reason: 'invalid certificate' })
+    this.#admitCertificate(c, from, true)
+  }
+
+  /** Inserts a certificate whose parents and payload are held, or parks it and fetches what is missing. */
+  #admitCertificate (c: Certificate, from: ValidatorId | undefined, persist: boolean): void {
+    const h = c.header.msg
+    const digest = headerDigest(h)
+    if (h.round <= this.#floor || this.#dag.has(digest)) return
+    const missing = this.#missing(h)
+    if (missing.certs.length > 0 || missing.batches.length > 0) {
+      this.#park(this.#waitingCerts, digest, c)
+      if (from !== undefined) this.#fetch([...new Set([from, h.author])].filter((id) => id !== this.self), missing)
+      return
+    }
+    this.#waitingCerts.delete(digest)
+    if (!this.#parentsValid(h)) return this.#log({ type: 'invalid-message', from: h.author, reason: 'certificate without a quorum of parents' })
+    const v: Vertex = {
+      digest,
+      round: h.round,
+      author: h.author,
+      authorIndex: this.validators.indexOf(h.author),
+      parents: h.parents.map(toHex),
+      batches: h.batches.map(toHex),
+      cert: c
+    }
+    if (!this.#dag.insert(v)) return this.#log({ type: 'equivocation', from: h.author, round: h.round })
+    if (persist) {
+      for (const b of v.batches) this.#persist(h.round, { protocol: BULLSHARK, type: 'batch', txs: (this.#batches.get(b) as StoredBatch).txs })
+      this.#persist(h.round, c)
+    }
+    for (const b of v.batches) (this.#batches.get(b) as StoredBatch).round = Math.max((this.#batches.get(b) as StoredBatch).round, h.round)
+    if (v.batches.length > 0 && this.#lastOrdered[v.authorIndex] < v.round) this.#unordered.add(digest)
+    if (this.#restoring) return
+    if (h.round % 2 === 1 && h.round >= 3) this.#tryCommit(h.round - 1)
+    this.#drainWaiting()
+    this.#advance()
+  }
+
+  #park<T> (map: Map<string, T>, digest: string, item: T): void {
+    if (map.size >= MAX_WAITING) map.delete(map.keys().next().value as string)
+    map.set(digest, item)
+  }
+
+  #fetch (to: readonly ValidatorId[], missing: { certs: Hash[], batches: Hash[] }): void {
+    const peers = to.filter((id) => id !== this.self)
+    if (peers.length === 0) return
+    this.#send(peers, this.#sign<Fetch>({ protocol: BULLSHARK, type: 'fetch', certs: missing.certs.slice(0, MAX_DIGESTS), batches: missing.batches.slice(0, MAX_DIGESTS) }))
+  }
+
+  /** Retries parked certificates and headers until nothing more becomes insertable. */
+  #drainWaiting (): void {
+    if (this.#draining) return
+    this.#draining = true
+    try {
+      for (let progress = true; progress;) {
+        progress = false
+        for (const [digest, c] of this.#waitingCerts) {
+          const m = this.#missing(c.header.msg)
+          if (m.certs.length > 0 || m.batches.length > 0) continue
+          this.#waitingCerts.delete(digest)
+          this.#draining = false
+          this.#admitCertificate(c, undefined, true)
+          this.#draining = true
+          progress = true
+        }
+      }
+      for (const [digest, s] of this.#waitingHeaders) {
+        const m = this.#missing(s.msg)
+        if (m.certs.length > 0 || m.batches.length > 0) continue
+        this.#waitingHeaders.delete(digest)
+        this.#onHeader(s.from, s)
+      }
+    } finally {
+      this.#draining = false
+    }
+  }
+
+  #onFetch (from: ValidatorId, m: Fetch): void {
+    for (const d of m.certs) {
+      const v = this.#dag.get(toHex(d))
+      if (v !== undefined) this.#send([from], this.#relay(v.cert))
+    }
+    for (const d of m.batches) {
+      const b = this.#batches.get(toHex(d))
+      if (b !== undefined) this.#send([from], this.#sign<BatchMsg>({ protocol: BULLSHARK, type: 'batch', txs: b.txs }))
+    }
+  }
+
+  // ---- Bullshark ordering ----
+
+  #tryCommit (anchorRound: number): void {
+    if (this.#lost || anchorRound <= this.#lastAnchor) return
+    const anchor = this.#anchor(anchorRound)
+    if (anchor === undefined) return
+    let support = 0
+    for (const v of this.#dag.round(anchorRound + 1).values()) if (v.parents.includes(anchor.digest)) support++
+    if (support < this.commitStake()) return
+    // Earlier anchors this one reaches commit first, oldest first: every honest node that committed one of
+    // them directly did so with f + 1 support, which any later anchor's quorum of parents must reach.
+    const chain = [anchor]
+    let cur = anchor
+    for (let r = anchorRound - 2; r > this.#lastAnchor; r -= 2) {
+      const earlier = this.#anchor(r)
+      if (earlier !== undefined && this.earlierAnchorLinked(this.#dag, cur, earlier)) {
+        chain.push(earlier)
+        cur = earlier
+      }
+    }
+    for (let i = chain.length - 1; i >= 0; i--) this.#order(chain[i])
+    this.#collectGarbage()
+  }
+
+  /** Anchors restored from the WAL or made committable by a snapshot, in round order. */
+  #commitAll (): void {
+    for (let r = this.#dag.highestRound - 1; r > this.#lastAnchor; r--) {
+      if (r % 2 === 0) {
+        const before = this.#lastAnchor
+        this.#tryCommit(r)
+        if (this.#lastAnchor !== before) return this.#commitAll()
+      }
+    }
+  }
+
+  #order (anchor: Vertex): void {
+    const history = this.#dag.history(anchor, this.#lastOrdered, this.#horizon(anchor.round))
+    const txs: Tx[] = []
+    const seen = new Set<string>()
+    for (const v of history) {
+      this.#lastOrdered[v.authorIndex] = Math.max(this.#lastOrdered[v.authorIndex], v.round)
+      this.#unordered.delete(v.digest)
+      for (const b of v.batches) {
+        for (const tx of (this.#batches.get(b) as StoredBatch).txs) {
+          const key = txKey(tx)
+          // Only duplicates within this history are dropped: what earlier commits held is local knowledge
+          // (lost on restart, absent after a snapshot), and the state machine skips what it applied.
+          if (seen.has(key)) continue
+          seen.add(key)
+          txs.push(tx)
+        }
+      }
+    }
+    this.#lastAnchor = anchor.round
+    this.#gcRound = Math.max(this.#gcRound, anchor.round - this.params.gcDepth)
+    this.#log({ type: 'anchor-commit', round: anchor.round, leader: anchor.author, vertices: history.length, txs: txs.length })
+    if (txs.length > 0) this.#commitSeq++
+    const frontier: Frontier = { seq: this.#commitSeq, anchorRound: anchor.round, lastOrdered: [...this.#lastOrdered] }
+    this.#persist(anchor.round, { protocol: BULLSHARK, type: 'rec-frontier', ...frontier }, this.#gcRound)
+    if (txs.length === 0) return
+    this.#frontiers.set(this.#commitSeq, frontier)
+    this.#frontiers.delete(this.#commitSeq - 2 * this.params.checkpointInterval)
+    for (const key of seen) {
+      this.#committedKeys.add(key)
+      this.#own.delete(key)
+      this.#pending.delete(key)
+    }
+    this.#out.push({ kind: 'commit', seq: this.#commitSeq, batch: makeBatch(txs), certificate: [anchor.cert.header] })
+  }
+
+  #collectGarbage (): void {
+    this.#floor = Math.max(this.#floor, this.#gcRound)
+    const gc = this.#floor
+    this.#dag.prune(gc)
+    for (const d of this.#unordered) if (this.#dag.get(d) === undefined) this.#unordered.delete(d)
+    for (const [d, b] of this.#batches) if (b.round <= gc && !this.#ownBatchKeys.has(d)) this.#batches.delete(d)
+    for (const r of this.#voted.keys()) if (r <= gc) this.#voted.delete(r)
+    for (const r of this.#headers.keys()) if (r <= gc) this.#headers.delete(r)
+    for (const [d, c] of this.#waitingCerts) if (c.header.msg.round <= gc) this.#waitingCerts.delete(d)
+    for (const [d, s] of this.#waitingHeaders) if (s.msg.round <= gc) this.#waitingHeaders.delete(d)
+    // Own transactions whose header the ordering skipped or left below its horizon go out again.
+    const skippedUpTo = Math.max(this.#lastOrdered[this.#selfIndex], this.#horizon(this.#lastAnchor))
+    for (const [key, o] of this.#own) {
+      if (o.round === 0 || o.round > skippedUpTo) continue
+      this.#own.delete(key)
+      this.#pending.add(o.tx)
+    }
+    if (this.#pending.size > 0) this.#seal(false)
+  }
+
+  // ---- checkpoints and state transfer ----
+
+  #adopt (f: Frontier, floor: number, persist: boolean): void {
+    this.#lastOrdered = [...f.lastOrdered]
+    this.#lastAnchor = f.anchorRound
+    this.#commitSeq = f.seq
+    this.#gcRound = Math.max(0, f.anchorRound - this.params.gcDepth)
+    this.#floor = Math.max(this.#gcRound, floor)
+    this.#frontiers.set(f.seq, f)
+    this.#lost = false
+    if (persist) this.#persist(f.anchorRound, { protocol: BULLSHARK, type: 'rec-frontier', ...f }, this.#gcRound)
+  }
+
+  #onCheckpoint (s: Signed<CheckpointMsg>): void {
+    const m = s.msg
+    if (m.lastOrdered.length !== this.validators.n || m.seq <= (this.#stable?.msg.seq ?? 0)) return
+    const votes = (this.#checkpointVotes.get(s.from) ?? []).filter((v) => v.msg.seq !== m.seq)
+    votes.push(s)
+    votes.sort((a, b) => b.msg.seq - a.msg.seq)
+    this.#checkpointVotes.set(s.from, votes.slice(0, CHECKPOINT_VOTES_PER_VALIDATOR))
+    const key = checkpointKey(m)
+    const matching: Signed<CheckpointMsg>[] = []
+    for (const list of this.#checkpointVotes.values()) for (const v of list) if (checkpointKey(v.msg) === key) matching.push(v)
+    // f + 1 matching checkpoints include an honest one, which is all a snapshot needs to be trusted.
+    if (matching.length < this.quorums.weak) return
+    this.#stable = { msg: m, proof: matching }
+    for (const [id, list] of this.#checkpointVotes) this.#checkpointVotes.set(id, list.filter((v) => v.msg.seq > m.seq))
+    this.#maybeCatchUp()
+  }
+
+  /** Far behind a certified checkpoint (peers will soon have collected what this node needs): fetch it. */
+  #maybeCatchUp (): void {
+    const st = this.#stable
+    if (st === undefined || st.msg.seq <= this.#commitSeq || this.#catchingUp?.seq === st.msg.seq) return
+    if (!this.#lost && st.msg.anchorRound <= this.#lastAnchor + this.params.gcDepth / 4) return
+    this.#catchingUp = st.msg
+    const from = st.proof.map((s) => s.from).filter((id) => id !== this.self)
+    this.#out.push({ kind: 'fetchState', from, checkpoint: { seq: st.msg.seq, stateRoot: st.msg.stateRoot } })
+    this.#log({ type: 'state-transfer', seq: st.msg.seq, anchorRound: st.msg.anchorRound })
+  }
+
+  #installed (seq: number): void {
+    const f = this.#catchingUp
+    this.#catchingUp = undefined
+    if (f === undefined || f.seq !== seq) {
+      this.#commitSeq = seq
+      this.#lost = true
+      return
+    }
+    // Later anchors order nothing below the snapshot anchor's horizon, and peers still hold what is above it.
+    this.#adopt(f, this.#horizon(f.anchorRound), true)
+    this.#collectGarbage()
+    this.#log({ type: 'snapshot-installed', seq, anchorRound: f.anchorRound })
+    this.#drainWaiting()
+    this.#commitAll()
+    this.#advance()
+  }
+
+  // ---- retransmission ----
+
+  #broadcastStatus (): void {
+    this.#broadcast(this.#sign<Status>({ protocol: BULLSHARK, type: 'status', round: this.#round, anchorRound: this.#lastAnchor }))
+  }
+
+  #onStatus (from: ValidatorId, st: Status): void {
+    if (from === this.self) return
+    const last = this.#lastHelp.get(from)
+    if (last !== undefined && this.#now - last < this.params.resendIntervalMs) return
+    this.#lastHelp.set(from, this.#now)
+    if (this.#stable !== undefined && st.anchorRound + this.params.gcDepth / 4 < this.#stable.msg.anchorRound) {
+      for (const cp of this.#stable.proof) this.#send([from], cp)
+    }
+    // Our latest certificate lets it fetch its way up the DAG.
+    const top = this.#dag.highestRound
+    for (let r = top; r > top - 2 && r > 0; r--) {
+      const v = this.#dag.round(r).get(this.self)
+      if (v !== undefined && r > st.round - 2) this.#send([from], this.#relay(v.cert))
+    }
+  }
+
+  #resend (): void {
+    const mine = this.#headers.get(this.#round)
+    if (mine !== undefined && !this.#dag.round(this.#round).has(this.self)) this.#broadcast(mine)
+    const others = this.validators.others(this.self)
+    const certs: Hash[] = []
+    const batches: Hash[] = []
+    for (const item of [...this.#waitingCerts.values()].map((c) => c.header.msg).concat([...this.#waitingHeaders.values()].map((s) => s.msg))) {
+      const m = this.#missing(item)
+      certs.push(...m.certs)
+      batches.push(...m.batches)
+    }
+    if (certs.length > 0 || batches.length > 0) this.#fetch(others, { certs: dedup(certs), batches: dedup(batches) })
+    const progress = `${this.#round}/${this.#lastAnchor}/${this.#dag.size}`
+    if (progress === this.#progressAtResend) {
+      this.#broadcastStatus()
+      if (this.#catchingUp !== undefined) this.#catchingUp = undefined
+    }
+    this.#progressAtResend = progress
+    this.#maybeCatchUp()
+    this.#arm(BULLSHARK_TIMERS.resend, this.params.resendIntervalMs)
+  }
+}
+
+
+function dedup (hs: Hash[]): Hash[] {
+  const seen = new Map<string, Hash>()
+  for (const h of hs) seen.set(toHex(h), h)
+  return [...seen.values()]
+}
+
+const checkpointKey = (m: CheckpointMsg): string => `${m.seq}/${m.anchorRound}/${toHex(m.stateRoot)}/${m.lastOrdered.join(',')}`
