@@ -25,6 +25,7 @@ export function createProtocol (genesis: Genesis, keys: ProtocolKeys): Protocol<
         params: {
           batchSize: p.batchSize,
           batchDelayMs: p.batchDelayMs,
+          relayDelayMs: 1,
           viewChangeTimeoutMs: p.viewChangeTimeoutMs,
           checkpointInterval: p.checkpointInterval,
           // PBFT wants the watermark window to be a multiple of the checkpoint interval.

@@ -5,6 +5,9 @@ export interface PbftParams {
   readonly batchSize: number
   /** How long the primary waits to fill a batch before proposing a partial one. */
   readonly batchDelayMs: number
+  /** How long a replica gathers client transactions before relaying them (batchDelayMs when unset);
+   *  the node's clients already batch, so it relays almost at once. */
+  readonly relayDelayMs?: number
   /** Base view-change timeout; it doubles with every view that fails to make progress. */
   readonly viewChangeTimeoutMs: number
   /** Cap on the doubled timeout. */

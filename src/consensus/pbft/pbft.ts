@@ -166,8 +166,9 @@ export class Pbft implements Protocol<PbftMessage> {
     this.#begin(now)
     for (const tx of batch.txs) if (this.#addPending(tx)) this.#relayBuffer.push(tx)
     if (this.#relayBuffer.length > 0) {
-      if (this.params.batchDelayMs === 0 || this.#relayBuffer.length >= this.params.batchSize) this.#flushRelay()
-      else this.#arm(PBFT_TIMERS.relay, this.params.batchDelayMs)
+      const relayDelay = this.params.relayDelayMs ?? this.params.batchDelayMs
+      if (relayDelay === 0 || this.#relayBuffer.length >= this.params.batchSize) this.#flushRelay()
+      else this.#arm(PBFT_TIMERS.relay, relayDelay)
     }
     this.#propose(false)
     this.#armWork()
