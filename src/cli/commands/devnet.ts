@@ -5,7 +5,7 @@ import { failure, usageError } from '../../config/errors.ts'
 import { defaultDataDir } from '../../config/settings.ts'
 import type { DevnetNodeStatus } from '../devnet.ts'
 import { isInteractive } from '../context.ts'
-import { renderStatus } from './status.ts'
+import { devnetTargets } from './status.ts'
 import { ExitCode } from '../exit-codes.ts'
 
 const positiveInt = (name: string, max: number) => (raw: string): number => {
@@ -74,19 +74,24 @@ Example:
     })
 }
 
+// A person gets the status TUI over every node (q or Ctrl-C ends it); a script gets a JSON line a second
+// until SIGINT or SIGTERM. Either way the devnet is taken down afterwards.
 async function watchUntilInterrupted (dir: string, plain: boolean): Promise<void> {
+  if (!plain) {
+    const targets = devnetTargets(dir)
+    if (targets != null) {
+      const { runStatusTui } = await import('../../tui/app.ts')
+      await runStatusTui(targets)
+      return
+    }
+  }
   const stop = new AbortController()
   const onSignal = (): void => stop.abort()
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
   while (!stop.signal.aborted) {
     const nodes = await (await import('../devnet.ts')).devnetStatus(dir)
-    const first = nodes.find(n => n.status != null)?.status
-    if (plain) process.stdout.write(JSON.stringify({ at: new Date().toISOString(), nodes: nodes.map(({ status: _s, ...n }) => n) }) + '\n')
-    else {
-      const table = nodes.map(n => `  ${n.id.slice(-10)}  ${n.alive ? 'running' : 'STOPPED'}  height ${n.height ?? '-'}  peers ${n.peersConnected ?? '-'}`).join('\n')
-      process.stdout.write('\x1b[2J\x1b[H' + (first != null ? renderStatus(first) + '\n\n' : '') + `devnet ${dir}\n${table}\n\nCtrl-C stops the devnet\n`)
-    }
+    process.stdout.write(JSON.stringify({ at: new Date().toISOString(), nodes: nodes.map(({ status: _s, ...n }) => n) }) + '\n')
     await new Promise(resolve => { const t = setTimeout(resolve, 1000); stop.signal.addEventListener('abort', () => { clearTimeout(t); resolve(undefined) }, { once: true }) })
   }
 }
