@@ -84,8 +84,10 @@ Example:
       const registry = new ModelRegistry()
       const entry = registry.entry(name)
       const heldOut = heldOutTable(registry.dir, entry)
-      const { reference: _reference, ...rest } = entry
-      context().print({ ...rest, heldOut }, (v: typeof rest & { heldOut: string }) =>
+      const { reference: _reference, baselineParams, ...rest } = entry
+      // The list of training trace ids is for `eval`, not for reading.
+      const params = baselineParams == null ? undefined : Object.fromEntries(Object.entries(baselineParams).map(([k, v]) => [k, Array.isArray(v) && v.length > 20 ? `${v.length} entries` : v]))
+      context().print({ ...rest, ...(params != null ? { baselineParams: params } : {}), heldOut }, (v: typeof rest & { heldOut: string }) =>
         `${v.name} ${v.version}  sha256 ${v.sha256}\ninputs  ${v.inputs.map(shape).join(' ')}\noutputs ${v.outputs.map(shape).join(' ')}\nfeatures ${v.features.join(', ')}\ndata    ${v.data}\nsplit   ${v.split}\n\n${v.heldOut}`)
     })
 
