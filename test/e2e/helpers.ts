@@ -90,6 +90,7 @@ export async function waitUntil<T> (what: string, timeoutMs: number, probe: () =
     try {
       const v = await probe()
       if (v != null && v !== false) return v
+      last = undefined
     } catch (err) { last = err }
     await sleep(100)
   }
