@@ -4,17 +4,21 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 const libp2p = ['libp2p', 'libp2p/*', '@libp2p/*', '@chainsafe/*', '@multiformats/*']
-const layer = (files, forbidden, extra = []) => ({
-  files,
-  rules: {
-    'no-restricted-imports': ['error', {
-      patterns: [
-        ...forbidden.map((dir) => ({ group: [`**/${dir}`, `**/${dir}/**`], message: `layer rule (ARCHITECTURE.md): this layer may not import src/${dir}` })),
-        ...(extra.length ? [{ group: extra, message: 'layer rule (ARCHITECTURE.md): only its owning layer imports this package' }] : [])
-      ]
-    }]
+const onnx = ['onnxruntime-node', 'onnxruntime-node/*']
+const layer = (files, forbidden, extra = [], { mayUseOnnx = false } = {}) => {
+  const packages = [...extra, ...(mayUseOnnx ? [] : onnx)]
+  return {
+    files,
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          ...forbidden.map((dir) => ({ group: [`**/${dir}`, `**/${dir}/**`], message: `layer rule (ARCHITECTURE.md): this layer may not import src/${dir}` })),
+          { group: packages, message: 'layer rule (ARCHITECTURE.md): only its owning layer imports this package (libp2p: src/net, onnxruntime: src/ml)' }
+        ]
+      }]
+    }
   }
-})
+}
 
 const above = {
   crypto: ['consensus', 'state', 'net', 'node', 'api', 'cli', 'tui', 'dwcp', 'ml', 'alloc', 'fl'],
@@ -61,5 +65,6 @@ export default tseslint.config(
   layer(['src/api/**'], above.api, libp2p),
   layer(['src/tui/**'], above.tui, libp2p),
   layer(['src/node/**'], above.node),
-  layer(['src/cli/**', 'src/dwcp/**', 'src/alloc/**', 'src/fl/**', 'src/ml/**'], [], libp2p)
+  layer(['src/cli/**', 'src/dwcp/**', 'src/alloc/**', 'src/fl/**'], [], libp2p),
+  layer(['src/ml/**'], ['net', 'node', 'api', 'cli', 'tui'], libp2p, { mayUseOnnx: true })
 )

@@ -38,6 +38,7 @@ export interface NetHostOptions {
   dialGuard?: (peerId: string, dial: () => Promise<unknown>) => Promise<unknown>
   /** A peer connected, whoever dialled: proof it is reachable again. */
   onPeerConnect?: (peerId: string) => void
+  onPeerDisconnect?: (peerId: string) => void
 }
 
 export interface NetHostComponents {
@@ -438,6 +439,7 @@ export class NetHost {
 
   private onPeerDisconnect (peer: PeerId): void {
     const id = peer.toString()
+    this.opts.onPeerDisconnect?.(id)
     this.updatePeerGauges()
     for (const entry of this.channels.values()) {
       const link = entry.links.get(id)

@@ -17,6 +17,8 @@ import { registerClientRoutes } from './client-routes.ts'
 import { registerTransferRoutes } from './transfer-routes.ts'
 import { createHealthMonitor, healthJson, refreshMetrics } from './health.ts'
 import { DwcpService, type HealthMonitor } from '../dwcp/index.ts'
+import { ModelRegistry } from '../ml/registry.ts'
+import { PeerReliability } from './peer-reliability.ts'
 import { DEFAULT_LIMITS, maxFrameBytes } from '../dwcp/wire/limits.ts'
 import { AdminApi, startMetricsServer, type MetricsServer } from '../api/server.ts'
 import type { HealthJson, PeerJson, StatusJson } from '../api/types.ts'
@@ -48,6 +50,7 @@ export class NovacronNode {
   private consensus: ConsensusHost | null = null
   private dwcp: DwcpService | null = null
   private healthMonitor: HealthMonitor | null = null
+  private reliability: PeerReliability | null = null
   private adminUrl = ''
   private closed = false
 
@@ -98,7 +101,11 @@ export class NovacronNode {
       onRtt: (peer, ms) => this.dwcp?.links.recordRtt(peer, ms),
       dialGuard: async (peer, dial) => this.dwcp != null ? await this.dwcp.breakers.execute(peer, dial) : await dial(),
       // A connection from the peer itself proves it is back: its breaker starts closed again.
-      onPeerConnect: peer => this.dwcp?.breakers.forget(peer)
+      onPeerConnect: peer => {
+        this.dwcp?.breakers.forget(peer)
+        this.reliability?.connected(peer)
+      },
+      onPeerDisconnect: peer => this.reliability?.disconnected(peer)
     }, { logger: logger.child({ part: 'net' }), metrics: this.metrics.net })
     this.net = net
     // Observers follow no protocol: only validators take part in consensus.
@@ -129,6 +136,7 @@ export class NovacronNode {
     logger.info({ peerId: this.identity.peerId, role: this.role, protocol: this.genesis.protocol, listen: net.listenAddrs() }, 'libp2p started')
     this.consensus?.start()
     await dwcp.start()
+    this.reliability = this.startReliability()
     this.healthMonitor = createHealthMonitor({ reachable: () => this.reachability(), storage, consensus: this.consensus, dwcp })
     this.healthMonitor.start()
 
@@ -153,6 +161,21 @@ export class NovacronNode {
     logger.info({ admin: this.adminUrl }, 'admin API listening')
   }
 
+  // Scores are a help, not a duty: without the shipped models the node runs and shows no score.
+  private startReliability (): PeerReliability | null {
+    let registry: ModelRegistry
+    try {
+      registry = new ModelRegistry()
+    } catch (err) {
+      this.logger.warn({ err: String(err) }, 'no models available; peers show no reliability score')
+      return null
+    }
+    const peers = this.genesis.validators.map(v => v.peerId).filter(id => id !== this.identity.peerId)
+    const reliability = new PeerReliability(peers, { registry, logger: this.logger.child({ part: 'ml' }) })
+    reliability.start()
+    return reliability
+  }
+
   /** Stops accepting work, then closes the parts in reverse order of start. */
   async close (): Promise<void> {
     if (this.closed) return
@@ -160,6 +183,7 @@ export class NovacronNode {
     await this.metricsServer?.close()
     await this.api?.stop()
     this.healthMonitor?.stop()
+    await this.reliability?.stop()
     this.consensus?.stop()
     await this.net?.stop()
     await this.dwcp?.close()
@@ -184,7 +208,7 @@ export class NovacronNode {
       latencyMs: p.latencyMs,
       msgsPerS: p.msgsPerS,
       tier: this.dwcp?.peer(p.id).tier ?? null,
-      reliability: null,
+      reliability: this.reliability?.score(p.id) ?? null,
       circuit: this.dwcp?.breakers.status(p.id) ?? null,
       validator: p.validator,
       consensus: p.channels[CONSENSUS_PROTOCOL_ID] ?? 'closed'

@@ -60,6 +60,12 @@ describe('devnet of 4 nodes', () => {
     }
     const peers = json(await cli(['peers', '--json', '--data-dir', nodes[0].dataDir]))
     assert.equal(peers.length, 3)
+    // Every peer gets a tier from measured RTT and a score from the shipped reliability model.
+    const scored = await waitUntil('reliability scores and tiers', 30_000, async () => {
+      const ps = json(await cli(['peers', '--json', '--data-dir', nodes[0].dataDir]))
+      return ps.every((p: any) => typeof p.reliability === 'number' && typeof p.tier === 'number') ? ps : null
+    })
+    assert.ok(scored.every((p: any) => p.reliability >= 0 && p.reliability <= 1 && [1, 2, 3].includes(p.tier)))
     const dn = json(await cli(['devnet', 'status', '--dir', dir, '--json']))
     assert.ok(dn.nodes.every((n: any) => n.alive && n.peersConnected === 3))
   })
