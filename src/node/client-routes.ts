@@ -55,22 +55,34 @@ function admit (consensus: ConsensusHost, txs: Uint8Array[]): Array<{ txId: stri
   }
 }
 
-async function waitFor (consensus: ConsensusHost, pending: { txId: string, committed: Promise<CommitReceipt> }, timeoutMs: number, signal: AbortSignal): Promise<CommitReceipt> {
+/**
+ * Waits for every pending transaction of one request under one timer and one abort listener (a client
+ * batch holds hundreds). On timeout or abort the node stops waiting; the transactions may still commit.
+ */
+async function waitForAll (consensus: ConsensusHost, pending: ReadonlyArray<{ txId: string, committed: Promise<CommitReceipt> }>, timeoutMs: number, signal: AbortSignal): Promise<CommitReceipt[]> {
   let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new ApiError(504, 'commit_timeout', `transaction ${pending.txId.slice(0, 16)} not committed within ${timeoutMs} ms (it may still commit; check with \`novacron log tail\`)`)), timeoutMs)
-    signal.addEventListener('abort', () => reject(new ApiError(499, 'cancelled', 'client went away')), { once: true })
+  let onAbort: (() => void) | undefined
+  const giveUp = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new ApiError(504, 'commit_timeout', `${pending.length === 1 ? `transaction ${pending[0].txId.slice(0, 16)}` : `${pending.length} transactions`} not committed within ${timeoutMs} ms (may still commit; check with \`novacron log tail\`)`)), timeoutMs)
+    onAbort = () => reject(new ApiError(499, 'cancelled', 'client went away'))
+    signal.addEventListener('abort', onAbort, { once: true })
   })
   try {
-    const receipt = await Promise.race([pending.committed, timeout])
-    if (receipt.height < 0) throw new ApiError(503, 'stopping', receipt.error ?? 'node stopping')
-    return receipt
+    const receipts = await Promise.race([Promise.all(pending.map(p => p.committed)), giveUp])
+    const stopped = receipts.find(r => r.height < 0)
+    if (stopped != null) throw new ApiError(503, 'stopping', stopped.error ?? 'node stopping')
+    return receipts
   } catch (err) {
-    consensus.forget(pending.txId)
+    for (const p of pending) consensus.forget(p.txId)
     throw err
   } finally {
     clearTimeout(timer)
+    if (onAbort != null) signal.removeEventListener('abort', onAbort)
   }
+}
+
+async function waitFor (consensus: ConsensusHost, pending: { txId: string, committed: Promise<CommitReceipt> }, timeoutMs: number, signal: AbortSignal): Promise<CommitReceipt> {
+  return (await waitForAll(consensus, [pending], timeoutMs, signal))[0]
 }
 
 /** Commands for `tx submit`: one JSON object per line, in the shape of src/state's Tx with string values. */
@@ -138,7 +150,7 @@ export function registerClientRoutes (api: AdminApi, { consensus, storage }: Cli
     const pending = admit(consensus, txs)
     if (field(req.body, 'wait') === false) return { json: { submitted: pending.length, txIds: pending.map(p => p.txId) } }
     const timeoutMs = timeoutOf(req.body)
-    const receipts = await Promise.all(pending.map(p => waitFor(consensus, p, timeoutMs, req.signal)))
+    const receipts = await waitForAll(consensus, pending, timeoutMs, req.signal)
     return { json: { submitted: pending.length, committed: receipts.length, failed: receipts.filter(r => !r.ok).map(r => ({ txId: r.txId, error: r.error })), firstHeight: Math.min(...receipts.map(r => r.height)), lastHeight: Math.max(...receipts.map(r => r.height)), stateRoot: receipts.at(-1)?.stateRoot } }
   })
 
