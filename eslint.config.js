@@ -21,6 +21,7 @@ const layer = (files, forbidden, extra = [], { mayUseOnnx = false } = {}) => {
 }
 
 const above = {
+  encoding: ['crypto', 'consensus', 'state', 'net', 'node', 'api', 'cli', 'tui', 'dwcp', 'ml', 'alloc', 'fl', 'config', 'log', 'metrics'],
   crypto: ['consensus', 'state', 'net', 'node', 'api', 'cli', 'tui', 'dwcp', 'ml', 'alloc', 'fl'],
   consensus: ['state', 'net', 'node', 'api', 'cli', 'tui', 'dwcp', 'ml', 'alloc', 'fl'],
   state: ['net', 'node', 'api', 'cli', 'tui', 'dwcp', 'alloc', 'fl'],
@@ -42,6 +43,7 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error'
     }
   },
+  layer(['src/encoding/**'], above.encoding, libp2p),
   layer(['src/crypto/**'], above.crypto, libp2p),
   layer(['src/consensus/core/**', 'src/consensus/sim/**', 'src/consensus/driver/**'], above.consensus, libp2p),
   // Protocols are pure state machines: no I/O, no clocks, no libp2p, no storage.
