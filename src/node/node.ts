@@ -19,6 +19,7 @@ import { createHealthMonitor, healthJson, refreshMetrics } from './health.ts'
 import { DwcpService, type HealthMonitor } from '../dwcp/index.ts'
 import { ModelRegistry } from '../ml/registry.ts'
 import { PeerReliability } from './peer-reliability.ts'
+import { ModelCodecSelector } from './model-codec-selector.ts'
 import { DEFAULT_LIMITS, maxFrameBytes } from '../dwcp/wire/limits.ts'
 import { AdminApi, startMetricsServer, type MetricsServer } from '../api/server.ts'
 import type { HealthJson, PeerJson, StatusJson } from '../api/types.ts'
@@ -51,6 +52,7 @@ export class NovacronNode {
   private dwcp: DwcpService | null = null
   private healthMonitor: HealthMonitor | null = null
   private reliability: PeerReliability | null = null
+  private models: ModelRegistry | null = null
   private adminUrl = ''
   private closed = false
 
@@ -114,11 +116,13 @@ export class NovacronNode {
         net, storage, logger: logger.child({ part: 'consensus' }), metrics: this.metrics.consensus, netMetrics: this.metrics.net, events: this.events
       })
     }
+    this.models = this.openModels()
     const receiveDir = this.opts.receiveDir ?? join(this.opts.dataDir, 'received')
     mkdirSync(receiveDir, { recursive: true })
     const dwcp = new DwcpService({
       receiveDir,
       dialer: { openStreams: async (peer, n) => await net.openFrameStreams(peer, DWCP_PROTOCOL_ID, n) },
+      autoSelector: this.models != null ? new ModelCodecSelector(this.models) : undefined,
       onReceiverEvent: e => {
         if (e.type === 'complete') this.events.push('info', `received ${e.name} (${e.size} bytes) from ${e.from.slice(-8)}`)
         if (e.type === 'failed') this.events.push('warn', `transfer from ${e.from.slice(-8)} failed: ${e.reason}`)
@@ -161,17 +165,21 @@ export class NovacronNode {
     logger.info({ admin: this.adminUrl }, 'admin API listening')
   }
 
-  // Scores are a help, not a duty: without the shipped models the node runs and shows no score.
-  private startReliability (): PeerReliability | null {
-    let registry: ModelRegistry
+  // Models are a help, not a duty: without them the node runs, DWCP's `auto` uses its measured rule and
+  // peers show no reliability score.
+  private openModels (): ModelRegistry | null {
     try {
-      registry = new ModelRegistry()
+      return new ModelRegistry()
     } catch (err) {
-      this.logger.warn({ err: String(err) }, 'no models available; peers show no reliability score')
+      this.logger.warn({ err: String(err) }, 'no models available: codec rule instead of the model, no reliability scores')
       return null
     }
+  }
+
+  private startReliability (): PeerReliability | null {
+    if (this.models == null) return null
     const peers = this.genesis.validators.map(v => v.peerId).filter(id => id !== this.identity.peerId)
-    const reliability = new PeerReliability(peers, { registry, logger: this.logger.child({ part: 'ml' }) })
+    const reliability = new PeerReliability(peers, { registry: this.models, logger: this.logger.child({ part: 'ml' }) })
     reliability.start()
     return reliability
   }
@@ -183,10 +191,11 @@ export class NovacronNode {
     await this.metricsServer?.close()
     await this.api?.stop()
     this.healthMonitor?.stop()
-    await this.reliability?.stop()
+    this.reliability?.stop()
     this.consensus?.stop()
     await this.net?.stop()
     await this.dwcp?.close()
+    await this.models?.close()
     this.storage?.close()
     removeRuntime(this.opts.dataDir, process.pid)
   }

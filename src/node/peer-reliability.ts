@@ -30,9 +30,8 @@ export class PeerReliability {
     setTimeout(() => { void this.refresh() }, 5_000).unref()
   }
 
-  async stop (): Promise<void> {
+  stop (): void {
     if (this.timer != null) clearInterval(this.timer)
-    await this.registry.close()
   }
 
   connected (id: string): void {

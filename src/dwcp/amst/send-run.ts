@@ -266,7 +266,7 @@ export class SendRun {
     const { bytesRead } = await (this.file as FileHandle).read(raw, 0, length, index * this.chunkSize)
     if (bytesRead !== length) throw new TransferError('file shrank during the transfer')
     const hash = createHash('sha256').update(raw).digest()
-    const codec = this.p.selector.choose(raw, this.p.link)
+    const codec = await this.p.selector.choose(raw, this.p.link)
     let payload: Uint8Array = await codec.encode(raw)
     let name = codec.name
     if (payload.byteLength >= length) {

@@ -14,7 +14,8 @@ export interface LinkInfo {
 }
 
 export interface CodecSelector {
-  choose (chunk: Uint8Array, link: LinkInfo): Codec
+  /** May answer asynchronously (a model off the main thread). */
+  choose (chunk: Uint8Array, link: LinkInfo): Codec | Promise<Codec>
 }
 
 export class FixedSelector implements CodecSelector {
