@@ -91,6 +91,8 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   #floor = 0
   #commitSeq = 0
   #lastExecuted = 0
+  /** State root after #lastExecuted, for checkpoints at anchors that committed nothing new. */
+  #executedRoot: Hash = new Uint8Array(32)
   readonly #frontiers = new Map<number, Frontier>()
   /** Restarted without a frontier matching its state: it orders nothing until a snapshot brings one. */
   #lost = false
@@ -150,6 +152,7 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   start (executed: Checkpoint, now: number): Fx {
     this.#begin(now)
     this.#lastExecuted = this.#commitSeq = executed.seq
+    this.#executedRoot = executed.stateRoot
     let best: Frontier | undefined
     for (const f of this.#restoredFrontiers) {
       if (f.seq <= executed.seq && (best === undefined || f.seq > best.seq || (f.seq === best.seq && f.anchorRound > best.anchorRound))) best = f
@@ -208,13 +211,12 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   onExecuted (seq: number, stateRoot: Hash, now: number): Fx {
     this.#begin(now)
     if (seq > this.#commitSeq) this.#installed(seq)
-    this.#lastExecuted = Math.max(this.#lastExecuted, seq)
-    const f = this.#frontiers.get(seq)
-    if (seq % this.params.checkpointInterval === 0 && f !== undefined) {
-      const cp = this.#sign<CheckpointMsg>({ protocol: BULLSHARK, type: 'checkpoint', ...f, stateRoot })
-      this.#broadcast(cp)
-      this.#onCheckpoint(cp)
+    if (seq >= this.#lastExecuted) {
+      this.#lastExecuted = seq
+      this.#executedRoot = stateRoot
     }
+    const f = this.#frontiers.get(seq)
+    if (seq % this.params.checkpointInterval === 0 && f !== undefined) this.#checkpoint(f, stateRoot)
     return this.#end()
   }
 
@@ -270,6 +272,9 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   /** The deepest round an anchor's ordered history reaches. Half the gc depth, so a node that installs a
    *  snapshot at an anchor needs only certificates its peers have not collected yet. */
   #horizon (anchorRound: number): number { return Math.max(0, anchorRound - Math.floor(this.params.gcDepth / 2)) }
+
+  /** An even number of rounds, a quarter of the gc depth or less, between checkpoints of empty anchors. */
+  #idleCheckpointRounds (): number { return Math.max(2, 2 * Math.floor(this.params.gcDepth / 8)) }
 
   #leader (anchorRound: number): ValidatorId { return this.validators.ids[(anchorRound / 2) % this.validators.n] }
   #nextAnchorRound (): number { return this.#lastAnchor + 2 }
@@ -639,7 +644,12 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     if (txs.length > 0) this.#commitSeq++
     const frontier: Frontier = { seq: this.#commitSeq, anchorRound: anchor.round, lastOrdered: [...this.#lastOrdered] }
     this.#persist(anchor.round, { protocol: BULLSHARK, type: 'rec-frontier', ...frontier }, this.#gcRound)
-    if (txs.length === 0) return
+    if (txs.length === 0) {
+      // An idle cluster keeps ordering empty anchors; checkpoint them now and then so a node that was away
+      // can jump to a recent frontier instead of one its peers have long collected.
+      if (anchor.round % this.#idleCheckpointRounds() === 0 && this.#lastExecuted === this.#commitSeq) this.#checkpoint(frontier, this.#executedRoot)
+      return
+    }
     this.#frontiers.set(this.#commitSeq, frontier)
     this.#frontiers.delete(this.#commitSeq - 2 * this.params.checkpointInterval)
     for (const key of seen) {
@@ -683,12 +693,18 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     if (persist) this.#persist(f.anchorRound, { protocol: BULLSHARK, type: 'rec-frontier', ...f }, this.#gcRound)
   }
 
+  #checkpoint (f: Frontier, stateRoot: Hash): void {
+    const cp = this.#sign<CheckpointMsg>({ protocol: BULLSHARK, type: 'checkpoint', ...f, stateRoot })
+    this.#broadcast(cp)
+    this.#onCheckpoint(cp)
+  }
+
   #onCheckpoint (s: Signed<CheckpointMsg>): void {
     const m = s.msg
-    if (m.lastOrdered.length !== this.validators.n || m.seq <= (this.#stable?.msg.seq ?? 0)) return
-    const votes = (this.#checkpointVotes.get(s.from) ?? []).filter((v) => v.msg.seq !== m.seq)
+    if (m.lastOrdered.length !== this.validators.n || (this.#stable !== undefined && !newer(m, this.#stable.msg))) return
+    const votes = (this.#checkpointVotes.get(s.from) ?? []).filter((v) => v.msg.anchorRound !== m.anchorRound)
     votes.push(s)
-    votes.sort((a, b) => b.msg.seq - a.msg.seq)
+    votes.sort((a, b) => b.msg.anchorRound - a.msg.anchorRound)
     this.#checkpointVotes.set(s.from, votes.slice(0, CHECKPOINT_VOTES_PER_VALIDATOR))
     const key = checkpointKey(m)
     const matching: Signed<CheckpointMsg>[] = []
@@ -696,15 +712,22 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     // f + 1 matching checkpoints include an honest one, which is all a snapshot needs to be trusted.
     if (matching.length < this.quorums.weak) return
     this.#stable = { msg: m, proof: matching }
-    for (const [id, list] of this.#checkpointVotes) this.#checkpointVotes.set(id, list.filter((v) => v.msg.seq > m.seq))
+    for (const [id, list] of this.#checkpointVotes) this.#checkpointVotes.set(id, list.filter((v) => newer(v.msg, m)))
     this.#maybeCatchUp()
   }
 
   /** Far behind a certified checkpoint (peers will soon have collected what this node needs): fetch it. */
   #maybeCatchUp (): void {
     const st = this.#stable
-    if (st === undefined || st.msg.seq <= this.#commitSeq || this.#catchingUp?.seq === st.msg.seq) return
+    if (st === undefined || st.msg.seq < this.#commitSeq || this.#catchingUp?.seq === st.msg.seq) return
     if (!this.#lost && st.msg.anchorRound <= this.#lastAnchor + this.params.gcDepth / 4) return
+    if (st.msg.seq === this.#lastExecuted && st.msg.seq === this.#commitSeq) {
+      // Only empty anchors passed while this node was away: its state is the checkpoint's, so it only moves
+      // its frontier up, without a snapshot.
+      if (toHex(st.msg.stateRoot) === toHex(this.#executedRoot)) this.#rejoin(st.msg)
+      return
+    }
+    if (st.msg.seq <= this.#commitSeq) return
     this.#catchingUp = st.msg
     const from = st.proof.map((s) => s.from).filter((id) => id !== this.self)
     this.#out.push({ kind: 'fetchState', from, checkpoint: { seq: st.msg.seq, stateRoot: st.msg.stateRoot } })
@@ -719,10 +742,15 @@ export class Bullshark implements Protocol<BullsharkMessage> {
       this.#lost = true
       return
     }
-    // Later anchors order nothing below the snapshot anchor's horizon, and peers still hold what is above it.
+    this.#log({ type: 'snapshot-installed', seq, anchorRound: f.anchorRound })
+    this.#rejoin(f)
+  }
+
+  /** Resumes ordering at a certified frontier. Later anchors order nothing below its anchor's horizon, and
+   *  peers still hold what is above it, so the DAG from there on is fetchable. */
+  #rejoin (f: Frontier): void {
     this.#adopt(f, this.#horizon(f.anchorRound), true)
     this.#collectGarbage()
-    this.#log({ type: 'snapshot-installed', seq, anchorRound: f.anchorRound })
     this.#drainWaiting()
     this.#commitAll()
     this.#advance()
@@ -779,5 +807,7 @@ function dedup (hs: Hash[]): Hash[] {
   for (const h of hs) seen.set(toHex(h), h)
   return [...seen.values()]
 }
+
+const newer = (a: Frontier, b: Frontier): boolean => a.seq > b.seq || (a.seq === b.seq && a.anchorRound > b.anchorRound)
 
 const checkpointKey = (m: CheckpointMsg): string => `${m.seq}/${m.anchorRound}/${toHex(m.stateRoot)}/${m.lastOrdered.join(',')}`

@@ -63,14 +63,16 @@ export function bullsharkAdversary (kind: AdversaryKind, ctx: AdversaryContext):
         })
       }
     case 'slow-leader':
-      // Everything it sends about an anchor it leads arrives just after the others stop waiting for it.
+      // What it sends about an anchor it leads arrives around the moment each peer stops waiting for it, a
+      // little before at some and after at others, so the anchor's support splits.
       return {
         kind,
         outbound (to, bytes) {
           const d = decodeSigned(bullsharkCodec, bytes)
           const m = d.ok ? d.value.msg : undefined
           const anchor = m !== undefined && ((m.type === 'header' && leads(ctx, m.round)) || (m.type === 'certificate' && leads(ctx, m.header.msg.round)))
-          return [{ to, bytes, delayMs: anchor ? ctx.timeoutMs + ctx.rng.range(20, 300) : 0 }]
+          if (!anchor) return [{ to, bytes, delayMs: 0 }]
+          return to.map((id) => ({ to: [id], bytes, delayMs: ctx.rng.range(0.3, 1.1) * ctx.timeoutMs }))
         }
       }
     default: return undefined

@@ -49,7 +49,10 @@ export class SimStateMachine {
 
   checkpoint (): Checkpoint { return { seq: this.height, stateRoot: this.root } }
 
-  snapshot (seq: number): Snapshot | undefined { return this.#snapshots.get(seq) }
+  /** A kept checkpoint snapshot, or the current state when it stands exactly at `seq` (as the node serves). */
+  snapshot (seq: number): Snapshot | undefined {
+    return this.#snapshots.get(seq) ?? (seq === this.height ? { root: this.root, applied: new Set(this.#applied) } : undefined)
+  }
 
   install (seq: number, snap: Snapshot): void {
     this.height = seq
