@@ -256,7 +256,8 @@ export class NovacronNode {
       f: faultTolerance(n),
       role: this.role,
       height: head?.height ?? 0,
-      view: c?.view ?? null,
+      // DAG protocols have rounds, not views (CLI.md: a field a protocol does not have is null).
+      view: c == null || c.round != null ? null : c.view,
       leader: c?.primary ?? null,
       round: c?.round ?? null,
       dagSize: c?.dagSize ?? null,
