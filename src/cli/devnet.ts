@@ -6,7 +6,7 @@ import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { NovacronError, failure } from '../config/errors.ts'
-import { GENESIS_VERSION, DEFAULT_CONSENSUS_PARAMS, type ConsensusParams, type Genesis, type ProtocolName } from '../config/genesis.ts'
+import { GENESIS_VERSION, defaultParams, type ConsensusParams, type Genesis, type ProtocolName } from '../config/genesis.ts'
 import { createIdentity } from '../net/identity.ts'
 import { DATA_FILES, createToken, ensureDataDir, isAlive, readRuntime, readToken } from '../node/data-dir.ts'
 import { AdminClient } from '../api/client.ts'
@@ -70,7 +70,7 @@ export async function devnetUp (opts: DevnetUpOptions, { progress }: { progress:
     cluster: 'devnet',
     protocol: opts.protocol,
     createdAt: new Date().toISOString(),
-    params: opts.params ?? { ...DEFAULT_CONSENSUS_PARAMS },
+    params: opts.params ?? defaultParams(opts.protocol),
     validators
   }
   const genesisPath = join(dir, 'genesis.json')

@@ -135,9 +135,17 @@ export function faultTolerance (n: number): number {
   return Math.floor((n - 1) / 3)
 }
 
-/** Parses `--param KEY=INTEGER` flags over the defaults. */
-export function parseParams (specs: readonly string[]): ConsensusParams {
+/** Defaults per protocol: a DAG node that fell behind can only rejoin from a certified checkpoint newer
+ *  than what its peers garbage-collected, so Bullshark checkpoints well inside gc depth. */
+export function defaultParams (protocol: ProtocolName): ConsensusParams {
   const params = { ...DEFAULT_CONSENSUS_PARAMS }
+  if (protocol === 'bullshark') params.checkpointInterval = Math.max(2, Math.floor(params.gcDepth / 8))
+  return params
+}
+
+/** Parses `--param KEY=INTEGER` flags over the protocol's defaults. */
+export function parseParams (specs: readonly string[], protocol: ProtocolName = 'pbft'): ConsensusParams {
+  const params = defaultParams(protocol)
   for (const spec of specs) {
     const m = /^(\w+)=(\d+)$/.exec(spec)
     if (m == null || !(m[1] in params) || Number(m[2]) <= 0) throw new NovacronError('usage', `--param ${spec}: expected KEY=POSITIVE_INTEGER with KEY one of ${Object.keys(params).join(', ')}`)

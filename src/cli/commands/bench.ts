@@ -98,7 +98,7 @@ Example:
           }
           const bench = await import('../bench/devnet-bench.ts')
           const common = {
-            protocol, nodes: opts.nodes, txSize: opts.txSize, batch: opts.batch, inflightPerNode: opts.inflight, params: parseParams(opts.param ?? []),
+            protocol, nodes: opts.nodes, txSize: opts.txSize, batch: opts.batch, inflightPerNode: opts.inflight, params: parseParams(opts.param ?? [], protocol),
             progress: (line: string) => { if (interactive && line.startsWith('start')) bar.update(label, 0, line) },
             tick: (f: number, line: string) => bar.update(label, f, line)
           }

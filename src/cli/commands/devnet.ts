@@ -38,7 +38,7 @@ Example:
       const logger = ctx.logger()
       const interactive = isInteractive(ctx.flags, process.stderr)
       const { devnetUp } = await import('../devnet.ts')
-      const result = await devnetUp({ dir, nodes: opts.nodes, protocol: opts.protocol, basePort: opts.basePort, params: parseParams(opts.param ?? []), logLevel: ctx.settings().logLevel }, {
+      const result = await devnetUp({ dir, nodes: opts.nodes, protocol: opts.protocol, basePort: opts.basePort, params: parseParams(opts.param ?? [], opts.protocol), logLevel: ctx.settings().logLevel }, {
         progress: msg => { if (interactive) process.stderr.write(`${msg}\n`); else logger.info(msg) }
       })
       ctx.print({ dir: result.dir, nodes: result.nodes }, r => `devnet of ${r.nodes.length} nodes up in ${result.meshMs} ms (${dir})\n` +

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { Option } from 'commander'
 import type { Register } from '../main.ts'
-import { DEFAULT_CONSENSUS_PARAMS, GENESIS_VERSION, PROTOCOLS, faultTolerance, genesisHash, parseGenesis, parseParams, parseValidatorSpec } from '../../config/genesis.ts'
+import { DEFAULT_CONSENSUS_PARAMS, GENESIS_VERSION, PROTOCOLS, faultTolerance, genesisHash, parseGenesis, parseParams, parseValidatorSpec, type ProtocolName } from '../../config/genesis.ts'
 import { usageError } from '../../config/errors.ts'
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
@@ -22,7 +22,7 @@ Example:
       --validator 12D3KooW...=9a0b...@/ip4/10.0.0.2/tcp/7400 ... --out genesis.json`)
     .action((opts: { cluster: string, protocol: string, validator: string[], param?: string[], out?: string }) => {
       const ctx = context()
-      const params = parseParams(opts.param ?? [])
+      const params = parseParams(opts.param ?? [], opts.protocol as ProtocolName)
       const raw = {
         version: GENESIS_VERSION,
         cluster: opts.cluster,

@@ -1,0 +1,76 @@
+// A devnet seen as a client does: admin clients from each node's data dir, puts spread over nodes, and
+// the checks the consensus suites share (convergence, every acknowledged put present, restarts).
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { AdminClient } from '../../src/api/client.ts'
+import { background, waitUntil } from './helpers.ts'
+
+export interface DevnetNode { id: string, admin: string, listen: string, dataDir: string, pid: number }
+
+export const token = (n: { dataDir: string }): string => readFileSync(join(n.dataDir, 'admin.token'), 'utf8').trim()
+/** The admin URL of the node's current process (a restarted node has a new port). */
+export const runtimeAdmin = (n: { dataDir: string }): string => JSON.parse(readFileSync(join(n.dataDir, 'node.json'), 'utf8')).admin
+export const client = (n: DevnetNode): AdminClient => new AdminClient({ url: runtimeAdmin(n), token: token(n), timeoutMs: 30_000 })
+
+export async function put (n: DevnetNode, key: string, value: string): Promise<{ height: number }> {
+  return await client(n).request('POST', '/v1/kv/put', { key, value, timeoutMs: 20_000 }, 'json', 30_000)
+}
+
+/** Sends `count` puts spread over `targets`, `concurrency` at a time; returns the acknowledged ones. */
+export async function load (targets: DevnetNode[], prefix: string, count: number, concurrency = 32): Promise<Map<string, string>> {
+  const acked = new Map<string, string>()
+  let next = 0
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < count) {
+      const i = next++
+      const key = `${prefix}/${i}`
+      // Like a real client, retry once on another node (a put of the same value is idempotent); what is
+      // never acknowledged (the node was killed, or it timed out) is simply not counted.
+      for (const attempt of [0, 1]) {
+        try {
+          await put(targets[(i + attempt) % targets.length], key, `v${i}`)
+          acked.set(key, `v${i}`)
+          break
+        } catch { await sleep(500) }
+      }
+    }
+  }))
+  return acked
+}
+
+export const statuses = async (nodes: DevnetNode[]): Promise<any[]> => await Promise.all(nodes.map(n => client(n).status()))
+
+export async function converged (nodes: DevnetNode[], timeoutMs = 60_000): Promise<any[]> {
+  return await waitUntil('every node to reach the same height and state root', timeoutMs, async () => {
+    const all = await statuses(nodes)
+    return all.every(s => s.height === all[0].height && s.stateRoot === all[0].stateRoot && s.mempool === 0) ? all : null
+  })
+}
+
+export async function assertAllHave (nodes: DevnetNode[], acked: Map<string, string>): Promise<void> {
+  for (const n of nodes) {
+    const entries = new Map<string, string>()
+    let after = ''
+    for (;;) {
+      const page = await client(n).request<{ entries: Array<{ key: string, value: string }> }>('GET', `/v1/kv/list?limit=5000${after !== '' ? `&after=${encodeURIComponent(after)}` : ''}`)
+      for (const e of page.entries) entries.set(e.key, e.value)
+      if (page.entries.length < 5000) break
+      after = page.entries.at(-1)!.key
+    }
+    for (const [k, v] of acked) assert.equal(entries.get(k), v, `${n.id.slice(-6)} has acknowledged ${k}`)
+  }
+}
+
+/** Starts the node again from its data dir alone and waits until its admin API answers. */
+export async function restart (n: DevnetNode): Promise<void> {
+  const child = background(['node', 'start', '--data-dir', n.dataDir, '--admin', '127.0.0.1:0'])
+  await waitUntil(`${n.id.slice(-6)} to restart`, 30_000, async () => {
+    const rt = JSON.parse(readFileSync(join(n.dataDir, 'node.json'), 'utf8'))
+    if (rt.pid !== child.pid) return null
+    await client(n).status()
+    return true
+  })
+  n.pid = child.pid!
+}
