@@ -19,13 +19,15 @@ export interface SimBenchOptions {
 }
 
 export async function runSimBench (opts: SimBenchOptions): Promise<BenchResult> {
-  if (opts.protocol !== 'pbft') throw new Error(`the simulator runs pbft only, not ${opts.protocol}`)
   const { runScenario } = await import('../../consensus/sim/simulation.ts')
   const { scenarioFor } = await import('../../consensus/sim/scenario.ts')
+  const { SIM_PROTOCOLS } = await import('../../consensus/sim/protocols.ts')
+  const protocol = SIM_PROTOCOLS.find(p => p === opts.protocol)
+  if (protocol == null) throw new Error(`the simulator runs ${SIM_PROTOCOLS.join(' and ')}, not ${opts.protocol}`)
   const rate = opts.rate ?? 200
   const submitUntilMs = Math.max(1000, opts.durationS * 1000)
   const txs = Math.max(1, Math.round(rate * opts.durationS))
-  const base = scenarioFor({ seed: opts.seed, n: opts.nodes, adversary: 'none' })
+  const base = scenarioFor({ protocol, seed: opts.seed, n: opts.nodes, adversary: 'none' })
   const scenario = {
     ...base,
     txs,
