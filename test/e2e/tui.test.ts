@@ -75,10 +75,12 @@ describe('status TUI in a terminal', { skip: hasTmux ? false : 'tmux is not inst
     tmux('send-keys', '-t', 'tui', 'p')
     await waitUntil('PAUSED', 10_000, () => /PAUSED/.test(screen()))
     tmux('send-keys', '-t', 'tui', 'q')
+    // tmux 3.3 sometimes marks the pane dead before it has the exit status: a dead pane is the signal,
+    // and a status, when tmux has one, must be 0.
     const exit = await waitUntil('the TUI to exit', 10_000, () => {
-      const [dead, code] = tmux('list-panes', '-t', 'tui', '-F', '#{pane_dead} #{pane_dead_status}').trim().split(' ')
-      return dead === '1' ? code : null
+      const [dead, code] = tmux('list-panes', '-t', 'tui', '-F', '#{pane_dead}:#{pane_dead_status}').trim().split(':')
+      return dead === '1' ? { code } : null
     })
-    assert.equal(exit, '0')
+    if (exit.code !== '') assert.equal(exit.code, '0')
   })
 })

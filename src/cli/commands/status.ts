@@ -111,6 +111,8 @@ Example:
       if (isInteractive(ctx.flags)) {
         const { runStatusTui } = await import('../../tui/app.ts')
         await runStatusTui(targets)
+        // Idle keep-alive sockets to the nodes would hold the process for seconds after the user quit.
+        setImmediate(() => process.exit())
         return
       }
       const target = targets[0]
