@@ -3,33 +3,21 @@
 // NOVACRON_SIM_SEEDS and NOVACRON_SIM_FIRST_SEED widen the run (npm run sim:soak).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Worker } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
 import { ADVERSARIES } from '../../src/consensus/sim/scenario.ts'
+import { runSuite } from '../../src/consensus/sim/suites.ts'
 import { pingsCsv } from './suite.ts'
-import type { SeedSummary } from './suite.ts'
 
 const SEEDS = Number(process.env.NOVACRON_SIM_SEEDS ?? 504)
 const FIRST = Number(process.env.NOVACRON_SIM_FIRST_SEED ?? 0)
 const WORKERS = Math.max(2, Math.min(availableParallelism(), 8))
-
-function runSeeds (seeds: number[], pings: string | null): Promise<SeedSummary[]> {
-  const shares = Array.from({ length: WORKERS }, (_, w) => seeds.filter((_, i) => i % WORKERS === w))
-  return Promise.all(shares.map((share) => new Promise<SeedSummary[]>((resolve, reject) => {
-    const out: SeedSummary[] = []
-    const worker = new Worker(new URL('./seed-worker.ts', import.meta.url), { workerData: { seeds: share, pings } })
-    worker.on('message', (s: SeedSummary) => out.push(s))
-    worker.on('error', reject)
-    worker.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`sim worker exited with ${code}`))))
-  }))).then((parts) => parts.flat().sort((a, b) => a.seed - b.seed))
-}
 
 const data = pingsCsv()
 
 test(`pbft survives ${SEEDS} simulated seeds with all four checkers`, { skip: data.skip, timeout: 30 * 60_000 }, async () => {
   const seeds = Array.from({ length: SEEDS }, (_, i) => FIRST + i)
   const started = performance.now()
-  const results = await runSeeds(seeds, data.path)
+  const results = await runSuite('pbft', seeds, data.path, WORKERS)
   console.log(`# ${results.length} seeds in ${((performance.now() - started) / 1000).toFixed(1)} s on ${WORKERS} workers`)
   assert.equal(results.length, SEEDS)
 

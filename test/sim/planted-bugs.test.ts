@@ -4,7 +4,8 @@ import assert from 'node:assert/strict'
 import { runChecked } from '../../src/consensus/sim/run-checked.ts'
 import { scenarioFor } from '../../src/consensus/sim/scenario.ts'
 import { PLANTED_BUGS } from './planted-bugs.ts'
-import { SIZES, pingsCsv } from './suite.ts'
+import { SUITE_SIZES } from '../../src/consensus/sim/suites.ts'
+import { pingsCsv } from './suite.ts'
 
 const data = pingsCsv()
 const MAX_SEEDS = 40
@@ -12,7 +13,7 @@ const MAX_SEEDS = 40
 for (const [checker, bug] of Object.entries(PLANTED_BUGS)) {
   test(`the ${checker} checker catches its planted bug`, { skip: data.skip }, () => {
     for (let seed = 0; seed < MAX_SEEDS; seed++) {
-      const scenario = scenarioFor({ seed, n: SIZES[seed % SIZES.length], adversary: bug.adversary })
+      const scenario = scenarioFor({ seed, n: SUITE_SIZES[seed % SUITE_SIZES.length], adversary: bug.adversary })
       const r = runChecked(scenario, { pingsCsv: data.path, pbft: bug.build })
       const caught = r.violations.filter((v) => v.startsWith(`${checker}:`))
       if (caught.length > 0) {
