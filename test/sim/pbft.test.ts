@@ -5,8 +5,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { availableParallelism } from 'node:os'
 import { ADVERSARIES } from '../../src/consensus/sim/scenario.ts'
-import { runSuite } from '../../src/consensus/sim/suites.ts'
-import { pingsCsv } from './suite.ts'
+import { pingsCsv, runAndCheckSuite } from './suite.ts'
 
 const SEEDS = Number(process.env.NOVACRON_SIM_SEEDS ?? 504)
 const FIRST = Number(process.env.NOVACRON_SIM_FIRST_SEED ?? 0)
@@ -15,20 +14,7 @@ const WORKERS = Math.max(2, Math.min(availableParallelism(), 8))
 const data = pingsCsv()
 
 test(`pbft survives ${SEEDS} simulated seeds with all four checkers`, { skip: data.skip, timeout: 30 * 60_000 }, async () => {
-  const seeds = Array.from({ length: SEEDS }, (_, i) => FIRST + i)
-  const started = performance.now()
-  const results = await runSuite('pbft', seeds, data.path, WORKERS)
-  console.log(`# ${results.length} seeds in ${((performance.now() - started) / 1000).toFixed(1)} s on ${WORKERS} workers`)
-  assert.equal(results.length, SEEDS)
-
-  const failed = results.filter((r) => r.violations.length > 0)
-  for (const r of failed) console.log(`# seed ${r.seed} (n=${r.n}, ${r.adversary}) failed; replay with:\n#   ${r.replay}\n#   ${r.violations.join('\n#   ')}`)
-  assert.deepEqual(failed.map((r) => r.seed), [], 'every seed passes agreement, validity, liveness and determinism')
-
-  const few = results.filter((r) => r.txsDone < 200)
-  assert.deepEqual(few.map((r) => r.seed), [], 'every seed commits at least 200 transactions')
-
-  for (const n of [4, 7, 10]) assert.ok(results.some((r) => r.n === n), `n=${n} is covered`)
+  const results = await runAndCheckSuite('pbft', SEEDS, FIRST, data.path, WORKERS)
   for (const adversary of ADVERSARIES) {
     if (adversary === 'none') continue
     const forced = results.filter((r) => r.adversary === adversary && r.cleanNetwork && r.maxView > 0)

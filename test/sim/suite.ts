@@ -1,9 +1,36 @@
 // Where the simulator suites find real RTTs: ../shared/data's WonderNetwork pings (they skip with a printed
 // reason without it, and fail under NOVACRON_REQUIRE_DATA=1). The seed plans live in src/consensus/sim/suites.ts.
+import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { dataSet } from '../helpers/data.ts'
+import { runSuite, type SuiteSeedSummary } from '../../src/consensus/sim/suites.ts'
+import type { SimProtocolName } from '../../src/consensus/sim/protocols.ts'
 
 export function pingsCsv (): { path: string | null, skip: string | false } {
   const d = dataSet('latency/wondernetwork')
   return d.path === null ? { path: null, skip: d.skip } : { path: join(d.path, 'pings-2020-07-19-2020-07-20-grouped.csv'), skip: false }
+}
+
+/**
+ * Runs a protocol's seeds and asserts what every suite promises: each seed passes all four checkers, each
+ * commits at least 200 transactions, and every cluster size is covered. Returns the results for the
+ * protocol's own checks.
+ */
+export async function runAndCheckSuite (protocol: SimProtocolName, count: number, first: number, pings: string | null, workers: number): Promise<SuiteSeedSummary[]> {
+  const seeds = Array.from({ length: count }, (_, i) => first + i)
+  const started = performance.now()
+  const results = await runSuite(protocol, seeds, pings, workers)
+  const p50s = results.map((r) => r.latencyP50Ms).sort((a, b) => a - b)
+  console.log(`# ${results.length} seeds in ${((performance.now() - started) / 1000).toFixed(1)} s on ${workers} workers; median per-seed p50 commit latency ${p50s[Math.floor(p50s.length / 2)]} ms`)
+  assert.equal(results.length, count)
+
+  const failed = results.filter((r) => r.violations.length > 0)
+  for (const r of failed) console.log(`# seed ${r.seed} (n=${r.n}, ${r.adversary}) failed; replay with:\n#   ${r.replay}\n#   ${r.violations.join('\n#   ')}`)
+  assert.deepEqual(failed.map((r) => r.seed), [], 'every seed passes agreement, validity, liveness and determinism')
+
+  const few = results.filter((r) => r.txsDone < 200)
+  assert.deepEqual(few.map((r) => r.seed), [], 'every seed commits at least 200 transactions')
+
+  for (const n of [4, 7, 10]) assert.ok(results.some((r) => r.n === n), `n=${n} is covered`)
+  return results
 }
