@@ -1,28 +1,16 @@
 // Bullshark on a 4-node devnet of real processes: 1,000 puts sent to different nodes commit with identical
 // state roots; kill -9 and restart of a node under load loses nothing acknowledged; a node stopped while the
 // others move past the garbage-collection depth catches up by state transfer and rejoins the DAG.
-import { after, before, describe, test } from 'node:test'
+import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { cleanup, cli, json, killPid, metricValue, tempDir } from './helpers.ts'
-import { assertAllHave, client, converged, load, restart, runtimeAdmin, token, type DevnetNode } from './cluster.ts'
+import { killPid, metricValue } from './helpers.ts'
+import { assertAllHave, client, converged, devnetSuite, load, restart, runtimeAdmin, token, type DevnetNode } from './cluster.ts'
 
 describe('Bullshark on a 4-node devnet', () => {
-  let dir: string
+  const devnet = devnetSuite('nc-bullshark-', ['--protocol', 'bullshark', '--param', 'checkpointInterval=4', '--param', 'gcDepth=10', '--param', 'maxHeaderDelayMs=100', '--param', 'batchDelayMs=10'])
   let nodes: DevnetNode[]
-
-  before(async () => {
-    dir = tempDir('nc-bullshark-')
-    const up = await cli(['devnet', 'up', '--nodes', '4', '--protocol', 'bullshark', '--dir', dir, '--json',
-      '--param', 'checkpointInterval=4', '--param', 'gcDepth=10', '--param', 'maxHeaderDelayMs=100', '--param', 'batchDelayMs=10'])
-    assert.equal(up.code, 0, up.stderr)
-    nodes = json(up).nodes
-  })
-
-  after(async () => {
-    if (dir != null) await cli(['devnet', 'down', '--dir', dir])
-    cleanup()
-  })
+  before(() => { nodes = devnet.nodes })
 
   test('1,000 puts sent to different nodes commit with identical state roots everywhere', async () => {
     const started = Date.now()

@@ -1,11 +1,12 @@
 // A devnet seen as a client does: admin clients from each node's data dir, puts spread over nodes, and
 // the checks the consensus suites share (convergence, every acknowledged put present, restarts).
 import assert from 'node:assert/strict'
+import { after, before } from 'node:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { AdminClient } from '../../src/api/client.ts'
-import { background, waitUntil } from './helpers.ts'
+import { background, cleanup, cli, json, tempDir, waitUntil } from './helpers.ts'
 
 export interface DevnetNode { id: string, admin: string, listen: string, dataDir: string, pid: number }
 
@@ -73,4 +74,24 @@ export async function restart (n: DevnetNode): Promise<void> {
     return true
   })
   n.pid = child.pid!
+}
+
+/**
+ * A 4-node devnet for one describe block: started before its tests with `args` added to `devnet up`,
+ * taken down after. Read `nodes` inside tests (it is filled in by then).
+ */
+export function devnetSuite (prefix: string, args: string[]): { nodes: DevnetNode[] } {
+  const suite = { nodes: [] as DevnetNode[] }
+  let dir: string | null = null
+  before(async () => {
+    dir = tempDir(prefix)
+    const up = await cli(['devnet', 'up', '--nodes', '4', '--dir', dir, '--json', ...args])
+    assert.equal(up.code, 0, up.stderr)
+    suite.nodes = json(up).nodes
+  })
+  after(async () => {
+    if (dir != null) await cli(['devnet', 'down', '--dir', dir])
+    cleanup()
+  })
+  return suite
 }

@@ -1,27 +1,16 @@
 // PBFT on a 4-node devnet of real processes: 1,000 puts to different nodes end in identical state roots;
 // kill -9 of a follower and then of the primary under load loses nothing acknowledged and changes the
 // view; a node stopped while the others checkpoint and garbage-collect catches up by state transfer.
-import { after, before, describe, test } from 'node:test'
+import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { assertOneLineError, cleanup, cli, json, killPid, metricValue, tempDir, waitUntil } from './helpers.ts'
-import { assertAllHave, client, converged, load, restart, runtimeAdmin, statuses, token, type DevnetNode } from './cluster.ts'
+import { assertOneLineError, cli, json, killPid, metricValue, waitUntil } from './helpers.ts'
+import { assertAllHave, client, converged, devnetSuite, load, restart, runtimeAdmin, statuses, token, type DevnetNode } from './cluster.ts'
 
 describe('PBFT on a 4-node devnet', () => {
-  let dir: string
+  const devnet = devnetSuite('nc-pbft-', ['--param', 'checkpointInterval=8', '--param', 'viewChangeTimeoutMs=1000'])
   let nodes: DevnetNode[]
-
-  before(async () => {
-    dir = tempDir('nc-pbft-')
-    const up = await cli(['devnet', 'up', '--nodes', '4', '--dir', dir, '--json', '--param', 'checkpointInterval=8', '--param', 'viewChangeTimeoutMs=1000'])
-    assert.equal(up.code, 0, up.stderr)
-    nodes = json(up).nodes
-  })
-
-  after(async () => {
-    if (dir != null) await cli(['devnet', 'down', '--dir', dir])
-    cleanup()
-  })
+  before(() => { nodes = devnet.nodes })
 
   test('1,000 puts sent to different nodes commit with identical state roots everywhere', async () => {
     const started = Date.now()
