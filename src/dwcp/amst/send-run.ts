@@ -13,6 +13,7 @@ import type { FrameChannel } from './channel.ts'
 import { chunkCountOf, chunkLengthOf } from './file-hash.ts'
 import { Notifier, Semaphore } from './sync.ts'
 import { TransferError } from './types.ts'
+import type { TransferSummary } from './types.ts'
 import type { TransferProgress } from './types.ts'
 
 export interface Payload {
@@ -38,16 +39,8 @@ export interface RunParams {
   signal?: AbortSignal
 }
 
-export interface RunResult {
-  sentBytes: number
-  codecMix: Partial<Record<CodecName, number>>
-  chunkSize: number
-  chunks: number
-  resumedChunks: number
-  resentChunks: number
-  window: number
-  peakInFlight: number
-}
+/** What one run measured: the summary's per-run fields, documented on TransferSummary. */
+export type RunResult = Pick<TransferSummary, 'sentBytes' | 'codecMix' | 'chunkSize' | 'chunks' | 'resumedChunks' | 'resentChunks' | 'window' | 'peakInFlight'>
 
 type Control = FrameOf<'accept' | 'reject' | 'result'>
 
