@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs'
 import { NovacronError } from '../config/errors.ts'
 import { SHARED_DATA_DIR, type ManifestEntry } from './manifest.ts'
 import type { ModelRegistry } from './registry.ts'
+import type { BySourceResult } from './tasks/by-source.ts'
 
 export interface EvalResult {
   model: string
@@ -14,7 +15,15 @@ export interface EvalResult {
   metrics: { model: Record<string, unknown>, baselines: Record<string, Record<string, unknown>> }
 }
 
-export interface TrainRequest { dataDir: string, outDir: string, seed?: number, quick?: boolean, log?: (msg: string) => void }
+export interface TrainRequest {
+  dataDir: string
+  outDir: string
+  seed?: number
+  quick?: boolean
+  log?: (msg: string) => void
+  /** A manifest directory whose model of this name training starts from (bandwidth: its LSTM weights). */
+  initFrom?: string
+}
 
 export interface ModelTask {
   name: string
@@ -23,6 +32,8 @@ export interface ModelTask {
   describe: string
   predict: (registry: ModelRegistry, input: unknown) => Promise<unknown>
   evaluate: (registry: ModelRegistry, dataDir: string) => Promise<EvalResult>
+  /** Leave-one-source-out: trains one fold per source of dataDir (seeded) and scores the source left out. */
+  evaluateBySource: (dataDir: string, opts: { seed?: number, log?: (msg: string) => void }) => Promise<BySourceResult>
   train: (req: TrainRequest) => Promise<{ entry: ManifestEntry }>
 }
 

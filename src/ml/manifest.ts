@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { NovacronError } from '../config/errors.ts'
+import type { BySourceResult } from './tasks/by-source.ts'
 
 export const MANIFEST_VERSION = 1
 export const DEFAULT_MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'models')
@@ -38,6 +39,8 @@ export interface ManifestEntry {
   baselineParams?: Record<string, unknown>
   /** sha256 of the training data file: `eval` on that data uses the held-out part only. */
   dataSha256?: string
+  /** Leave-one-source-out results (see src/ml/tasks/by-source.ts): the guard starts on the baseline where the model lost. */
+  bySource?: BySourceResult
   /** Fixed inputs and what the TypeScript forward pass gave for them at training time: the ONNX file must agree. */
   reference?: { feeds: Record<string, { data: number[], dims: number[] }>, outputs: Record<string, { data: number[], dims: number[] }> }
 }

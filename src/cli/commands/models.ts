@@ -4,6 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path'
 import type { Register } from '../main.ts'
 import { NovacronError } from '../../config/errors.ts'
 import { MODEL_NAMES, SHARED_DATA_DIR, requireDir, taskFor, type EvalResult } from '../../ml/catalog.ts'
+import type { BySourceResult } from '../../ml/tasks/by-source.ts'
 import { DEFAULT_MODELS_DIR, type ManifestEntry } from '../../ml/manifest.ts'
 import { ModelRegistry } from '../../ml/registry.ts'
 
@@ -41,6 +42,16 @@ function renderMetrics (r: EvalResult): string {
     ['', ...keys].map((k, i) => i === 0 ? ''.padEnd(22) : k.padStart(14)).join(' '),
     ...rows.map(([name, m]) => [name.padEnd(22), ...keys.map(k => cell(m[k]).padStart(14))].join(' '))
   ].join('\n')
+}
+
+function renderBySource (r: BySourceResult): string {
+  const keys = [...new Set(r.folds.flatMap(f => Object.keys(f.model)))].filter(k => typeof r.folds[0].model[k] === 'number')
+  const head = `${r.model}: leave-one-source-out on ${r.data} (source = ${r.sourceKind}; winner by ${r.metric}; seed ${r.seed})`
+  const lines = r.folds.flatMap(f => [
+    `${f.source} (${f.groups} groups, ${f.samples} samples): model ${f.modelWins ? 'wins' : `loses to ${f.bestBaseline}`}`,
+    ...[['model', f.model] as const, ...Object.entries(f.baselines)].map(([n, m]) => `  ${n.padEnd(22)} ${keys.map(k => `${k} ${typeof m[k] === 'number' ? (m[k] as number).toFixed(4) : JSON.stringify(m[k] ?? '-')}`).join('  ')}${'relativeToOracle' in m ? '  ' + JSON.stringify(m.relativeToOracle) : ''}`)
+  ])
+  return [head, ...lines].join('\n')
 }
 
 export function parseInputJson (text: string): unknown {
@@ -108,12 +119,21 @@ Example:
 
   models.command('eval')
     .argument('<name>', `model name (${MODEL_NAMES.join(', ')})`)
-    .requiredOption('--data <dir>', 'a directory in the training data\'s format')
+    .requiredOption('--data <dir>', 'a directory in one of the formats the pipeline reads (FTA archive or a folder of them; `time_s Mbit/s` traces or 5Gophers CSV; files; HotStuff summaries)')
+    .option('--by-source', 'leave-one-source-out: train one fold per source (site, data set, corpus/kind, protocol) and score the one left out')
+    .option('--seed <n>', 'random seed of the folds (with --by-source)', '1')
     .description('held-out evaluation of the model and its baselines (the model card\'s table)')
-    .addHelpText('after', '\nExample:\n  $ novacron models eval reliability --data ../shared/data/reliability/grid5000-fta --json')
-    .action(async (name: string, opts: { data: string }) => {
+    .addHelpText('after', '\nExample:\n  $ novacron models eval reliability --data ../shared/data/reliability/grid5000-fta --json\n  $ novacron models eval bandwidth --data ../shared/data/bandwidth --by-source')
+    .action(async (name: string, opts: { data: string, bySource?: boolean, seed: string }) => {
       const task = await taskFor(name)
       const dir = requireDir(resolve(opts.data), 'data directory')
+      if (opts.bySource === true) {
+        const seed = Number(opts.seed)
+        if (!Number.isInteger(seed)) throw new NovacronError('usage', `--seed must be an integer, got ${opts.seed}`)
+        const result = await task.evaluateBySource(dir, { seed, log: (m) => process.stderr.write(m + '\n') })
+        context().print(result, renderBySource)
+        return
+      }
       const result = await withRegistry(r => { r.entry(name); return task.evaluate(r, dir) })
       context().print(result, renderMetrics)
     })

@@ -4,7 +4,7 @@ import type { ModelTask } from '../catalog.ts'
 import { readTraces } from '../data/bandwidth.ts'
 import { HISTORY, encodeHistory, parseBandwidthInput } from '../features/bandwidth.ts'
 import type { ModelRegistry } from '../registry.ts'
-import { evaluateBandwidth, windows } from './bandwidth.ts'
+import { bandwidthBySource, evaluateBandwidth, windows } from './bandwidth.ts'
 
 const BATCH = 4096
 
@@ -51,6 +51,9 @@ export const bandwidthTask: ModelTask = {
       scope: `${held.length} traces the model did not train on (${traces.length - held.length} training traces left out)`,
       metrics: { model: { ...ev.metrics.model }, baselines: Object.fromEntries(Object.entries(ev.metrics.baselines).map(([k, v]) => [k, { ...v }])) }
     }
+  },
+  async evaluateBySource (dataDir, opts) {
+    return await bandwidthBySource(readTraces(dataDir), dataDir, opts)
   },
   async train (req) {
     const { trainBandwidth } = await import('../train/bandwidth.ts')

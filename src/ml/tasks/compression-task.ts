@@ -6,7 +6,8 @@ import type { ModelTask } from '../catalog.ts'
 import { readCorpus } from '../data/compression.ts'
 import { CODECS, chunkFeatures, encodeCompression, parseLink } from '../features/compression.ts'
 import type { ModelRegistry } from '../registry.ts'
-import { compressionRows, evaluateCompression, measureLabels, type LabelTable } from './compression.ts'
+import { compressionBySource, compressionRows, evaluateCompression, measureLabels, type LabelTable } from './compression.ts'
+import { DEFAULT_MODELS_DIR } from '../manifest.ts'
 
 const DEFAULT_CHUNK = 256 * 1024
 const MAX_CHUNKS = 1_000_000
@@ -72,6 +73,14 @@ export const compressionTask: ModelTask = {
       scope,
       metrics: { model: { ...ev.metrics.model }, baselines: Object.fromEntries(Object.entries(ev.metrics.baselines).map(([k, v]) => [k, { ...v }])) }
     }
+  },
+  async evaluateBySource (dataDir, opts) {
+    const { COMPRESSION_GBDT, labelsFor } = await import('../train/compression.ts')
+    const files = readCorpus(dataDir)
+    const seed = opts.seed ?? 1
+    const { table } = labelsFor(files, { dataDir, outDir: DEFAULT_MODELS_DIR, seed, log: opts.log }, seed)
+    // Early stopping needs validation rows of the training sources; a fixed number of rounds keeps folds alike.
+    return compressionBySource(compressionRows(table, files), dataDir, { ...COMPRESSION_GBDT, rounds: 60, seed })
   },
   async train (req) {
     const { trainCompression } = await import('../train/compression.ts')

@@ -6,6 +6,8 @@ import { chunksOf, measureChunk, type CorpusFile, type Link } from '../data/comp
 import { hashString } from '../train/random.ts'
 import { round } from '../train/metrics.ts'
 import { partOf, type Part } from './split.ts'
+import { predict as gbdtPredict, train as trainGbdt, type GbdtParams } from '../train/gbdt.ts'
+import { judgeFold, type BySourceResult } from './by-source.ts'
 
 export const LINKS_PER_CHUNK = 24
 
@@ -58,6 +60,8 @@ export interface CompressionRow {
   bandwidthMbps: number
   features: ChunkFeatures
   part: Part
+  /** The chunk's file (corpus/name), for leave-one-source-out. */
+  file: string
 }
 
 export function compressionRows (table: LabelTable, files: CorpusFile[]): CompressionRow[] {
@@ -71,7 +75,7 @@ export function compressionRows (table: LabelTable, files: CorpusFile[]): Compre
       const costs = CODECS.map((_, k) => costSeconds(measureOf(c, k), link.bandwidthMbps))
       let best = 0
       for (let k = 1; k < costs.length; k++) if (costs[k] < costs[best]) best = k
-      rows.push({ x: encodeCompression(features, link.bandwidthMbps), label: best, costs, bandwidthMbps: link.bandwidthMbps, features, part: c.part })
+      rows.push({ x: encodeCompression(features, link.bandwidthMbps), label: best, costs, bandwidthMbps: link.bandwidthMbps, features, part: c.part, file: c.file })
     }
   }
   return rows
@@ -144,3 +148,44 @@ export async function evaluateCompression (rows: CompressionRow[], files: string
     metrics: { model: selectorMetrics(rows, (_, i) => chosen[i]), baselines }
   }
 }
+
+/** A file's sources: its corpus (first folder) and its kind (text, binary, or already compressed). */
+export function compressionSources (file: string, f: ChunkFeatures): string[] {
+  const corpus = file.includes('/') ? file.split('/')[0] : 'files'
+  const kind = file.endsWith('.zst') || f.compressedMagic === 1 || f.sampleEntropy >= 7.5 ? 'compressed' : f.printableShare >= 0.9 ? 'text' : 'binary'
+  return [`corpus:${corpus}`, `kind:${kind}`]
+}
+
+/**
+ * Leave-one-source-out over corpora and file kinds: per source, the softmax GBDT (the pipeline's parameters,
+ * `rounds` at most) is trained on every chunk not of that source and scored per speed tier on it. A file's
+ * kind is decided by its first chunk (a zstd archive or an already-compressed format, mostly printable text,
+ * or other binary). The model wins a source when its time over the oracle's is at most the best baseline's.
+ */
+export function compressionBySource (rows: CompressionRow[], data: string, params: GbdtParams, tierNames: string[] = [...TIERS.map(t => t[0]), 'all']): BySourceResult {
+  const first = new Map<string, ChunkFeatures>()
+  for (const r of rows) if (!first.has(r.file)) first.set(r.file, r.features)
+  const sourcesOf = new Map([...first].map(([file, f]) => [file, compressionSources(file, f)]))
+  const sources = [...new Set([...sourcesOf.values()].flat())].sort()
+  const folds = sources.map(left => {
+    const held = (r: CompressionRow): boolean => sourcesOf.get(r.file)!.includes(left)
+    const tr = rows.filter(r => !held(r))
+    const te = rows.filter(held)
+    const model = trainGbdt(tr.map(r => r.x), Float64Array.from(tr, r => r.label), { ...params, valid: undefined })
+    const argmax = (p: number[]): number => p.indexOf(Math.max(...p))
+    const m = selectorMetrics(te, r => argmax(gbdtPredict(model, r.x)))
+    const baselines: Record<string, Record<string, number | Record<string, number>>> = {}
+    for (const [name, rule] of Object.entries(BASELINES)) baselines[name] = { ...selectorMetrics(te, r => rule(r)) }
+    const fold = judgeFold({ source: left, groups: new Set(te.map(r => r.file)).size, samples: te.length, model: { ...m }, baselines }, x => (x.relativeToOracle as Record<string, number>).all, true)
+    const worst = Math.max(...tierNames.map(t => m.relativeToOracle[t] ?? 1))
+    fold.model = { ...fold.model, worstTier: round(worst) }
+    fold.modelWins = fold.modelWins || (m.relativeToOracle.all === (baselines[fold.bestBaseline]?.relativeToOracle as Record<string, number>)?.all)
+    return fold
+  })
+  return { model: 'compression', data, sourceKind: 'corpus (calgary, canterbury, snappy-testdata) and file kind (text, binary, compressed)', metric: 'time/oracle (all tiers)', lowerIsBetter: true, seed: params.seed, folds }
+}
+
+const tierOf = (name: string) => (m: Record<string, unknown>): unknown => (m.relativeToOracle as Record<string, number> | undefined)?.[name]
+export const COMPRESSION_BY_SOURCE_COLUMNS: Array<[string, (m: Record<string, unknown>) => unknown]> = [
+  ...TIERS.map(([t]) => [t, tierOf(t)] as [string, (m: Record<string, unknown>) => unknown]), ['all', tierOf('all')]
+]

@@ -4,7 +4,7 @@ import type { ModelTask } from '../catalog.ts'
 import { readHotstuffRuns } from '../data/hotstuff.ts'
 import { encodeConsensus, parseConsensusInput } from '../features/consensus.ts'
 import type { LinearModel } from '../train/linear.ts'
-import { consensusRows, evaluateConsensus, pick } from './consensus.ts'
+import { consensusBySource, consensusRows, evaluateConsensus, pick } from './consensus.ts'
 
 export const consensusTask: ModelTask = {
   name: 'consensus',
@@ -36,6 +36,9 @@ export const consensusTask: ModelTask = {
       scope: `held-out configurations (split by benchmark file): ${configs}`,
       metrics: { model: { ...ev.metrics.model }, baselines: Object.fromEntries(Object.entries(ev.metrics.baselines).map(([k, v]) => [k, { ...v }])) }
     }
+  },
+  async evaluateBySource (dataDir, opts) {
+    return await consensusBySource(readHotstuffRuns(dataDir), dataDir, opts.seed)
   },
   async train (req) {
     const { trainConsensus } = await import('../train/consensus.ts')

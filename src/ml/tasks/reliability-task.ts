@@ -1,13 +1,13 @@
 // `models predict|eval|train reliability`.
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { NovacronError } from '../../config/errors.ts'
 import type { ModelTask } from '../catalog.ts'
-import { readFtaTraces } from '../data/fta.ts'
+import { readFtaSources } from '../data/fta.ts'
 import { encodeReliability, parseReliabilityInput } from '../features/reliability.ts'
 import type { LinearModel } from '../train/linear.ts'
-import { evaluateReliabilityDir } from './reliability.ts'
+import { evaluateReliabilityDir, reliabilityBySource } from './reliability.ts'
 
 export const reliabilityTask: ModelTask = {
   name: 'reliability',
@@ -25,9 +25,9 @@ export const reliabilityTask: ModelTask = {
     const entry = registry.entry('reliability')
     const lr = entry.baselineParams?.logisticRegression as LinearModel | undefined
     if (lr == null) throw new NovacronError('failure', 'reliability: the manifest lacks the logistic-regression baseline')
-    const traces = readFtaTraces(dataDir)
-    const digest = createHash('sha256').update(readFileSync(join(dataDir, 'event_trace.tab.gz'))).digest('hex')
-    const heldOut = digest === entry.dataSha256
+    const traces = readFtaSources(dataDir)
+    const file = join(dataDir, 'event_trace.tab.gz')
+    const heldOut = existsSync(file) && createHash('sha256').update(readFileSync(file)).digest('hex') === entry.dataSha256
     const ev = await evaluateReliabilityDir(traces, heldOut, lr, async (x) => (await registry.runRows('reliability', x)).map(r => r[0]))
     return {
       model: 'reliability',
@@ -36,6 +36,9 @@ export const reliabilityTask: ModelTask = {
       scope: heldOut ? 'training data: held-out test nodes only' : 'new data: every node',
       metrics: { model: { ...ev.metrics.model }, baselines: Object.fromEntries(Object.entries(ev.metrics.baselines).map(([k, v]) => [k, { ...v }])) }
     }
+  },
+  async evaluateBySource (dataDir, opts) {
+    return reliabilityBySource(readFtaSources(dataDir), dataDir, opts)
   },
   async train (req) {
     const { trainReliability } = await import('../train/reliability.ts')

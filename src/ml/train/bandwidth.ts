@@ -15,7 +15,7 @@ export const HIDDEN = 16
 export const STEPS = 1000
 
 /** EWMA's alpha, chosen on training windows so the baseline is as good as it can be made. */
-function fitAlpha (history: number[][], y: number[], seed: number): number {
+export function fitAlpha (history: number[][], y: number[], seed: number): number {
   const rand = mulberry32(seed)
   const idx = Array.from({ length: Math.min(20_000, y.length) }, () => Math.floor(rand() * y.length))
   let best = { alpha: 0.5, err: Infinity }

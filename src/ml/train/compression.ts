@@ -15,8 +15,10 @@ import type { TrainOptions } from './reliability.ts'
 
 export const LABELS_FILE = 'compression-labels.json'
 
+export const COMPRESSION_GBDT: GbdtParams = { ...DEFAULT_PARAMS, loss: 'softmax', classes: CODECS.length, rounds: 200, maxDepth: 4, minChildWeight: 2, seed: 1 }
+
 /** The committed table when it covers exactly this corpus; otherwise measure anew. */
-function labelsFor (files: ReturnType<typeof readCorpus>, opts: TrainOptions, seed: number): { table: LabelTable, replayed: boolean } {
+export function labelsFor (files: ReturnType<typeof readCorpus>, opts: TrainOptions, seed: number): { table: LabelTable, replayed: boolean } {
   const want = new Set(files.map(f => f.sha256))
   if (opts.quick !== true) {
     for (const dir of [opts.outDir, DEFAULT_MODELS_DIR]) {
@@ -43,7 +45,7 @@ export async function trainCompression (opts: TrainOptions): Promise<{ entry: Ma
   const va = rows.filter(r => r.part === 'valid')
   const te = rows.filter(r => r.part === 'test')
   const params: GbdtParams = {
-    ...DEFAULT_PARAMS, loss: 'softmax', classes: CODECS.length, rounds: opts.quick === true ? 3 : 200, maxDepth: 4, minChildWeight: 2, seed,
+    ...COMPRESSION_GBDT, rounds: opts.quick === true ? 3 : COMPRESSION_GBDT.rounds, seed,
     valid: va.length > 0 ? { x: va.map(r => r.x), y: Float64Array.from(va, r => r.label) } : undefined,
     patience: 20
   }

@@ -11,6 +11,8 @@ import { lineChart } from './svg.ts'
 import { exportRegressor } from './tree-onnx.ts'
 import type { TrainOptions } from './reliability.ts'
 
+export const CONSENSUS_GBDT: GbdtParams = { ...DEFAULT_PARAMS, loss: 'squared', rounds: 400, learningRate: 0.05, maxDepth: 3, minChildWeight: 3, lambda: 1, subsample: 0.9, seed: 1 }
+
 export async function trainConsensus (opts: TrainOptions): Promise<{ entry: ManifestEntry, evaluation: ConsensusEval }> {
   const seed = opts.seed ?? 1
   const runs = readHotstuffRuns(opts.dataDir)
@@ -20,7 +22,7 @@ export async function trainConsensus (opts: TrainOptions): Promise<{ entry: Mani
   const va = pick(rows, 'valid')
   const te = pick(rows, 'test')
   const params: GbdtParams = {
-    ...DEFAULT_PARAMS, loss: 'squared', rounds: opts.quick === true ? 5 : 400, learningRate: 0.05, maxDepth: 3, minChildWeight: 3, lambda: 1, subsample: 0.9, seed,
+    ...CONSENSUS_GBDT, rounds: opts.quick === true ? 5 : CONSENSUS_GBDT.rounds, seed,
     valid: va.x.length > 0 ? { x: va.x, y: Float64Array.from(va.y, Math.log) } : undefined,
     patience: 40
   }

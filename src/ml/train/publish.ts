@@ -19,6 +19,7 @@ export interface Publication {
   baselineParams?: Record<string, unknown>
   dataSha256?: string
   reference?: ManifestEntry['reference']
+  bySource?: ManifestEntry['bySource']
 }
 
 function specs (meta: readonly ort.InferenceSession.ValueMetadata[]): TensorSpec[] {
@@ -47,6 +48,7 @@ export async function publish (outDir: string, p: Publication): Promise<Manifest
     card: `${p.name}.md`,
     ...(p.baselineParams != null ? { baselineParams: p.baselineParams } : {}),
     ...(p.dataSha256 != null ? { dataSha256: p.dataSha256 } : {}),
+    ...(p.bySource != null ? { bySource: p.bySource } : {}),
     ...(p.reference != null ? { reference: p.reference } : {})
   }
   await session.release()
