@@ -56,6 +56,21 @@ export interface StatusJson {
   peers: PeerJson[]
   health: HealthJson
   events: EventJson[]
+  /** Each model's guard: who is in charge (model or its baseline), the live scores and why. */
+  models?: ModelGuardJson[]
+}
+
+/** src/ml/guard.ts's GuardState, as the admin API sends it. */
+export interface ModelGuardJson {
+  model: string
+  baseline: string
+  inCharge: 'model' | 'baseline'
+  modelLoss: number | null
+  baselineLoss: number | null
+  samples: number
+  observed: number
+  switches: number
+  reason: string
 }
 
 export interface ErrorJson {

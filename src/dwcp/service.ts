@@ -39,6 +39,8 @@ export interface DwcpOptions {
   /** Turns the measured link into the one transfers are planned for (the bandwidth predictor once it
    * ships); the measurement as is otherwise. */
   linkEstimate?: (peer: string, measured: LinkInfo | null) => LinkInfo | null
+  /** Each finished send's throughput (Mbit/s), for a forecaster that learns the link. */
+  onThroughput?: (peer: string, mbps: number) => void
 }
 
 export interface DwcpSendRequest extends SendRequest {
@@ -75,6 +77,7 @@ export class DwcpService {
   readonly receiver: TransferReceiver
   readonly log = new TransferLog()
   private readonly autoSelector: CodecSelector | undefined
+  private readonly onThroughput: ((peer: string, mbps: number) => void) | undefined
   private readonly counters: DwcpMetrics = { transfersSent: 0, transfersFailed: 0, transfersReceived: 0, bytesRaw: 0, bytesSent: 0, chunksResent: 0, chunksByCodec: {} }
 
   constructor (opts: DwcpOptions) {
@@ -83,6 +86,7 @@ export class DwcpService {
     const estimate = opts.linkEstimate ?? ((_peer: string, measured: LinkInfo | null) => measured)
     this.sender = new TransferSender({ dialer: opts.dialer, limits: opts.limits, workDir: opts.workDir, linkOf: (peer) => estimate(peer, this.links.link(peer)) })
     this.autoSelector = opts.autoSelector
+    this.onThroughput = opts.onThroughput
     this.receiver = new TransferReceiver({
       dir: opts.receiveDir,
       limits: opts.limits,
@@ -117,6 +121,7 @@ export class DwcpService {
         return req.baseName === undefined ? await this.sender.send(attempt) : await this.sender.sendDelta({ ...attempt, baseName: req.baseName })
       }, req.signal)
       this.links.recordThroughput(req.to, summary.sentBytes, summary.seconds)
+      if (summary.seconds > 0 && summary.sentBytes >= 1024 * 1024) this.onThroughput?.(req.to, (summary.sentBytes * 8) / 1e6 / summary.seconds)
       this.count(summary)
       this.log.finish(id, { summary })
       return summary

@@ -43,10 +43,15 @@ export function createMetrics (registry = new Registry()) {
     component: new Gauge({ name: 'novacron_component_status', help: 'Component health: 0 ok, 1 degraded, 2 failed or restarting', labelNames: ['name'], registers: r }),
     restarts: new Gauge({ name: 'novacron_component_restarts', help: 'Restarts of a component by the health loop', labelNames: ['name'], registers: r })
   }
+  const models = {
+    inCharge: new Gauge({ name: 'novacron_model_in_charge', help: 'Who decides for each model: 1 the model, 0 its baseline (the guard)', labelNames: ['model', 'baseline'], registers: r }),
+    liveLoss: new Gauge({ name: 'novacron_model_live_loss', help: 'Mean loss over the guard window on what this node observed (lower is better)', labelNames: ['model', 'scorer'], registers: r }),
+    switches: new Gauge({ name: 'novacron_model_guard_switches', help: 'Times the guard handed a model\'s decision over', labelNames: ['model'], registers: r })
+  }
   const api = {
     requests: new Counter({ name: 'novacron_api_requests_total', help: 'Admin API requests', labelNames: ['route', 'status'], registers: r })
   }
-  return { registry, net, consensus, dwcp, health, api }
+  return { registry, net, consensus, dwcp, health, models, api }
 }
 
 export type Metrics = ReturnType<typeof createMetrics>

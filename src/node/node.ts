@@ -20,6 +20,9 @@ import { DwcpService, type HealthMonitor } from '../dwcp/index.ts'
 import { ModelRegistry } from '../ml/registry.ts'
 import { PeerReliability } from './peer-reliability.ts'
 import { ModelCodecSelector } from './model-codec-selector.ts'
+import { BandwidthPlanner } from './bandwidth-planner.ts'
+import { GuardBoard } from '../ml/guard.ts'
+import { forecastBandwidth } from '../ml/tasks/bandwidth-task.ts'
 import { DEFAULT_LIMITS, maxFrameBytes } from '../dwcp/wire/limits.ts'
 import { AdminApi, startMetricsServer, type MetricsServer } from '../api/server.ts'
 import type { HealthJson, PeerJson, StatusJson } from '../api/types.ts'
@@ -53,6 +56,8 @@ export class NovacronNode {
   private healthMonitor: HealthMonitor | null = null
   private reliability: PeerReliability | null = null
   private models: ModelRegistry | null = null
+  private readonly guards = new GuardBoard()
+  private bandwidth: BandwidthPlanner | null = null
   private adminUrl = ''
   private closed = false
 
@@ -117,12 +122,17 @@ export class NovacronNode {
       })
     }
     this.models = this.openModels()
+    this.bandwidth = this.openBandwidthPlanner()
     const receiveDir = this.opts.receiveDir ?? join(this.opts.dataDir, 'received')
     mkdirSync(receiveDir, { recursive: true })
     const dwcp = new DwcpService({
       receiveDir,
       dialer: { openStreams: async (peer, n) => await net.openFrameStreams(peer, DWCP_PROTOCOL_ID, n) },
-      autoSelector: this.models != null ? new ModelCodecSelector(this.models) : undefined,
+      autoSelector: this.models?.manifest.models.compression != null
+        ? new ModelCodecSelector(this.models, this.guards.guard('compression', { baseline: 'rule' }, this.models.manifest.models.compression.bySource))
+        : undefined,
+      linkEstimate: this.bandwidth != null ? (peer, measured) => this.bandwidth!.estimate(peer, measured) : undefined,
+      onThroughput: this.bandwidth != null ? (peer, mbps) => { void this.bandwidth!.observe(peer, mbps) } : undefined,
       onReceiverEvent: e => {
         if (e.type === 'complete') this.events.push('info', `received ${e.name} (${e.size} bytes) from ${e.from.slice(-8)}`)
         if (e.type === 'failed') this.events.push('warn', `transfer from ${e.from.slice(-8)} failed: ${e.reason}`)
@@ -149,8 +159,15 @@ export class NovacronNode {
     api.route('GET', '/v1/status', async () => ({ json: await this.status() }))
     api.route('GET', '/v1/peers', () => ({ json: this.peers() }))
     api.route('GET', '/health', async () => ({ json: await this.health() }))
+    api.route('GET', '/v1/models', () => ({ json: this.guards.states() }))
     api.route('GET', '/metrics', async () => {
       if (this.healthMonitor != null) refreshMetrics(this.metrics, this.healthMonitor, dwcp)
+      for (const g of this.guards.states()) {
+        this.metrics.models.inCharge.set({ model: g.model, baseline: g.baseline }, g.inCharge === 'model' ? 1 : 0)
+        if (g.modelLoss != null) this.metrics.models.liveLoss.set({ model: g.model, scorer: 'model' }, g.modelLoss)
+        if (g.baselineLoss != null) this.metrics.models.liveLoss.set({ model: g.model, scorer: g.baseline }, g.baselineLoss)
+        this.metrics.models.switches.set({ model: g.model }, g.switches)
+      }
       return { text: await this.metrics.registry.metrics(), contentType: this.metrics.registry.contentType }
     })
     if (this.consensus != null) registerClientRoutes(api, { consensus: this.consensus, storage })
@@ -179,9 +196,22 @@ export class NovacronNode {
   private startReliability (): PeerReliability | null {
     if (this.models == null) return null
     const peers = this.genesis.validators.map(v => v.peerId).filter(id => id !== this.identity.peerId)
-    const reliability = new PeerReliability(peers, { registry: this.models, logger: this.logger.child({ part: 'ml' }) })
+    const entry = this.models.manifest.models.reliability
+    if (entry == null) return null
+    const guard = this.guards.guard('reliability', { baseline: 'logisticRegression' }, entry.bySource)
+    const reliability = new PeerReliability(peers, { registry: this.models, logger: this.logger.child({ part: 'ml' }), guard })
     reliability.start()
     return reliability
+  }
+
+  // The bandwidth forecaster plans DWCP's streams and chunk size; EWMA stands in through the guard.
+  private openBandwidthPlanner (): BandwidthPlanner | null {
+    const models = this.models
+    const entry = models?.manifest.models.bandwidth
+    if (models == null || entry == null) return null
+    const alpha = (entry.baselineParams as { ewmaAlpha?: number } | undefined)?.ewmaAlpha ?? 0.3
+    const guard = this.guards.guard('bandwidth', { baseline: 'ewma' }, entry.bySource)
+    return new BandwidthPlanner({ forecast: async (h) => (await forecastBandwidth(models, [h])).mbps[0], ewmaAlpha: alpha, guard })
   }
 
   /** Stops accepting work, then closes the parts in reverse order of start. */
@@ -272,7 +302,8 @@ export class NovacronNode {
       storage: this.durability(),
       peers: this.peers(),
       health: await this.health(),
-      events: this.events.recent()
+      events: this.events.recent(),
+      models: this.guards.states()
     }
   }
 }

@@ -5,6 +5,7 @@ import type { Register } from '../main.ts'
 import { NovacronError } from '../../config/errors.ts'
 import { MODEL_NAMES, SHARED_DATA_DIR, requireDir, taskFor, type EvalResult } from '../../ml/catalog.ts'
 import type { BySourceResult } from '../../ml/tasks/by-source.ts'
+import type { ModelGuardJson } from '../../api/types.ts'
 import { DEFAULT_MODELS_DIR, type ManifestEntry } from '../../ml/manifest.ts'
 import { ModelRegistry } from '../../ml/registry.ts'
 
@@ -54,6 +55,16 @@ function renderBySource (r: BySourceResult): string {
   return [head, ...lines].join('\n')
 }
 
+/** The model's guard on the node of this data dir (or --node), or null when no node answers. */
+async function liveGuard (context: Parameters<Register>[1], name: string): Promise<ModelGuardJson | null> {
+  try {
+    const states = await context().client().request<ModelGuardJson[]>('GET', '/v1/models', undefined, 'json', 2000)
+    return states.find(s => s.model === name) ?? null
+  } catch {
+    return null
+  }
+}
+
 export function parseInputJson (text: string): unknown {
   try {
     return JSON.parse(text)
@@ -91,15 +102,19 @@ Example:
     .argument('<name>', `model name (${MODEL_NAMES.join(', ')})`)
     .description('one model\'s manifest entry and its model card\'s held-out table')
     .addHelpText('after', '\nExample:\n  $ novacron models info reliability')
-    .action((name: string) => {
+    .action(async (name: string) => {
       const registry = new ModelRegistry()
       const entry = registry.entry(name)
       const heldOut = heldOutTable(registry.dir, entry)
-      const { reference: _reference, baselineParams, ...rest } = entry
+      const { reference: _reference, baselineParams, bySource, ...rest } = entry
       // The list of training trace ids is for `eval`, not for reading.
       const params = baselineParams == null ? undefined : Object.fromEntries(Object.entries(baselineParams).map(([k, v]) => [k, Array.isArray(v) && v.length > 20 ? `${v.length} entries` : v]))
-      context().print({ ...rest, ...(params != null ? { baselineParams: params } : {}), heldOut }, (v: typeof rest & { heldOut: string }) =>
-        `${v.name} ${v.version}  sha256 ${v.sha256}\ninputs  ${v.inputs.map(shape).join(' ')}\noutputs ${v.outputs.map(shape).join(' ')}\nfeatures ${v.features.join(', ')}\ndata    ${v.data}\nsplit   ${v.split}\n\n${v.heldOut}`)
+      const live = await liveGuard(context, name)
+      const leftOut = bySource == null ? null : bySource.folds.map(f => ({ source: f.source, modelWins: f.modelWins, bestBaseline: f.bestBaseline }))
+      context().print({ ...rest, ...(params != null ? { baselineParams: params } : {}), heldOut, bySource: leftOut, live }, (v: typeof rest & { heldOut: string, bySource: typeof leftOut, live: typeof live }) =>
+        `${v.name} ${v.version}  sha256 ${v.sha256}\ninputs  ${v.inputs.map(shape).join(' ')}\noutputs ${v.outputs.map(shape).join(' ')}\nfeatures ${v.features.join(', ')}\ndata    ${v.data}\nsplit   ${v.split}\n` +
+        `left-out sources ${v.bySource == null ? '(none shipped)' : v.bySource.map(f => `${f.source} ${f.modelWins ? 'won' : `lost to ${f.bestBaseline}`}`).join(', ')}\n` +
+        `live    ${v.live == null ? 'no running node to ask' : `${v.live.inCharge} in charge (model ${v.live.modelLoss ?? '-'} vs ${v.live.baseline} ${v.live.baselineLoss ?? '-'} over ${v.live.samples} observations): ${v.live.reason}`}\n\n${v.heldOut}`)
     })
 
   models.command('predict')

@@ -8,6 +8,11 @@ import { bandwidthBySource, evaluateBandwidth, windows } from './bandwidth.ts'
 
 const BATCH = 4096
 
+/** The model's forecasts for several links' histories (Mbit/s, oldest sample first). */
+export async function forecastBandwidth (registry: ModelRegistry, histories: number[][]): Promise<{ mbps: number[], mbpsMedian: number[] }> {
+  return await forecast(registry, histories.map(encodeHistory))
+}
+
 async function forecast (registry: ModelRegistry, x: Float32Array[]): Promise<{ mbps: number[], mbpsMedian: number[] }> {
   const out = { mbps: [] as number[], mbpsMedian: [] as number[] }
   for (let i = 0; i < x.length; i += BATCH) {
