@@ -3,10 +3,12 @@
 // measured rule decides, so a transfer never waits on a missing model. Behind the guard: every
 // SAMPLE_EVERY-th chunk on which the model and the rule disagree is compressed with both codecs, and the
 // measured compress time plus the send time at the link's rate scores each; the guard hands `auto` to the
-// rule while the model's choices have cost more over the window.
+// rule while the model's choices have cost more over the window. The model reads this host's codec
+// speeds: the labelling host's (from the manifest) until calibrate() has measured this one.
 import { createCodec, RuleSelector, type Codec, type CodecSelector, type LinkInfo } from '../dwcp/index.ts'
 import { CODECS, chunkFeatures, encodeCompression, type CodecLabel } from '../ml/features/compression.ts'
 import type { ModelGuard } from '../ml/guard.ts'
+import { calibrateHost, isCalibration, type HostCalibration } from '../ml/features/calibration.ts'
 import type { ModelRegistry } from '../ml/registry.ts'
 
 export const SAMPLE_EVERY = 16
@@ -31,18 +33,31 @@ export class ModelCodecSelector implements CodecSelector {
   private readonly guard: ModelGuard | null
   private disagreements = 0
   private broken = false
+  private calibration: HostCalibration | null
+  /** Where the CPU costs come from: 'manifest' (the labelling host) until this host is measured. */
+  calibratedOn: 'manifest' | 'this host' = 'manifest'
 
   constructor (registry: ModelRegistry, guard?: ModelGuard) {
     this.registry = registry
     this.guard = guard ?? null
+    const shipped = registry.manifest.models.compression?.baselineParams?.calibration
+    this.calibration = isCalibration(shipped) ? shipped : null
+  }
+
+  /** Measures this host's codecs (about `budgetMs`, yielding between measurements) and uses them from then on. */
+  async calibrate (budgetMs = 1000): Promise<HostCalibration> {
+    const c = await calibrateHost(budgetMs)
+    this.calibration = c
+    this.calibratedOn = 'this host'
+    return c
   }
 
   async choose (chunk: Uint8Array, link: LinkInfo): Promise<Codec> {
     const rule = this.fallback.choose(chunk, link)
-    if (this.broken) return rule
+    if (this.broken || this.calibration == null) return rule
     let model: Codec | undefined
     try {
-      const [label] = await this.registry.runRows('compression', [encodeCompression(chunkFeatures(chunk), link.bandwidthMbps)], 'label')
+      const [label] = await this.registry.runRows('compression', [encodeCompression(chunkFeatures(chunk), link.bandwidthMbps, this.calibration)], 'label')
       model = this.codecs.get(CODECS[Number(label[0])])
     } catch {
       this.broken = true

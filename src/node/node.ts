@@ -128,9 +128,7 @@ export class NovacronNode {
     const dwcp = new DwcpService({
       receiveDir,
       dialer: { openStreams: async (peer, n) => await net.openFrameStreams(peer, DWCP_PROTOCOL_ID, n) },
-      autoSelector: this.models?.manifest.models.compression != null
-        ? new ModelCodecSelector(this.models, this.guards.guard('compression', { baseline: 'rule' }, this.models.manifest.models.compression.bySource))
-        : undefined,
+      autoSelector: this.openCodecSelector() ?? undefined,
       linkEstimate: this.bandwidth != null ? (peer, measured) => this.bandwidth!.estimate(peer, measured) : undefined,
       onThroughput: this.bandwidth != null ? (peer, mbps) => { void this.bandwidth!.observe(peer, mbps) } : undefined,
       onReceiverEvent: e => {
@@ -202,6 +200,18 @@ export class NovacronNode {
     const reliability = new PeerReliability(peers, { registry: this.models, logger: this.logger.child({ part: 'ml' }), guard })
     reliability.start()
     return reliability
+  }
+
+  // The compression model picks `auto` codecs once this host's codec speeds are measured (a second, at start).
+  private openCodecSelector (): ModelCodecSelector | null {
+    const entry = this.models?.manifest.models.compression
+    if (this.models == null || entry == null) return null
+    const selector = new ModelCodecSelector(this.models, this.guards.guard('compression', { baseline: 'rule' }, entry.bySource))
+    selector.calibrate().then(
+      c => this.logger.info({ usPerByte: c }, 'codec calibration of this host done'),
+      (err: unknown) => this.logger.warn({ err: String(err) }, 'codec calibration failed; the labelling host\'s speeds stay in use')
+    )
+    return selector
   }
 
   // The bandwidth forecaster plans DWCP's streams and chunk size; EWMA stands in through the guard.

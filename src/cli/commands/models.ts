@@ -159,15 +159,17 @@ Example:
     .option('--out <dir>', 'where to write NAME.onnx, manifest.json and NAME.md', DEFAULT_MODELS_DIR)
     .option('--seed <n>', 'random seed', '1')
     .option('--quick', 'a few steps on a small slice (a smoke test, not a model to ship)')
+    .option('--init-from <dir>', 'start from the weights of the model in this models directory (bandwidth)')
     .description('train a model from real data (seeded) and write its ONNX file, manifest entry and model card')
     .addHelpText('after', '\nExample:\n  $ novacron models train reliability --out /tmp/models')
-    .action(async (name: string, opts: { data?: string, out: string, seed: string, quick?: boolean }) => {
+    .action(async (name: string, opts: { data?: string, out: string, seed: string, quick?: boolean, initFrom?: string }) => {
       const task = await taskFor(name)
       const seed = Number(opts.seed)
       if (!Number.isInteger(seed)) throw new NovacronError('usage', `--seed must be an integer, got ${opts.seed}`)
       const dataDir = requireDir(opts.data != null ? resolve(opts.data) : join(SHARED_DATA_DIR, task.dataSet), 'data directory')
       const outDir = isAbsolute(opts.out) ? opts.out : resolve(opts.out)
-      const { entry } = await task.train({ dataDir, outDir, seed, quick: opts.quick === true, log: (m) => process.stderr.write(m + '\n') })
+      const initFrom = opts.initFrom != null ? requireDir(resolve(opts.initFrom), '--init-from directory') : undefined
+      const { entry } = await task.train({ dataDir, outDir, seed, quick: opts.quick === true, initFrom, log: (m) => process.stderr.write(m + '\n') })
       context().print({ model: name, out: outDir, file: entry.file, sha256: entry.sha256, metrics: entry.metrics }, (v: { file: string, out: string, metrics: unknown }) => `wrote ${join(v.out, v.file)}\n${JSON.stringify(v.metrics, null, 2)}`)
     })
 }

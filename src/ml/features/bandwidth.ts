@@ -1,6 +1,9 @@
 // Bandwidth-predictor encoding, shared by training and inference: the last HISTORY throughput samples in
-// log space (ln(Mbit/s + 0.1), so that outages near zero stay finite and errors are relative). The traces
-// carry no RTT per sample, so RTT is accepted in the input but not used.
+// log space (ln(Mbit/s + 0.1), so that outages near zero stay finite and errors are relative), each taken
+// relative to the last sample. The model therefore sees only the link's shape, never its scale: a 5G link
+// at 500 Mbit/s and a 3G link at 2 Mbit/s with the same ups and downs are one input (absolute scale was a
+// feature that identified the data set, and the model forecast 5G links it had not seen 10x wrong).
+// The traces carry no RTT per sample, so RTT is accepted in the input but not used.
 import { NovacronError } from '../../config/errors.ts'
 
 export const HISTORY = 10
@@ -9,12 +12,26 @@ export const OFFSET = 0.1
 export const encodeMbps = (mbps: number): number => Math.log(mbps + OFFSET)
 export const decodeMbps = (z: number): number => Math.max(0, Math.exp(z) - OFFSET)
 
-/** [HISTORY] encoded samples, oldest first; a shorter history is padded with its oldest sample. */
+/** [HISTORY] encoded samples relative to the last one (which encodes as 0), oldest first; a shorter history is padded with its oldest sample. */
 export function encodeHistory (mbps: number[]): Float32Array {
   if (mbps.length === 0) throw new NovacronError('usage', 'bandwidth input: history needs at least one sample')
   const recent = mbps.slice(-HISTORY)
   const padded = [...new Array<number>(HISTORY - recent.length).fill(recent[0]), ...recent]
-  return Float32Array.from(padded, encodeMbps)
+  const last = encodeMbps(recent[recent.length - 1])
+  return Float32Array.from(padded, v => encodeMbps(v) - last)
+}
+
+/** The training target for a history: the next sample, relative to the history's last one. */
+export function encodeTarget (next: number, history: number[]): number {
+  return encodeMbps(next) - encodeMbps(history[history.length - 1])
+}
+
+/**
+ * The model's output (its graph ends in exp(z) - offset, clipped at 0, in the relative scale) back to
+ * Mbit/s of this link: (out + offset) is the ratio to the last sample's (Mbit/s + offset).
+ */
+export function decodeForecast (out: number, history: number[]): number {
+  return Math.max(0, (out + OFFSET) * (history[history.length - 1] + OFFSET) - OFFSET)
 }
 
 export function parseBandwidthInput (value: unknown): number[] {

@@ -10,7 +10,10 @@ export type CodecLabel = typeof CODECS[number]
 export const SAMPLE_BYTES = 16 * 1024
 export const TRIAL_BYTES = 4 * 1024
 
-export const COMPRESSION_FEATURES = ['log2Bytes', 'sampleEntropy', 'trialRatio', 'printableShare', 'zeroShare', 'compressedMagic', 'log10Mbps']
+/** Codecs whose CPU cost on this host enters as a feature (`none` costs nothing). */
+export const COSTED_CODECS = CODECS.filter(c => c !== 'none')
+
+export const COMPRESSION_FEATURES = ['log2Bytes', 'sampleEntropy', 'trialRatio', 'printableShare', 'zeroShare', 'compressedMagic', 'log10Mbps', ...COSTED_CODECS.map(c => `log10CpuOverLink_${c}`)]
 
 /** Magic numbers of formats that are already compressed (JPEG, PNG, GIF, gzip, zip, zstd, xz, bzip2, PDF streams are not: mixed). */
 const MAGICS: number[][] = [[0xff, 0xd8, 0xff], [0x89, 0x50, 0x4e, 0x47], [0x47, 0x49, 0x46, 0x38], [0x1f, 0x8b], [0x50, 0x4b, 0x03, 0x04], [0x28, 0xb5, 0x2f, 0xfd], [0xfd, 0x37, 0x7a, 0x58], [0x42, 0x5a, 0x68]]
@@ -49,8 +52,17 @@ export function chunkFeatures (chunk: Uint8Array): ChunkFeatures {
   }
 }
 
-export function encodeCompression (f: ChunkFeatures, bandwidthMbps: number): Float32Array {
-  return Float32Array.from([Math.log2(Math.max(f.bytes, 1)), f.sampleEntropy, f.trialRatio, f.printableShare, f.zeroShare, f.compressedMagic, Math.log10(bandwidthMbps)])
+/**
+ * The chunk, the link's rate, and per codec log10 of (this host's CPU time per byte for it) over (the link's
+ * time per byte): above 0 the codec is slower than the wire, and `none` or lz4 wins whatever the ratio.
+ * `cpuUsPerByte` is the host calibration (src/ml/features/calibration.ts), per codec label.
+ */
+export function encodeCompression (f: ChunkFeatures, bandwidthMbps: number, cpuUsPerByte: Record<CodecLabel, number>): Float32Array {
+  const linkUsPerByte = 8 / bandwidthMbps
+  return Float32Array.from([
+    Math.log2(Math.max(f.bytes, 1)), f.sampleEntropy, f.trialRatio, f.printableShare, f.zeroShare, f.compressedMagic, Math.log10(bandwidthMbps),
+    ...COSTED_CODECS.map(c => Math.log10(Math.max(cpuUsPerByte[c], 1e-6) / linkUsPerByte))
+  ])
 }
 
 /** One codec's measurement on one chunk: output size and the best of several timed runs. */

@@ -2,26 +2,25 @@
 import { NovacronError } from '../../config/errors.ts'
 import type { ModelTask } from '../catalog.ts'
 import { readTraces } from '../data/bandwidth.ts'
-import { HISTORY, encodeHistory, parseBandwidthInput } from '../features/bandwidth.ts'
+import { HISTORY, decodeForecast, encodeHistory, parseBandwidthInput } from '../features/bandwidth.ts'
 import type { ModelRegistry } from '../registry.ts'
 import { bandwidthBySource, evaluateBandwidth, windows } from './bandwidth.ts'
 
 const BATCH = 4096
 
-/** The model's forecasts for several links' histories (Mbit/s, oldest sample first). */
+/** The model's forecasts for several links' histories (Mbit/s, oldest sample first), in Mbit/s. */
 export async function forecastBandwidth (registry: ModelRegistry, histories: number[][]): Promise<{ mbps: number[], mbpsMedian: number[] }> {
-  return await forecast(registry, histories.map(encodeHistory))
-}
-
-async function forecast (registry: ModelRegistry, x: Float32Array[]): Promise<{ mbps: number[], mbpsMedian: number[] }> {
   const out = { mbps: [] as number[], mbpsMedian: [] as number[] }
-  for (let i = 0; i < x.length; i += BATCH) {
-    const part = x.slice(i, i + BATCH)
+  for (let i = 0; i < histories.length; i += BATCH) {
+    const part = histories.slice(i, i + BATCH)
     const data = new Float32Array(part.length * HISTORY)
-    part.forEach((r, j) => data.set(r, j * HISTORY))
+    part.forEach((h, j) => data.set(encodeHistory(h), j * HISTORY))
     const res = await registry.run('bandwidth', { history: { data, dims: [part.length, HISTORY, 1] } })
-    out.mbps.push(...res.mbps.data)
-    out.mbpsMedian.push(...(res.mbpsMedian?.data ?? res.mbps.data))
+    const median = res.mbpsMedian ?? res.mbps
+    part.forEach((h, j) => {
+      out.mbps.push(decodeForecast(res.mbps.data[j], h))
+      out.mbpsMedian.push(decodeForecast(median.data[j], h))
+    })
   }
   return out
 }
@@ -34,7 +33,7 @@ export const bandwidthTask: ModelTask = {
     const many = Array.isArray(input)
     const items = (many ? input : [input]).map(parseBandwidthInput)
     if (items.length === 0) throw new NovacronError('usage', 'bandwidth input: empty batch')
-    const f = await forecast(registry, items.map(encodeHistory))
+    const f = await forecastBandwidth(registry, items)
     const results = f.mbps.map((v, i) => ({ mbps: v, mbpsMedian: f.mbpsMedian[i] }))
     return many ? results : results[0]
   },
@@ -48,7 +47,7 @@ export const bandwidthTask: ModelTask = {
     const held = traces.filter(t => !seen.has(t.id))
     if (held.length === 0) throw new NovacronError('usage', `no traces in ${dataDir} that the model did not train on`)
     const w = windows(held)
-    const ev = evaluateBandwidth(w, held.length, (await forecast(registry, w.x)).mbps, p.ewmaAlpha)
+    const ev = evaluateBandwidth(w, held.length, (await forecastBandwidth(registry, w.history)).mbps, p.ewmaAlpha)
     return {
       model: 'bandwidth',
       data: dataDir,

@@ -1,6 +1,6 @@
 // The bandwidth task: windows of HISTORY samples and the next one, split by trace; baselines and metrics.
 import { NovacronError } from '../../config/errors.ts'
-import { HISTORY, decodeMbps, encodeHistory, encodeMbps } from '../features/bandwidth.ts'
+import { HISTORY, decodeForecast, decodeMbps, encodeHistory, encodeTarget } from '../features/bandwidth.ts'
 import { groupBy, judgeFold, type BySourceResult, type SourceFold } from './by-source.ts'
 import type { Trace } from '../data/bandwidth.ts'
 import { mae, mape, round, withinShare } from '../train/metrics.ts'
@@ -22,6 +22,11 @@ export function windows (traces: Trace[]): Windows {
   }
   return w
 }
+
+/** Encoded training targets of windows (relative to each window's last sample). */
+export const targets = (w: Windows): number[] => w.y.map((y, i) => encodeTarget(y, w.history[i]))
+/** Windows whose target counts in the relative-error loss: those MAPE scores. */
+export const relativeMask = (w: Windows): number[] => w.y.map(y => y >= MIN_MBPS ? 1 : 0)
 
 export const tracePart = (t: Trace): Part => partOf(t.id, 'bandwidth')
 
@@ -93,8 +98,8 @@ export async function bandwidthBySource (traces: Trace[], data: string, opts: Ba
     const tr = concatWindows([...win].filter(([s]) => s !== left).map(([, w]) => thin(w, opts.maxTrainWindows ?? 20_000)))
     const te = thin(win.get(left)!, opts.maxTestWindows ?? 50_000)
     const alpha = fitAlpha(tr.history, tr.y, seed)
-    const w = await trainLstm(tr.x, tr.y.map(encodeMbps), 1, { hidden: HIDDEN, steps: opts.steps ?? 400, batch: 256, learningRate: 0.01, seed, loss: 'relative', relativeFloor: encodeMbps(MIN_MBPS) })
-    const ev = evaluateBandwidth(te, ts.length, te.x.map(r => decodeMbps(lstmForward(w, r))), alpha)
+    const w = await trainLstm(tr.x, targets(tr), 1, { hidden: HIDDEN, steps: opts.steps ?? 400, batch: 256, learningRate: 0.01, seed, loss: 'relative', mask: relativeMask(tr) })
+    const ev = evaluateBandwidth(te, ts.length, te.x.map((r, i) => decodeForecast(decodeMbps(lstmForward(w, r)), te.history[i])), alpha)
     const m = ev.metrics
     const base = Object.values(m.baselines)
     const fold = judgeFold({ source: left, groups: ts.length, samples: te.y.length, model: { ...m.model }, baselines: Object.fromEntries(Object.entries(m.baselines).map(([k, v]) => [k, { ...v }])) }, x => x.mape as number, true)

@@ -5,12 +5,14 @@ import { NovacronError } from '../../config/errors.ts'
 import type { ModelTask } from '../catalog.ts'
 import { readCorpus } from '../data/compression.ts'
 import { CODECS, chunkFeatures, encodeCompression, parseLink } from '../features/compression.ts'
+import { calibrateHost } from '../features/calibration.ts'
 import type { ModelRegistry } from '../registry.ts'
 import { compressionBySource, compressionRows, evaluateCompression, measureLabels, type LabelTable } from './compression.ts'
 import { DEFAULT_MODELS_DIR } from '../manifest.ts'
 
 const DEFAULT_CHUNK = 256 * 1024
 const MAX_CHUNKS = 1_000_000
+const CLI_CALIBRATION_MS = 300
 
 async function choose (registry: ModelRegistry, x: Float32Array[]): Promise<number[]> {
   if (x.length === 0) return []
@@ -37,7 +39,9 @@ export const compressionTask: ModelTask = {
     if (bytes.length / chunkSize > MAX_CHUNKS) throw new NovacronError('usage', 'compression input: too many chunks; raise chunkSize')
     const offsets: number[] = []
     for (let off = 0; off < bytes.length; off += chunkSize) offsets.push(off)
-    const x = offsets.map(off => encodeCompression(chunkFeatures(bytes.subarray(off, off + chunkSize)), link.bandwidthMbps))
+    // The choice depends on this host's codec speeds: measured now, as a node measures them at start.
+    const calibration = await calibrateHost(CLI_CALIBRATION_MS)
+    const x = offsets.map(off => encodeCompression(chunkFeatures(bytes.subarray(off, off + chunkSize)), link.bandwidthMbps, calibration))
     const chosen = await choose(registry, x)
     return { chunks: offsets.map((offset, i) => ({ offset, bytes: Math.min(chunkSize, bytes.length - offset), codec: CODECS[chosen[i]] })) }
   },
@@ -59,7 +63,7 @@ export const compressionTask: ModelTask = {
       scope = 'training corpus: held-out files, replayed from the committed label table'
     } else {
       // New files: every chunk of every file is measured now, on this machine, against the same link pool.
-      const live = measureLabels(files, table.links, 3)
+      const live = await measureLabels(files, table.links, 3)
       rows = compressionRows({ ...live, chunks: live.chunks.map(c => ({ ...c, part: 'test' as const })) }, files)
       names = files.map(f => f.name)
       scope = 'new files: measured live on this machine (codec timings vary between runs)'
@@ -78,9 +82,9 @@ export const compressionTask: ModelTask = {
     const { COMPRESSION_GBDT, labelsFor } = await import('../train/compression.ts')
     const files = readCorpus(dataDir)
     const seed = opts.seed ?? 1
-    const { table } = labelsFor(files, { dataDir, outDir: DEFAULT_MODELS_DIR, seed, log: opts.log }, seed)
+    const { table } = await labelsFor(files, { dataDir, outDir: DEFAULT_MODELS_DIR, seed, log: opts.log }, seed)
     // Early stopping needs validation rows of the training sources; a fixed number of rounds keeps folds alike.
-    return compressionBySource(compressionRows(table, files), dataDir, { ...COMPRESSION_GBDT, rounds: 60, seed })
+    return compressionBySource(compressionRows(table, files, 'simulated'), dataDir, { ...COMPRESSION_GBDT, rounds: 60, seed })
   },
   async train (req) {
     const { trainCompression } = await import('../train/compression.ts')

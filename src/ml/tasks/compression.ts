@@ -4,6 +4,7 @@ import { cpus } from 'node:os'
 import { CODECS, chunkFeatures, costSeconds, encodeCompression, type ChunkFeatures, type CodecLabel, type CodecMeasure } from '../features/compression.ts'
 import { chunksOf, measureChunk, type CorpusFile, type Link } from '../data/compression.ts'
 import { hashString } from '../train/random.ts'
+import { calibrateHost, scaleCalibration, type HostCalibration } from '../features/calibration.ts'
 import { round } from '../train/metrics.ts'
 import { partOf, type Part } from './split.ts'
 import { predict as gbdtPredict, train as trainGbdt, type GbdtParams } from '../train/gbdt.ts'
@@ -25,13 +26,16 @@ export interface LabelChunk {
 
 export interface LabelTable {
   measuredOn: { cpu: string, node: string, date: string, repeats: number }
+  /** The labelling host's codec speeds on the calibration buffer: the features' CPU costs for its timings. */
+  calibration?: HostCalibration
   codecs: string[]
   links: Link[]
   linksPerChunk: number
   chunks: LabelChunk[]
 }
 
-export function measureLabels (files: CorpusFile[], links: Link[], repeats = 3, log: (m: string) => void = () => {}): LabelTable {
+export async function measureLabels (files: CorpusFile[], links: Link[], repeats = 3, log: (m: string) => void = () => {}): Promise<LabelTable> {
+  const calibration = await calibrateHost(1000)
   const byName = new Map(files.map(f => [f.name, f]))
   const refs = chunksOf(files)
   const chunks: LabelChunk[] = refs.map((r, i) => {
@@ -40,7 +44,7 @@ export function measureLabels (files: CorpusFile[], links: Link[], repeats = 3, 
     const m = measureChunk(bytes, repeats)
     return { ...r, part: partOf(r.group, 'compression'), m: CODECS.map(c => [m[c].size, m[c].compressUs, m[c].decompressUs] as [number, number, number]) }
   })
-  return { measuredOn: { cpu: cpus()[0]?.model ?? 'unknown', node: process.version, date: new Date().toISOString().slice(0, 10), repeats }, codecs: [...CODECS], links, linksPerChunk: LINKS_PER_CHUNK, chunks }
+  return { measuredOn: { cpu: cpus()[0]?.model ?? 'unknown', node: process.version, date: new Date().toISOString().slice(0, 10), repeats }, calibration, codecs: [...CODECS], links, linksPerChunk: LINKS_PER_CHUNK, chunks }
 }
 
 export function measureOf (c: LabelChunk, codec: number): CodecMeasure {
@@ -64,18 +68,38 @@ export interface CompressionRow {
   file: string
 }
 
-export function compressionRows (table: LabelTable, files: CorpusFile[]): CompressionRow[] {
+/** Simulated hosts run every codec this many times slower than the labelling host, log-uniform in [1/4, 4]. */
+export const HOST_FACTOR_RANGE = 4
+
+/** A (chunk, link) pair's simulated host: fixed by its identity, so replays simulate the same hosts. */
+export function hostFactor (c: Pick<LabelChunk, 'sha256' | 'offset' | 'chunkSize'>, j: number): number {
+  const u = (hashString(`host:${c.sha256}:${c.chunkSize}:${c.offset}:${j}`) % 100_000) / 100_000
+  return Math.exp((2 * u - 1) * Math.log(HOST_FACTOR_RANGE))
+}
+
+/**
+ * Rows of (chunk, link) with every codec's cost and the oracle. `hosts: 'this'` costs the timings as
+ * measured (the labelling host); 'simulated' runs each pair on a host `hostFactor` times slower or faster,
+ * its calibration scaled alike: what teaches the model to read the CPU-over-link features.
+ */
+export function compressionRows (table: LabelTable, files: CorpusFile[], hosts: 'this' | 'simulated' = 'this'): CompressionRow[] {
   const bySha = new Map(files.map(f => [f.sha256, f]))
   const rows: CompressionRow[] = []
+  const calibration = table.calibration
+  if (calibration == null) throw new Error('compression label table has no host calibration')
   for (const c of table.chunks) {
     const f = bySha.get(c.sha256)
     if (f == null) continue
     const features = chunkFeatures(f.bytes.subarray(c.offset, c.offset + c.bytes))
-    for (const link of linksFor(c, table.links, table.linksPerChunk)) {
-      const costs = CODECS.map((_, k) => costSeconds(measureOf(c, k), link.bandwidthMbps))
+    for (const [j, link] of linksFor(c, table.links, table.linksPerChunk).entries()) {
+      const factor = hosts === 'this' ? 1 : hostFactor(c, j)
+      const costs = CODECS.map((_, k) => {
+        const m = measureOf(c, k)
+        return costSeconds({ size: m.size, compressUs: m.compressUs * factor, decompressUs: m.decompressUs * factor }, link.bandwidthMbps)
+      })
       let best = 0
       for (let k = 1; k < costs.length; k++) if (costs[k] < costs[best]) best = k
-      rows.push({ x: encodeCompression(features, link.bandwidthMbps), label: best, costs, bandwidthMbps: link.bandwidthMbps, features, part: c.part, file: c.file })
+      rows.push({ x: encodeCompression(features, link.bandwidthMbps, scaleCalibration(calibration, factor)), label: best, costs, bandwidthMbps: link.bandwidthMbps, features, part: c.part, file: c.file })
     }
   }
   return rows

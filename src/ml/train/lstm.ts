@@ -27,7 +27,19 @@ export interface LstmWeights {
  */
 export type LstmLoss = 'log-l1' | 'relative'
 
-export interface LstmTrainParams { hidden: number, steps: number, batch: number, learningRate: number, seed: number, loss: LstmLoss, relativeFloor?: number, log?: (m: string) => void }
+export interface LstmTrainParams {
+  hidden: number
+  steps: number
+  batch: number
+  learningRate: number
+  seed: number
+  loss: LstmLoss
+  /** Per window: 1 counts in the relative loss, 0 does not (targets under the metric's floor, as MAPE leaves them out). */
+  mask?: ArrayLike<number>
+  /** Starting weights (a shipped model, or a federated round's): training continues from them. */
+  init?: LstmWeights
+  log?: (m: string) => void
+}
 
 const sig = (x: number): number => 1 / (1 + Math.exp(-x))
 
@@ -72,12 +84,15 @@ export async function trainLstm (x: Float32Array[], y: ArrayLike<number>, featur
   const H = p.hidden
   const T = x[0].length / features
   const init = (n: number, scale: number): number[] => Array.from({ length: n }, () => (rand() * 2 - 1) * scale)
-  const W = tf.variable(tf.tensor2d(init(features * 4 * H, Math.sqrt(1 / features)), [features, 4 * H]))
-  const R = tf.variable(tf.tensor2d(init(H * 4 * H, Math.sqrt(1 / H)), [H, 4 * H]))
+  const s0 = p.init
+  if (s0 != null && (s0.hidden !== H || s0.features !== features || s0.steps !== T)) throw new Error(`starting weights are ${s0.hidden}x${s0.features}x${s0.steps}, training needs ${H}x${features}x${T}`)
+  // ONNX layout [4H, F] back to tfjs's [F, 4H] for starting weights.
+  const W = tf.variable(tf.tensor2d(s0 != null ? Array.from({ length: features * 4 * H }, (_, i) => s0.W[(i % (4 * H)) * features + Math.floor(i / (4 * H))]) : init(features * 4 * H, Math.sqrt(1 / features)), [features, 4 * H]))
+  const R = tf.variable(tf.tensor2d(s0 != null ? Array.from({ length: H * 4 * H }, (_, i) => s0.R[(i % (4 * H)) * H + Math.floor(i / (4 * H))]) : init(H * 4 * H, Math.sqrt(1 / H)), [H, 4 * H]))
   // Forget gates start open (bias 1), the usual remedy for vanishing memory early in training.
-  const b = tf.variable(tf.tensor1d(Array.from({ length: 4 * H }, (_, i) => i >= 2 * H && i < 3 * H ? 1 : 0)))
-  const D = tf.variable(tf.tensor2d(init(H, 0.01), [H, 1]))
-  const db = tf.variable(tf.scalar(0))
+  const b = tf.variable(tf.tensor1d(s0 != null ? s0.b : Array.from({ length: 4 * H }, (_, i) => i >= 2 * H && i < 3 * H ? 1 : 0)))
+  const D = tf.variable(tf.tensor2d(s0 != null ? s0.dense : init(H, 0.01), [H, 1]))
+  const db = tf.variable(tf.scalar(s0 != null ? s0.denseBias : 0))
   const optimizer = tf.train.adam(p.learningRate)
   const forward = (xb: tf.Tensor3D): tf.Tensor2D => {
     let h = tf.zeros([xb.shape[0], H]) as tf.Tensor2D
@@ -93,14 +108,13 @@ export async function trainLstm (x: Float32Array[], y: ArrayLike<number>, featur
     return h.matMul(D).add(db).add(last) as tf.Tensor2D
   }
   const n = x.length
-  const floor = p.relativeFloor ?? -Infinity
   for (let step = 0; step < p.steps; step++) {
     const idx = Array.from({ length: Math.min(p.batch, n) }, () => Math.floor(rand() * n))
     const loss = tf.tidy((): tf.Scalar => {
       const xb = tf.tensor3d(idx.flatMap(i => Array.from(x[i])), [idx.length, T, features])
       const yb = tf.tensor2d(idx.map(i => y[i]), [idx.length, 1])
       // Targets under the metric's floor are left out of the relative loss, as MAPE leaves them out.
-      const mask = tf.tensor2d(idx.map(i => y[i] >= floor ? 1 : 0), [idx.length, 1])
+      const mask = tf.tensor2d(idx.map(i => p.mask == null ? 1 : p.mask[i]), [idx.length, 1])
       const lossFn = p.loss === 'relative'
         ? () => tf.exp(forward(xb).sub(yb)).sub(1).abs().mul(mask).sum().div(mask.sum().maximum(1)) as tf.Scalar
         : () => forward(xb).sub(yb).abs().mean() as tf.Scalar

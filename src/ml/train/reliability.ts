@@ -13,8 +13,9 @@ import { mdTable, publish, rowsReference } from './publish.ts'
 import { lineChart } from './svg.ts'
 import { exportRegressor } from './tree-onnx.ts'
 import type { ManifestEntry } from '../manifest.ts'
+import type { TrainRequest } from '../catalog.ts'
 
-export interface TrainOptions { dataDir: string, outDir: string, seed?: number, quick?: boolean, log?: (msg: string) => void }
+export type TrainOptions = TrainRequest
 
 export const RELIABILITY_DATA = 'reliability/grid5000-fta'
 

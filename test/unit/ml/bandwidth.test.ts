@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import ort from 'onnxruntime-node'
 import { dataSet } from '../../helpers/data.ts'
-import { HISTORY, OFFSET, decodeMbps, encodeHistory } from '../../../src/ml/features/bandwidth.ts'
-import { exportLstm, lstmForward, type LstmWeights } from '../../../src/ml/train/lstm.ts'
+import { HISTORY, OFFSET, decodeForecast, decodeMbps, encodeHistory, encodeTarget } from '../../../src/ml/features/bandwidth.ts'
+import { exportLstm, lstmForward, trainLstm, type LstmWeights } from '../../../src/ml/train/lstm.ts'
 import { ModelRegistry } from '../../../src/ml/registry.ts'
 import { readManifest } from '../../../src/ml/manifest.ts'
 import { bandwidthTask } from '../../../src/ml/tasks/bandwidth-task.ts'
@@ -18,13 +18,35 @@ import { mulberry32 } from '../../../src/ml/train/random.ts'
 const EVAL_TOLERANCE = 2e-3
 
 describe('bandwidth encoding and LSTM export', () => {
-  it('pads a short history with its oldest sample', () => {
+  it('pads a short history with its oldest sample, each relative to the last', () => {
     const x = encodeHistory([2, 4])
     assert.equal(x.length, HISTORY)
-    assert.ok(Math.abs(decodeMbps(x[0]) - 2) < 1e-5 && Math.abs(decodeMbps(x[HISTORY - 1]) - 4) < 1e-5)
+    assert.equal(x[HISTORY - 1], 0)
+    assert.ok(Math.abs(x[0] - Math.log(2.1 / 4.1)) < 1e-6 && x[1] === x[0])
+  })
+  it('is scale-free: a link 100x faster with the same shape is the same input, and its forecast 100x larger', () => {
+    const slow = [2, 3, 2.5, 4, 3.5]
+    const fast = slow.map(v => v * 100)
+    const a = encodeHistory(slow)
+    const b = encodeHistory(fast)
+    a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 0.05, `${v} vs ${b[i]}`))
+    assert.ok(Math.abs(encodeTarget(7, slow) - Math.log(7.1 / 3.6)) < 1e-9)
+    // An output of (last + offset) ratio 1 decodes to the last sample.
+    assert.ok(Math.abs(decodeForecast(1 - OFFSET, fast) - 350) < 1e-9)
+    assert.equal(decodeForecast(0, [0]), 0)
   })
   it('harmonic mean of the last five', () => {
     assert.ok(Math.abs(harmonicMean5([100, 1, 2, 4, 4, 2]) - 5 / (1 + 0.5 + 0.25 + 0.25 + 0.5)) < 1e-12)
+  })
+  it('training starts from given weights (for federated rounds): zero steps give them back unchanged', async () => {
+    const rand = mulberry32(3)
+    const H = 4
+    const r = (n: number): number[] => Array.from({ length: n }, () => Math.fround(rand() - 0.5))
+    const init: LstmWeights = { hidden: H, features: 1, steps: HISTORY, W: r(4 * H), R: r(4 * H * H), b: r(4 * H), dense: r(H), denseBias: Math.fround(0.25) }
+    const x = [new Float32Array(HISTORY)]
+    const back = await trainLstm(x, [0], 1, { hidden: H, steps: 0, batch: 1, learningRate: 0.01, seed: 1, loss: 'log-l1', init })
+    assert.deepEqual(back, init)
+    await assert.rejects(trainLstm(x, [0], 1, { hidden: H + 1, steps: 0, batch: 1, learningRate: 0.01, seed: 1, loss: 'log-l1', init }), /starting weights/)
   })
   it('ONNX LSTM (gates i,o,f,c) matches the TypeScript cell on random weights to 1e-5', async () => {
     const rand = mulberry32(7)
@@ -46,9 +68,11 @@ describe('bandwidth model', () => {
 
   it('predicts near a steady link\'s rate', async () => {
     const out = await bandwidthTask.predict(registry(), { history: Array.from({ length: 12 }, () => ({ mbps: 8, rttMs: 30 })) }) as { mbps: number, mbpsMedian: number }
-    // `mbps` is the relative-error head and forecasts low on purpose; the median head stays near the rate.
-    assert.ok(out.mbps > 3 && out.mbps <= out.mbpsMedian, JSON.stringify(out))
+    assert.ok(out.mbps > 6 && out.mbps < 10, JSON.stringify(out))
     assert.ok(out.mbpsMedian > 6 && out.mbpsMedian < 10, JSON.stringify(out))
+    // Scale-free: a steady 5G link at 800 Mbit/s gets the same forecast, 100 times larger.
+    const fast = await bandwidthTask.predict(registry(), { history: Array.from({ length: 12 }, () => ({ mbps: 800, rttMs: 30 })) }) as { mbps: number }
+    assert.ok(fast.mbps > 600 && fast.mbps < 1000, JSON.stringify(fast))
   })
 
   it('refuses bad inputs with usage errors', async () => {
