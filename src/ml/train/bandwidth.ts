@@ -138,7 +138,7 @@ model to a rate range. Sample intervals differ between data sets (about 1 s to 5
   const entry = await publish(opts.outDir, {
     name: 'bandwidth',
     bytes,
-    features: Array.from({ length: HISTORY }, (_, i) => `ln(mbps[t-${HISTORY - i}] + ${OFFSET})`),
+    features: Array.from({ length: HISTORY }, (_, i) => `ln((mbps[t-${HISTORY - i}] + ${OFFSET}) / (mbps[t-1] + ${OFFSET}))`),
     data: '../shared/data/bandwidth (norway-hsdpa, fcc, oboe, puffer-2022, 5gophers)',
     split: 'by trace (content hash): 80% train, 20% test',
     seed,
