@@ -1,10 +1,12 @@
-// Bandwidth LSTM: the encoding, the LSTM export against the TypeScript cell, input checks, the quick
+// Bandwidth: the scale-free encoding, the LSTM export and starting weights, both trace formats, the quick
 // pipeline, and `eval` replaying the card.
 import { describe, it, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { readTraces } from '../../../src/ml/data/bandwidth.ts'
 import ort from 'onnxruntime-node'
 import { dataSet } from '../../helpers/data.ts'
 import { HISTORY, OFFSET, decodeForecast, decodeMbps, encodeHistory, encodeTarget } from '../../../src/ml/features/bandwidth.ts'
@@ -97,5 +99,18 @@ describe('bandwidth model', () => {
     for (const [name, m] of [['model', result.metrics.model], ...Object.entries(result.metrics.baselines)] as const) {
       for (const k of ['maeMbps', 'mape', 'within20']) assert.ok(Math.abs((m as any)[k] - (card[name] as any)[k]) <= EVAL_TOLERANCE, `${name}.${k}: ${(m as any)[k]} vs ${(card[name] as any)[k]}`)
     }
+  })
+})
+
+describe('bandwidth data sources', () => {
+  it('reads `time_s Mbit/s` files and 5Gophers-style CSV runs, each tagged with its data set', () => {
+    const dir = fileURLToPath(new URL('../../fixtures/ml/bandwidth-two-sources', import.meta.url))
+    const traces = readTraces(dir)
+    assert.deepEqual(traces.map(t => t.source).sort(), ['3g', '5g', '5g'])
+    const runs = traces.filter(t => t.source === '5g')
+    assert.deepEqual(runs[0].mbps, Array.from({ length: 14 }, (_, q) => 100 + q), 'in seq_num order')
+    assert.deepEqual(runs[1].mbps, Array.from({ length: 14 }, (_, q) => 200 + q))
+    assert.notEqual(runs[0].id, runs[1].id)
+    assert.equal(traces.find(t => t.source === '3g')!.mbps.length, 15)
   })
 })
