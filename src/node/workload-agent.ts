@@ -1,0 +1,170 @@
+// The node's part in workloads: it registers this host with its capacity, sends heartbeats (the registry's
+// liveness), starts and completes the workloads placed on it, and, when it is the proposer, proposes a
+// `workload.place` for each pending workload and each one stranded on a host that is no longer live.
+// Proposals are advisory: the state machine re-checks feasibility on every replica.
+import { availableParallelism, totalmem } from 'node:os'
+import { statfsSync } from 'node:fs'
+import { HEURISTICS, type HostView, type Policy } from '../alloc/policies.ts'
+import { DEFAULT_PLACEMENT_POLICY, type Genesis } from '../config/genesis.ts'
+import type { HostCapacity } from '../config/settings.ts'
+import type { Logger } from '../log/index.ts'
+import {
+  DEFAULT_LIVENESS_BEATS, liveAt, nodeHeartbeatTx, nodeJoinTx, nodeUpdateTx, workloadPlaceTx, workloadStatusTx,
+  type NodeInfo, type Storage, type WorkloadRecord
+} from '../state/index.ts'
+import type { ConsensusHost } from './consensus-host.ts'
+
+export const HEARTBEAT_MS = 2000
+
+/** vCPUs, memory and the data dir's disk as the OS reports them, with any configured field instead. */
+export function hostCapacity (dataDir: string, configured: Partial<HostCapacity> | null | undefined): HostCapacity {
+  let diskGiB = 0
+  try {
+    const fs = statfsSync(dataDir)
+    diskGiB = Math.floor((fs.blocks * fs.bsize) / 2 ** 30)
+  } catch {
+    // no statfs for this file system: disk 0 unless configured
+  }
+  return {
+    cpu: configured?.cpu ?? availableParallelism(),
+    memMiB: configured?.memMiB ?? Math.floor(totalmem() / 2 ** 20),
+    diskGiB: configured?.diskGiB ?? diskGiB
+  }
+}
+
+/** The hosts as a policy sees them (ordered by id), from committed state. */
+export function hostViews (storage: Storage, livenessBeats: number): HostView[] {
+  const { beats, hosts } = storage.listHosts()
+  return hosts.map(({ node, host }) => ({
+    id: node.id,
+    capacity: { cpu: node.cpu, memMiB: node.memMiB, diskGiB: node.diskGiB },
+    used: { cpu: host.cpu, memMiB: host.memMiB, diskGiB: host.diskGiB },
+    live: liveAt(host.lastBeat, beats, livenessBeats)
+  }))
+}
+
+export interface WorkloadAgentOptions {
+  self: string
+  genesis: Genesis
+  capacity: HostCapacity
+  addresses: string[]
+  /** the learned policy when genesis names `maddpg` and the model loads; otherwise best-fit */
+  learned?: Policy | null
+}
+
+export class WorkloadAgent {
+  readonly policy: Policy
+  readonly livenessBeats: number
+  private readonly o: WorkloadAgentOptions
+  private readonly consensus: ConsensusHost
+  private readonly storage: Storage
+  private readonly logger: Logger
+  private timer: NodeJS.Timeout | null = null
+  private offCommit: (() => void) | null = null
+  private passQueued = false
+  /** workloads with a placement of ours in flight, so one commit does not trigger a second proposal */
+  private readonly proposing = new Set<string>()
+  private readonly reporting = new Set<string>()
+  /** decision times of the placement policy (ms), for `status` and the bench */
+  readonly decisionMs: number[] = []
+
+  constructor (o: WorkloadAgentOptions, c: { consensus: ConsensusHost, storage: Storage, logger: Logger }) {
+    this.o = o
+    this.consensus = c.consensus
+    this.storage = c.storage
+    this.logger = c.logger
+    this.livenessBeats = o.genesis.placement?.livenessBeats ?? DEFAULT_LIVENESS_BEATS
+    const name = o.genesis.placement?.policy ?? DEFAULT_PLACEMENT_POLICY
+    this.policy = name === 'maddpg' ? (o.learned ?? HEURISTICS['best-fit']) : HEURISTICS[name]
+    if (name === 'maddpg' && o.learned == null) this.logger.warn('placement policy maddpg: no placement model loaded; proposing with best-fit')
+  }
+
+  start (): void {
+    this.tick()
+    this.timer = setInterval(() => this.tick(), HEARTBEAT_MS)
+    // A placement follows the commit that made it possible, not the next heartbeat.
+    this.offCommit = this.consensus.onCommit(() => this.queuePass())
+  }
+
+  stop (): void {
+    if (this.timer != null) clearInterval(this.timer)
+    this.offCommit?.()
+    this.timer = null
+  }
+
+  private send (tx: Uint8Array, what: string, done?: () => void): void {
+    try {
+      const [p] = this.consensus.submit([tx])
+      void p.committed.then((r) => {
+        done?.()
+        if (!r.ok && r.height >= 0) this.logger.debug({ what, error: r.error }, 'workload tx applied with an error')
+      })
+    } catch (err) {
+      done?.()
+      this.logger.debug({ what, err: String(err) }, 'workload tx not admitted')
+    }
+  }
+
+  private tick (): void {
+    const me = this.storage.getNode(this.o.self)
+    const info: NodeInfo = { id: this.o.self, ...this.o.capacity, addresses: this.o.addresses, labels: {} }
+    if (me == null) this.send(nodeJoinTx(info), 'join')
+    else if (me.cpu !== info.cpu || me.memMiB !== info.memMiB || me.diskGiB !== info.diskGiB) this.send(nodeUpdateTx(info, { nonce: 'random' }), 'update')
+    if (me != null) this.send(nodeHeartbeatTx(this.o.self), 'heartbeat')
+    this.runMine()
+    this.queuePass()
+  }
+
+  /** Starts what was placed here and completes what ran its duration (by the commit times of this log). */
+  private runMine (): void {
+    const now = Date.now()
+    for (const w of this.storage.listWorkloads()) {
+      if (w.node !== this.o.self || this.reporting.has(w.id)) continue
+      if (w.status === 'placed') this.report(w, 'running', '')
+      else if (w.status === 'running' && w.durationS > 0) {
+        const started = this.storage.getBatch(w.startedHeight)?.committedAt ?? now
+        if (now - started >= w.durationS * 1000) this.report(w, 'completed', `ran ${w.durationS} s`)
+      }
+    }
+  }
+
+  private report (w: WorkloadRecord, status: 'running' | 'completed', reason: string): void {
+    this.reporting.add(w.id)
+    this.send(workloadStatusTx(w.id, status, reason, { nonce: 'random' }), status, () => this.reporting.delete(w.id))
+  }
+
+  private queuePass (): void {
+    if (this.passQueued) return
+    this.passQueued = true
+    setImmediate(() => { this.passQueued = false; this.placePass() })
+  }
+
+  /** PBFT-style protocols: the primary proposes; DAG protocols (no primary): the validator whose turn the height gives. */
+  isProposer (): boolean {
+    const s = this.consensus.status()
+    const ids = this.consensus.validators.ids
+    const proposer = s.primary ?? ids[Math.floor(s.height / 4) % ids.length]
+    return proposer === this.o.self
+  }
+
+  private placePass (): void {
+    if (!this.isProposer()) return
+    const hosts = hostViews(this.storage, this.livenessBeats)
+    const dead = new Set(hosts.filter((h) => !h.live).map((h) => h.id))
+    const todo = this.storage.listWorkloads()
+      .filter((w) => !this.proposing.has(w.id) && (w.status === 'pending' || ((w.status === 'placed' || w.status === 'running') && w.node !== null && (dead.has(w.node) || !hosts.some((h) => h.id === w.node)))))
+      .sort((a, b) => a.submittedHeight - b.submittedHeight || (a.id < b.id ? -1 : 1))
+    for (const w of todo) {
+      const t0 = performance.now()
+      const i = this.policy.choose(w, hosts)
+      this.decisionMs.push(performance.now() - t0)
+      if (this.decisionMs.length > 10_000) this.decisionMs.splice(0, 5_000)
+      if (i < 0) continue
+      // What this pass proposes counts as used for the rest of the pass.
+      const h = hosts[i]
+      h.used = { cpu: h.used.cpu + w.cpu, memMiB: h.used.memMiB + w.memMiB, diskGiB: h.used.diskGiB + w.diskGiB }
+      this.proposing.add(w.id)
+      this.send(workloadPlaceTx(w.id, h.id, { nonce: 'random' }), 'place', () => this.proposing.delete(w.id))
+    }
+  }
+}
