@@ -178,6 +178,13 @@ export function openbHosts (nodes: readonly TraceHost[], n: number): TraceHost[]
   return quota.flatMap((q, i) => q.hs.slice(0, take[i])).sort((a, b) => (a.id < b.id ? -1 : 1))
 }
 
+/** The data root for the loaders, given it or its workloads/ folder (what `models train --data` passes). */
+export function dataRoot (dir: string): string {
+  if (existsSync(join(dir, AZURE_DIR))) return dir
+  if (existsSync(join(dir, '..', AZURE_DIR))) return join(dir, '..')
+  return dir
+}
+
 /** The shared data dir when present (../shared/data from the repo root, or NOVACRON_DATA). */
 export function findDataDir (): string | null {
   for (const d of [process.env.NOVACRON_DATA, join(process.cwd(), '..', 'shared', 'data'), join(process.cwd(), 'shared', 'data')]) {
