@@ -163,7 +163,7 @@ export class NovacronNode {
       return { text: await this.metrics.registry.metrics(), contentType: this.metrics.registry.contentType }
     })
     if (this.consensus != null) registerClientRoutes(api, { consensus: this.consensus, storage })
-    if (this.consensus != null && this.workloads != null) registerWorkloadRoutes(api, { consensus: this.consensus, storage, livenessBeats: this.workloads.livenessBeats })
+    if (this.consensus != null && this.workloads != null) registerWorkloadRoutes(api, { consensus: this.consensus, storage, agent: this.workloads })
     registerTransferRoutes(api, dwcp, id => id !== this.identity.peerId && net.isValidator(id))
     this.api = api
     this.adminUrl = await api.start()

@@ -16,6 +16,17 @@ import type { ConsensusHost } from './consensus-host.ts'
 
 export const HEARTBEAT_MS = 2000
 
+function keep (list: number[], v: number): void {
+  list.push(v)
+  if (list.length > 10_000) list.splice(0, 5_000)
+}
+
+function pct (list: readonly number[], q: number): number | null {
+  if (list.length === 0) return null
+  const s = [...list].sort((a, b) => a - b)
+  return Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))] * 1000) / 1000
+}
+
 /** vCPUs, memory and the data dir's disk as the OS reports them, with any configured field instead. */
 export function hostCapacity (dataDir: string, configured: Partial<HostCapacity> | null | undefined): HostCapacity {
   let diskGiB = 0
@@ -65,8 +76,9 @@ export class WorkloadAgent {
   /** workloads with a placement of ours in flight, so one commit does not trigger a second proposal */
   private readonly proposing = new Set<string>()
   private readonly reporting = new Set<string>()
-  /** decision times of the placement policy (ms), for `status` and the bench */
+  /** decision times of the placement policy and submit-to-commit times of our placements (ms), latest 5,000 */
   readonly decisionMs: number[] = []
+  readonly placeCommitMs: number[] = []
 
   constructor (o: WorkloadAgentOptions, c: { consensus: ConsensusHost, storage: Storage, logger: Logger }) {
     this.o = o
@@ -77,6 +89,18 @@ export class WorkloadAgent {
     const name = o.genesis.placement?.policy ?? DEFAULT_PLACEMENT_POLICY
     this.policy = name === 'maddpg' ? (o.learned ?? HEURISTICS['best-fit']) : HEURISTICS[name]
     if (name === 'maddpg' && o.learned == null) this.logger.warn('placement policy maddpg: no placement model loaded; proposing with best-fit')
+  }
+
+  /** What `GET /v1/placement` reports: the policy and this node's measured decision and commit times. */
+  stats (): { policy: string, proposer: boolean, decisions: number, decisionMs: { p50: number | null, p99: number | null }, placements: number, placeCommitMs: { p50: number | null, p99: number | null } } {
+    return {
+      policy: this.policy.name,
+      proposer: this.isProposer(),
+      decisions: this.decisionMs.length,
+      decisionMs: { p50: pct(this.decisionMs, 0.5), p99: pct(this.decisionMs, 0.99) },
+      placements: this.placeCommitMs.length,
+      placeCommitMs: { p50: pct(this.placeCommitMs, 0.5), p99: pct(this.placeCommitMs, 0.99) }
+    }
   }
 
   start (): void {
@@ -93,9 +117,11 @@ export class WorkloadAgent {
   }
 
   private send (tx: Uint8Array, what: string, done?: () => void): void {
+    const t0 = performance.now()
     try {
       const [p] = this.consensus.submit([tx])
       void p.committed.then((r) => {
+        if (what === 'place' && r.ok) keep(this.placeCommitMs, performance.now() - t0)
         done?.()
         if (!r.ok && r.height >= 0) this.logger.debug({ what, error: r.error }, 'workload tx applied with an error')
       })
@@ -157,8 +183,7 @@ export class WorkloadAgent {
     for (const w of todo) {
       const t0 = performance.now()
       const i = this.policy.choose(w, hosts)
-      this.decisionMs.push(performance.now() - t0)
-      if (this.decisionMs.length > 10_000) this.decisionMs.splice(0, 5_000)
+      keep(this.decisionMs, performance.now() - t0)
       if (i < 0) continue
       // What this pass proposes counts as used for the rest of the pass.
       const h = hosts[i]

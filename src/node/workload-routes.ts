@@ -5,7 +5,7 @@ import { ApiError, type AdminApi } from '../api/server.ts'
 import { workloadStatusTx, workloadSubmitTx, WORKLOAD_STATUSES, type Storage, type WorkloadRecord, type WorkloadStatus } from '../state/index.ts'
 import type { ConsensusHost } from './consensus-host.ts'
 import { admit, encode, field, timeoutOf, waitFor } from './client-routes.ts'
-import { hostViews } from './workload-agent.ts'
+import { hostViews, type WorkloadAgent } from './workload-agent.ts'
 
 export interface WorkloadJson {
   id: string
@@ -50,7 +50,9 @@ function intField (body: unknown, name: string, required: boolean): number {
   return v as number
 }
 
-export function registerWorkloadRoutes (api: AdminApi, { consensus, storage, livenessBeats }: { consensus: ConsensusHost, storage: Storage, livenessBeats: number }): void {
+export function registerWorkloadRoutes (api: AdminApi, { consensus, storage, agent }: { consensus: ConsensusHost, storage: Storage, agent: WorkloadAgent }): void {
+  const livenessBeats = agent.livenessBeats
+  api.route('GET', '/v1/placement', () => ({ json: { ...agent.stats(), livenessBeats, height: storage.head().height } }))
   api.route('POST', '/v1/workloads', async req => {
     const nameRaw = field(req.body, 'name')
     if (nameRaw !== undefined && typeof nameRaw !== 'string') throw new ApiError(400, 'bad_request', '"name" must be a string')
