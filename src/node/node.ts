@@ -16,6 +16,7 @@ import { CONSENSUS_PROTOCOL_ID, ConsensusHost } from './consensus-host.ts'
 import { registerClientRoutes } from './client-routes.ts'
 import { registerWorkloadRoutes } from './workload-routes.ts'
 import { hostCapacity, WorkloadAgent } from './workload-agent.ts'
+import { biddingPolicy, type Policy } from '../alloc/policies.ts'
 import { registerTransferRoutes } from './transfer-routes.ts'
 import { createHealthMonitor, healthJson, refreshMetrics } from './health.ts'
 import { DwcpService, type HealthMonitor } from '../dwcp/index.ts'
@@ -29,6 +30,13 @@ import { DATA_FILES, createToken, ensureDataDir, isAlive, readRuntime, removeRun
 import { EventLog } from './events.ts'
 
 export const STATE_DB_FILE = 'state.db'
+
+/** The shipped MADDPG actor as a policy (its weights' forward pass; the ONNX file agrees, see src/ml), or null. */
+async function learnedPlacement (): Promise<Policy | null> {
+  const { loadPlacementBidder } = await import('../ml/tasks/placement.ts')
+  const bidder = loadPlacementBidder()
+  return bidder == null ? null : biddingPolicy('maddpg', bidder)
+}
 export const DWCP_PROTOCOL_ID = '/novacron/dwcp/1.0.0'
 
 export type NodeOptions = Pick<Settings, 'dataDir' | 'listen' | 'bootstrap' | 'genesis' | 'admin' | 'metrics' | 'mdns' | 'receiveDir'> & Partial<Pick<Settings, 'capacity'>>
@@ -144,7 +152,8 @@ export class NovacronNode {
     this.consensus?.start()
     if (this.consensus != null) {
       this.workloads = new WorkloadAgent({
-        self: this.identity.peerId, genesis: this.genesis, capacity: hostCapacity(this.opts.dataDir, this.opts.capacity), addresses: net.listenAddrs()
+        self: this.identity.peerId, genesis: this.genesis, capacity: hostCapacity(this.opts.dataDir, this.opts.capacity), addresses: net.listenAddrs(),
+        learned: this.genesis.placement?.policy === 'maddpg' ? await learnedPlacement() : null
       }, { consensus: this.consensus, storage, logger: logger.child({ part: 'workloads' }) })
       this.workloads.start()
     }

@@ -19,22 +19,30 @@ export interface ActorWeights {
   layers: Array<{ w: number[], b: number[] }>
 }
 
+/** The weights as typed arrays, made once per actor (the forward pass runs on every decision). */
+const typed = new WeakMap<ActorWeights, Array<{ w: Float64Array, b: Float64Array }>>()
+
 /** The actor's forward pass in TypeScript: ReLU hidden layers, a sigmoid bid. obs is n × OBS. */
 export function actorForward (a: ActorWeights, obs: ArrayLike<number>, n: number): Float64Array {
+  let layers = typed.get(a)
+  if (layers === undefined) {
+    layers = a.layers.map((l) => ({ w: Float64Array.from(l.w), b: Float64Array.from(l.b) }))
+    typed.set(a, layers)
+  }
   const out = new Float64Array(n)
   const widest = Math.max(...a.sizes)
   let cur = new Float64Array(widest)
   let nxt = new Float64Array(widest)
   for (let r = 0; r < n; r++) {
     for (let k = 0; k < a.sizes[0]; k++) cur[k] = obs[r * a.sizes[0] + k]
-    for (let l = 0; l < a.layers.length; l++) {
-      const { w, b } = a.layers[l]
+    for (let l = 0; l < layers.length; l++) {
+      const { w, b } = layers[l]
       const nin = a.sizes[l]
       const nout = a.sizes[l + 1]
       for (let j = 0; j < nout; j++) {
         let s = b[j]
         for (let k = 0; k < nin; k++) s += cur[k] * w[k * nout + j]
-        nxt[j] = l < a.layers.length - 1 ? Math.max(0, s) : s
+        nxt[j] = l < layers.length - 1 ? Math.max(0, s) : s
       }
       ;[cur, nxt] = [nxt, cur]
     }
