@@ -76,6 +76,8 @@ export class WorkloadAgent {
   /** workloads with a placement of ours in flight, so one commit does not trigger a second proposal */
   private readonly proposing = new Set<string>()
   private readonly reporting = new Set<string>()
+  /** when this node first saw a workload running, for one whose starting batch is no longer in its log */
+  private readonly seenRunning = new Map<string, number>()
   /** decision times of the placement policy and submit-to-commit times of our placements (ms), latest 5,000 */
   readonly decisionMs: number[] = []
   readonly placeCommitMs: number[] = []
@@ -148,8 +150,9 @@ export class WorkloadAgent {
       if (w.node !== this.o.self || this.reporting.has(w.id)) continue
       if (w.status === 'placed') this.report(w, 'running', '')
       else if (w.status === 'running' && w.durationS > 0) {
-        const started = this.storage.getBatch(w.startedHeight)?.committedAt ?? now
-        if (now - started >= w.durationS * 1000) this.report(w, 'completed', `ran ${w.durationS} s`)
+        let started = this.storage.getBatch(w.startedHeight)?.committedAt ?? this.seenRunning.get(w.id)
+        if (started === undefined) { started = now; this.seenRunning.set(w.id, now) }
+        if (now - started >= w.durationS * 1000) { this.seenRunning.delete(w.id); this.report(w, 'completed', `ran ${w.durationS} s`) }
       }
     }
   }

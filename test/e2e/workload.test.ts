@@ -54,9 +54,19 @@ describe('workloads on a 4-node devnet', () => {
     assert.equal(missing.code, 1)
   })
 
+  test('a workload with a duration completes on its own, and its host gets the resources back', async () => {
+    const w = json(await cli(['workload', 'submit', '--cpu', '1', '--mem', '32', '--duration', '2', '--name', 'batch', '--json', '--data-dir', nodes[1].dataDir]))
+    const done = await waitUntil('the workload to complete', 30_000, async () => { const x = await show(nodes[2], w.id); return x.state === 'completed' ? x : null })
+    assert.ok(done.startedHeight != null && done.endedHeight > done.startedHeight)
+    assert.match(done.reason, /ran 2 s/)
+    assert.ok(Date.parse(done.endedAt) - Date.parse(done.startedAt) >= 2000, 'not before its duration')
+    const hosts = (await client(nodes[2]).request<{ hosts: any[] }>('GET', '/v1/hosts')).hosts
+    assert.equal(hosts.reduce((n, h) => n + h.used.cpu, 0), 1, 'only the web workload still holds a vCPU')
+  })
+
   test('the workloads of a killed host are re-placed on live hosts', async () => {
     const running = (json(await cli(['workload', 'list', '--state', 'running', '--json', '--data-dir', nodes[0].dataDir])).workloads as any[])
-    assert.equal(running.length, 1)
+    assert.equal(running.length, 1, 'the web workload from the first test')
     const victim = nodes.find(n => n.id === running[0].host)!
     killPid(victim.pid)
     const others = nodes.filter(n => n !== victim)
