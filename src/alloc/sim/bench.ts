@@ -161,5 +161,7 @@ export function placementTable (b: PlacementBench): string {
     '   ' + ci(r.vsBestFit?.missedVcpuHPct).padEnd(22), r.missedPct.toFixed(2).padStart(9), '   ' + ci(r.vsBestFit?.missedPct).padEnd(22),
     r.cpuAlloc.toFixed(3).padStart(9), r.memAlloc.toFixed(3).padStart(10), r.fragmentation.toFixed(3).padStart(6), r.decisionUs.p99.toFixed(1).padStart(8)
   ].join(''))
-  return [head, ...rows].join('\n')
+  const short = [...new Set(b.rows.filter((r) => r.offered < 0.9 * r.load).map((r) => r.load))]
+  const note = short.length === 0 ? [] : [`note: at load ${short.join(', ')} the window cannot offer that much on these hosts even with every request kept (offered is what it does offer; the seeds then replay the same stream)`]
+  return [head, ...rows, ...note].join('\n')
 }
