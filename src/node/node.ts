@@ -15,8 +15,7 @@ import { MAX_MESSAGE_BYTES } from '../consensus/core/index.ts'
 import { CONSENSUS_PROTOCOL_ID, ConsensusHost } from './consensus-host.ts'
 import { registerClientRoutes } from './client-routes.ts'
 import { registerWorkloadRoutes } from './workload-routes.ts'
-import { hostCapacity, WorkloadAgent } from './workload-agent.ts'
-import { biddingPolicy, type Policy } from '../alloc/policies.ts'
+import { hostCapacity, WorkloadAgent, type AsyncBidder } from './workload-agent.ts'
 import { registerTransferRoutes } from './transfer-routes.ts'
 import { createHealthMonitor, healthJson, refreshMetrics } from './health.ts'
 import { DwcpService, type HealthMonitor } from '../dwcp/index.ts'
@@ -31,11 +30,15 @@ import { EventLog } from './events.ts'
 
 export const STATE_DB_FILE = 'state.db'
 
-/** The shipped MADDPG actor as a policy (its weights' forward pass; the ONNX file agrees, see src/ml), or null. */
-async function learnedPlacement (): Promise<Policy | null> {
-  const { loadPlacementBidder } = await import('../ml/tasks/placement.ts')
-  const bidder = loadPlacementBidder()
-  return bidder == null ? null : biddingPolicy('maddpg', bidder)
+/** The shipped MADDPG actor's bids through ONNX Runtime on src/ml's worker, or null when it is not shipped. */
+async function learnedPlacement (models: ModelRegistry): Promise<AsyncBidder | null> {
+  const { placementBids } = await import('../ml/tasks/placement.ts')
+  try {
+    await models.load('placement')
+  } catch {
+    return null
+  }
+  return async (request, hosts) => await placementBids(models, request, hosts)
 }
 export const DWCP_PROTOCOL_ID = '/novacron/dwcp/1.0.0'
 
@@ -153,7 +156,7 @@ export class NovacronNode {
     if (this.consensus != null) {
       this.workloads = new WorkloadAgent({
         self: this.identity.peerId, genesis: this.genesis, capacity: hostCapacity(this.opts.dataDir, this.opts.capacity), addresses: net.listenAddrs(),
-        learned: this.genesis.placement?.policy === 'maddpg' ? await learnedPlacement() : null
+        learnedBids: this.genesis.placement?.policy === 'maddpg' && this.models != null ? await learnedPlacement(this.models) : null
       }, { consensus: this.consensus, storage, logger: logger.child({ part: 'workloads' }) })
       this.workloads.start()
     }

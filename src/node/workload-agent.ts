@@ -4,7 +4,7 @@
 // Proposals are advisory: the state machine re-checks feasibility on every replica.
 import { availableParallelism, totalmem } from 'node:os'
 import { statfsSync } from 'node:fs'
-import { HEURISTICS, type HostView, type Policy } from '../alloc/policies.ts'
+import { biddingPolicy, HEURISTICS, type Amount, type HostView, type Policy } from '../alloc/policies.ts'
 import { DEFAULT_PLACEMENT_POLICY, type Genesis } from '../config/genesis.ts'
 import type { HostCapacity } from '../config/settings.ts'
 import type { Logger } from '../log/index.ts'
@@ -59,9 +59,13 @@ export interface WorkloadAgentOptions {
   genesis: Genesis
   capacity: HostCapacity
   addresses: string[]
-  /** the learned policy when genesis names `maddpg` and the model loads; otherwise best-fit */
-  learned?: Policy | null
+  /** when genesis names `maddpg`: the shipped actor's bids through ONNX Runtime (src/ml's worker); without
+   * it (no model), best-fit proposes */
+  learnedBids?: AsyncBidder | null
 }
+
+/** Bids for one decision, computed off the event loop (ONNX Runtime in src/ml's worker thread). */
+export type AsyncBidder = (request: Amount, hosts: readonly HostView[]) => Promise<ArrayLike<number>>
 
 export class WorkloadAgent {
   readonly policy: Policy
@@ -73,6 +77,8 @@ export class WorkloadAgent {
   private timer: NodeJS.Timeout | null = null
   private offCommit: (() => void) | null = null
   private passQueued = false
+  private passRunning = false
+  private readonly bids: AsyncBidder | null
   /** workloads with a placement of ours in flight, so one commit does not trigger a second proposal */
   private readonly proposing = new Set<string>()
   private readonly reporting = new Set<string>()
@@ -89,8 +95,9 @@ export class WorkloadAgent {
     this.logger = c.logger
     this.livenessBeats = o.genesis.placement?.livenessBeats ?? DEFAULT_LIVENESS_BEATS
     const name = o.genesis.placement?.policy ?? DEFAULT_PLACEMENT_POLICY
-    this.policy = name === 'maddpg' ? (o.learned ?? HEURISTICS['best-fit']) : HEURISTICS[name]
-    if (name === 'maddpg' && o.learned == null) this.logger.warn('placement policy maddpg: no placement model loaded; proposing with best-fit')
+    this.bids = name === 'maddpg' ? (o.learnedBids ?? null) : null
+    this.policy = name === 'maddpg' && this.bids != null ? { name: 'maddpg', choose: () => -1 } : HEURISTICS[name === 'maddpg' ? 'best-fit' : name]
+    if (name === 'maddpg' && this.bids == null) this.logger.warn('placement policy maddpg: no placement model loaded; proposing with best-fit')
   }
 
   /** What `GET /v1/placement` reports: the policy and this node's measured decision and commit times. */
@@ -165,7 +172,12 @@ export class WorkloadAgent {
   private queuePass (): void {
     if (this.passQueued) return
     this.passQueued = true
-    setImmediate(() => { this.passQueued = false; this.placePass() })
+    setImmediate(() => {
+      this.passQueued = false
+      if (this.passRunning) return
+      this.passRunning = true
+      this.placePass().catch((err) => this.logger.warn({ err: String(err) }, 'placement pass failed')).finally(() => { this.passRunning = false })
+    })
   }
 
   /** PBFT-style protocols: the primary proposes; DAG protocols (no primary): the validator whose turn the height gives. */
@@ -176,7 +188,7 @@ export class WorkloadAgent {
     return proposer === this.o.self
   }
 
-  private placePass (): void {
+  private async placePass (): Promise<void> {
     if (!this.isProposer()) return
     const hosts = hostViews(this.storage, this.livenessBeats)
     const dead = new Set(hosts.filter((h) => !h.live).map((h) => h.id))
@@ -185,7 +197,8 @@ export class WorkloadAgent {
       .sort((a, b) => a.submittedHeight - b.submittedHeight || (a.id < b.id ? -1 : 1))
     for (const w of todo) {
       const t0 = performance.now()
-      const i = this.policy.choose(w, hosts)
+      const b = this.bids == null ? null : await this.bids(w, hosts)
+      const i = b == null ? this.policy.choose(w, hosts) : biddingPolicy('maddpg', () => b).choose(w, hosts)
       keep(this.decisionMs, performance.now() - t0)
       if (i < 0) continue
       // What this pass proposes counts as used for the rest of the pass.

@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { NovacronError } from '../../config/errors.ts'
-import type { Bidder } from '../../alloc/policies.ts'
+import type { Amount, Bidder, HostView } from '../../alloc/policies.ts'
+import type { ModelRegistry } from '../registry.ts'
 import type { ModelTask, TrainRequest } from '../catalog.ts'
 import { DEFAULT_MODELS_DIR, type ManifestEntry } from '../manifest.ts'
 import { encodeModel } from '../onnx/builder.ts'
@@ -47,6 +48,12 @@ export function loadActorWeights (dir = DEFAULT_MODELS_DIR): ActorWeights | null
 
 export function bidderOf (a: ActorWeights): Bidder {
   return (req, hosts) => actorForward(a, encodeObservations(req, hosts), hosts.length)
+}
+
+/** One decision's bids through ONNX Runtime (the registry's worker thread). */
+export async function placementBids (registry: ModelRegistry, request: Amount, hosts: readonly HostView[]): Promise<Float32Array> {
+  const out = await registry.run('placement', { obs: { data: encodeObservations(request, hosts), dims: [hosts.length, OBS] } })
+  return out.bid.data as Float32Array
 }
 
 export function loadPlacementBidder (dir = DEFAULT_MODELS_DIR): Bidder | null {
