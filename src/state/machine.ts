@@ -299,7 +299,8 @@ export class StateMachine {
         if (TERMINAL_STATUSES.includes(w.status)) return fail(`workload ${tx.id} is already ${w.status}`)
         if (tx.status === 'pending' || tx.status === 'placed') return fail(`a workload becomes ${tx.status} only by submit or place`)
         if (tx.status === 'running' && w.status !== 'placed') return fail(`workload ${tx.id} is ${w.status}, not placed: it cannot start`)
-        const next: WorkloadRecord = { ...w, status: tx.status, reason: tx.reason, updatedHeight: height }
+        // A start without a reason keeps the placement's (e.g. "re-placed from X").
+        const next: WorkloadRecord = { ...w, status: tx.status, reason: tx.status === 'running' && tx.reason === '' ? w.reason : tx.reason, updatedHeight: height }
         if (tx.status === 'running') next.startedHeight = height
         else {
           next.endedHeight = height

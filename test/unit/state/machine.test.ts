@@ -203,6 +203,8 @@ test('a host that stops beating loses liveness; its workloads are re-placed and 
   assert.equal(rec.status, 'placed')
   assert.equal(rec.placements, 2)
   assert.match(rec.reason, /re-placed from a/)
+  apply([workloadStatusTx(w, 'running')])
+  assert.match(workloadOf(be, w).value.reason, /re-placed from a/, 'starting keeps the reason')
   const a = decodeHostRecord(be.readState(TABLE.hosts, utf8Bytes('a'))!)
   const b = decodeHostRecord(be.readState(TABLE.hosts, utf8Bytes('b'))!)
   assert.ok(a.ok && b.ok)
