@@ -7,13 +7,16 @@ import { ModelRegistry } from '../src/ml/registry.ts'
 import { percentile } from '../src/ml/train/metrics.ts'
 
 const CALLS = Number(process.env.CALLS ?? 2000)
+// ROWS=16 asks 16 rows per call (one placement decision on 16 hosts); MODEL=NAME measures one model
+const ROWS = Number(process.env.ROWS ?? 1)
 const registry = new ModelRegistry()
 const results: Array<{ model: string, p50Ms: number, p99Ms: number, directP50Ms: number, directP99Ms: number, batch1024Ms: number }> = []
-for (const entry of registry.list()) {
+for (const entry of registry.list().filter(e => process.env.MODEL == null || e.name === process.env.MODEL)) {
   const ref = entry.reference!
   const [name, feed] = Object.entries(ref.feeds)[0]
   const width = feed.data.length / feed.dims[0]
-  const one = { [name]: { data: Float32Array.from(feed.data.slice(0, width)), dims: [1, ...feed.dims.slice(1)] } }
+  const rows = Array.from({ length: ROWS }, (_, i) => feed.data.slice((i % feed.dims[0]) * width, (i % feed.dims[0] + 1) * width)).flat()
+  const one = { [name]: { data: Float32Array.from(rows), dims: [ROWS, ...feed.dims.slice(1)] } }
   await registry.load(entry.name)
   for (let i = 0; i < 200; i++) await registry.run(entry.name, one)
   const times: number[] = []
@@ -43,4 +46,4 @@ for (const entry of registry.list()) {
 await registry.close()
 console.log('model        worker p50  worker p99  in-thread p50  in-thread p99  batch of 1024 (ms)')
 for (const r of results) console.log(`${r.model.padEnd(12)} ${r.p50Ms.toFixed(3).padStart(10)} ${r.p99Ms.toFixed(3).padStart(11)} ${r.directP50Ms.toFixed(3).padStart(14)} ${r.directP99Ms.toFixed(3).padStart(14)} ${r.batch1024Ms.toFixed(2).padStart(19)}`)
-console.log(JSON.stringify({ calls: CALLS, results }))
+console.log(JSON.stringify({ calls: CALLS, rows: ROWS, results }))

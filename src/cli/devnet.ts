@@ -1,5 +1,6 @@
 // A devnet: N real node processes on loopback, each in its own process group and data dir, sharing one
 // genesis. The devnet file records their pids so `devnet down` can stop them from another shell.
+import type { PlacementPolicyName } from '../alloc/policies.ts'
 import { spawn } from 'node:child_process'
 import { existsSync, openSync, readFileSync, writeFileSync, closeSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -27,6 +28,8 @@ export interface DevnetUpOptions {
   logLevel?: string
   /** How long to wait for every node to connect to every other. */
   meshTimeoutMs?: number
+  /** genesis `placement.policy`; absent: none written (best-fit) */
+  placement?: PlacementPolicyName
 }
 
 export async function freePort (): Promise<number> {
@@ -71,7 +74,8 @@ export async function devnetUp (opts: DevnetUpOptions, { progress }: { progress:
     protocol: opts.protocol,
     createdAt: new Date().toISOString(),
     params: opts.params ?? defaultParams(opts.protocol),
-    validators
+    validators,
+    ...(opts.placement != null ? { placement: { policy: opts.placement } } : {})
   }
   const genesisPath = join(dir, 'genesis.json')
   writeFileSync(genesisPath, JSON.stringify(genesis, null, 2) + '\n')

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { base58btc } from 'multiformats/bases/base58'
 import { NovacronError } from './errors.ts'
+import { PLACEMENT_POLICIES, type PlacementPolicyName } from '../alloc/policies.ts'
 
 export const PROTOCOLS = ['pbft', 'probft', 'bullshark', 'tpbft'] as const
 export type ProtocolName = typeof PROTOCOLS[number]
@@ -42,6 +43,29 @@ export interface Genesis {
   createdAt: string
   params: ConsensusParams
   validators: Validator[]
+  /** Workload placement (not a consensus parameter); absent: best-fit and the default liveness window.
+   * Present only when the file has it, so the hash of an older genesis is unchanged. */
+  placement?: PlacementParams
+}
+
+export interface PlacementParams {
+  policy: PlacementPolicyName
+  /** heartbeats (from any host) after which a silent host is no longer live */
+  livenessBeats?: number
+}
+
+export const DEFAULT_PLACEMENT_POLICY: PlacementPolicyName = 'best-fit'
+
+function parsePlacement (raw: unknown, where: string): PlacementParams {
+  if (!isRecord(raw)) fail(where, 'placement must be an object like { "policy": "best-fit" }')
+  for (const key of Object.keys(raw)) if (key !== 'policy' && key !== 'livenessBeats') fail(where, `placement: unknown key "${key}" (known: policy, livenessBeats)`)
+  if (!PLACEMENT_POLICIES.includes(raw.policy as PlacementPolicyName)) fail(where, `placement.policy must be one of ${PLACEMENT_POLICIES.join(', ')}, got ${JSON.stringify(raw.policy)}`)
+  const out: PlacementParams = { policy: raw.policy as PlacementPolicyName }
+  if (raw.livenessBeats !== undefined) {
+    if (!Number.isInteger(raw.livenessBeats) || (raw.livenessBeats as number) < 2 || (raw.livenessBeats as number) > 1_000_000) fail(where, `placement.livenessBeats must be an integer from 2 to 1000000, got ${JSON.stringify(raw.livenessBeats)}`)
+    out.livenessBeats = raw.livenessBeats as number
+  }
+  return out
 }
 
 // An Ed25519 libp2p peer id is the identity multihash of the protobuf-encoded public key.
@@ -100,7 +124,9 @@ export function parseGenesis (raw: unknown, where = 'genesis'): Genesis {
     seen.add(v.peerId)
   }
   const createdAt = typeof raw.createdAt === 'string' ? raw.createdAt : fail(where, 'createdAt must be an ISO date string')
-  return { version: GENESIS_VERSION, cluster: raw.cluster, protocol, createdAt, params: parseParamsObject(raw.params, where), validators }
+  const genesis: Genesis = { version: GENESIS_VERSION, cluster: raw.cluster, protocol, createdAt, params: parseParamsObject(raw.params, where), validators }
+  if (raw.placement !== undefined) genesis.placement = parsePlacement(raw.placement, where)
+  return genesis
 }
 
 export function readGenesis (path: string): Genesis {

@@ -23,6 +23,25 @@ export interface Settings {
   tokenFile: string | null
   /** Where files other nodes send with DWCP land; <dataDir>/received by default. */
   receiveDir: string | null
+  /** What this host advertises for workloads; a field left out is read from the OS. */
+  capacity: Partial<HostCapacity> | null
+}
+
+export interface HostCapacity { cpu: number, memMiB: number, diskGiB: number }
+
+/** `{ cpu, memMiB, diskGiB }` (config file) or `cpu=8,memMiB=16384,diskGiB=100` (flag, env). */
+function capacity (raw: unknown): Partial<HostCapacity> {
+  const entries: Array<[string, unknown]> = typeof raw === 'string'
+    ? raw.split(',').map(s => s.trim()).filter(Boolean).map(s => { const [k, v] = s.split('='); return [k, v === undefined ? undefined : Number(v)] })
+    : raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? Object.entries(raw) : []
+  if (entries.length === 0) throw new Error(`expected cpu=N,memMiB=N,diskGiB=N (any of them), got ${JSON.stringify(raw)}`)
+  const out: Partial<HostCapacity> = {}
+  for (const [k, v] of entries) {
+    if (k !== 'cpu' && k !== 'memMiB' && k !== 'diskGiB') throw new Error(`unknown capacity "${k}" (known: cpu, memMiB, diskGiB)`)
+    if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 0xffff_ffff) throw new Error(`capacity ${k} must be an integer from 0 to 4294967295, got ${JSON.stringify(v)}`)
+    out[k] = v as number
+  }
+  return out
 }
 
 type Source = 'default' | 'file' | 'env' | 'flag'
@@ -83,7 +102,8 @@ const parsers: { [K in keyof Settings]: Parser<Settings[K]> } = {
     return s.replace(/\/+$/, '')
   }),
   tokenFile: nullable(raw => resolve(str(raw))),
-  receiveDir: nullable(raw => resolve(str(raw)))
+  receiveDir: nullable(raw => resolve(str(raw))),
+  capacity: nullable(capacity)
 }
 
 export const ENV_NAMES: { [K in keyof Settings]: string } = {
@@ -98,7 +118,8 @@ export const ENV_NAMES: { [K in keyof Settings]: string } = {
   mdns: 'NOVACRON_MDNS',
   node: 'NOVACRON_NODE',
   tokenFile: 'NOVACRON_TOKEN_FILE',
-  receiveDir: 'NOVACRON_RECEIVE_DIR'
+  receiveDir: 'NOVACRON_RECEIVE_DIR',
+  capacity: 'NOVACRON_CAPACITY'
 }
 
 export function defaultDataDir (cluster: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -120,7 +141,8 @@ export function defaults (cluster = 'default', env: NodeJS.ProcessEnv = process.
     mdns: false,
     node: null,
     tokenFile: null,
-    receiveDir: null
+    receiveDir: null,
+    capacity: null
   }
 }
 

@@ -43,7 +43,8 @@ const TASKS: Record<string, () => Promise<ModelTask>> = {
   reliability: async () => (await import('./tasks/reliability-task.ts')).reliabilityTask,
   compression: async () => (await import('./tasks/compression-task.ts')).compressionTask,
   consensus: async () => (await import('./tasks/consensus-task.ts')).consensusTask,
-  bandwidth: async () => (await import('./tasks/bandwidth-task.ts')).bandwidthTask
+  bandwidth: async () => (await import('./tasks/bandwidth-task.ts')).bandwidthTask,
+  placement: async () => (await import('./tasks/placement.ts')).placementTask
 }
 
 export const MODEL_NAMES = Object.keys(TASKS)

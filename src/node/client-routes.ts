@@ -15,7 +15,7 @@ export interface ClientRoutesComponents {
   storage: Storage
 }
 
-function field (body: unknown, name: string): unknown {
+export function field (body: unknown, name: string): unknown {
   return body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined
 }
 
@@ -25,14 +25,14 @@ function stringField (body: unknown, name: string): string {
   return v
 }
 
-function timeoutOf (body: unknown): number {
+export function timeoutOf (body: unknown): number {
   const v = field(body, 'timeoutMs')
   if (v === undefined) return DEFAULT_COMMIT_TIMEOUT_MS
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > MAX_TIMEOUT_MS) throw new ApiError(400, 'bad_request', `"timeoutMs" must be a number from 1 to ${MAX_TIMEOUT_MS}`)
   return v
 }
 
-function encode (build: () => Uint8Array): Uint8Array {
+export function encode (build: () => Uint8Array): Uint8Array {
   try {
     return build()
   } catch (err) {
@@ -44,7 +44,7 @@ function encode (build: () => Uint8Array): Uint8Array {
   }
 }
 
-function admit (consensus: ConsensusHost, txs: Uint8Array[]): Array<{ txId: string, committed: Promise<CommitReceipt> }> {
+export function admit (consensus: ConsensusHost, txs: Uint8Array[]): Array<{ txId: string, committed: Promise<CommitReceipt> }> {
   for (const tx of txs) if (tx.byteLength > MAX_TX_BYTES) throw new ApiError(413, 'too_large', `transaction of ${tx.byteLength} bytes exceeds the limit of ${MAX_TX_BYTES} bytes`)
   try {
     return consensus.submit(txs)
@@ -81,7 +81,7 @@ async function waitForAll (consensus: ConsensusHost, pending: ReadonlyArray<{ tx
   }
 }
 
-async function waitFor (consensus: ConsensusHost, pending: { txId: string, committed: Promise<CommitReceipt> }, timeoutMs: number, signal: AbortSignal): Promise<CommitReceipt> {
+export async function waitFor (consensus: ConsensusHost, pending: { txId: string, committed: Promise<CommitReceipt> }, timeoutMs: number, signal: AbortSignal): Promise<CommitReceipt> {
   return (await waitForAll(consensus, [pending], timeoutMs, signal))[0]
 }
 

@@ -79,7 +79,7 @@ export class ConsensusHost {
     const genesisHash = fromHex(opts.genesisHash)
     this.protocol = createProtocol(opts.genesis, { self, validators: this.validators, signer: Ed25519Signer.fromSeed(self, opts.identity.rawPrivateKey), verifier, genesisHash })
     this.checkpointInterval = opts.genesis.params.checkpointInterval
-    this.machine = new StateMachine(components.storage)
+    this.machine = new StateMachine(components.storage, { livenessBeats: opts.genesis.placement?.livenessBeats })
     this.channel = components.net.registerChannel({
       protocol: CONSENSUS_PROTOCOL_ID,
       validatorsOnly: true,

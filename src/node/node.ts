@@ -14,6 +14,8 @@ import { Storage } from '../state/index.ts'
 import { MAX_MESSAGE_BYTES } from '../consensus/core/index.ts'
 import { CONSENSUS_PROTOCOL_ID, ConsensusHost } from './consensus-host.ts'
 import { registerClientRoutes } from './client-routes.ts'
+import { registerWorkloadRoutes } from './workload-routes.ts'
+import { hostCapacity, WorkloadAgent, type AsyncBidder } from './workload-agent.ts'
 import { registerTransferRoutes } from './transfer-routes.ts'
 import { createHealthMonitor, healthJson, refreshMetrics } from './health.ts'
 import { DwcpService, type HealthMonitor } from '../dwcp/index.ts'
@@ -30,9 +32,20 @@ import { DATA_FILES, createToken, ensureDataDir, isAlive, readRuntime, removeRun
 import { EventLog } from './events.ts'
 
 export const STATE_DB_FILE = 'state.db'
+
+/** The shipped MADDPG actor's bids through ONNX Runtime on src/ml's worker, or null when it is not shipped. */
+async function learnedPlacement (models: ModelRegistry): Promise<AsyncBidder | null> {
+  const { placementBids } = await import('../ml/tasks/placement.ts')
+  try {
+    await models.load('placement')
+  } catch {
+    return null
+  }
+  return async (request, hosts) => await placementBids(models, request, hosts)
+}
 export const DWCP_PROTOCOL_ID = '/novacron/dwcp/1.0.0'
 
-export type NodeOptions = Pick<Settings, 'dataDir' | 'listen' | 'bootstrap' | 'genesis' | 'admin' | 'metrics' | 'mdns' | 'receiveDir'>
+export type NodeOptions = Pick<Settings, 'dataDir' | 'listen' | 'bootstrap' | 'genesis' | 'admin' | 'metrics' | 'mdns' | 'receiveDir'> & Partial<Pick<Settings, 'capacity'>>
 
 export interface NodeModules {
   logger: Logger
@@ -55,6 +68,7 @@ export class NovacronNode {
   private dwcp: DwcpService | null = null
   private healthMonitor: HealthMonitor | null = null
   private reliability: PeerReliability | null = null
+  private workloads: WorkloadAgent | null = null
   private models: ModelRegistry | null = null
   private readonly guards = new GuardBoard()
   private bandwidth: BandwidthPlanner | null = null
@@ -147,6 +161,13 @@ export class NovacronNode {
     await net.start()
     logger.info({ peerId: this.identity.peerId, role: this.role, protocol: this.genesis.protocol, listen: net.listenAddrs() }, 'libp2p started')
     this.consensus?.start()
+    if (this.consensus != null) {
+      this.workloads = new WorkloadAgent({
+        self: this.identity.peerId, genesis: this.genesis, capacity: hostCapacity(this.opts.dataDir, this.opts.capacity), addresses: net.listenAddrs(),
+        learnedBids: this.genesis.placement?.policy === 'maddpg' && this.models != null ? await learnedPlacement(this.models) : null
+      }, { consensus: this.consensus, storage, logger: logger.child({ part: 'workloads' }) })
+      this.workloads.start()
+    }
     await dwcp.start()
     this.reliability = this.startReliability()
     this.healthMonitor = createHealthMonitor({ reachable: () => this.reachability(), storage, consensus: this.consensus, dwcp })
@@ -169,6 +190,7 @@ export class NovacronNode {
       return { text: await this.metrics.registry.metrics(), contentType: this.metrics.registry.contentType }
     })
     if (this.consensus != null) registerClientRoutes(api, { consensus: this.consensus, storage })
+    if (this.consensus != null && this.workloads != null) registerWorkloadRoutes(api, { consensus: this.consensus, storage, agent: this.workloads })
     registerTransferRoutes(api, dwcp, id => id !== this.identity.peerId && net.isValidator(id))
     this.api = api
     this.adminUrl = await api.start()
@@ -232,6 +254,7 @@ export class NovacronNode {
     await this.api?.stop()
     this.healthMonitor?.stop()
     this.reliability?.stop()
+    this.workloads?.stop()
     this.consensus?.stop()
     await this.net?.stop()
     await this.dwcp?.close()

@@ -7,8 +7,11 @@ import { createHash } from 'node:crypto'
 import { equalBytes, utf8Bytes } from './bytes.ts'
 import type { Result } from './bytes.ts'
 import { LtHash } from './lthash.ts'
-import { decodeNodeRecord, decodeWorkloadRecord, encodeNodeRecord, encodeWorkloadRecord, TABLE, TABLE_IDS } from './records.ts'
-import type { TableId } from './records.ts'
+import {
+  BEAT_COUNTER_KEY, decodeBeatCounter, decodeHostRecord, decodeNodeRecord, decodeWorkloadRecord, encodeBeatCounter, encodeHostRecord,
+  encodeNodeRecord, encodeWorkloadRecord, TABLE, TABLE_IDS
+} from './records.ts'
+import type { HostRecord, NodeRecord, TableId, WorkloadRecord } from './records.ts'
 import { decodeTx, TERMINAL_STATUSES, txId, workloadIdFor } from './tx.ts'
 import type { Tx } from './tx.ts'
 import { entryId, StateError } from './backend.ts'
@@ -18,7 +21,13 @@ import { DUPLICATE_ERROR, idKey, packReplayRows, readReplayRows, REPLAY_WINDOW, 
 export interface StateMachineOptions {
   /** heights a tx id is remembered for (default REPLAY_WINDOW); a consensus parameter, small in tests */
   replayWindow?: number
+  /** a host is live while fewer than this many heartbeats (from any host) committed after its latest one;
+   * a genesis parameter (`placement.livenessBeats`), default DEFAULT_LIVENESS_BEATS */
+  livenessBeats?: number
 }
+
+/** Four heartbeat rounds of a 4-host cluster: a host that misses about four of its own beats is not live. */
+export const DEFAULT_LIVENESS_BEATS = 16
 
 export interface BatchInput {
   /** must be the backend's height + 1 */
@@ -122,10 +131,12 @@ class Overlay {
 export class StateMachine {
   private readonly backend: StateBackend
   private readonly replay: ReplayIndex
+  readonly livenessBeats: number
 
   constructor (backend: StateBackend, opts: StateMachineOptions = {}) {
     this.backend = backend
     this.replay = new ReplayIndex(opts.replayWindow ?? REPLAY_WINDOW)
+    this.livenessBeats = opts.livenessBeats ?? DEFAULT_LIVENESS_BEATS
   }
 
   head (): Head {
@@ -214,7 +225,7 @@ export class StateMachine {
 
   /** The keys each transaction will read, grouped by table, fetched in one go. */
   private preload (decoded: Array<Result<Tx> | null>, ids: Uint8Array[], overlay: Overlay): void {
-    const keys: Record<TableId, Uint8Array[]> = { [TABLE.kv]: [], [TABLE.nodes]: [], [TABLE.workloads]: [], [TABLE.replay]: [] }
+    const keys: Record<TableId, Uint8Array[]> = { [TABLE.kv]: [], [TABLE.nodes]: [], [TABLE.workloads]: [], [TABLE.replay]: [], [TABLE.hosts]: [] }
     decoded.forEach((d, i) => {
       if (d === null || !d.ok) return
       const tx = d.value
@@ -224,6 +235,11 @@ export class StateMachine {
         case 'node.leave': keys[TABLE.nodes].push(utf8Bytes(tx.id)); break
         case 'workload.submit': keys[TABLE.workloads].push(utf8Bytes(workloadIdFor(ids[i]))); break
         case 'workload.status': keys[TABLE.workloads].push(utf8Bytes(tx.id)); break
+        case 'node.heartbeat': keys[TABLE.nodes].push(utf8Bytes(tx.id)); keys[TABLE.hosts].push(utf8Bytes(tx.id), BEAT_COUNTER_KEY); break
+        case 'workload.place':
+          keys[TABLE.workloads].push(utf8Bytes(tx.id)); keys[TABLE.nodes].push(utf8Bytes(tx.node))
+          keys[TABLE.hosts].push(utf8Bytes(tx.node), BEAT_COUNTER_KEY)
+          break
       }
     })
     unwrapBackendFailure(() => { for (const t of TABLE_IDS) overlay.preload(t, keys[t]) })
@@ -268,7 +284,8 @@ export class StateMachine {
         const key = utf8Bytes(wid)
         if (state.get(TABLE.workloads, key) !== undefined) return fail(`workload ${wid} already exists`)
         state.set(TABLE.workloads, key, encodeWorkloadRecord({
-          id: wid, ...tx.spec, status: 'pending', reason: '', node: null, submittedHeight: height, updatedHeight: height
+          id: wid, ...tx.spec, durationS: tx.spec.durationS ?? 0, status: 'pending', reason: '', node: null,
+          submittedHeight: height, updatedHeight: height, placedHeight: 0, startedHeight: 0, endedHeight: 0, placements: 0
         }))
         return OK
       }
@@ -278,14 +295,98 @@ export class StateMachine {
         if (old === undefined) return fail(`workload ${tx.id} not found`)
         const prev = decodeWorkloadRecord(old)
         if (!prev.ok) return fail(`stored workload record is corrupt: ${prev.error}`)
-        if (TERMINAL_STATUSES.includes(prev.value.status)) return fail(`workload ${tx.id} is already ${prev.value.status}`)
-        state.set(TABLE.workloads, key, encodeWorkloadRecord({ ...prev.value, status: tx.status, reason: tx.reason, updatedHeight: height }))
+        const w = prev.value
+        if (TERMINAL_STATUSES.includes(w.status)) return fail(`workload ${tx.id} is already ${w.status}`)
+        if (tx.status === 'pending' || tx.status === 'placed') return fail(`a workload becomes ${tx.status} only by submit or place`)
+        if (tx.status === 'running' && w.status !== 'placed') return fail(`workload ${tx.id} is ${w.status}, not placed: it cannot start`)
+        // A start without a reason keeps the placement's (e.g. "re-placed from X").
+        const next: WorkloadRecord = { ...w, status: tx.status, reason: tx.status === 'running' && tx.reason === '' ? w.reason : tx.reason, updatedHeight: height }
+        if (tx.status === 'running') next.startedHeight = height
+        else {
+          next.endedHeight = height
+          if (w.node !== null) releaseFrom(state, w.node, w)
+        }
+        state.set(TABLE.workloads, key, encodeWorkloadRecord(next))
         return OK
       }
       case 'noop':
         return OK
+      case 'node.heartbeat': {
+        const key = utf8Bytes(tx.id)
+        if (state.get(TABLE.nodes, key) === undefined) return fail(`node ${tx.id} is not a member`)
+        const beats = decodeBeatCounter(state.get(TABLE.hosts, BEAT_COUNTER_KEY)) + 1
+        state.set(TABLE.hosts, BEAT_COUNTER_KEY, encodeBeatCounter(beats))
+        state.set(TABLE.hosts, key, encodeHostRecord({ ...readHost(state, tx.id), lastBeat: beats }))
+        return OK
+      }
+      case 'workload.place':
+        return this.place(tx.id, tx.node, height, state)
     }
   }
+
+  /** Feasibility in integer arithmetic over the replicated state, so every replica decides alike. */
+  private place (id: string, nodeId: string, height: number, state: Overlay): TxResult {
+    const wkey = utf8Bytes(id)
+    const raw = state.get(TABLE.workloads, wkey)
+    if (raw === undefined) return fail(`workload ${id} not found`)
+    const dec = decodeWorkloadRecord(raw)
+    if (!dec.ok) return fail(`stored workload record is corrupt: ${dec.error}`)
+    const w = dec.value
+    const beats = decodeBeatCounter(state.get(TABLE.hosts, BEAT_COUNTER_KEY))
+    const replacing = (w.status === 'placed' || w.status === 'running') && w.node !== null
+    if (w.status !== 'pending' && !replacing) return fail(`workload ${id} is ${w.status}, not pending`)
+    if (replacing && isLive(state, w.node!, beats, this.livenessBeats)) return fail(`workload ${id} is ${w.status} on live node ${w.node!}`)
+    const nodeRaw = state.get(TABLE.nodes, utf8Bytes(nodeId))
+    if (nodeRaw === undefined) return fail(`node ${nodeId} is not a member`)
+    const node = decodeNodeRecord(nodeRaw)
+    if (!node.ok) return fail(`stored node record is corrupt: ${node.error}`)
+    if (!isLive(state, nodeId, beats, this.livenessBeats)) return fail(`node ${nodeId} is not live`)
+    const short = shortfall(node.value, readHost(state, nodeId), w)
+    if (short !== null) return fail(`workload ${id} does not fit on node ${nodeId}: ${short}`)
+    if (replacing) releaseFrom(state, w.node!, w)
+    const h = readHost(state, nodeId)
+    state.set(TABLE.hosts, utf8Bytes(nodeId), encodeHostRecord({
+      ...h, cpu: h.cpu + w.cpu, memMiB: h.memMiB + w.memMiB, diskGiB: h.diskGiB + w.diskGiB, workloads: h.workloads + 1
+    }))
+    state.set(TABLE.workloads, wkey, encodeWorkloadRecord({
+      ...w, status: 'placed', node: nodeId, reason: replacing ? `re-placed from ${w.node!}` : '', updatedHeight: height, placedHeight: height, startedHeight: 0, placements: w.placements + 1
+    }))
+    return OK
+  }
+}
+
+const NO_HOST: HostRecord = { lastBeat: 0, cpu: 0, memMiB: 0, diskGiB: 0, workloads: 0 }
+
+function readHost (state: Overlay, id: string): HostRecord {
+  const raw = state.get(TABLE.hosts, utf8Bytes(id))
+  if (raw === undefined) return NO_HOST
+  const h = decodeHostRecord(raw)
+  if (!h.ok) throw new Error(`stored host record is corrupt: ${h.error}`)
+  return h.value
+}
+
+/** Live: a member that sent a heartbeat, and fewer than `window` heartbeats committed since. */
+export function liveAt (lastBeat: number, beats: number, window: number): boolean {
+  return lastBeat > 0 && beats - lastBeat < window
+}
+
+function isLive (state: Overlay, id: string, beats: number, window: number): boolean {
+  return state.get(TABLE.nodes, utf8Bytes(id)) !== undefined && liveAt(readHost(state, id).lastBeat, beats, window)
+}
+
+/** Why `w` does not fit next to what `host` already holds on `node`, or null when it fits. */
+export function shortfall (node: Pick<NodeRecord, 'cpu' | 'memMiB' | 'diskGiB'>, host: Pick<HostRecord, 'cpu' | 'memMiB' | 'diskGiB'>, w: Pick<WorkloadRecord, 'cpu' | 'memMiB' | 'diskGiB'>): string | null {
+  if (host.cpu + w.cpu > node.cpu) return `cpu ${host.cpu} + ${w.cpu} > ${node.cpu}`
+  if (host.memMiB + w.memMiB > node.memMiB) return `memMiB ${host.memMiB} + ${w.memMiB} > ${node.memMiB}`
+  if (host.diskGiB + w.diskGiB > node.diskGiB) return `diskGiB ${host.diskGiB} + ${w.diskGiB} > ${node.diskGiB}`
+  return null
+}
+
+function releaseFrom (state: Overlay, nodeId: string, w: WorkloadRecord): void {
+  const h = readHost(state, nodeId)
+  state.set(TABLE.hosts, utf8Bytes(nodeId), encodeHostRecord({
+    ...h, cpu: h.cpu - w.cpu, memMiB: h.memMiB - w.memMiB, diskGiB: h.diskGiB - w.diskGiB, workloads: h.workloads - 1
+  }))
 }
 
 const OK: TxResult = { ok: true }

@@ -6,6 +6,7 @@
 // The strict order makes the encoding canonical and rules out duplicate entries. The replay window's
 // rows (TABLE.replay, see replay.ts) are entries like any other, so the root check covers them.
 // Version 2: the state includes the replay rows (a version 1 snapshot has none and is refused).
+// Version 3: the hosts table (liveness and placed resources) and version 2 workload records.
 import { decodeWith, DecodeError, equalBytes, toHex, Writer } from './bytes.ts'
 import type { Result } from './bytes.ts'
 import { MAX_KEY_BYTES, MAX_SNAPSHOT_BYTES, MAX_TX_BYTES } from './limits.ts'
@@ -15,7 +16,7 @@ import type { TableId } from './records.ts'
 import type { Head, StateBackend, StateEntry } from './backend.ts'
 import { checkReplayRow } from './replay.ts'
 
-export const SNAPSHOT_VERSION = 2
+export const SNAPSHOT_VERSION = 3
 const MAGIC = Buffer.from('NCSNAP')
 /** the smallest entry: table byte, two length prefixes, one key byte */
 const MIN_ENTRY_BYTES = 1 + 2 + 1 + 4

@@ -35,12 +35,15 @@ export interface NodeInfo extends Resources {
 
 export interface WorkloadSpec extends Resources {
   name: string
+  /** seconds it runs once started; 0 or absent: until stopped. Encoded only when non-zero (one encoding). */
+  durationS?: number
 }
 
-export const WORKLOAD_STATUSES = ['pending', 'placed', 'running', 'completed', 'failed', 'cancelled'] as const
+// Append only: the index is the wire code. 'stopped' is an operator's stop, 'completed' a run that lasted its duration.
+export const WORKLOAD_STATUSES = ['pending', 'placed', 'running', 'completed', 'failed', 'cancelled', 'stopped'] as const
 export type WorkloadStatus = typeof WORKLOAD_STATUSES[number]
 /** A workload in one of these states never changes again. */
-export const TERMINAL_STATUSES: readonly WorkloadStatus[] = ['completed', 'failed', 'cancelled']
+export const TERMINAL_STATUSES: readonly WorkloadStatus[] = ['completed', 'failed', 'cancelled', 'stopped']
 
 /** `nonce` is optional everywhere: empty means two identical commands are one tx (same id, deduplicated). */
 export type Tx =
@@ -53,6 +56,10 @@ export type Tx =
   | { type: 'workload.status', nonce?: Uint8Array, id: string, status: WorkloadStatus, reason: string }
   /** changes nothing; a client commits one to get a point in the log to read after (linearizable reads) */
   | { type: 'noop', nonce?: Uint8Array }
+  /** a registered host says it is alive (the registry's liveness counts these, see machine.ts) */
+  | { type: 'node.heartbeat', nonce?: Uint8Array, id: string }
+  /** put a pending workload (or one whose host is no longer live) on `node`; every replica checks it fits */
+  | { type: 'workload.place', nonce?: Uint8Array, id: string, node: string }
 
 export type TxType = Tx['type']
 
@@ -65,7 +72,9 @@ const KIND_CODES: Record<TxType, number> = {
   'node.leave': 5,
   'workload.submit': 6,
   'workload.status': 7,
-  noop: 8
+  noop: 8,
+  'node.heartbeat': 9,
+  'workload.place': 10
 }
 const KIND_BY_CODE = new Map(Object.entries(KIND_CODES).map(([k, v]) => [v, k as TxType]))
 
@@ -140,12 +149,17 @@ export function validateTx (tx: Tx): string | null {
       return checkString(tx.id, 'node id', MAX_KEY_BYTES)
     case 'workload.submit':
       if (tx.spec === null || typeof tx.spec !== 'object') return 'workload spec must be an object'
-      return checkString(tx.spec.name, 'workload name', MAX_NAME_BYTES, true) ?? checkResources(tx.spec, 'workload')
+      return checkString(tx.spec.name, 'workload name', MAX_NAME_BYTES, true) ?? checkResources(tx.spec, 'workload') ??
+        (tx.spec.durationS === undefined ? null : checkResource(tx.spec.durationS, 'workload durationS'))
     case 'workload.status':
       if (!WORKLOAD_STATUSES.includes(tx.status)) return `workload status must be one of ${WORKLOAD_STATUSES.join(', ')}`
       return checkString(tx.id, 'workload id', MAX_KEY_BYTES) ?? checkString(tx.reason, 'reason', MAX_NAME_BYTES, true)
     case 'noop':
       return null
+    case 'node.heartbeat':
+      return checkString(tx.id, 'node id', MAX_KEY_BYTES)
+    case 'workload.place':
+      return checkString(tx.id, 'workload id', MAX_KEY_BYTES) ?? checkString(tx.node, 'node id', MAX_KEY_BYTES)
   }
 }
 
@@ -207,9 +221,14 @@ export function encodeTx (tx: Tx): Uint8Array {
     case 'node.join':
     case 'node.update': writeNodeInfo(w, tx.node); break
     case 'node.leave': w.str16(tx.id); break
-    case 'workload.submit': w.str16(tx.spec.name); writeResources(w, tx.spec); break
+    case 'workload.submit':
+      w.str16(tx.spec.name); writeResources(w, tx.spec)
+      if ((tx.spec.durationS ?? 0) > 0) w.u32(tx.spec.durationS!)
+      break
     case 'workload.status': w.str16(tx.id).u8(WORKLOAD_STATUSES.indexOf(tx.status)).str16(tx.reason); break
     case 'noop': break
+    case 'node.heartbeat': w.str16(tx.id); break
+    case 'workload.place': w.str16(tx.id).str16(tx.node); break
   }
   const out = w.finish()
   if (out.length > MAX_TX_BYTES) throw new TxValidationError(`transaction is ${out.length} bytes, limit ${MAX_TX_BYTES}`)
@@ -236,7 +255,12 @@ export function decodeTx (bytes: Uint8Array): Result<Tx> {
       case 'node.leave': tx = { type, nonce, id: r.str16(MAX_KEY_BYTES, 'node id') }; break
       case 'workload.submit': {
         const name = r.str16(MAX_NAME_BYTES, 'workload name')
-        tx = { type, nonce, spec: { name, ...readResources(r) } }
+        const spec: WorkloadSpec = { name, ...readResources(r) }
+        if (r.remaining > 0) {
+          spec.durationS = r.u32('durationS')
+          if (spec.durationS === 0) throw new DecodeError('a zero duration is encoded by leaving it out')
+        }
+        tx = { type, nonce, spec }
         break
       }
       case 'workload.status': {
@@ -247,6 +271,8 @@ export function decodeTx (bytes: Uint8Array): Result<Tx> {
         break
       }
       case 'noop': tx = { type, nonce }; break
+      case 'node.heartbeat': tx = { type, nonce, id: r.str16(MAX_KEY_BYTES, 'node id') }; break
+      case 'workload.place': tx = { type, nonce, id: r.str16(MAX_KEY_BYTES, 'workload id'), node: r.str16(MAX_KEY_BYTES, 'node id') }; break
     }
     r.end('transaction')
     return tx
@@ -318,4 +344,14 @@ export function workloadStatusTx (id: string, status: WorkloadStatus, reason = '
  */
 export function noopTx (opts: TxOptions = { nonce: 'random' }): Uint8Array {
   return encodeTx({ type: 'noop', nonce: nonceOf(opts) })
+}
+
+export function nodeHeartbeatTx (id: string, opts: TxOptions = { nonce: 'random' }): Uint8Array {
+  return encodeTx({ type: 'node.heartbeat', nonce: nonceOf(opts), id })
+}
+
+/** The nonce defaults to none: a leader proposing the same placement twice makes one tx (one id). Callers
+ * re-placing a workload pass its record's updatedHeight so a later placement onto the same host is new. */
+export function workloadPlaceTx (id: string, node: string, opts?: TxOptions): Uint8Array {
+  return encodeTx({ type: 'workload.place', nonce: nonceOf(opts), id, node })
 }

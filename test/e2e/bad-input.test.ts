@@ -91,10 +91,17 @@ describe('configuration and genesis errors', () => {
     assert.match(assertOneLineError(r), /key "admin"/)
   })
 
-  test('commands not built yet say so and exit 1', async () => {
-    const r = await cli(['workload', 'list'])
-    assert.equal(r.code, 1)
-    assert.match(assertOneLineError(r), /not available in this version/)
+  test('workload: a bad flag is a usage error (exit 2), a node that is not there exit 4', async () => {
+    const bad = await cli(['workload', 'submit', '--cpu', '1.5', '--mem', '10'])
+    assert.equal(bad.code, 2)
+    assert.match(assertOneLineError(bad), /--cpu must be an integer/)
+    const state = await cli(['workload', 'list', '--state', 'sleeping'])
+    assert.equal(state.code, 2)
+    const closed = await busyPort()
+    closed.server.close()
+    const r = await cli(['workload', 'list', '--node', `http://127.0.0.1:${closed.port}`])
+    assert.equal(r.code, 4)
+    assert.match(assertOneLineError(r), /cannot reach/)
   })
 
   test('--json errors are a JSON document on stdout', async () => {

@@ -53,7 +53,8 @@ describe('devnet of 4 nodes', () => {
       assert.equal(s.protocol, 'pbft')
       assert.equal(s.n, 4)
       assert.equal(s.f, 1)
-      assert.equal(s.height, 0)
+      // Hosts register and heartbeat through consensus from the start, so the height moves without clients.
+      assert.ok(Number.isSafeInteger(s.height) && s.height >= 0)
       assert.deepEqual(connectedValidators(s).sort(), nodes.filter(n => n.id !== node.id).map(n => n.id).sort())
       assert.ok(s.peers.every((p: any) => p.consensus === 'open'), 'consensus channel open to every validator')
       assert.equal(s.health.status, 'ok')

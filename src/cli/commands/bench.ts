@@ -68,6 +68,10 @@ export const registerBench: Register = (program, context) => {
     .option('--sim', 'run the deterministic simulator in process (no faults) instead of a devnet; figures are in simulated time')
     .option('--seed <n>', 'simulator seed (--sim)', number('--seed', 0, 2 ** 31), 1)
     .option('--out <file>', 'also write the JSON result to FILE, and a CSV and an SVG plot of latency against rate beside it')
+    .option('--placement', 'benchmark the placement policies in the placement simulator on a held-out trace window instead')
+    .option('--policy <name>', 'with --placement: a policy, or all', 'all')
+    .addOption(new Option('--trace <name>', 'with --placement: the trace').choices(['azure', 'openb']).default('azure'))
+    .option('--seeds <n>', 'with --placement: paired thinning seeds', number('--seeds', 2, 30), 5)
     .addHelpText('after', `
 Without --duration a run lasts 10 s, and each step of a --max-p99 search 3 s.
 --json prints the result (an array when several protocols ran); a progress bar and a table go to a terminal.
@@ -76,9 +80,15 @@ Example:
   $ novacron bench --protocol pbft --nodes 4 --duration 10
   $ novacron bench --rate 5000 --json --out pbft.json      # also pbft.csv and pbft.svg
   $ novacron bench --max-p99 200 --out search.json
-  $ novacron bench --sim --nodes 7 --rate 500`)
-    .action(async (opts: { protocol: ProtocolName | 'all', nodes: number, duration?: number, txSize: number, rate?: number, batch: number, inflight: number, param?: string[], maxP99?: number, sim?: boolean, seed: number, out?: string }) => {
+  $ novacron bench --sim --nodes 7 --rate 500
+  $ novacron bench --placement --policy all --trace azure --json`)
+    .action(async (opts: { protocol: ProtocolName | 'all', nodes: number, duration?: number, txSize: number, rate?: number, batch: number, inflight: number, param?: string[], maxP99?: number, sim?: boolean, seed: number, out?: string, placement?: boolean, policy: string, trace: 'azure' | 'openb', seeds: number }) => {
       const ctx = context()
+      if (opts.placement === true) {
+        const { runPlacementCli } = await import('../bench/placement-bench.ts')
+        await runPlacementCli(ctx, opts)
+        return
+      }
       const { AVAILABLE_PROTOCOLS } = await import('../../node/protocols.ts')
       const available: readonly string[] = AVAILABLE_PROTOCOLS
       const protocols = opts.protocol === 'all' ? [...available] as ProtocolName[] : [opts.protocol]

@@ -19,13 +19,14 @@ export const registerNode: Register = (program, context) => {
     .option('--metrics <host:port>', 'also serve /metrics without a token on this address')
     .option('--mdns', 'discover peers on the local network with mDNS')
     .option('--receive-dir <dir>', 'where files other nodes send land (default <data-dir>/received)')
+    .option('--capacity <spec>', 'what this host offers workloads, e.g. cpu=8,memMiB=16384,diskGiB=100 (default: from the OS)')
     .addHelpText('after', `
 Example:
   $ novacron node start --data-dir /var/lib/novacron --genesis genesis.json
   $ novacron node start --data-dir /var/lib/novacron          # later restarts`)
-    .action(async (opts: { listen?: string[], bootstrap?: string[], genesis?: string, admin?: string, metrics?: string, mdns?: boolean, receiveDir?: string }) => {
+    .action(async (opts: { listen?: string[], bootstrap?: string[], genesis?: string, admin?: string, metrics?: string, mdns?: boolean, receiveDir?: string, capacity?: string }) => {
       const ctx = context()
-      const settings = ctx.settings({ listen: opts.listen, bootstrap: opts.bootstrap, genesis: opts.genesis, admin: opts.admin, metrics: opts.metrics, mdns: opts.mdns, receiveDir: opts.receiveDir })
+      const settings = ctx.settings({ listen: opts.listen, bootstrap: opts.bootstrap, genesis: opts.genesis, admin: opts.admin, metrics: opts.metrics, mdns: opts.mdns, receiveDir: opts.receiveDir, capacity: opts.capacity })
       const logger = ctx.logger()
       // Loaded on demand: libp2p is heavy, and most commands are thin clients that never need it.
       const { NovacronNode } = await import('../../node/node.ts')

@@ -3,7 +3,6 @@ import type { Register } from '../main.ts'
 import { failure } from '../../config/errors.ts'
 
 const PLANNED: Array<[string, string]> = [
-  ['workload', 'submit and inspect workloads'],
 ]
 
 export const registerNotYetAvailable: Register = (program) => {

@@ -5,8 +5,8 @@ import type { StatementSync } from 'node:sqlite'
 import { utf8Bytes } from '../bytes.ts'
 import type { Result } from '../bytes.ts'
 import { MAX_KEY_BYTES, MAX_LIST_LIMIT } from '../limits.ts'
-import { decodeNodeRecord, decodeWorkloadRecord, TABLE } from '../records.ts'
-import type { NodeRecord, TableId, WorkloadRecord } from '../records.ts'
+import { BEAT_COUNTER_KEY, decodeBeatCounter, decodeHostRecord, decodeNodeRecord, decodeWorkloadRecord, TABLE } from '../records.ts'
+import type { HostRecord, NodeRecord, TableId, WorkloadRecord } from '../records.ts'
 import { exportSnapshot, installSnapshot } from '../snapshot.ts'
 import type { SnapshotExpectation, SnapshotInfo } from '../snapshot.ts'
 import { StateError } from '../backend.ts'
@@ -221,6 +221,17 @@ export class Storage implements StateBackend {
 
   listWorkloads (): WorkloadRecord[] {
     return this.tableValues(TABLE.workloads).map((v) => decoded(decodeWorkloadRecord(v), 'workload record'))
+  }
+
+  /** Every member with its liveness record and placed load, and the cluster heartbeat counter. */
+  listHosts (): { beats: number, hosts: Array<{ node: NodeRecord, host: HostRecord }>, height: number } {
+    const beats = decodeBeatCounter(this.readState(TABLE.hosts, BEAT_COUNTER_KEY))
+    const hosts = this.listNodes().map((node) => {
+      const raw = this.readState(TABLE.hosts, utf8Bytes(node.id))
+      const host = raw === undefined ? { lastBeat: 0, cpu: 0, memMiB: 0, diskGiB: 0, workloads: 0 } : decoded(decodeHostRecord(raw), 'host record')
+      return { node, host }
+    })
+    return { beats, hosts, height: this.current.height }
   }
 
   private tableValues (table: TableId): Uint8Array[] {

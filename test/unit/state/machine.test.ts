@@ -2,8 +2,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { MemoryBackend } from '../../../src/state/memory.ts'
 import { StateMachine } from '../../../src/state/machine.ts'
-import { kvDelTx, kvPutTx, nodeJoinTx, nodeLeaveTx, nodeUpdateTx, txId, workloadIdFor, workloadStatusTx, workloadSubmitTx } from '../../../src/state/tx.ts'
-import { decodeNodeRecord, decodeWorkloadRecord, TABLE } from '../../../src/state/records.ts'
+import { kvDelTx, kvPutTx, nodeHeartbeatTx, nodeJoinTx, nodeLeaveTx, nodeUpdateTx, txId, workloadIdFor, workloadPlaceTx, workloadStatusTx, workloadSubmitTx } from '../../../src/state/tx.ts'
+import { decodeHostRecord, decodeNodeRecord, decodeWorkloadRecord, TABLE } from '../../../src/state/records.ts'
 import { LtHash } from '../../../src/state/lthash.ts'
 import { toHex, utf8Bytes } from '../../../src/state/bytes.ts'
 
@@ -119,7 +119,8 @@ test('workloads: id from the submitting tx, status changes until terminal', () =
   assert.equal(id.length, 32)
   sm.applyBatch({ height: 1, txs: [submit] })
   const out = sm.applyBatch({ height: 2, txs: [workloadStatusTx(id, 'running'), workloadStatusTx(id, 'completed'), workloadStatusTx(id, 'running', 'again')] })
-  assert.deepEqual(out.results.slice(0, 2), [{ ok: true }, { ok: true }])
+  assert.match((out.results[0] as { error: string }).error, /not placed: it cannot start/)
+  assert.deepEqual(out.results[1], { ok: true })
   assert.match((out.results[2] as { error: string }).error, /already completed/)
   const rec = decodeWorkloadRecord(be.readState(TABLE.workloads, utf8Bytes(id))!)
   assert.ok(rec.ok)
@@ -135,4 +136,84 @@ test('a batch writing a key several times records one net write', () => {
   const data = be.log.at(-1)!.writes.filter((w) => w.table !== TABLE.replay)
   assert.equal(data.length, 1)
   assert.equal(toHex(data[0].value!), toHex(utf8Bytes('2')))
+})
+
+function hostNode (id: string, cpu: number, memMiB: number): Parameters<typeof nodeJoinTx>[0] {
+  return { id, cpu, memMiB, diskGiB: 100, addresses: [], labels: {} }
+}
+
+function placementCluster (livenessBeats = 4): { sm: StateMachine, be: MemoryBackend, apply: (txs: Uint8Array[]) => Array<{ ok: boolean, error?: string }>, wl: (cpu: number, mem: number) => string } {
+  const be = new MemoryBackend()
+  const sm = new StateMachine(be, { livenessBeats })
+  let h = 0
+  const apply = (txs: Uint8Array[]): Array<{ ok: boolean, error?: string }> => sm.applyBatch({ height: ++h, txs }).results
+  const wl = (cpu: number, mem: number): string => {
+    const tx = workloadSubmitTx({ name: `w${cpu}-${mem}`, cpu, memMiB: mem, diskGiB: 1 }, { nonce: 'random' })
+    assert.deepEqual(apply([tx]), [{ ok: true }])
+    return workloadIdFor(txId(tx))
+  }
+  apply([nodeJoinTx(hostNode('a', 4, 4096)), nodeJoinTx(hostNode('b', 8, 8192)), nodeHeartbeatTx('a'), nodeHeartbeatTx('b')])
+  return { sm, be, apply, wl }
+}
+
+function workloadOf (be: MemoryBackend, id: string): ReturnType<typeof decodeWorkloadRecord> & { ok: true } {
+  const rec = decodeWorkloadRecord(be.readState(TABLE.workloads, utf8Bytes(id))!)
+  assert.ok(rec.ok)
+  return rec
+}
+
+test('workload.place: applied only when the workload is pending and the node is a live member with room', () => {
+  const { be, apply, wl } = placementCluster()
+  const big = wl(5, 1024)
+  const small = wl(2, 1024)
+  const res = apply([
+    workloadPlaceTx(big, 'a'), // 5 vCPU on a 4-vCPU host
+    workloadPlaceTx(big, 'nobody'),
+    workloadPlaceTx('no-such-workload', 'b'),
+    workloadPlaceTx(big, 'b'),
+    workloadPlaceTx(small, 'b', { nonce: new Uint8Array([1]) }),
+    workloadPlaceTx(small, 'b', { nonce: new Uint8Array([2]) }), // already placed, on a live host
+    workloadPlaceTx(small, 'a', { nonce: new Uint8Array([3]) })
+  ])
+  assert.match(res[0].error!, /does not fit on node a: cpu 0 \+ 5 > 4/)
+  assert.match(res[1].error!, /not a member/)
+  assert.match(res[2].error!, /not found/)
+  assert.deepEqual(res.slice(3, 5), [{ ok: true }, { ok: true }])
+  assert.match(res[5].error!, /is placed on live node b/)
+  assert.match(res[6].error!, /is placed on live node b/)
+  const third = wl(2, 1024)
+  assert.match(apply([workloadPlaceTx(third, 'b')])[0].error!, /cpu 7 \+ 2 > 8/, 'b holds 5 + 2 of 8 vCPUs')
+  const host = decodeHostRecord(be.readState(TABLE.hosts, utf8Bytes('b'))!)
+  assert.ok(host.ok)
+  assert.deepEqual({ cpu: host.value.cpu, memMiB: host.value.memMiB, workloads: host.value.workloads }, { cpu: 7, memMiB: 2048, workloads: 2 })
+  assert.equal(workloadOf(be, big).value.status, 'placed')
+  assert.equal(workloadOf(be, big).value.node, 'b')
+})
+
+test('a host that stops beating loses liveness; its workloads are re-placed and the capacity moves with them', () => {
+  const { be, apply, wl } = placementCluster(4)
+  const w = wl(2, 1024)
+  assert.deepEqual(apply([workloadPlaceTx(w, 'a'), workloadStatusTx(w, 'running')]), [{ ok: true }, { ok: true }])
+  assert.match(apply([workloadPlaceTx(w, 'b')])[0].error!, /running on live node a/)
+  apply([nodeHeartbeatTx('b'), nodeHeartbeatTx('b'), nodeHeartbeatTx('b')]) // a's last beat is now 4 behind
+  assert.match(apply([workloadPlaceTx(w, 'a', { nonce: new Uint8Array([9]) })])[0].error!, /node a is not live/)
+  assert.deepEqual(apply([workloadPlaceTx(w, 'b', { nonce: new Uint8Array([8]) })]), [{ ok: true }], 'a new tx: the refused one is remembered')
+  const rec = workloadOf(be, w).value
+  assert.equal(rec.node, 'b')
+  assert.equal(rec.status, 'placed')
+  assert.equal(rec.placements, 2)
+  assert.match(rec.reason, /re-placed from a/)
+  apply([workloadStatusTx(w, 'running')])
+  assert.match(workloadOf(be, w).value.reason, /re-placed from a/, 'starting keeps the reason')
+  const a = decodeHostRecord(be.readState(TABLE.hosts, utf8Bytes('a'))!)
+  const b = decodeHostRecord(be.readState(TABLE.hosts, utf8Bytes('b'))!)
+  assert.ok(a.ok && b.ok)
+  assert.deepEqual([a.value.cpu, a.value.workloads, b.value.cpu, b.value.workloads], [0, 0, 2, 1])
+  assert.deepEqual(apply([workloadStatusTx(w, 'stopped', 'operator')]), [{ ok: true }])
+  const after = decodeHostRecord(be.readState(TABLE.hosts, utf8Bytes('b'))!)
+  assert.ok(after.ok)
+  assert.deepEqual([after.value.cpu, after.value.memMiB, after.value.workloads], [0, 0, 0], 'stopping releases exactly once')
+  assert.match(apply([workloadStatusTx(w, 'failed')])[0].error!, /already stopped/)
+  assert.match(apply([nodeHeartbeatTx('ghost')])[0].error!, /not a member/)
+  assert.ok(workloadOf(be, w).value.endedHeight > 0)
 })

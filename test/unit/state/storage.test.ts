@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { DatabaseSync } from 'node:sqlite'
 import { Storage } from '../../../src/state/storage/storage.ts'
 import { StateMachine } from '../../../src/state/machine.ts'
-import { kvDelTx, kvPutTx, nodeJoinTx, nodeLeaveTx, nodeUpdateTx, txId, workloadIdFor, workloadStatusTx, workloadSubmitTx } from '../../../src/state/tx.ts'
+import { kvDelTx, kvPutTx, nodeHeartbeatTx, nodeJoinTx, nodeLeaveTx, nodeUpdateTx, txId, workloadIdFor, workloadPlaceTx, workloadStatusTx, workloadSubmitTx } from '../../../src/state/tx.ts'
 import { MemoryBackend } from '../../../src/state/memory.ts'
 import { LtHash } from '../../../src/state/lthash.ts'
 import { SchemaVersionError } from '../../../src/state/storage/errors.ts'
@@ -147,4 +147,23 @@ test('storage (bulk reads) and the in-memory backend apply the same batches to t
     assert.equal(toHex(a.stateRoot), toHex(b.stateRoot), `height ${i + 1}`)
     assert.deepEqual(a.results, b.results)
   })
+})
+
+test('storage: the hosts table (with its empty-key heartbeat counter) persists, lists, and survives a snapshot', (t) => {
+  const s = Storage.open({ path: tempDbPath(t) })
+  t.after(() => s.close())
+  const sm = new StateMachine(s)
+  const submit = workloadSubmitTx({ name: 'w', cpu: 2, memMiB: 64, diskGiB: 1, durationS: 60 })
+  const wid = workloadIdFor(txId(submit))
+  const out = sm.applyBatch({ height: 1, txs: [nodeJoinTx({ id: 'n1', cpu: 4, memMiB: 1024, diskGiB: 10, addresses: [], labels: {} }), nodeHeartbeatTx('n1'), submit, workloadPlaceTx(wid, 'n1')] })
+  assert.ok(out.results.every((r) => r.ok), JSON.stringify(out.results))
+  const hosts = s.listHosts()
+  assert.equal(hosts.beats, 1)
+  assert.deepEqual(hosts.hosts.map((h) => [h.node.id, h.host.lastBeat, h.host.cpu, h.host.workloads]), [['n1', 1, 2, 1]])
+  assert.equal(s.getWorkload(wid)?.durationS, 60)
+  const dst = Storage.open({ path: tempDbPath(t) })
+  t.after(() => dst.close())
+  dst.installSnapshot(s.exportSnapshot())
+  assert.deepEqual(dst.listHosts().hosts.map((h) => h.host.cpu), [2])
+  assert.equal(toHex(dst.head().stateRoot), toHex(s.head().stateRoot))
 })

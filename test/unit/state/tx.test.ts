@@ -14,7 +14,10 @@ const samples: Tx[] = [
   { type: 'workload.submit', spec: { name: 'vm', cpu: 2, memMiB: 4096, diskGiB: 20 } },
   { type: 'workload.status', id: 'abc', status: 'failed', reason: 'oom' },
   { type: 'noop' },
-  { type: 'noop', nonce: new Uint8Array(16).fill(7) }
+  { type: 'noop', nonce: new Uint8Array(16).fill(7) },
+  { type: 'workload.submit', spec: { name: 'batch', cpu: 1, memMiB: 512, diskGiB: 0, durationS: 3600 } },
+  { type: 'node.heartbeat', id: 'n', nonce: new Uint8Array([1]) },
+  { type: 'workload.place', id: 'abc', node: 'n' }
 ]
 
 test('every transaction kind round-trips and re-encodes to the same bytes', () => {
@@ -89,4 +92,15 @@ test('random bytes never throw and whatever decodes re-encodes identically', () 
     const r = decodeTx(b)
     if (r.ok) assert.deepEqual(encodeTx(r.value), b)
   }
+})
+
+test('a workload duration has one encoding: zero is left out, an explicit zero is refused', () => {
+  const without = encodeTx({ type: 'workload.submit', spec: { name: 'w', cpu: 1, memMiB: 1, diskGiB: 0 } })
+  assert.deepEqual(encodeTx({ type: 'workload.submit', spec: { name: 'w', cpu: 1, memMiB: 1, diskGiB: 0, durationS: 0 } }), without)
+  const explicitZero = new Uint8Array([...without, 0, 0, 0, 0])
+  const res = decodeTx(explicitZero)
+  assert.equal(res.ok, false)
+  assert.match((res as { error: string }).error, /zero duration/)
+  assert.throws(() => encodeTx({ type: 'workload.submit', spec: { name: 'w', cpu: 1, memMiB: 1, diskGiB: 0, durationS: 1.5 } }), /durationS must be an integer/)
+  assert.throws(() => encodeTx({ type: 'workload.place', id: 'w', node: '' }), /node id must not be empty/)
 })

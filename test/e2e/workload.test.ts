@@ -1,0 +1,84 @@
+// Workloads on a 4-node PBFT devnet of real processes: an infeasible `workload.place` (what a faulty leader
+// could propose) is applied nowhere, a feasible placement lands identically on every replica, and the
+// workloads of a killed host are re-placed on live ones.
+import { before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { cli, json, killPid, waitUntil } from './helpers.ts'
+import { client, converged, devnetSuite, type DevnetNode } from './cluster.ts'
+
+const show = async (n: DevnetNode, id: string): Promise<any> => await client(n).request('GET', `/v1/workload?id=${id}`)
+
+describe('workloads on a 4-node devnet', () => {
+  const devnet = devnetSuite('nc-workload-', [])
+  let nodes: DevnetNode[]
+  before(() => { nodes = devnet.nodes })
+
+  test('every host registers and is live', async () => {
+    await waitUntil('four live hosts', 30_000, async () => {
+      const r = await client(nodes[0]).request<{ hosts: Array<{ live: boolean }> }>('GET', '/v1/hosts')
+      return r.hosts.length === 4 && r.hosts.every(h => h.live)
+    })
+  })
+
+  test('an infeasible placement is refused by every replica; a feasible one is the same everywhere', async () => {
+    const huge = json(await cli(['workload', 'submit', '--cpu', '100000', '--mem', '1', '--name', 'too-big', '--json', '--data-dir', nodes[0].dataDir]))
+    assert.equal(huge.state, 'pending')
+    // A faulty leader's proposals arrive as ordinary transactions: a place that exceeds capacity, one onto a
+    // node that is not a member, one of a workload that does not exist.
+    const forged = await client(nodes[1]).request<any>('POST', '/v1/tx', {
+      commands: [
+        { type: 'workload.place', id: huge.id, node: nodes[2].id },
+        { type: 'workload.place', id: huge.id, node: 'not-a-member' },
+        { type: 'workload.place', id: 'f'.repeat(32), node: nodes[2].id }
+      ],
+      timeoutMs: 20_000
+    })
+    assert.equal(forged.failed.length, 3)
+    assert.match(forged.failed[0].error, /does not fit on node/)
+    assert.match(forged.failed[1].error, /not a member/)
+    assert.match(forged.failed[2].error, /not found/)
+
+    const ok = json(await cli(['workload', 'submit', '--cpu', '1', '--mem', '64', '--name', 'web', '--json', '--data-dir', nodes[3].dataDir]))
+    const placed = await waitUntil('the workload to run', 30_000, async () => { const w = await show(nodes[0], ok.id); return w.state === 'running' ? w : null })
+    await converged(nodes)
+    for (const n of nodes) {
+      const [a, b] = [await show(n, huge.id), await show(n, ok.id)]
+      assert.equal(a.state, 'pending', `${n.id.slice(-6)}: the refused placement changed nothing`)
+      assert.equal(a.host, null)
+      assert.deepEqual([b.host, b.state, b.placedHeight, b.placements], [placed.host, 'running', placed.placedHeight, 1])
+    }
+    const stop = await cli(['workload', 'stop', huge.id, '--json', '--data-dir', nodes[0].dataDir])
+    assert.equal(stop.code, 0, stop.stderr)
+    assert.equal(json(stop).state, 'stopped')
+    const missing = await cli(['workload', 'show', 'nope', '--data-dir', nodes[0].dataDir])
+    assert.equal(missing.code, 1)
+  })
+
+  test('a workload with a duration completes on its own, and its host gets the resources back', async () => {
+    const w = json(await cli(['workload', 'submit', '--cpu', '1', '--mem', '32', '--duration', '2', '--name', 'batch', '--json', '--data-dir', nodes[1].dataDir]))
+    const done = await waitUntil('the workload to complete', 30_000, async () => { const x = await show(nodes[2], w.id); return x.state === 'completed' ? x : null })
+    assert.ok(done.startedHeight != null && done.endedHeight > done.startedHeight)
+    assert.match(done.reason, /ran 2 s/)
+    assert.ok(Date.parse(done.endedAt) - Date.parse(done.startedAt) >= 2000, 'not before its duration')
+    const hosts = (await client(nodes[2]).request<{ hosts: any[] }>('GET', '/v1/hosts')).hosts
+    assert.equal(hosts.reduce((n, h) => n + h.used.cpu, 0), 1, 'only the web workload still holds a vCPU')
+  })
+
+  test('the workloads of a killed host are re-placed on live hosts', async () => {
+    const running = (json(await cli(['workload', 'list', '--state', 'running', '--json', '--data-dir', nodes[0].dataDir])).workloads as any[])
+    assert.equal(running.length, 1, 'the web workload from the first test')
+    const victim = nodes.find(n => n.id === running[0].host)!
+    killPid(victim.pid)
+    const others = nodes.filter(n => n !== victim)
+    const moved = await waitUntil('the workload to be re-placed', 60_000, async () => {
+      const w = await show(others[0], running[0].id)
+      return w.host !== victim.id && w.state === 'running' ? w : null
+    })
+    assert.equal(moved.placements, 2)
+    await converged(others)
+    for (const n of others) assert.equal((await show(n, running[0].id)).host, moved.host)
+    const hosts = (await client(others[0]).request<{ hosts: any[] }>('GET', '/v1/hosts')).hosts
+    assert.equal(hosts.find(h => h.id === victim.id).live, false)
+    assert.equal(hosts.find(h => h.id === victim.id).used.cpu, 0, 'the dead host holds nothing')
+  })
+})
