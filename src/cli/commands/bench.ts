@@ -68,6 +68,13 @@ export const registerBench: Register = (program, context) => {
     .option('--sim', 'run the deterministic simulator in process (no faults) instead of a devnet; figures are in simulated time')
     .option('--seed <n>', 'simulator seed (--sim)', number('--seed', 0, 2 ** 31), 1)
     .option('--out <file>', 'also write the JSON result to FILE, and a CSV and an SVG plot of latency against rate beside it')
+    .option('--fl', 'federated learning in the simulator instead: rounds, bytes and wall-clock to the target loss per client-selection policy')
+    .option('--clients <n>', 'FL clients (--fl)', number('--clients', 2, 1000), 20)
+    .option('--policy <name>', 'FL selection policy: random, full, oort, tcs or all (--fl)', 'all')
+    .option('--seeds <k>', 'FL seeds 1..k (--fl)', number('--seeds', 1, 100), 5)
+    .option('--per-round <k>', 'FL clients per round (--fl)', number('--per-round', 1, 1000), 4)
+    .option('--max-rounds <n>', 'FL round budget (--fl)', number('--max-rounds', 1, 10_000), 150)
+    .option('--data <dir>', 'FL traces (--fl; default: ../shared/data/bandwidth)')
     .addHelpText('after', `
 Without --duration a run lasts 10 s, and each step of a --max-p99 search 3 s.
 --json prints the result (an array when several protocols ran); a progress bar and a table go to a terminal.
@@ -76,9 +83,11 @@ Example:
   $ novacron bench --protocol pbft --nodes 4 --duration 10
   $ novacron bench --rate 5000 --json --out pbft.json      # also pbft.csv and pbft.svg
   $ novacron bench --max-p99 200 --out search.json
-  $ novacron bench --sim --nodes 7 --rate 500`)
-    .action(async (opts: { protocol: ProtocolName | 'all', nodes: number, duration?: number, txSize: number, rate?: number, batch: number, inflight: number, param?: string[], maxP99?: number, sim?: boolean, seed: number, out?: string }) => {
+  $ novacron bench --sim --nodes 7 --rate 500
+  $ novacron bench --fl --clients 20 --policy all --seeds 5 --json --out fl.json`)
+    .action(async (opts: { protocol: ProtocolName | 'all', nodes: number, duration?: number, txSize: number, rate?: number, batch: number, inflight: number, param?: string[], maxP99?: number, sim?: boolean, seed: number, out?: string, fl?: boolean, clients: number, policy: string, seeds: number, perRound: number, maxRounds: number, data?: string }) => {
       const ctx = context()
+      if (opts.fl === true) { await (await import('../bench/fl-bench.ts')).flBenchCommand(ctx, opts); return }
       const { AVAILABLE_PROTOCOLS } = await import('../../node/protocols.ts')
       const available: readonly string[] = AVAILABLE_PROTOCOLS
       const protocols = opts.protocol === 'all' ? [...available] as ProtocolName[] : [opts.protocol]
