@@ -25,6 +25,9 @@ import { AdminApi, startMetricsServer, type MetricsServer } from '../api/server.
 import type { HealthJson, PeerJson, StatusJson } from '../api/types.ts'
 import { DATA_FILES, createToken, ensureDataDir, isAlive, readRuntime, removeRuntime, writeRuntime } from './data-dir.ts'
 import { EventLog } from './events.ts'
+import { FL_PROTOCOL_ID, MAX_MESSAGE_BYTES as FL_MAX_MESSAGE_BYTES } from '../fl/messages.ts'
+import { FlService } from '../fl/service.ts'
+import { registerFlRoutes } from '../fl/routes.ts'
 
 export const STATE_DB_FILE = 'state.db'
 export const DWCP_PROTOCOL_ID = '/novacron/dwcp/1.0.0'
@@ -53,6 +56,7 @@ export class NovacronNode {
   private healthMonitor: HealthMonitor | null = null
   private reliability: PeerReliability | null = null
   private models: ModelRegistry | null = null
+  private fl: FlService | null = null
   private adminUrl = ''
   private closed = false
 
@@ -116,6 +120,7 @@ export class NovacronNode {
         net, storage, logger: logger.child({ part: 'consensus' }), metrics: this.metrics.consensus, netMetrics: this.metrics.net, events: this.events
       })
     }
+    if (this.consensus != null) this.fl = this.startFl(net, this.consensus)
     this.models = this.openModels()
     const receiveDir = this.opts.receiveDir ?? join(this.opts.dataDir, 'received')
     mkdirSync(receiveDir, { recursive: true })
@@ -155,6 +160,7 @@ export class NovacronNode {
     })
     if (this.consensus != null) registerClientRoutes(api, { consensus: this.consensus, storage })
     registerTransferRoutes(api, dwcp, id => id !== this.identity.peerId && net.isValidator(id))
+    if (this.fl != null) registerFlRoutes(api, this.fl)
     this.api = api
     this.adminUrl = await api.start()
     if (this.opts.metrics != null) this.metricsServer = await startMetricsServer(this.opts.metrics, this.metrics.registry)
@@ -174,6 +180,23 @@ export class NovacronNode {
       this.logger.warn({ err: String(err) }, 'no models available: codec rule instead of the model, no reliability scores')
       return null
     }
+  }
+
+  // Federated retraining of the bandwidth forecaster among validators (src/fl); the request handler must
+  // be registered before the net starts.
+  private startFl (net: NetHost, consensus: ConsensusHost): FlService {
+    const fl = new FlService({
+      self: this.identity.peerId,
+      dataDir: this.opts.dataDir,
+      members: () => this.genesis.validators.map(v => v.peerId),
+      leader: () => consensus.status().primary ?? null,
+      request: async (peer, payload, timeoutMs) => await net.request(peer, FL_PROTOCOL_ID, payload, { timeoutMs, maxResponseBytes: FL_MAX_MESSAGE_BYTES }),
+      link: peer => { const m = this.dwcp?.links.measurement(peer); return { mbps: m?.bandwidthMbps ?? null, rttMs: m?.rttMs ?? null } },
+      reliability: peer => this.reliability?.score(peer) ?? null,
+      log: (level, msg) => { this.logger[level](msg); this.events.push(level, msg) }
+    })
+    net.registerRequestHandler({ protocol: FL_PROTOCOL_ID, validatorsOnly: true, maxRequestBytes: FL_MAX_MESSAGE_BYTES, handle: async (from, req, signal) => await fl.handle(from, req, signal) })
+    return fl
   }
 
   private startReliability (): PeerReliability | null {
