@@ -17,7 +17,7 @@ import { fedAvg } from './fedavg.ts'
 import { decodeMessage, encodeMessage, type FlMessage } from './messages.ts'
 import { runRound, realClock, type Clock } from './round.ts'
 import { POLICIES, createPolicy, type ClientInfo, type PolicyName, type SelectionPolicy } from './selection.ts'
-import { histogram } from './data.ts'
+import { histogram, read5Gophers } from './data.ts'
 import { initialLstm, lstmToTensors, tensorsToLstm } from './weights.ts'
 import type { Tensor } from './tensors.ts'
 
@@ -94,11 +94,11 @@ export class FlService {
     this.global = { version: 0, weights: initialLstm(HIDDEN, 1) }
   }
 
-  /** The node's recorded link history: throughput traces (`time_s Mbit/s`) under <dataDir>/fl/links. */
+  /** The node's recorded link history under <dataDir>/fl/links: `time_s Mbit/s` traces or 5Gophers-style CSV runs. */
   private local (): LocalData {
     if (this.data != null) return this.data
     const dir = join(this.o.dataDir, 'fl', 'links')
-    const w = existsSync(dir) ? windows(readTraces(dir)) : { x: [], y: [], history: [] }
+    const w = existsSync(dir) ? windows([...readTraces(dir), ...read5Gophers(dir)]) : { x: [], y: [], history: [] }
     const d: LocalData = { x: [], y: [], hx: [], hy: [] }
     // Every fifth window is held out for the node's own verdict on a published model.
     w.x.forEach((x, i) => { if (i % 5 === 4) { d.hx.push(x); d.hy.push(encodeMbps(w.y[i])) } else { d.x.push(x); d.y.push(encodeMbps(w.y[i])) } })
