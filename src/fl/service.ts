@@ -138,6 +138,9 @@ export class FlService {
 
   versions (): FlVersion[] { return [...this.history] }
 
+  /** The latest global model this node knows (coordinated or received). */
+  globalModel (): { version: number, weights: LstmWeights } { return this.global }
+
   /** Starts `rounds` rounds: here if this node coordinates, else asks the coordinator. */
   async start (rounds: number, policy: PolicyName, deadlineMs: number): Promise<{ coordinator: string, started: boolean }> {
     const c = this.coordinator()

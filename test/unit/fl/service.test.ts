@@ -13,6 +13,9 @@ import { decodeMessage, encodeMessage, type FlMessage } from '../../../src/fl/me
 import { readTraces } from '../../../src/ml/data/bandwidth.ts'
 import { windows } from '../../../src/ml/tasks/bandwidth.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
+import ort from 'onnxruntime-node'
+import { lstmForward } from '../../../src/ml/train/lstm.ts'
+import { decodeMbps } from '../../../src/ml/features/bandwidth.ts'
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'fl-bandwidth')
 
@@ -57,6 +60,14 @@ describe('FL service', () => {
           assert.equal(createHash('sha256').update(file).digest('hex'), v.sha256, `${id} holds version ${v.version} with the published hash`)
         }
       }
+      // The published file is a working ONNX model: onnxruntime matches the TypeScript forward pass.
+      const last = a.versions()[1]
+      const session = await ort.InferenceSession.create(readFileSync(join(root, 'node-b', 'fl', 'models', `bandwidth-fl-v${last.version}.onnx`)))
+      const rows = windows(readTraces(join(root, 'node-c', 'fl', 'links'))).x.slice(0, 8)
+      const out = await session.run({ history: new ort.Tensor('float32', Float32Array.from(rows.flatMap(r => Array.from(r))), [rows.length, 10, 1]) })
+      const weights = a.globalModel().weights
+      rows.forEach((r, i) => assert.ok(Math.abs((out.mbpsMedian.data as Float32Array)[i] - decodeMbps(lstmForward(weights, r))) <= 1e-3 * (1 + decodeMbps(lstmForward(weights, r)))))
+      await session.release()
       for (const id of ['node-b', 'node-c']) assert.deepEqual((services.get(id) as FlService).versions().map(v => v.sha256), history.map(v => v.sha256))
       assert.ok(a.status().bytesMoved > 0)
 
