@@ -52,6 +52,9 @@ export interface FlVersion {
   late: string[]
   failed: string[]
   bytes: number
+  /** From the first train request to the round's close (all updates in, or the deadline). */
+  collectMs: number
+  /** The whole round: collection, averaging and publication. */
   roundMs: number
   /** Loss of the new model on the coordinator's held-out windows. */
   loss: number | null
@@ -213,7 +216,7 @@ export class FlService {
       const verdicts: FlVersion['verdicts'] = []
       await Promise.all(members.map(async m => {
         try {
-          const v = m === this.o.self ? await this.accept({ type: 'publish', round, modelVersion: version, sha256, tensors: published }) : await this.ask(m, { type: 'publish', round, modelVersion: version, sha256, tensors: published }, 30_000)
+          const v = m === this.o.self ? await this.accept({ type: 'publish', round, modelVersion: version, sha256, tensors: published }) : await this.ask(m, { type: 'publish', round, modelVersion: version, sha256, tensors: published }, deadlineMs)
           if (v.type === 'verdict') verdicts.push({ node: m, accepted: v.accepted, newLoss: Number.isFinite(v.newLoss) ? v.newLoss : null, currentLoss: Number.isFinite(v.currentLoss) ? v.currentLoss : null })
           else verdicts.push({ node: m, accepted: false, newLoss: null, currentLoss: null })
         } catch {
@@ -223,7 +226,7 @@ export class FlService {
       verdicts.sort((a, b) => a.node < b.node ? -1 : 1)
       this.history.push({
         version, round, sha256, participants: chosen, updates: updates.length, late: outcome.late, failed: outcome.failed.map(f => f.id),
-        bytes: this.bytesMoved - before, roundMs: this.clock.now() - start, loss: await this.localLoss(w.value), verdicts, publishedAt: new Date(this.clock.now()).toISOString()
+        bytes: this.bytesMoved - before, collectMs: outcome.elapsedMs, roundMs: this.clock.now() - start, loss: await this.localLoss(w.value), verdicts, publishedAt: new Date(this.clock.now()).toISOString()
       })
       if (this.history.length > MAX_HISTORY) this.history.shift()
       this.o.log('info', `fl: round ${round} published version ${version} (${updates.length}/${chosen.length} updates, sha256 ${sha256.slice(0, 12)})`)
@@ -269,7 +272,7 @@ export class FlService {
     if (accepted) this.current = { version: m.modelVersion, sha256, weights: w.value, localLoss: newLoss }
     if (m.modelVersion > this.global.version) this.global = { version: m.modelVersion, weights: w.value }
     if (!this.history.some(h => h.version === m.modelVersion) && this.coordinator() !== this.o.self) {
-      this.history.push({ version: m.modelVersion, round: m.round, sha256, participants: [], updates: 0, late: [], failed: [], bytes: 0, roundMs: 0, loss: newLoss, verdicts: [{ node: this.o.self, accepted, newLoss, currentLoss }], publishedAt: new Date(this.clock.now()).toISOString() })
+      this.history.push({ version: m.modelVersion, round: m.round, sha256, participants: [], updates: 0, late: [], failed: [], bytes: 0, collectMs: 0, roundMs: 0, loss: newLoss, verdicts: [{ node: this.o.self, accepted, newLoss, currentLoss }], publishedAt: new Date(this.clock.now()).toISOString() })
       if (this.history.length > MAX_HISTORY) this.history.shift()
     }
     return { type: 'verdict', modelVersion: m.modelVersion, accepted, newLoss: newLoss ?? NaN, currentLoss: currentLoss ?? NaN }

@@ -7,7 +7,7 @@ import { cpSync, readFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { cleanup, cli, json, tempDir, waitUntil } from './helpers.ts'
+import { cleanup, cli, json, killPid, tempDir, waitUntil } from './helpers.ts'
 import { client, runtimeAdmin, type DevnetNode } from './cluster.ts'
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'fl-bandwidth')
@@ -59,5 +59,29 @@ describe('federated learning across three nodes', () => {
     assert.match(table.stdout, /version\s+round/)
     const bad = await cli(['fl', 'start', '--rounds', '0', ...flags(other)])
     assert.equal(bad.code, 2, 'a bad flag is a usage error')
+  })
+
+  it('a node that stops answering mid-round does not hold the round past its deadline', async () => {
+    const leader = (await client(nodes[0]).status()).leader as string
+    const coord = nodes.find(n => n.id === leader) as DevnetNode
+    const frozen = nodes.find(n => n.id !== leader) as DevnetNode
+    const before = (await client(coord).request<any[]>('GET', '/v1/fl/history')).length
+    killPid(frozen.pid, 'SIGSTOP')
+    try {
+      const t0 = Date.now()
+      const start = await client(coord).request<{ started: boolean }>('POST', '/v1/fl/start', { rounds: 1, policy: 'full', deadlineMs: 4000 })
+      assert.equal(start.started, true)
+      const h = await waitUntil('the round to close without the frozen node', 60_000, async () => {
+        const all = await client(coord).request<any[]>('GET', '/v1/fl/history')
+        return all.length > before ? all : null
+      })
+      const v = h[h.length - 1]
+      assert.equal(v.updates, 2, 'the two live nodes trained')
+      assert.deepEqual([...v.late, ...v.failed], [frozen.id], 'the frozen node is reported late or failed')
+      // The round closed and published while the node was still frozen: it never answered, and nothing waited for it.
+      console.log(`# fl e2e: a round with a frozen node collected for ${v.collectMs} ms (deadline 4000 ms), ${v.roundMs} ms with publication, ${Date.now() - t0} ms from start`)
+    } finally {
+      killPid(frozen.pid, 'SIGCONT')
+    }
   })
 })
