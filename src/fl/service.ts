@@ -26,6 +26,10 @@ const LOCAL_STEPS = 5
 const BATCH = 32
 const LEARNING_RATE = 0.01
 const MAX_HISTORY = 1000
+const RECORD_TIMEOUT_MS = 10_000
+
+/** The replicated-state key of a published version: `fl/model/000001`, ordered by version. */
+export const flModelKey = (version: number): string => `fl/model/${String(version).padStart(6, '0')}`
 
 export interface FlPeerLink { mbps: number | null, rttMs: number | null }
 
@@ -40,6 +44,8 @@ export interface FlServiceOptions {
   link: (peer: string) => FlPeerLink
   reliability: (peer: string) => number | null
   log: (level: 'info' | 'warn', msg: string) => void
+  /** Writes a published version into the replicated state (the node: a kv put through consensus). */
+  record?: (key: string, value: string) => Promise<void>
   clock?: Clock
 }
 
@@ -229,6 +235,16 @@ export class FlService {
         bytes: this.bytesMoved - before, collectMs: outcome.elapsedMs, roundMs: this.clock.now() - start, loss: await this.localLoss(w.value), verdicts, publishedAt: new Date(this.clock.now()).toISOString()
       })
       if (this.history.length > MAX_HISTORY) this.history.shift()
+      try {
+        // Bounded: a cluster that cannot commit (a quorum down) must not stop the rounds.
+        const stop = new AbortController()
+        const recorded = this.o.record?.(flModelKey(version), JSON.stringify({ version, round, sha256, participants: chosen, updates: updates.map(u => u.id) })).then(() => true)
+        const done = await Promise.race([recorded ?? Promise.resolve(true), this.clock.sleep(RECORD_TIMEOUT_MS, stop.signal).then(() => false)])
+        stop.abort()
+        if (!done) throw new Error(`no commit within ${RECORD_TIMEOUT_MS} ms`)
+      } catch (err) {
+        this.o.log('warn', `fl: version ${version} not recorded in the replicated state: ${(err as Error).message}`)
+      }
       this.o.log('info', `fl: round ${round} published version ${version} (${updates.length}/${chosen.length} updates, sha256 ${sha256.slice(0, 12)})`)
     }
   }

@@ -10,7 +10,7 @@ import type { Logger } from '../log/index.ts'
 import { createMetrics, type Metrics } from '../metrics/index.ts'
 import { loadIdentity, type NodeIdentity } from '../net/identity.ts'
 import { NetHost } from '../net/host.ts'
-import { Storage } from '../state/index.ts'
+import { Storage, kvPutTx } from '../state/index.ts'
 import { MAX_MESSAGE_BYTES } from '../consensus/core/index.ts'
 import { CONSENSUS_PROTOCOL_ID, ConsensusHost } from './consensus-host.ts'
 import { registerClientRoutes } from './client-routes.ts'
@@ -193,7 +193,8 @@ export class NovacronNode {
       request: async (peer, payload, timeoutMs) => await net.request(peer, FL_PROTOCOL_ID, payload, { timeoutMs, maxResponseBytes: FL_MAX_MESSAGE_BYTES }),
       link: peer => { const m = this.dwcp?.links.measurement(peer); return { mbps: m?.bandwidthMbps ?? null, rttMs: m?.rttMs ?? null } },
       reliability: peer => this.reliability?.score(peer) ?? null,
-      log: (level, msg) => { this.logger[level](msg); this.events.push(level, msg) }
+      log: (level, msg) => { this.logger[level](msg); this.events.push(level, msg) },
+      record: async (key, value) => { await consensus.submit([kvPutTx(key, value)])[0].committed }
     })
     net.registerRequestHandler({ protocol: FL_PROTOCOL_ID, validatorsOnly: true, maxRequestBytes: FL_MAX_MESSAGE_BYTES, handle: async (from, req, signal) => await fl.handle(from, req, signal) })
     return fl

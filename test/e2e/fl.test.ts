@@ -51,6 +51,15 @@ describe('federated learning across three nodes', () => {
         assert.equal(createHash('sha256').update(file).digest('hex'), v.sha256)
       }
     }
+    // The versions are in the replicated state too: every node's committed kv has the same hashes.
+    for (const v of coordinator) {
+      const key = `fl/model/${String(v.version).padStart(6, '0')}`
+      const got = await waitUntil(`${key} committed on every node`, 30_000, async () => {
+        const all = await Promise.all(nodes.map(async n => await client(n).request<{ value: string | null }>('GET', `/v1/kv/get?key=${encodeURIComponent(key)}`)))
+        return all.every(g => g.value != null) ? all : null
+      })
+      for (const g of got) assert.equal(JSON.parse(g.value as string).sha256, v.sha256)
+    }
     const status = await cli(['fl', 'status', '--json', ...flags(other)])
     assert.equal(status.code, 0, status.stderr)
     assert.equal(json(status).coordinator, leader)
