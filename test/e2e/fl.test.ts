@@ -68,6 +68,9 @@ describe('federated learning across three nodes', () => {
     assert.match(table.stdout, /version\s+round/)
     const bad = await cli(['fl', 'start', '--rounds', '0', ...flags(other)])
     assert.equal(bad.code, 2, 'a bad flag is a usage error')
+    for (const body of [{ rounds: 'x' }, { rounds: 1, policy: 'best' }, { rounds: 1, deadlineMs: 1e9 }]) {
+      await assert.rejects(client(other).request('POST', '/v1/fl/start', body), /400|must be/, JSON.stringify(body))
+    }
   })
 
   it('a node that stops answering mid-round does not hold the round past its deadline', async () => {

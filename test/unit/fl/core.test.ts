@@ -131,3 +131,34 @@ describe('round deadline', () => {
     assert.equal(r.results.length, 2)
   })
 })
+
+describe('FL messages', () => {
+  it('round-trip, and any corruption decodes to a message or a reason, never an exception', async () => {
+    const { decodeMessage, encodeMessage } = await import('../../../src/fl/messages.ts')
+    const tensors = lstmToTensors(initialLstm(4, 2))
+    const all = [
+      { type: 'train' as const, round: 3, modelVersion: 2, deadlineMs: 5000, localSteps: 5, tensors },
+      { type: 'update' as const, round: 3, samples: 120, loss: 0.25, durationMs: 800, tensors },
+      { type: 'publish' as const, round: 3, modelVersion: 3, sha256: 'ab'.repeat(32), tensors },
+      { type: 'verdict' as const, modelVersion: 3, accepted: true, newLoss: 0.5, currentLoss: 0.75 },
+      { type: 'start' as const, rounds: 2, policy: 1, deadlineMs: 30_000 },
+      { type: 'started' as const, accepted: false },
+      { type: 'refuse' as const, reason: 'not the coordinator' }
+    ]
+    const rand = mulberry32(5)
+    for (const m of all) {
+      const bytes = await encodeMessage(m)
+      const back = await decodeMessage(bytes)
+      assert.ok(back.ok)
+      assert.deepEqual(JSON.parse(JSON.stringify(back.value, (k, v) => v instanceof Float32Array ? Array.from(v) : v)), JSON.parse(JSON.stringify(m, (k, v) => v instanceof Float32Array ? Array.from(v) : v)))
+      for (let i = 0; i < 100; i++) {
+        const b = Buffer.from(bytes)
+        const cut = rand() < 0.3 ? Math.floor(rand() * b.length) : b.length
+        b[Math.floor(rand() * b.length)] ^= 1 + Math.floor(rand() * 255)
+        const r = await decodeMessage(b.subarray(0, cut))
+        assert.equal(typeof r.ok, 'boolean')
+      }
+    }
+    assert.equal((await decodeMessage(Buffer.concat([await encodeMessage(all[5]), Buffer.from([0])]))).ok, false, 'trailing bytes are refused')
+  })
+})
