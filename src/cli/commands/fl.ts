@@ -11,6 +11,7 @@ const loss = (v: number | null): string => v == null ? '-' : v.toFixed(4)
 
 export const registerFl: Register = (program, context) => {
   const fl = program.command('fl').description('federated learning of the bandwidth forecaster across the cluster (FedAvg; the consensus leader coordinates)')
+    .addHelpText('after', '\nExample:\n  $ novacron fl start --rounds 2 && novacron fl history')
   fl.command('status')
     .description('the current round, its participants, bytes moved, and the model version this node runs')
     .addHelpText('after', '\nExample:\n  $ novacron fl status --json')
