@@ -17,6 +17,7 @@ import { registerBench } from './commands/bench.ts'
 import { registerModels } from './commands/models.ts'
 import { registerTransfer } from './commands/transfer.ts'
 import { registerWorkload } from './commands/workload.ts'
+import { registerFl } from './commands/fl.ts'
 import { registerNotYetAvailable } from './commands/not-available.ts'
 import { VERSION } from './version.ts'
 
@@ -45,7 +46,7 @@ Examples:
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 config, 4 node unreachable, 5 commit timeout, 6 unauthorized,
 130 interrupted, 143 terminated.`)
-  const registrations: Register[] = [registerInit, registerNode, registerGenesis, registerDevnet, registerStatus, registerKv, registerTx, registerLog, registerBench, registerModels, registerTransfer, registerWorkload, registerNotYetAvailable]
+  const registrations: Register[] = [registerInit, registerNode, registerGenesis, registerDevnet, registerStatus, registerKv, registerTx, registerLog, registerBench, registerModels, registerTransfer, registerWorkload, registerFl, registerNotYetAvailable]
   for (const register of registrations) register(program, context)
   program.commands.forEach(function exitOverrideDeep (cmd: Command) {
     cmd.exitOverride()

@@ -10,7 +10,7 @@ import type { Logger } from '../log/index.ts'
 import { createMetrics, type Metrics } from '../metrics/index.ts'
 import { loadIdentity, type NodeIdentity } from '../net/identity.ts'
 import { NetHost } from '../net/host.ts'
-import { Storage } from '../state/index.ts'
+import { Storage, kvPutTx } from '../state/index.ts'
 import { MAX_MESSAGE_BYTES } from '../consensus/core/index.ts'
 import { CONSENSUS_PROTOCOL_ID, ConsensusHost } from './consensus-host.ts'
 import { registerClientRoutes } from './client-routes.ts'
@@ -30,6 +30,9 @@ import { AdminApi, startMetricsServer, type MetricsServer } from '../api/server.
 import type { HealthJson, PeerJson, StatusJson } from '../api/types.ts'
 import { DATA_FILES, createToken, ensureDataDir, isAlive, readRuntime, removeRuntime, writeRuntime } from './data-dir.ts'
 import { EventLog } from './events.ts'
+import { FL_PROTOCOL_ID, MAX_MESSAGE_BYTES as FL_MAX_MESSAGE_BYTES } from '../fl/messages.ts'
+import { FlService } from '../fl/service.ts'
+import { registerFlRoutes } from '../fl/routes.ts'
 
 export const STATE_DB_FILE = 'state.db'
 
@@ -72,6 +75,7 @@ export class NovacronNode {
   private models: ModelRegistry | null = null
   private readonly guards = new GuardBoard()
   private bandwidth: BandwidthPlanner | null = null
+  private fl: FlService | null = null
   private adminUrl = ''
   private closed = false
 
@@ -135,6 +139,7 @@ export class NovacronNode {
         net, storage, logger: logger.child({ part: 'consensus' }), metrics: this.metrics.consensus, netMetrics: this.metrics.net, events: this.events
       })
     }
+    if (this.consensus != null) this.fl = this.startFl(net, this.consensus)
     this.models = this.openModels()
     this.bandwidth = this.openBandwidthPlanner()
     const receiveDir = this.opts.receiveDir ?? join(this.opts.dataDir, 'received')
@@ -192,6 +197,7 @@ export class NovacronNode {
     if (this.consensus != null) registerClientRoutes(api, { consensus: this.consensus, storage })
     if (this.consensus != null && this.workloads != null) registerWorkloadRoutes(api, { consensus: this.consensus, storage, agent: this.workloads })
     registerTransferRoutes(api, dwcp, id => id !== this.identity.peerId && net.isValidator(id))
+    if (this.fl != null) registerFlRoutes(api, this.fl)
     this.api = api
     this.adminUrl = await api.start()
     if (this.opts.metrics != null) this.metricsServer = await startMetricsServer(this.opts.metrics, this.metrics.registry)
@@ -211,6 +217,24 @@ export class NovacronNode {
       this.logger.warn({ err: String(err) }, 'no models available: codec rule instead of the model, no reliability scores')
       return null
     }
+  }
+
+  // Federated retraining of the bandwidth forecaster among validators (src/fl); the request handler must
+  // be registered before the net starts.
+  private startFl (net: NetHost, consensus: ConsensusHost): FlService {
+    const fl = new FlService({
+      self: this.identity.peerId,
+      dataDir: this.opts.dataDir,
+      members: () => this.genesis.validators.map(v => v.peerId),
+      leader: () => consensus.status().primary ?? null,
+      request: async (peer, payload, timeoutMs) => await net.request(peer, FL_PROTOCOL_ID, payload, { timeoutMs, maxResponseBytes: FL_MAX_MESSAGE_BYTES }),
+      link: peer => { const m = this.dwcp?.links.measurement(peer); return { mbps: m?.bandwidthMbps ?? null, rttMs: m?.rttMs ?? null } },
+      reliability: peer => this.reliability?.score(peer) ?? null,
+      log: (level, msg) => { this.logger[level](msg); this.events.push(level, msg) },
+      record: async (key, value) => { await consensus.submit([kvPutTx(key, value)])[0].committed }
+    })
+    net.registerRequestHandler({ protocol: FL_PROTOCOL_ID, validatorsOnly: true, maxRequestBytes: FL_MAX_MESSAGE_BYTES, handle: async (from, req, signal) => await fl.handle(from, req, signal) })
+    return fl
   }
 
   private startReliability (): PeerReliability | null {

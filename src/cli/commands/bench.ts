@@ -69,9 +69,14 @@ export const registerBench: Register = (program, context) => {
     .option('--seed <n>', 'simulator seed (--sim)', number('--seed', 0, 2 ** 31), 1)
     .option('--out <file>', 'also write the JSON result to FILE, and a CSV and an SVG plot of latency against rate beside it')
     .option('--placement', 'benchmark the placement policies in the placement simulator on a held-out trace window instead')
-    .option('--policy <name>', 'with --placement: a policy, or all', 'all')
+    .option('--fl', 'federated learning in the simulator instead: rounds, bytes and wall-clock to the target loss per client-selection policy')
+    .option('--policy <name>', 'with --placement: a placement policy; with --fl: random, full, oort or tcs (comma-separated); or all', 'all')
     .addOption(new Option('--trace <name>', 'with --placement: the trace').choices(['azure', 'openb']).default('azure'))
-    .option('--seeds <n>', 'with --placement: paired thinning seeds', number('--seeds', 2, 30), 5)
+    .option('--seeds <n>', 'with --placement: paired thinning seeds (2..30); with --fl: seeds 1..n', number('--seeds', 1, 100), 5)
+    .option('--clients <n>', 'FL clients (--fl)', number('--clients', 2, 1000), 20)
+    .option('--per-round <k>', 'FL clients per round (--fl)', number('--per-round', 1, 1000), 4)
+    .option('--max-rounds <n>', 'FL round budget (--fl)', number('--max-rounds', 1, 10_000), 150)
+    .option('--data <dir>', 'FL traces (--fl; default: ../shared/data/bandwidth)')
     .addHelpText('after', `
 Without --duration a run lasts 10 s, and each step of a --max-p99 search 3 s.
 --json prints the result (an array when several protocols ran); a progress bar and a table go to a terminal.
@@ -81,14 +86,17 @@ Example:
   $ novacron bench --rate 5000 --json --out pbft.json      # also pbft.csv and pbft.svg
   $ novacron bench --max-p99 200 --out search.json
   $ novacron bench --sim --nodes 7 --rate 500
-  $ novacron bench --placement --policy all --trace azure --json`)
-    .action(async (opts: { protocol: ProtocolName | 'all', nodes: number, duration?: number, txSize: number, rate?: number, batch: number, inflight: number, param?: string[], maxP99?: number, sim?: boolean, seed: number, out?: string, placement?: boolean, policy: string, trace: 'azure' | 'openb', seeds: number }) => {
+  $ novacron bench --placement --policy all --trace azure --json
+  $ novacron bench --fl --clients 20 --policy all --seeds 5 --json --out fl.json`)
+    .action(async (opts: { protocol: ProtocolName | 'all', nodes: number, duration?: number, txSize: number, rate?: number, batch: number, inflight: number, param?: string[], maxP99?: number, sim?: boolean, seed: number, out?: string, placement?: boolean, fl?: boolean, policy: string, trace: 'azure' | 'openb', seeds: number, clients: number, perRound: number, maxRounds: number, data?: string }) => {
       const ctx = context()
       if (opts.placement === true) {
+        if (opts.seeds < 2) throw usageError('--seeds must be at least 2 with --placement (paired intervals need two seeds)')
         const { runPlacementCli } = await import('../bench/placement-bench.ts')
         await runPlacementCli(ctx, opts)
         return
       }
+      if (opts.fl === true) { await (await import('../bench/fl-bench.ts')).flBenchCommand(ctx, opts); return }
       const { AVAILABLE_PROTOCOLS } = await import('../../node/protocols.ts')
       const available: readonly string[] = AVAILABLE_PROTOCOLS
       const protocols = opts.protocol === 'all' ? [...available] as ProtocolName[] : [opts.protocol]

@@ -186,3 +186,77 @@ export function exportLstm (heads: Array<{ w: LstmWeights, output: string }>, op
     nodes
   })
 }
+
+export interface LstmFitParams {
+  hidden: number
+  steps: number
+  /** Windows per step; 0 takes every window each step (full-batch gradient descent). */
+  batch: number
+  learningRate: number
+  seed: number
+  optimizer: 'sgd' | 'adam'
+}
+
+export interface LstmFit { weights: LstmWeights, samples: number, loss: number }
+
+/**
+ * Federated learning's local step: trainLstm's log-L1 cell and loss, resumed from `start` (the global
+ * model) when given, with plain SGD available so that one full-batch step is exactly one gradient step.
+ * Returns the weights with the number of windows they were trained on and the last step's loss.
+ */
+export async function fitLstm (x: Float32Array[], y: ArrayLike<number>, features: number, p: LstmFitParams, start?: LstmWeights): Promise<LstmFit> {
+  if (!(await tf.setBackend('wasm'))) await tf.setBackend('cpu')
+  await tf.ready()
+  const rand = mulberry32(p.seed)
+  const H = start?.hidden ?? p.hidden
+  const T = x[0].length / features
+  const init = (n: number, scale: number): number[] => Array.from({ length: n }, () => (rand() * 2 - 1) * scale)
+  // ONNX layout [4H, F] back to tfjs's [F, 4H].
+  const toTf = (m: number[], cols: number): number[] => Array.from({ length: cols * 4 * H }, (_, i) => m[(i % (4 * H)) * cols + Math.floor(i / (4 * H))])
+  const W = tf.variable(tf.tensor2d(start != null ? toTf(start.W, features) : init(features * 4 * H, Math.sqrt(1 / features)), [features, 4 * H]))
+  const R = tf.variable(tf.tensor2d(start != null ? toTf(start.R, H) : init(H * 4 * H, Math.sqrt(1 / H)), [H, 4 * H]))
+  const b = tf.variable(tf.tensor1d(start != null ? start.b : Array.from({ length: 4 * H }, (_, i) => i >= 2 * H && i < 3 * H ? 1 : 0)))
+  const D = tf.variable(tf.tensor2d(start != null ? start.dense : init(H, 0.01), [H, 1]))
+  const db = tf.variable(tf.scalar(start != null ? start.denseBias : 0))
+  const optimizer = p.optimizer === 'sgd' ? tf.train.sgd(p.learningRate) : tf.train.adam(p.learningRate)
+  const forward = (xb: tf.Tensor3D): tf.Tensor2D => {
+    let h = tf.zeros([xb.shape[0], H]) as tf.Tensor2D
+    let c = tf.zeros([xb.shape[0], H]) as tf.Tensor2D
+    for (let t = 0; t < T; t++) {
+      const xt = xb.slice([0, t, 0], [-1, 1, -1]).reshape([-1, features]) as tf.Tensor2D
+      const g = xt.matMul(W).add(h.matMul(R)).add(b)
+      const [gi, go, gf, gc] = tf.split(g, 4, 1)
+      c = tf.sigmoid(gf).mul(c).add(tf.sigmoid(gi).mul(tf.tanh(gc)))
+      h = tf.sigmoid(go).mul(tf.tanh(c))
+    }
+    const last = xb.slice([0, T - 1, 0], [-1, 1, 1]).reshape([-1, 1])
+    return h.matMul(D).add(db).add(last) as tf.Tensor2D
+  }
+  const n = x.length
+  let lastLoss = NaN
+  for (let step = 0; step < p.steps; step++) {
+    const idx = p.batch <= 0 ? Array.from({ length: n }, (_, i) => i) : Array.from({ length: Math.min(p.batch, n) }, () => Math.floor(rand() * n))
+    const loss = tf.tidy((): tf.Scalar => {
+      const xb = tf.tensor3d(idx.flatMap(i => Array.from(x[i])), [idx.length, T, features])
+      const yb = tf.tensor2d(idx.map(i => y[i]), [idx.length, 1])
+      return optimizer.minimize(() => forward(xb).sub(yb).abs().mean() as tf.Scalar, true) ?? tf.scalar(0)
+    })
+    lastLoss = (await loss.data())[0]
+    loss.dispose()
+  }
+  const Wt = await W.array()
+  const Rt = await R.array()
+  const weights: LstmWeights = {
+    hidden: H,
+    features,
+    steps: T,
+    W: Array.from({ length: 4 * H }, (_, r) => Array.from({ length: features }, (_, f) => Wt[f][r])).flat(),
+    R: Array.from({ length: 4 * H }, (_, r) => Array.from({ length: H }, (_, k) => Rt[k][r])).flat(),
+    b: Array.from(await b.data()),
+    dense: Array.from(await D.data()),
+    denseBias: (await db.data())[0]
+  }
+  for (const v of [W, R, b, D, db]) v.dispose()
+  optimizer.dispose()
+  return { weights, samples: n, loss: lastLoss }
+}
