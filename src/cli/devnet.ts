@@ -7,7 +7,6 @@ import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { NovacronError, failure } from '../config/errors.ts'
 import { GENESIS_VERSION, defaultParams, type ConsensusParams, type Genesis, type ProtocolName } from '../config/genesis.ts'
-import { createIdentity } from '../net/identity.ts'
 import { DATA_FILES, createToken, ensureDataDir, isAlive, readRuntime, readToken } from '../node/data-dir.ts'
 import { AdminClient } from '../api/client.ts'
 import type { StatusJson } from '../api/types.ts'
@@ -54,6 +53,7 @@ export async function devnetUp (opts: DevnetUpOptions, { progress }: { progress:
     if (previous.nodes.some(n => isAlive(n.pid))) throw failure(`a devnet is already running in ${dir} (stop it with \`novacron devnet down --dir ${dir}\`)`)
   }
   progress(`creating ${opts.nodes} node keys in ${dir}`)
+  const { createIdentity } = await import('../net/identity.ts')
   const validators: Genesis['validators'] = []
   const dataDirs: string[] = []
   for (let i = 0; i < opts.nodes; i++) {

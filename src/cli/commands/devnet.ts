@@ -35,7 +35,7 @@ Example:
       const ctx = context()
       if (opts.byzantine != null) throw failure('--byzantine is not available in this version (it needs the consensus layer)')
       const dir = opts.dir ?? defaultDir()
-      const logger = ctx.logger()
+      const logger = await ctx.logger()
       const interactive = isInteractive(ctx.flags, process.stderr)
       const { devnetUp } = await import('../devnet.ts')
       const result = await devnetUp({ dir, nodes: opts.nodes, protocol: opts.protocol, basePort: opts.basePort, params: parseParams(opts.param ?? [], opts.protocol), logLevel: ctx.settings().logLevel }, {

@@ -26,7 +26,7 @@ Example:
     .action(async (opts: { listen?: string[], bootstrap?: string[], genesis?: string, admin?: string, metrics?: string, mdns?: boolean, receiveDir?: string }) => {
       const ctx = context()
       const settings = ctx.settings({ listen: opts.listen, bootstrap: opts.bootstrap, genesis: opts.genesis, admin: opts.admin, metrics: opts.metrics, mdns: opts.mdns, receiveDir: opts.receiveDir })
-      const logger = ctx.logger()
+      const logger = await ctx.logger()
       // Loaded on demand: libp2p is heavy, and most commands are thin clients that never need it.
       const { NovacronNode } = await import('../../node/node.ts')
       const running = await NovacronNode.init(settings, { logger })

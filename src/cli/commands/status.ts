@@ -142,6 +142,9 @@ Example:
       process.off('SIGTERM', onSignal)
     })
 
+}
+
+export const registerPeers: Register = (program, context) => {
   program.command('peers')
     .description('list the peers this node knows: validators of the genesis and connected observers')
     .addHelpText('after', '\nExample:\n  $ novacron peers --json | jq \'.[] | select(.connected)\'')
@@ -150,6 +153,9 @@ Example:
       ctx.print(await ctx.client().peers(), renderPeers)
     })
 
+}
+
+export const registerHealth: Register = (program, context) => {
   program.command('health')
     .description('show the health of the node\'s components (exit 1 when down)')
     .addHelpText('after', '\nExample:\n  $ novacron health --json')
