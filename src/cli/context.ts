@@ -49,7 +49,7 @@ export async function prepareOutput (argv: readonly string[]): Promise<void> {
 
 export class CliContext {
   readonly flags: GlobalFlags
-  private cached: Settings | null = null
+  private cached: ReturnType<typeof loadSettings> | null = null
   private cachedLogger: Logger | null = null
 
   constructor (flags: GlobalFlags) {
@@ -62,7 +62,7 @@ export class CliContext {
   get output (): OutputFormat | 'human' { return this.flags.json === true ? 'json' : this.flags.output ?? 'human' }
 
   /** Settings from defaults < config file < context < environment < flags (global and the command's own). */
-  settings (commandFlags: Partial<Record<keyof Settings, unknown>> = {}): Settings {
+  settings (commandFlags: Partial<Record<keyof Settings, unknown>> = {}): ReturnType<typeof loadSettings> {
     if (this.cached != null && Object.keys(commandFlags).length === 0) return this.cached
     const { json: _json, output: _output, config, context: contextFlag, ...globals } = this.flags
     const flags: Partial<Record<keyof Settings, unknown>> = { ...globals, ...commandFlags }

@@ -23,13 +23,16 @@ import { ModelCodecSelector } from './model-codec-selector.ts'
 import { DEFAULT_LIMITS, maxFrameBytes } from '../dwcp/wire/limits.ts'
 import { AdminApi, startMetricsServer, type MetricsServer } from '../api/server.ts'
 import type { HealthJson, PeerJson, StatusJson } from '../api/types.ts'
-import { DATA_FILES, createToken, ensureDataDir, isAlive, readRuntime, removeRuntime, writeRuntime } from './data-dir.ts'
+import { DATA_FILES, createToken, ensureDataDir, isAlive, readRuntime, rememberAddresses, removeRuntime, writeRuntime } from './data-dir.ts'
 import { EventLog } from './events.ts'
 
 export const STATE_DB_FILE = 'state.db'
 export const DWCP_PROTOCOL_ID = '/novacron/dwcp/1.0.0'
 
-export type NodeOptions = Pick<Settings, 'dataDir' | 'listen' | 'bootstrap' | 'genesis' | 'admin' | 'metrics' | 'mdns' | 'receiveDir'>
+export type NodeOptions = Pick<Settings, 'dataDir' | 'listen' | 'bootstrap' | 'genesis' | 'admin' | 'metrics' | 'mdns' | 'receiveDir'> & {
+  /** The config file the settings came from: addresses are remembered only in the data dir's own. */
+  configFile?: string | null
+}
 
 export interface NodeModules {
   logger: Logger
@@ -161,6 +164,12 @@ export class NovacronNode {
     writeRuntime(this.opts.dataDir, {
       version: 1, pid: process.pid, peerId: this.identity.peerId, admin: this.adminUrl, listen: net.listenAddrs(), startedAt: new Date(this.startedAt).toISOString()
     })
+    const ownConfig = join(this.opts.dataDir, DATA_FILES.config)
+    if (this.opts.configFile == null || this.opts.configFile === ownConfig) {
+      if (rememberAddresses(this.opts.dataDir, { admin: new URL(this.adminUrl).host, listen: boundListen(this.listenAddrs(), net.listenAddrs()) })) {
+        logger.info({ config: ownConfig }, 'remembered the admin and listen addresses in the config: a restart with only --data-dir binds them again')
+      }
+    }
     this.events.push('info', `node started as ${this.role} of cluster ${this.genesis.cluster} (${this.genesis.protocol})`)
     logger.info({ admin: this.adminUrl }, 'admin API listening')
   }
@@ -275,6 +284,12 @@ export class NovacronNode {
       events: this.events.recent()
     }
   }
+}
+
+/** The configured listen addresses with a port the OS picked (tcp/0) replaced by the one it bound. */
+function boundListen (configured: readonly string[], bound: readonly string[]): string[] {
+  const port = bound.map(a => /\/tcp\/(\d+)/.exec(a)?.[1]).find(p => p != null && p !== '0')
+  return configured.map(a => port != null ? a.replace(/\/tcp\/0(?=\/|$)/, `/tcp/${port}`) : a)
 }
 
 // A node keeps the genesis it first started with in its data dir, so a restart needs only --data-dir; a

@@ -51,7 +51,7 @@ Example:
     })
 
   devnet.command('down')
-    .description('stop every node of the devnet (SIGTERM, then SIGKILL after 10 s)')
+    .description('stop every node of the devnet, restarted ones too (SIGTERM, then SIGKILL after 10 s)')
     .option('--dir <dir>', 'devnet directory')
     .addHelpText('after', '\nExample:\n  $ novacron devnet down --dir /tmp/dn')
     .action(async (opts: { dir?: string }) => {
@@ -60,6 +60,22 @@ Example:
       const stopped = await (await import('../devnet.ts')).devnetDown(dir)
       ctx.print({ dir, stopped }, r => `stopped ${r.stopped.length} node(s) of ${dir}`)
     })
+
+  for (const [action, what] of [['stop', 'stop one node (every process of it, a node restarted by hand too)'], ['start', 'start one stopped node again from its data dir (same key, genesis and addresses)'], ['restart', 'stop one node, then start it again from its data dir']] as const) {
+    devnet.command(action)
+      .description(what)
+      .argument('<node>', 'index (0), name (node-0) or peer id')
+      .option('--dir <dir>', 'devnet directory')
+      .addHelpText('after', `\nExample:\n  $ novacron devnet ${action} node-2 --dir /tmp/dn\n  $ novacron devnet ${action} 2 --json`)
+      .action(async (name: string, opts: { dir?: string }) => {
+        const ctx = context()
+        const dir = opts.dir ?? defaultDir()
+        const r = await (await import('../devnet.ts')).devnetNode(dir, name, action, ctx.settings().logLevel)
+        ctx.print(r, x => action === 'stop'
+          ? `${x.name}: ${x.stopped.length > 0 ? `stopped (pid ${x.stopped.join(', ')})` : 'was not running'}`
+          : `${x.name}: ${action === 'restart' && x.stopped.length > 0 ? `stopped pid ${x.stopped.join(', ')}, ` : ''}running as pid ${x.pid}, admin ${x.admin}`)
+      })
+  }
 
   devnet.command('status')
     .description('show each devnet node: process, height and connected peers')
