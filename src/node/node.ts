@@ -25,6 +25,7 @@ import { AdminApi, startMetricsServer, type MetricsServer } from '../api/server.
 import type { HealthJson, PeerJson, StatusJson } from '../api/types.ts'
 import { DATA_FILES, createToken, ensureDataDir, isAlive, readRuntime, rememberAddresses, removeRuntime, writeRuntime } from './data-dir.ts'
 import { EventLog } from './events.ts'
+import { createBackup } from './backup.ts'
 
 export const STATE_DB_FILE = 'state.db'
 export const DWCP_PROTOCOL_ID = '/novacron/dwcp/1.0.0'
@@ -156,7 +157,11 @@ export class NovacronNode {
       if (this.healthMonitor != null) refreshMetrics(this.metrics, this.healthMonitor, dwcp)
       return { text: await this.metrics.registry.metrics(), contentType: this.metrics.registry.contentType }
     })
-    if (this.consensus != null) registerClientRoutes(api, { consensus: this.consensus, storage })
+    if (this.consensus != null) {
+      const consensus = this.consensus
+      registerClientRoutes(api, { consensus, storage })
+      api.route('GET', '/v1/backup', () => ({ json: createBackup({ storage, genesis: this.genesis, nodeId: this.identity.peerId, consensus: consensus.status() }) }))
+    }
     registerTransferRoutes(api, dwcp, id => id !== this.identity.peerId && net.isValidator(id))
     this.api = api
     this.adminUrl = await api.start()

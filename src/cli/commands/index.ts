@@ -24,6 +24,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'bench', summary: 'benchmark a protocol on a fresh devnet of real processes (or in the simulator): tps applied on every node, end-to-end latency, CPU and memory per node', load: async () => (await import('./bench.ts')).registerBench },
   { name: 'models', summary: 'list, query, evaluate and train the ONNX models (bandwidth, compression, reliability, consensus latency)', load: async () => (await import('./models.ts')).registerModels },
   { name: 'transfer', summary: 'move files between nodes with DWCP (multi-stream, compressed, resumable)', load: async () => (await import('./transfer.ts')).registerTransfer },
+  { name: 'backup', summary: 'back up a running node to one file, check such a file, or seed a new host\'s data dir from it', load: async () => (await import('./backup.ts')).registerBackup },
   { name: 'context', summary: 'named nodes to talk to (URL and token file), kept under $XDG_CONFIG_HOME/novacron', load: async () => (await import('./context.ts')).registerContext },
   { name: 'completion', summary: 'print a shell completion script (bash, zsh or fish)', load: async () => (await import('./completion.ts')).registerCompletion },
   { name: 'workload', summary: 'submit and inspect workloads (not available in this version)', load: async () => (await import('./not-available.ts')).registerNotYetAvailable('workload') }
