@@ -6,24 +6,9 @@ import { join, resolve } from 'node:path'
 import type { Register } from '../main.ts'
 import { NovacronError, failure, usageError } from '../../config/errors.ts'
 import { DATA_FILES, createToken, ensureDataDir, runningNodePid, writePrivateFile } from '../../node/data-dir.ts'
-import { isInteractive, type CliContext } from '../context.ts'
+import { withProgress } from '../progress.ts'
 import type { BackupFile, BackupSummary } from '../../node/backup.ts'
 import type { StatusJson } from '../../api/types.ts'
-
-/** A spinner on stderr while a step that can take more than a second runs (a terminal only). */
-export async function withProgress<T> (ctx: CliContext, label: string, work: () => Promise<T>): Promise<T> {
-  if (!isInteractive(ctx.flags, process.stderr)) return await work()
-  const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
-  const started = Date.now()
-  let i = 0
-  const timer = setInterval(() => process.stderr.write(`\r\x1b[2K${frames[i++ % frames.length]} ${label} ${((Date.now() - started) / 1000).toFixed(1)} s`), 100)
-  try {
-    return await work()
-  } finally {
-    clearInterval(timer)
-    process.stderr.write('\r\x1b[2K')
-  }
-}
 
 function readBackup (file: string): unknown {
   try {

@@ -5,6 +5,7 @@ import { failure, usageError } from '../../config/errors.ts'
 import { defaultDataDir } from '../../config/settings.ts'
 import type { DevnetNodeStatus } from '../devnet.ts'
 import { isInteractive } from '../context.ts'
+import { withProgress } from '../progress.ts'
 import { devnetTargets } from './status.ts'
 import { ExitCode } from '../exit-codes.ts'
 
@@ -57,7 +58,8 @@ Example:
     .action(async (opts: { dir?: string }) => {
       const ctx = context()
       const dir = opts.dir ?? defaultDir()
-      const stopped = await (await import('../devnet.ts')).devnetDown(dir)
+      const { devnetDown } = await import('../devnet.ts')
+      const stopped = await withProgress(ctx, `stopping the devnet in ${dir}`, async () => await devnetDown(dir))
       ctx.print({ dir, stopped }, r => `stopped ${r.stopped.length} node(s) of ${dir}`)
     })
 
@@ -70,7 +72,8 @@ Example:
       .action(async (name: string, opts: { dir?: string }) => {
         const ctx = context()
         const dir = opts.dir ?? defaultDir()
-        const r = await (await import('../devnet.ts')).devnetNode(dir, name, action, ctx.settings().logLevel)
+        const { devnetNode } = await import('../devnet.ts')
+        const r = await withProgress(ctx, `${action === 'stop' ? 'stopping' : action === 'start' ? 'starting' : 'restarting'} ${name}`, async () => await devnetNode(dir, name, action, ctx.settings().logLevel))
         ctx.print(r, x => action === 'stop'
           ? `${x.name}: ${x.stopped.length > 0 ? `stopped (pid ${x.stopped.join(', ')})` : 'was not running'}`
           : `${x.name}: ${action === 'restart' && x.stopped.length > 0 ? `stopped pid ${x.stopped.join(', ')}, ` : ''}running as pid ${x.pid}, admin ${x.admin}`)
@@ -86,7 +89,8 @@ Example:
       const dir = opts.dir ?? defaultDir()
       const nodes = await (await import('../devnet.ts')).devnetStatus(dir)
       ctx.print({ dir, nodes }, r => r.nodes.map((n: DevnetNodeStatus) =>
-        `${n.id}  ${n.alive ? 'running' : 'stopped'}  pid ${n.pid}  height ${n.height ?? '-'}  peers ${n.peersConnected ?? '-'}  ${n.admin}`).join('\n'))
+        `${n.id}  ${n.alive ? 'running' : 'stopped'}  pid ${n.pid}  height ${n.height ?? '-'}  peers ${n.peersConnected ?? '-'}  ${n.admin}`).join('\n'),
+      r => r.nodes.map((n: DevnetNodeStatus) => ({ id: n.id, alive: n.alive, pid: n.pid, height: n.height, peers: n.peersConnected, admin: n.admin, dataDir: n.dataDir })))
     })
 }
 

@@ -6,6 +6,7 @@ import { readGenesis } from '../../config/genesis.ts'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { ExitCode } from '../exit-codes.ts'
+import { withProgress } from '../progress.ts'
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
@@ -75,7 +76,7 @@ Example:
       }
       process.kill(pid, 'SIGTERM')
       const deadline = Date.now() + seconds * 1000
-      while (Date.now() < deadline && isAlive(pid)) await sleep(50)
+      await withProgress(ctx, `waiting for node pid ${pid} to stop`, async () => { while (Date.now() < deadline && isAlive(pid)) await sleep(50) })
       let signal: NodeJS.Signals = 'SIGTERM'
       if (isAlive(pid)) {
         if (opts.force !== true) throw failure(`node pid ${pid} is still running after ${seconds} s (wait longer with --timeout, or --force)`)
