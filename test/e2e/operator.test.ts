@@ -140,6 +140,25 @@ describe('operator workflows on a shared devnet', () => {
     assert.equal(put.stderr, '', 'no spinner without a terminal')
   })
 
+  test('a context names a node and its token; --context and `context use` pick it for any command', async () => {
+    const [a, b] = nodes
+    const env = { XDG_CONFIG_HOME: tempDir('nc-e2e-conf-') }
+    for (const [name, n] of [['dn-a', a], ['dn-b', b]] as const) {
+      const add = await cli(['context', 'add', name, '--node', runtimeAdmin(n), '--token-file', join(n.dataDir, 'admin.token'), '--json'], { env })
+      assert.equal(add.code, 0, add.stderr)
+    }
+    const list = json(await cli(['context', 'list', '--json'], { env }))
+    assert.deepEqual(list.contexts.map((c: { name: string, current: boolean }) => [c.name, c.current]), [['dn-a', true], ['dn-b', false]])
+    const viaCurrent = json(await cli(['status', '--json'], { env }))
+    assert.equal(viaCurrent.nodeId, a.id)
+    const viaFlag = json(await cli(['--context', 'dn-b', 'status', '--json'], { env }))
+    assert.equal(viaFlag.nodeId, b.id)
+    assert.equal((await cli(['context', 'use', 'dn-b'], { env })).code, 0)
+    assert.equal(json(await cli(['kv', 'get', 'quiet', '--json'], { env })).value, '1')
+    const unknown = await cli(['--context', 'nope', 'status'], { env })
+    assert.equal(unknown.code, 2)
+  })
+
   test('devnet down stops every node, the one restarted by hand included', async () => {
     const down = await cli(['devnet', 'down', '--dir', dir, '--json'])
     assert.equal(down.code, 0, down.stderr)

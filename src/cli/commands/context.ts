@@ -23,21 +23,21 @@ export const registerContext: Register = (program, context) => {
   cmd.command('add')
     .description('add (or replace) a named context: the admin URL of a node and its token file')
     .argument('<name>')
-    .requiredOption('--node <url>', 'admin API of the node, e.g. http://10.0.0.1:7401')
-    .option('--token-file <file>', 'its admin token (a copy of the node\'s admin.token)')
     .addHelpText('after', `
-The first context added becomes the current one. Contexts live in $XDG_CONFIG_HOME/novacron/contexts.json.
+--node URL (required) is the admin API of the node; --token-file F its admin token (a copy of the node's
+admin.token). The first context added becomes the current one. Contexts live in $XDG_CONFIG_HOME/novacron/contexts.json.
 
 Example:
   $ novacron context add prod-1 --node http://10.0.0.1:7401 --token-file ~/.novacron/prod-1.token
   $ novacron --context prod-1 status`)
-    .action((name: string, opts: { node: string, tokenFile?: string }, sub: { optsWithGlobals: () => Record<string, unknown> }) => {
+    .action((name: string, _opts: unknown, sub: { optsWithGlobals: () => Record<string, unknown> }) => {
       const ctx = context()
-      // --node and --token-file are global flags too: commander hands them to whichever asks.
+      // --node and --token-file are the global flags: here they name what the context stores.
       const all = sub.optsWithGlobals()
-      const node = String(opts.node ?? all.node)
+      if (all.node == null) throw usageError('context add needs --node URL (the admin API of the node)')
+      const node = String(all.node)
       try { const u = new URL(node); if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme') } catch { throw usageError(`--node: expected an http(s) URL like http://127.0.0.1:7401, got ${JSON.stringify(node)}`) }
-      const tokenFile = (opts.tokenFile ?? all.tokenFile) as string | undefined
+      const tokenFile = all.tokenFile as string | undefined
       if (tokenFile != null && !existsSync(resolve(tokenFile))) throw usageError(`--token-file ${tokenFile}: no such file`)
       const r = contextsJson(addContext(name, { node: node.replace(/\/+$/, ''), tokenFile }))
       ctx.print(r, x => `context ${name} -> ${node}${x.current === name ? ' (current)' : ''}`)
