@@ -8,9 +8,8 @@ import type { Logger } from '../log/index.ts'
 import { AdminClient } from '../api/client.ts'
 import { DATA_FILES, readRuntime, readToken } from '../node/data-dir.ts'
 import { chosenContext } from './context-store.ts'
+import type { OutputFormat } from './main.ts'
 
-export const OUTPUT_FORMATS = ['json', 'table', 'yaml'] as const
-export type OutputFormat = typeof OUTPUT_FORMATS[number]
 
 export interface GlobalFlags {
   json?: boolean

@@ -4,11 +4,14 @@ import { Command, CommanderError, Option } from 'commander'
 import { NovacronError, describeError } from '../config/errors.ts'
 import { LOG_LEVELS } from '../config/settings.ts'
 import { ExitCode } from './exit-codes.ts'
-import { CliContext, OUTPUT_FORMATS, prepareOutput, type GlobalFlags } from './context.ts'
+import type { CliContext, GlobalFlags } from './context.ts'
 import { COMMANDS } from './commands/index.ts'
 import { VERSION } from './version.ts'
 
 export type Register = (program: Command, context: () => CliContext) => void
+
+export const OUTPUT_FORMATS = ['json', 'table', 'yaml'] as const
+export type OutputFormat = typeof OUTPUT_FORMATS[number]
 
 /** Global flags that take a value: the word after one is not a command name. */
 const VALUE_FLAGS = new Set(['--data-dir', '--config', '--log-level', '--node', '--token-file', '--context', '--output'])
@@ -36,8 +39,14 @@ export function selectedCommand (args: readonly string[]): string | null {
  */
 export async function buildProgram (argv: readonly string[] = process.argv, { all = false } = {}): Promise<Command> {
   const program = new Command('novacron')
+  const selected = all ? null : selectedCommand(argv.slice(2))
+  // What a command gets is loaded only when a command runs: `--version` and `--help` need none of it.
+  const { CliContext, prepareOutput } = selected != null || all ? await import('./context.ts') : { CliContext: null, prepareOutput: null }
   let ctx: CliContext | null = null
-  const context = (): CliContext => (ctx ??= new CliContext(program.opts<GlobalFlags>()))
+  const context = (): CliContext => {
+    if (CliContext == null) throw new Error('no command context without a command')
+    return (ctx ??= new CliContext(program.opts<GlobalFlags>()))
+  }
   program
     .description('NovaCron: a Byzantine-fault-tolerant cluster node (libp2p mesh, BFT consensus, replicated state)')
     .version(VERSION, '--version', 'print the version and exit')
@@ -59,7 +68,7 @@ Examples:
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 config, 4 node unreachable, 5 commit timeout, 6 unauthorized,
 130 interrupted, 143 terminated.`)
-  const selected = all ? null : selectedCommand(argv.slice(2))
+  if (prepareOutput != null) await prepareOutput(argv)
   const loaded = new Set<Register>()
   for (const entry of COMMANDS) {
     if (all || entry.name === selected) {
@@ -88,7 +97,6 @@ export async function main (argv: string[]): Promise<void> {
   const wantsJson = argv.includes('--json') || argv.includes('--output=json') || argv.some((a, i) => a === '--output' && argv[i + 1] === 'json')
   try {
     const program = await buildProgram(argv)
-    await prepareOutput(argv)
     if (argv.length <= 2) { program.outputHelp(); process.exitCode = ExitCode.usage; return }
     await program.parseAsync(argv)
   } catch (err) {

@@ -34,7 +34,7 @@ function assertLight (modules: string[], maxFiles: number): void {
 test('--version loads no libp2p, onnxruntime, Ink, logger or fetch, and few modules', () => {
   const r = modulesLoadedBy(['--version'])
   assert.equal(r.code, 0)
-  assertLight(r.modules, 25)
+  assertLight(r.modules, 16)
   // The command modules themselves stay unloaded: only the table is read.
   assert.deepEqual(r.modules.filter(m => /src\/cli\/commands\/(?!index)/.test(m)), [])
 })
@@ -43,7 +43,7 @@ test('kv get loads only its own command module and the admin client', () => {
   // Port 9 (discard) is closed on loopback: the command fails fast with exit 4, after loading what it needs.
   const r = modulesLoadedBy(['kv', 'get', 'some/key', '--node', 'http://127.0.0.1:9'])
   assert.equal(r.code, 4)
-  assertLight(r.modules, 26)
+  assertLight(r.modules, 24)
   assert.deepEqual(r.modules.filter(m => /src\/cli\/commands\/(?!index)/.test(m)).map(m => m.replace(/.*\//, '')), ['kv.ts'])
   assert.ok(r.modules.some(m => m.endsWith('src/api/client.ts')))
 })
