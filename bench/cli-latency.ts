@@ -46,6 +46,10 @@ const cases: Array<{ name: string, argv: (i: number) => string[], goalMs?: numbe
 const results: Array<{ program: string, command: string, runs: number, medianMs: number, minMs: number, maxMs: number, goalMs: number | null }> = []
 try {
   run(programs[0], ['kv', 'put', 'bench/k', 'v', ...d])
+  // The floor on this machine right now: the same Node starting with nothing to run.
+  const floor: number[] = []
+  for (let i = 0; i < runs; i++) floor.push(run({ name: 'node', command: process.execPath, args: [] }, ['-e', '0']).ms)
+  results.push({ program: 'node', command: '-e 0 (floor)', runs, medianMs: Math.round(median(floor) * 10) / 10, minMs: Math.round(Math.min(...floor) * 10) / 10, maxMs: Math.round(Math.max(...floor) * 10) / 10, goalMs: null })
   for (const p of programs) {
     for (const c of cases) {
       run(p, c.argv(-1)) // warm: the compile cache and the page cache, as a runbook's second call finds them
