@@ -48,15 +48,16 @@ complete -o default -F _novacron novacron
 }
 
 function zsh (root: Node): string {
-  const esc = (s: string): string => s.replace(/[:\\]/g, '\\$&').replace(/'/g, "'\\''")
+  const esc = (s: string): string => s.replace(/[:\\]/g, '\\$&')
   const cases = root.subcommands.map(c => `    ${c.name})
-      if (( CURRENT == 3 )); then _describe 'subcommand' '(${c.subcommands.map(s => `${s.name}:${esc(s.summary)}`).map(x => `'${x}'`).join(' ')})'; fi
-      compadd -- ${[...c.flags, ...c.subcommands.flatMap(s => s.flags)].filter((f, i, a) => a.indexOf(f) === i).join(' ')} ${root.flags.join(' ')} ;;`).join('\n')
+      subs=(${c.subcommands.map(x => quote(`${x.name}:${esc(x.summary)}`)).join(' ')})
+      if (( CURRENT == 3 )) && (( \${#subs} > 0 )); then _describe 'subcommand' subs; fi
+      compadd -- ${[...c.flags, ...c.subcommands.flatMap(x => x.flags)].filter((f, i, a) => a.indexOf(f) === i).join(' ')} ${root.flags.join(' ')} ;;`).join('\n')
   return `#compdef novacron
 # zsh completion for novacron (novacron completion zsh > "\${fpath[1]}/_novacron")
 _novacron() {
-  local -a commands
-  commands=(${root.subcommands.map(c => `'${c.name}:${esc(c.summary)}'`).join(' ')})
+  local -a commands subs
+  commands=(${root.subcommands.map(c => quote(`${c.name}:${esc(c.summary)}`)).join(' ')})
   if (( CURRENT == 2 )); then
     _describe 'command' commands
     compadd -- ${root.flags.join(' ')}
