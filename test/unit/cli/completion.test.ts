@@ -19,6 +19,9 @@ test('the bash, zsh and fish scripts name every command and subcommand of the ta
   }
   const bash = spawnSync('bash', ['-n'], { input: completionScript(program, 'bash') })
   assert.equal(bash.status, 0, String(bash.stderr))
+  // zsh is not installed here; its script uses only syntax bash shares, so bash -n still catches quoting.
+  const zsh = spawnSync('bash', ['-n'], { input: completionScript(program, 'zsh') })
+  assert.equal(zsh.status, 0, String(zsh.stderr))
 })
 
 test('`novacron completion` refuses an unknown shell with a usage error', async () => {
