@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import type { Register } from '../main.ts'
 import { NovacronError } from '../../config/errors.ts'
+import { withProgress } from '../progress.ts'
 import { MODEL_NAMES, SHARED_DATA_DIR, requireDir, taskFor, type EvalResult } from '../../ml/catalog.ts'
 import { DEFAULT_MODELS_DIR, type ManifestEntry } from '../../ml/manifest.ts'
 import { ModelRegistry } from '../../ml/registry.ts'
@@ -114,8 +115,9 @@ Example:
     .action(async (name: string, opts: { data: string }) => {
       const task = await taskFor(name)
       const dir = requireDir(resolve(opts.data), 'data directory')
-      const result = await withRegistry(r => { r.entry(name); return task.evaluate(r, dir) })
-      context().print(result, renderMetrics)
+      const ctx = context()
+      const result = await withProgress(ctx, `evaluating ${name} on ${dir}`, async () => await withRegistry(r => { r.entry(name); return task.evaluate(r, dir) }))
+      ctx.print(result, renderMetrics)
     })
 
   models.command('train')
