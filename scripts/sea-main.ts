@@ -8,6 +8,7 @@ import { homedir, tmpdir } from 'node:os'
 import { dirname, isAbsolute, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { getAsset } from 'node:sea'
+import { enableCompileCache } from 'node:module'
 
 interface Meta { version: string, hash: string, entry: string, files: Array<{ path: string, mode: number }> }
 
@@ -67,6 +68,9 @@ try {
   process.stderr.write(`novacron: ${err instanceof Error ? err.message : String(err)}\n`)
   process.exit(1)
 }
+// Compiling the bundle's chunks is most of a short command's start-up: Node keeps the compiled code beside
+// the extracted files (one cache per build) and reuses it.
+enableCompileCache?.(join(dirname(dirname(dirname(entry))), '.compile-cache'))
 import(pathToFileURL(entry).href).catch((err: unknown) => {
   process.stderr.write(`novacron: cannot start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`)
   process.exit(1)

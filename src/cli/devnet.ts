@@ -2,14 +2,13 @@
 // genesis. The devnet file records their pids so `devnet down` can stop them from another shell.
 import type { PlacementPolicyName } from '../alloc/policies.ts'
 import { spawn } from 'node:child_process'
-import { existsSync, openSync, readFileSync, writeFileSync, closeSync } from 'node:fs'
+import { existsSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { join, resolve } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { NovacronError, failure } from '../config/errors.ts'
+import { NovacronError, failure, usageError } from '../config/errors.ts'
 import { GENESIS_VERSION, defaultParams, type ConsensusParams, type Genesis, type ProtocolName } from '../config/genesis.ts'
-import { createIdentity } from '../net/identity.ts'
-import { DATA_FILES, createToken, ensureDataDir, isAlive, readRuntime, readToken } from '../node/data-dir.ts'
+import { DATA_FILES, createToken, ensureDataDir, isAlive, readRuntime, readToken, runningNodePid, type RuntimeInfo } from '../node/data-dir.ts'
 import { AdminClient } from '../api/client.ts'
 import type { StatusJson } from '../api/types.ts'
 import { selfCommand } from './self.ts'
@@ -54,9 +53,10 @@ export async function devnetUp (opts: DevnetUpOptions, { progress }: { progress:
   ensureDataDir(dir)
   if (existsSync(join(dir, DEVNET_FILE))) {
     const previous = readDevnet(dir)
-    if (previous.nodes.some(n => isAlive(n.pid))) throw failure(`a devnet is already running in ${dir} (stop it with \`novacron devnet down --dir ${dir}\`)`)
+    if (previous.nodes.some(n => nodePids(n).length > 0)) throw failure(`a devnet is already running in ${dir} (stop it with \`novacron devnet down --dir ${dir}\`)`)
   }
   progress(`creating ${opts.nodes} node keys in ${dir}`)
+  const { createIdentity } = await import('../net/identity.ts')
   const validators: Genesis['validators'] = []
   const dataDirs: string[] = []
   for (let i = 0; i < opts.nodes; i++) {
@@ -83,33 +83,18 @@ export async function devnetUp (opts: DevnetUpOptions, { progress }: { progress:
     // A devnet is re-created from scratch each time; an old genesis copy would be refused.
     const stale = join(d, DATA_FILES.genesis)
     if (existsSync(stale)) writeFileSync(stale, readFileSync(genesisPath))
+    // ...and so would the addresses an earlier devnet's node remembered in its config.
+    rmSync(join(d, DATA_FILES.config), { force: true })
   }
 
   const started = Date.now()
-  const { command, args } = selfCommand()
-  const children = dataDirs.map((dataDir, i) => {
-    const admin = opts.basePort != null ? `127.0.0.1:${opts.basePort + 2 * i + 1}` : '127.0.0.1:0'
-    const log = openSync(join(dataDir, 'node.log'), 'a')
-    const child = spawn(command, [...args, 'node', 'start', '--data-dir', dataDir, '--genesis', genesisPath, '--admin', admin, '--log-level', opts.logLevel ?? 'info'], {
-      detached: true,
-      stdio: ['ignore', log, log],
-      env: childEnv()
-    })
-    closeSync(log)
-    child.unref()
-    return { pid: child.pid ?? -1, dataDir, exited: false as boolean, child }
-  })
-  for (const c of children) c.child.once('exit', () => { c.exited = true })
+  const children = dataDirs.map((dataDir, i) => spawnNode(dataDir, ['--genesis', genesisPath, '--admin', opts.basePort != null ? `127.0.0.1:${opts.basePort + 2 * i + 1}` : '127.0.0.1:0', '--log-level', opts.logLevel ?? 'info']))
   progress(`started ${children.length} node processes; waiting for their admin APIs`)
 
   const nodes: DevnetNode[] = []
   try {
     for (const [i, c] of children.entries()) {
-      const runtime = await waitFor(`node-${i} to start`, 30_000, () => {
-        if (c.exited) throw failure(`devnet node-${i} exited during start-up:\n${tail(join(c.dataDir, 'node.log'))}`)
-        const r = readRuntime(c.dataDir)
-        return r != null && r.pid === c.pid ? r : null
-      })
+      const runtime = await waitForStart(`node-${i}`, c)
       nodes.push({ id: runtime.peerId, admin: runtime.admin, listen: validators[i].addr, dataDir: c.dataDir, pid: c.pid })
     }
     writeFileSync(join(dir, DEVNET_FILE), JSON.stringify({ version: 1, protocol: opts.protocol, createdAt: new Date().toISOString(), nodes } satisfies DevnetFile, null, 2) + '\n')
@@ -136,14 +121,78 @@ export function clientFor (node: Pick<DevnetNode, 'admin' | 'dataDir'>): AdminCl
   return new AdminClient({ url: node.admin, token: readToken(join(node.dataDir, DATA_FILES.token)), timeoutMs: 3000 })
 }
 
+/** A devnet node's process started in the background, in its own process group, logging to node.log. */
+function spawnNode (dataDir: string, extra: string[]): { pid: number, dataDir: string, exited: boolean } {
+  const { command, args } = selfCommand()
+  const log = openSync(join(dataDir, 'node.log'), 'a')
+  const child = spawn(command, [...args, 'node', 'start', '--data-dir', dataDir, ...extra], { detached: true, stdio: ['ignore', log, log], env: childEnv() })
+  closeSync(log)
+  child.unref()
+  const started = { pid: child.pid ?? -1, dataDir, exited: false }
+  child.once('exit', () => { started.exited = true })
+  return started
+}
+
+async function waitForStart (name: string, c: { pid: number, dataDir: string, exited: boolean }): Promise<RuntimeInfo> {
+  return await waitFor(`${name} to start`, 30_000, () => {
+    if (c.exited) throw failure(`devnet ${name} exited during start-up:\n${tail(join(c.dataDir, 'node.log'))}`)
+    const r = readRuntime(c.dataDir)
+    return r != null && r.pid === c.pid ? r : null
+  })
+}
+
+/** Every live process of a devnet node: the one devnet started and the one its node.json names (a node restarted by hand). */
+function nodePids (n: DevnetNode): number[] {
+  return [...new Set([n.pid, runningNodePid(n.dataDir)].filter((p): p is number => p != null && p > 0 && isAlive(p)))]
+}
+
+async function stopPids (pids: number[]): Promise<void> {
+  for (const pid of pids) killGroup(pid, 'SIGTERM')
+  const deadline = Date.now() + 10_000
+  while (Date.now() < deadline && pids.some(isAlive)) await sleep(50)
+  for (const pid of pids) if (isAlive(pid)) killGroup(pid, 'SIGKILL')
+}
+
 export async function devnetDown (dir: string): Promise<string[]> {
   const devnet = readDevnet(resolve(dir))
-  const alive = devnet.nodes.filter(n => isAlive(n.pid))
-  for (const n of alive) killGroup(n.pid, 'SIGTERM')
-  const deadline = Date.now() + 10_000
-  while (Date.now() < deadline && alive.some(n => isAlive(n.pid))) await sleep(100)
-  for (const n of alive) if (isAlive(n.pid)) killGroup(n.pid, 'SIGKILL')
-  return alive.map(n => n.id)
+  const running = devnet.nodes.map(n => ({ n, pids: nodePids(n) })).filter(x => x.pids.length > 0)
+  await stopPids(running.flatMap(x => x.pids))
+  return running.map(x => x.n.id)
+}
+
+/** The devnet node NODE names: its index (0), its dir name (node-0), or its peer id (or a unique suffix of it). */
+export function findDevnetNode (devnet: DevnetFile, name: string): { index: number, node: DevnetNode } {
+  const index = devnet.nodes.findIndex((n, i) => String(i) === name || basename(n.dataDir) === name || n.id === name || (name.length >= 6 && n.id.endsWith(name)))
+  if (index < 0) throw usageError(`no devnet node ${JSON.stringify(name)} (give an index 0-${devnet.nodes.length - 1}, a name like node-0, or a peer id)`)
+  return { index, node: devnet.nodes[index] }
+}
+
+export interface DevnetNodeChange { id: string, name: string, dataDir: string, pid: number | null, admin: string | null, stopped: number[] }
+
+/**
+ * Stops one devnet node (every process of it, hand-restarted ones too), starts it again from its data dir
+ * alone (it keeps its genesis and its remembered addresses), or both; devnet.json follows the new pid.
+ */
+export async function devnetNode (dir: string, name: string, action: 'stop' | 'start' | 'restart', logLevel = 'info'): Promise<DevnetNodeChange> {
+  const root = resolve(dir)
+  const devnet = readDevnet(root)
+  const { index, node } = findDevnetNode(devnet, name)
+  const label = basename(node.dataDir)
+  let stopped: number[] = []
+  if (action !== 'start') {
+    stopped = nodePids(node)
+    await stopPids(stopped)
+  }
+  if (action === 'stop') return { id: node.id, name: label, dataDir: node.dataDir, pid: null, admin: null, stopped }
+  const already = runningNodePid(node.dataDir)
+  if (already != null) throw failure(`${label} is already running (pid ${already}); use \`devnet restart ${name}\``)
+  const child = spawnNode(node.dataDir, ['--log-level', logLevel])
+  const runtime = await waitForStart(label, child)
+  // Re-read: another command may have changed the file while this node started.
+  const current = readDevnet(root)
+  current.nodes[index] = { ...current.nodes[index], pid: child.pid, admin: runtime.admin }
+  writeFileSync(join(root, DEVNET_FILE), JSON.stringify(current, null, 2) + '\n')
+  return { id: node.id, name: label, dataDir: node.dataDir, pid: child.pid, admin: runtime.admin, stopped }
 }
 
 export interface DevnetNodeStatus extends DevnetNode {
@@ -156,10 +205,11 @@ export interface DevnetNodeStatus extends DevnetNode {
 export async function devnetStatus (dir: string): Promise<DevnetNodeStatus[]> {
   const devnet = readDevnet(resolve(dir))
   return await Promise.all(devnet.nodes.map(async n => {
-    const alive = isAlive(n.pid)
+    const pid = runningNodePid(n.dataDir) ?? (isAlive(n.pid) ? n.pid : null)
+    const alive = pid != null
     const runtime = readRuntime(n.dataDir)
     const status = alive && runtime != null ? await clientFor({ admin: runtime.admin, dataDir: n.dataDir }).status().catch(() => null) : null
-    return { ...n, admin: runtime?.admin ?? n.admin, alive, height: status?.height ?? null, peersConnected: status?.peers.filter(p => p.connected).length ?? null, status }
+    return { ...n, pid: pid ?? n.pid, admin: runtime?.admin ?? n.admin, alive, height: status?.height ?? null, peersConnected: status?.peers.filter(p => p.connected).length ?? null, status }
   }))
 }
 

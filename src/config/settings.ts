@@ -1,6 +1,7 @@
-// Node and CLI settings: one schema, four sources. Precedence (CLI.md): built-in defaults < config file <
-// NOVACRON_* environment < flags. Every value is validated by the same parser whatever its source, and an
-// error names the key and the source (a bad flag is a usage error, exit 2; a bad file or env value, exit 3).
+// Node and CLI settings: one schema, five sources. Precedence (CLI.md): built-in defaults < config file <
+// the chosen context (`novacron context`) < NOVACRON_* environment < flags. Every value is validated by the
+// same parser whatever its source, and an error names the key and the source (a bad flag is a usage error,
+// exit 2; a bad file, context or env value, exit 3).
 import { existsSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
@@ -44,7 +45,7 @@ function capacity (raw: unknown): Partial<HostCapacity> {
   return out
 }
 
-type Source = 'default' | 'file' | 'env' | 'flag'
+type Source = 'default' | 'file' | 'context' | 'env' | 'flag'
 type Parser<T> = (raw: unknown) => T
 
 const CLUSTER_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i
@@ -127,6 +128,12 @@ export function defaultDataDir (cluster: string, env: NodeJS.ProcessEnv = proces
   return join(base, 'novacron', cluster)
 }
 
+/** Where user settings live (contexts): $XDG_CONFIG_HOME/novacron, else ~/.config/novacron. */
+export function confDir (env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CONFIG_HOME != null && isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : join(homedir(), '.config')
+  return join(base, 'novacron')
+}
+
 export function defaults (cluster = 'default', env: NodeJS.ProcessEnv = process.env): Settings {
   return {
     cluster,
@@ -193,11 +200,13 @@ export interface SettingsSources {
   env?: NodeJS.ProcessEnv
   /** --config FILE; without it, <dataDir>/config.json is read when present. */
   configFile?: string
+  /** The values of the chosen context (between the config file and the environment). */
+  context?: { name: string, values: Partial<Record<keyof Settings, unknown>> }
   exists?: (path: string) => boolean
 }
 
-/** Merges defaults < config file < environment < flags, validating every value. */
-export function loadSettings ({ flags, env = process.env, configFile, exists }: SettingsSources): Settings & { configFile: string | null } {
+/** Merges defaults < config file < context < environment < flags, validating every value. */
+export function loadSettings ({ flags, env = process.env, configFile, context, exists }: SettingsSources): Settings & { configFile: string | null } {
   const envValues: Partial<Record<keyof Settings, unknown>> = {}
   for (const [key, name] of Object.entries(ENV_NAMES) as Array<[keyof Settings, string]>) {
     if (env[name] !== undefined && env[name] !== '') envValues[key] = env[name]
@@ -214,6 +223,7 @@ export function loadSettings ({ flags, env = process.env, configFile, exists }: 
   const cluster = String(flags.cluster ?? envValues.cluster ?? fileValues.cluster ?? 'default')
   const settings = defaults(cluster, env)
   apply(settings, fileValues, 'file', `config file ${file}: `)
+  if (context != null) apply(settings, context.values, 'context', `context ${context.name}: `)
   apply(settings, envValues, 'env', '')
   apply(settings, flags, 'flag', '')
   if (fileValues.dataDir === undefined && envValues.dataDir === undefined && flags.dataDir === undefined) settings.dataDir = defaultDataDir(settings.cluster, env)

@@ -39,7 +39,11 @@ export async function createIdentity (dataDir: string, { force = false } = {}): 
 }
 
 export function loadIdentity (dataDir: string): NodeIdentity {
-  const path = join(dataDir, KEY_FILE)
+  return identityFromKeyFile(join(dataDir, KEY_FILE), dataDir)
+}
+
+/** The identity in a node.key file anywhere (a restore reuses a lost node's key from the operator's store). */
+export function identityFromKeyFile (path: string, dataDir = '<data-dir>'): NodeIdentity {
   let text: string
   try {
     text = readFileSync(path, 'utf8')

@@ -1,8 +1,7 @@
 // The layout of a node's data dir (ARCHITECTURE.md "Where data lives") and the small files in it: the
 // admin token (0600), the genesis the node was started with, and the runtime file that tells the CLI where
 // a running node's admin API is.
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { randomBytes } from 'node:crypto'
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { NovacronError } from '../config/errors.ts'
 
@@ -50,7 +49,8 @@ export function writePrivateFile (path: string, content: string): void {
 export function createToken (dataDir: string, { force = false } = {}): string {
   const path = join(dataDir, DATA_FILES.token)
   if (existsSync(path) && !force) return readToken(path)
-  const token = randomBytes(32).toString('base64url')
+  // Not a top-level import: the ESM namespace of node:crypto costs every thin client command its start-up.
+  const token = process.getBuiltinModule('node:crypto').randomBytes(32).toString('base64url')
   writePrivateFile(path, token + '\n')
   return token
 }
@@ -97,4 +97,41 @@ export function isAlive (pid: number): boolean {
   } catch {
     return true
   }
+}
+
+/**
+ * The pid of the node that runs with this data dir, from its node.json: null when there is none, or when
+ * that pid is gone or (a stale file whose pid was reused) is not a `novacron node start` process.
+ */
+export function runningNodePid (dataDir: string): number | null {
+  const runtime = readRuntime(dataDir)
+  if (runtime == null || !isAlive(runtime.pid)) return null
+  try {
+    const argv = readFileSync(`/proc/${runtime.pid}/cmdline`, 'utf8').split('\0')
+    if (!argv.some((a, i) => a === 'node' && argv[i + 1] === 'start')) return null
+  } catch { /* no /proc: trust node.json */ }
+  return runtime.pid
+}
+
+/**
+ * Writes the addresses a node bound on its first start into its data dir's config, so that a restart with
+ * only --data-dir binds the same ones (a port the OS picked included). Keys already there are kept.
+ */
+export function rememberAddresses (dataDir: string, addrs: { admin: string, listen: string[] }): boolean {
+  const path = join(dataDir, DATA_FILES.config)
+  let config: Record<string, unknown> = {}
+  if (existsSync(path)) {
+    try {
+      config = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>
+    } catch {
+      return false
+    }
+  }
+  const missing: Record<string, unknown> = {}
+  if (config.admin === undefined) missing.admin = addrs.admin
+  if (config.listen === undefined && addrs.listen.length > 0) missing.listen = addrs.listen
+  if (Object.keys(missing).length === 0) return false
+  writeFileSync(path + '.tmp', JSON.stringify({ version: 1, ...config, ...missing }, null, 2) + '\n')
+  renameSync(path + '.tmp', path)
+  return true
 }

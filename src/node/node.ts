@@ -28,11 +28,12 @@ import { forecastBandwidth } from '../ml/tasks/bandwidth-task.ts'
 import { DEFAULT_LIMITS, maxFrameBytes } from '../dwcp/wire/limits.ts'
 import { AdminApi, startMetricsServer, type MetricsServer } from '../api/server.ts'
 import type { HealthJson, PeerJson, StatusJson } from '../api/types.ts'
-import { DATA_FILES, createToken, ensureDataDir, isAlive, readRuntime, removeRuntime, writeRuntime } from './data-dir.ts'
+import { DATA_FILES, createToken, ensureDataDir, isAlive, readRuntime, rememberAddresses, removeRuntime, writeRuntime } from './data-dir.ts'
 import { EventLog } from './events.ts'
 import { FL_PROTOCOL_ID, MAX_MESSAGE_BYTES as FL_MAX_MESSAGE_BYTES } from '../fl/messages.ts'
 import { FlService } from '../fl/service.ts'
 import { registerFlRoutes } from '../fl/routes.ts'
+import { createBackup } from './backup.ts'
 
 export const STATE_DB_FILE = 'state.db'
 
@@ -48,7 +49,10 @@ async function learnedPlacement (models: ModelRegistry): Promise<AsyncBidder | n
 }
 export const DWCP_PROTOCOL_ID = '/novacron/dwcp/1.0.0'
 
-export type NodeOptions = Pick<Settings, 'dataDir' | 'listen' | 'bootstrap' | 'genesis' | 'admin' | 'metrics' | 'mdns' | 'receiveDir'> & Partial<Pick<Settings, 'capacity'>>
+export type NodeOptions = Pick<Settings, 'dataDir' | 'listen' | 'bootstrap' | 'genesis' | 'admin' | 'metrics' | 'mdns' | 'receiveDir'> & Partial<Pick<Settings, 'capacity'>> & {
+  /** The config file the settings came from: addresses are remembered only in the data dir's own. */
+  configFile?: string | null
+}
 
 export interface NodeModules {
   logger: Logger
@@ -194,7 +198,11 @@ export class NovacronNode {
       }
       return { text: await this.metrics.registry.metrics(), contentType: this.metrics.registry.contentType }
     })
-    if (this.consensus != null) registerClientRoutes(api, { consensus: this.consensus, storage })
+    if (this.consensus != null) {
+      const consensus = this.consensus
+      registerClientRoutes(api, { consensus, storage })
+      api.route('GET', '/v1/backup', () => ({ json: createBackup({ storage, genesis: this.genesis, nodeId: this.identity.peerId, consensus: consensus.status() }) }))
+    }
     if (this.consensus != null && this.workloads != null) registerWorkloadRoutes(api, { consensus: this.consensus, storage, agent: this.workloads })
     registerTransferRoutes(api, dwcp, id => id !== this.identity.peerId && net.isValidator(id))
     if (this.fl != null) registerFlRoutes(api, this.fl)
@@ -204,6 +212,12 @@ export class NovacronNode {
     writeRuntime(this.opts.dataDir, {
       version: 1, pid: process.pid, peerId: this.identity.peerId, admin: this.adminUrl, listen: net.listenAddrs(), startedAt: new Date(this.startedAt).toISOString()
     })
+    const ownConfig = join(this.opts.dataDir, DATA_FILES.config)
+    if (this.opts.configFile == null || this.opts.configFile === ownConfig) {
+      if (rememberAddresses(this.opts.dataDir, { admin: new URL(this.adminUrl).host, listen: boundListen(this.listenAddrs(), net.listenAddrs()) })) {
+        logger.info({ config: ownConfig }, 'remembered the admin and listen addresses in the config: a restart with only --data-dir binds them again')
+      }
+    }
     this.events.push('info', `node started as ${this.role} of cluster ${this.genesis.cluster} (${this.genesis.protocol})`)
     logger.info({ admin: this.adminUrl }, 'admin API listening')
   }
@@ -363,6 +377,12 @@ export class NovacronNode {
       models: this.guards.states()
     }
   }
+}
+
+/** The configured listen addresses with a port the OS picked (tcp/0) replaced by the one it bound. */
+function boundListen (configured: readonly string[], bound: readonly string[]): string[] {
+  const port = bound.map(a => /\/tcp\/(\d+)/.exec(a)?.[1]).find(p => p != null && p !== '0')
+  return configured.map(a => port != null ? a.replace(/\/tcp\/0(?=\/|$)/, `/tcp/${port}`) : a)
 }
 
 // A node keeps the genesis it first started with in its data dir, so a restart needs only --data-dir; a

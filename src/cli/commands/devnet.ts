@@ -6,6 +6,7 @@ import { failure, usageError } from '../../config/errors.ts'
 import { defaultDataDir } from '../../config/settings.ts'
 import type { DevnetNodeStatus } from '../devnet.ts'
 import { isInteractive } from '../context.ts'
+import { withProgress } from '../progress.ts'
 import { devnetTargets } from './status.ts'
 import { ExitCode } from '../exit-codes.ts'
 
@@ -37,7 +38,7 @@ Example:
       const ctx = context()
       if (opts.byzantine != null) throw failure('--byzantine is not available in this version (it needs the consensus layer)')
       const dir = opts.dir ?? defaultDir()
-      const logger = ctx.logger()
+      const logger = await ctx.logger()
       const interactive = isInteractive(ctx.flags, process.stderr)
       const { devnetUp } = await import('../devnet.ts')
       const result = await devnetUp({ dir, nodes: opts.nodes, protocol: opts.protocol, basePort: opts.basePort, params: parseParams(opts.param ?? [], opts.protocol), logLevel: ctx.settings().logLevel, placement: opts.placement }, {
@@ -53,15 +54,33 @@ Example:
     })
 
   devnet.command('down')
-    .description('stop every node of the devnet (SIGTERM, then SIGKILL after 10 s)')
+    .description('stop every node of the devnet, restarted ones too (SIGTERM, then SIGKILL after 10 s)')
     .option('--dir <dir>', 'devnet directory')
     .addHelpText('after', '\nExample:\n  $ novacron devnet down --dir /tmp/dn')
     .action(async (opts: { dir?: string }) => {
       const ctx = context()
       const dir = opts.dir ?? defaultDir()
-      const stopped = await (await import('../devnet.ts')).devnetDown(dir)
+      const { devnetDown } = await import('../devnet.ts')
+      const stopped = await withProgress(ctx, `stopping the devnet in ${dir}`, async () => await devnetDown(dir))
       ctx.print({ dir, stopped }, r => `stopped ${r.stopped.length} node(s) of ${dir}`)
     })
+
+  for (const [action, what] of [['stop', 'stop one node (every process of it, a node restarted by hand too)'], ['start', 'start one stopped node again from its data dir (same key, genesis and addresses)'], ['restart', 'stop one node, then start it again from its data dir']] as const) {
+    devnet.command(action)
+      .description(what)
+      .argument('<node>', 'index (0), name (node-0) or peer id')
+      .option('--dir <dir>', 'devnet directory')
+      .addHelpText('after', `\nExample:\n  $ novacron devnet ${action} node-2 --dir /tmp/dn\n  $ novacron devnet ${action} 2 --json`)
+      .action(async (name: string, opts: { dir?: string }) => {
+        const ctx = context()
+        const dir = opts.dir ?? defaultDir()
+        const { devnetNode } = await import('../devnet.ts')
+        const r = await withProgress(ctx, `${action === 'stop' ? 'stopping' : action === 'start' ? 'starting' : 'restarting'} ${name}`, async () => await devnetNode(dir, name, action, ctx.settings().logLevel))
+        ctx.print(r, x => action === 'stop'
+          ? `${x.name}: ${x.stopped.length > 0 ? `stopped (pid ${x.stopped.join(', ')})` : 'was not running'}`
+          : `${x.name}: ${action === 'restart' && x.stopped.length > 0 ? `stopped pid ${x.stopped.join(', ')}, ` : ''}running as pid ${x.pid}, admin ${x.admin}`)
+      })
+  }
 
   devnet.command('status')
     .description('show each devnet node: process, height and connected peers')
@@ -72,7 +91,8 @@ Example:
       const dir = opts.dir ?? defaultDir()
       const nodes = await (await import('../devnet.ts')).devnetStatus(dir)
       ctx.print({ dir, nodes }, r => r.nodes.map((n: DevnetNodeStatus) =>
-        `${n.id}  ${n.alive ? 'running' : 'stopped'}  pid ${n.pid}  height ${n.height ?? '-'}  peers ${n.peersConnected ?? '-'}  ${n.admin}`).join('\n'))
+        `${n.id}  ${n.alive ? 'running' : 'stopped'}  pid ${n.pid}  height ${n.height ?? '-'}  peers ${n.peersConnected ?? '-'}  ${n.admin}`).join('\n'),
+      r => r.nodes.map((n: DevnetNodeStatus) => ({ id: n.id, alive: n.alive, pid: n.pid, height: n.height, peers: n.peersConnected, admin: n.admin, dataDir: n.dataDir })))
     })
 }
 

@@ -1,6 +1,7 @@
 import type { Register } from '../main.ts'
 import { usageError } from '../../config/errors.ts'
 import type { CliContext } from '../context.ts'
+import { withProgress } from '../progress.ts'
 
 export const seconds = (raw: string): number => {
   const n = Number(raw)
@@ -12,7 +13,8 @@ export interface WaitOpts { wait: boolean, timeout: number }
 
 export async function submit (ctx: CliContext, path: string, body: Record<string, unknown>, opts: WaitOpts): Promise<any> {
   const timeoutMs = opts.timeout * 1000
-  return await ctx.client().request('POST', path, { ...body, wait: opts.wait, timeoutMs }, 'json', timeoutMs + 5000)
+  const client = ctx.client()
+  return await withProgress(ctx, opts.wait ? 'waiting for the commit' : 'submitting', async () => await client.request('POST', path, { ...body, wait: opts.wait, timeoutMs }, 'json', timeoutMs + 5000))
 }
 
 export const registerKv: Register = (program, context) => {
@@ -46,12 +48,12 @@ export const registerKv: Register = (program, context) => {
     .description('list keys and values, optionally under a prefix')
     .option('--prefix <p>', 'only keys starting with this')
     .option('--limit <n>', 'at most this many', '1000')
-    .addHelpText('after', '\nExample:\n  $ novacron kv list --prefix app/ --json')
+    .addHelpText('after', '\nExample:\n  $ novacron kv list --prefix app/ --json\n  $ novacron kv list --output table')
     .action(async (opts: { prefix?: string, limit: string }) => {
       const ctx = context()
       const q = new URLSearchParams({ limit: opts.limit, ...(opts.prefix != null ? { prefix: opts.prefix } : {}) })
       const r = await ctx.client().request<{ entries: Array<{ key: string, value: string }>, height: number }>('GET', `/v1/kv/list?${q.toString()}`)
-      ctx.print(r, x => x.entries.length === 0 ? `(no keys, height ${x.height})` : x.entries.map((e: { key: string, value: string }) => `${e.key}=${e.value}`).join('\n'))
+      ctx.print(r, x => x.entries.length === 0 ? `(no keys, height ${x.height})` : x.entries.map((e: { key: string, value: string }) => `${e.key}=${e.value}`).join('\n'), x => x.entries)
     })
 
   kv.command('del')

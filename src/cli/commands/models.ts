@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import type { Register } from '../main.ts'
 import { NovacronError } from '../../config/errors.ts'
+import { withProgress } from '../progress.ts'
 import { MODEL_NAMES, SHARED_DATA_DIR, requireDir, taskFor, type EvalResult } from '../../ml/catalog.ts'
 import type { BySourceResult } from '../../ml/tasks/by-source.ts'
 import type { ModelGuardJson } from '../../api/types.ts'
@@ -142,15 +143,16 @@ Example:
     .action(async (name: string, opts: { data: string, bySource?: boolean, seed: string }) => {
       const task = await taskFor(name)
       const dir = requireDir(resolve(opts.data), 'data directory')
+      const ctx = context()
       if (opts.bySource === true) {
         const seed = Number(opts.seed)
         if (!Number.isInteger(seed)) throw new NovacronError('usage', `--seed must be an integer, got ${opts.seed}`)
         const result = await task.evaluateBySource(dir, { seed, log: (m) => process.stderr.write(m + '\n') })
-        context().print(result, renderBySource)
+        ctx.print(result, renderBySource)
         return
       }
-      const result = await withRegistry(r => { r.entry(name); return task.evaluate(r, dir) })
-      context().print(result, renderMetrics)
+      const result = await withProgress(ctx, `evaluating ${name} on ${dir}`, async () => await withRegistry(r => { r.entry(name); return task.evaluate(r, dir) }))
+      ctx.print(result, renderMetrics)
     })
 
   models.command('train')

@@ -1,14 +1,17 @@
 import type { Register } from '../main.ts'
-import { readRuntime, DATA_FILES } from '../../node/data-dir.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { DATA_FILES, isAlive, readRuntime, runningNodePid } from '../../node/data-dir.ts'
+import { failure, usageError } from '../../config/errors.ts'
 import { readGenesis } from '../../config/genesis.ts'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { ExitCode } from '../exit-codes.ts'
+import { withProgress } from '../progress.ts'
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
 export const registerNode: Register = (program, context) => {
-  const node = program.command('node').description('run this host as a cluster node, or show its identity')
+  const node = program.command('node')
 
   node.command('start')
     .description('start the node in the foreground: libp2p mesh, consensus, admin API (stop with Ctrl-C or SIGTERM)')
@@ -23,11 +26,11 @@ export const registerNode: Register = (program, context) => {
     .addHelpText('after', `
 Example:
   $ novacron node start --data-dir /var/lib/novacron --genesis genesis.json
-  $ novacron node start --data-dir /var/lib/novacron          # later restarts`)
+  $ novacron node start --data-dir /var/lib/novacron          # later restarts: same addresses`)
     .action(async (opts: { listen?: string[], bootstrap?: string[], genesis?: string, admin?: string, metrics?: string, mdns?: boolean, receiveDir?: string, capacity?: string }) => {
       const ctx = context()
       const settings = ctx.settings({ listen: opts.listen, bootstrap: opts.bootstrap, genesis: opts.genesis, admin: opts.admin, metrics: opts.metrics, mdns: opts.mdns, receiveDir: opts.receiveDir, capacity: opts.capacity })
-      const logger = ctx.logger()
+      const logger = await ctx.logger()
       // Loaded on demand: libp2p is heavy, and most commands are thin clients that never need it.
       const { NovacronNode } = await import('../../node/node.ts')
       const running = await NovacronNode.init(settings, { logger })
@@ -50,6 +53,39 @@ Example:
       logger.flush?.()
       // libp2p may leave sockets closing in the background; the node is done.
       setTimeout(() => process.exit(), 200).unref()
+    })
+
+  node.command('stop')
+    .description('stop the node running with this data dir gracefully (SIGTERM; it finishes what it writes and removes node.json)')
+    .option('--timeout <s>', 'seconds to wait for it to exit', '30')
+    .option('--force', 'SIGKILL it when it has not exited in time (its WAL keeps it safe; the next start recovers)')
+    .addHelpText('after', `
+Exit 0 when it stopped (or was not running), 1 when it is still running after --timeout.
+
+Example:
+  $ novacron node stop --data-dir /var/lib/novacron
+  $ novacron node stop --data-dir .devnet/node-1 --timeout 5 --force --json`)
+    .action(async (opts: { timeout: string, force?: boolean }) => {
+      const ctx = context()
+      const seconds = Number(opts.timeout)
+      if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw usageError(`--timeout must be a number of seconds from 0 to 3600, got ${JSON.stringify(opts.timeout)}`)
+      const { dataDir } = ctx.settings()
+      const pid = runningNodePid(dataDir)
+      if (pid == null) {
+        ctx.print({ dataDir, pid: null, stopped: false, signal: null }, () => `no node is running with data dir ${dataDir}`)
+        return
+      }
+      process.kill(pid, 'SIGTERM')
+      const deadline = Date.now() + seconds * 1000
+      await withProgress(ctx, `waiting for node pid ${pid} to stop`, async () => { while (Date.now() < deadline && isAlive(pid)) await sleep(50) })
+      let signal: NodeJS.Signals = 'SIGTERM'
+      if (isAlive(pid)) {
+        if (opts.force !== true) throw failure(`node pid ${pid} is still running after ${seconds} s (wait longer with --timeout, or --force)`)
+        process.kill(pid, 'SIGKILL')
+        signal = 'SIGKILL'
+        while (isAlive(pid)) await sleep(20)
+      }
+      ctx.print({ dataDir, pid, stopped: true, signal }, r => `stopped the node of ${r.dataDir} (pid ${r.pid}, ${r.signal})`)
     })
 
   node.command('id')

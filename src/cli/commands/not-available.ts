@@ -2,13 +2,10 @@
 import type { Register } from '../main.ts'
 import { failure } from '../../config/errors.ts'
 
-const PLANNED: Array<[string, string]> = [
-]
-
-export const registerNotYetAvailable: Register = (program) => {
-  for (const [name, what] of PLANNED) {
+/** The registration of a command CLI.md names whose capability is not built yet. */
+export function registerNotYetAvailable (name: string): Register {
+  return (program) => {
     program.command(name)
-      .description(`${what} (not available in this version)`)
       .allowUnknownOption()
       .argument('[args...]')
       .addHelpText('after', `\nExample:\n  $ novacron ${name} --help    # says it is not available in this version`)

@@ -143,14 +143,20 @@ Example:
       process.off('SIGTERM', onSignal)
     })
 
+}
+
+export const registerPeers: Register = (program, context) => {
   program.command('peers')
     .description('list the peers this node knows: validators of the genesis and connected observers')
-    .addHelpText('after', '\nExample:\n  $ novacron peers --json | jq \'.[] | select(.connected)\'')
+    .addHelpText('after', '\nExample:\n  $ novacron peers --json | jq \'.[] | select(.connected)\'\n  $ novacron peers --output table')
     .action(async () => {
       const ctx = context()
-      ctx.print(await ctx.client().peers(), renderPeers)
+      ctx.print(await ctx.client().peers(), renderPeers, (peers: PeerJson[]) => peers.map(p => ({ id: p.id, addr: p.addr, connected: p.connected, validator: p.validator, latencyMs: p.latencyMs == null ? null : Math.round(p.latencyMs), msgsPerS: p.msgsPerS, tier: p.tier, reliability: p.reliability, circuit: p.circuit })))
     })
 
+}
+
+export const registerHealth: Register = (program, context) => {
   program.command('health')
     .description('show the health of the node\'s components (exit 1 when down)')
     .addHelpText('after', '\nExample:\n  $ novacron health --json')

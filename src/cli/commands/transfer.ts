@@ -66,11 +66,11 @@ Example:
 
   transfer.command('list')
     .description('transfers this node sent or received since it started, newest first')
-    .addHelpText('after', '\nExample:\n  $ novacron transfer list --json')
+    .addHelpText('after', '\nExample:\n  $ novacron transfer list --json\n  $ novacron transfer list --output table')
     .action(async () => {
       const ctx = context()
       const list = await ctx.client().request<Record_[]>('GET', '/v1/transfers')
-      ctx.print(list, l => l.length === 0 ? '(no transfers)' : l.map((r: Record_) => `${r.id}  ${r.direction.padEnd(7)}  ${r.state.padEnd(7)}  ${mb(r.doneBytes)}/${mb(r.rawBytes)}  ${r.peer.slice(-8)}  ${r.file}${r.error != null ? `  (${r.error})` : ''}`).join('\n'))
+      ctx.print(list, l => l.length === 0 ? '(no transfers)' : l.map((r: Record_) => `${r.id}  ${r.direction.padEnd(7)}  ${r.state.padEnd(7)}  ${mb(r.doneBytes)}/${mb(r.rawBytes)}  ${r.peer.slice(-8)}  ${r.file}${r.error != null ? `  (${r.error})` : ''}`).join('\n'), (l: Record_[]) => l.map(r => ({ id: r.id, direction: r.direction, state: r.state, doneBytes: r.doneBytes, rawBytes: r.rawBytes, peer: r.peer, file: r.file, error: r.error })))
     })
 
   transfer.command('status')
