@@ -12,10 +12,10 @@ import { pingsCsv, runAndCheckSuite } from './suite.ts'
 const SEEDS = Number(process.env.NOVACRON_SIM_SEEDS ?? 528)
 const FIRST = Number(process.env.NOVACRON_SIM_FIRST_SEED ?? 0)
 const WORKERS = Math.max(2, Math.min(availableParallelism(), 8))
-const data = pingsCsv()
+const pings = pingsCsv()
 
-test(`bullshark survives ${SEEDS} simulated seeds with all four checkers`, { skip: data.skip, timeout: 60 * 60_000 }, async () => {
-  const results = await runAndCheckSuite('bullshark', SEEDS, FIRST, data.path, WORKERS)
+test(`bullshark survives ${SEEDS} simulated seeds with all four checkers`, { timeout: 60 * 60_000 }, async () => {
+  const results = await runAndCheckSuite('bullshark', SEEDS, FIRST, pings, WORKERS)
   if (SEEDS < 33) return
   for (const adversary of BULLSHARK_ADVERSARIES) assert.ok(results.some((r) => r.adversary === adversary), `adversary ${adversary} is covered`)
   // Each attack is seen to bite somewhere, or it tested nothing.

@@ -11,10 +11,10 @@ const SEEDS = Number(process.env.NOVACRON_SIM_SEEDS ?? 504)
 const FIRST = Number(process.env.NOVACRON_SIM_FIRST_SEED ?? 0)
 const WORKERS = Math.max(2, Math.min(availableParallelism(), 8))
 
-const data = pingsCsv()
+const pings = pingsCsv()
 
-test(`pbft survives ${SEEDS} simulated seeds with all four checkers`, { skip: data.skip, timeout: 30 * 60_000 }, async () => {
-  const results = await runAndCheckSuite('pbft', SEEDS, FIRST, data.path, WORKERS)
+test(`pbft survives ${SEEDS} simulated seeds with all four checkers`, { timeout: 30 * 60_000 }, async () => {
+  const results = await runAndCheckSuite('pbft', SEEDS, FIRST, pings, WORKERS)
   for (const adversary of ADVERSARIES) {
     if (adversary === 'none') continue
     const forced = results.filter((r) => r.adversary === adversary && r.cleanNetwork && r.maxView > 0)

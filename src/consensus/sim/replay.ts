@@ -2,9 +2,7 @@
 //   npx node src/consensus/sim/replay.ts --protocol pbft --seed 123 --n 7 --adversary equivocate
 //   npx node src/consensus/sim/replay.ts --protocol bullshark --seed 5 --n 4 --adversary crash-leader
 import { parseArgs } from 'node:util'
-import { existsSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { simPings } from './pings.ts'
 import { runChecked } from './run-checked.ts'
 import { SIM_PROTOCOLS } from './protocols.ts'
 import type { SimProtocolName } from './protocols.ts'
@@ -30,13 +28,10 @@ const adversary = values.adversary as AdversaryKind | undefined
 const adversaries = adversariesOf(protocol)
 if (adversary !== undefined && !adversaries.includes(adversary)) throw new Error(`--adversary must be one of ${adversaries.join(', ')}`)
 
-const pings = process.env.NOVACRON_DATA_DIR !== undefined
-  ? resolve(process.env.NOVACRON_DATA_DIR, 'latency/wondernetwork/pings-2020-07-19-2020-07-20-grouped.csv')
-  : resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/data/latency/wondernetwork/pings-2020-07-19-2020-07-20-grouped.csv')
 
 const scenario = scenarioFor({ protocol, seed: Number(values.seed), n: values.n === undefined ? undefined : Number(values.n), adversary, realSignatures: values['real-signatures'] })
 const started = performance.now()
-const result = runChecked(scenario, { pingsCsv: !values.synthetic && existsSync(pings) ? pings : null })
+const result = runChecked(scenario, { pingsCsv: values.synthetic ? null : simPings().path })
 const wallMs = Math.round(performance.now() - started)
 
 if (values.json) {
