@@ -5,10 +5,15 @@ import { bytesEqual, toHex } from '../../crypto/hash.ts'
 import type { Hash } from '../../crypto/hash.ts'
 import { makeBatch, txKey } from '../core/batch.ts'
 import type { Batch, Tx } from '../core/batch.ts'
-import { Mempool } from '../core/mempool.ts'
+import { CheckpointVotes } from '../core/checkpoint-votes.ts'
+import { HelpLimiter } from '../core/help.ts'
+import { roundRobin } from '../core/leaders.ts'
+import type { LeaderSchedule } from '../core/leaders.ts'
 import type { MessageSigner, MessageVerifier, Signed } from '../core/message.ts'
-import type { Checkpoint, Effect, LogEvent, PersistedRecord, Protocol, ProtocolStatus, TimerId } from '../core/protocol.ts'
+import { Outbox } from '../core/outbox.ts'
+import type { Checkpoint, Effect, PersistedRecord, Protocol, ProtocolStatus, TimerId } from '../core/protocol.ts'
 import type { Quorums } from '../core/quorum.ts'
+import { TxTracker } from '../core/tx-tracker.ts'
 import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
 import { newViewProposals, validViewChange } from './certificates.ts'
 import type { CertContext, NewViewPlan } from './certificates.ts'
@@ -17,7 +22,6 @@ import { PBFT } from './messages.ts'
 import type { CheckpointMsg, Commit, NewView, PbftMessage, PbftRecord, PrePrepare, Prepare, PreparedCert, Status, ViewChange } from './messages.ts'
 import { pbftParams } from './params.ts'
 import type { PbftParams } from './params.ts'
-import { RecentSet } from './recent.ts'
 
 export interface PbftOptions {
   readonly self: ValidatorId
@@ -43,8 +47,6 @@ interface Decided { readonly batch: Batch, readonly cert: readonly Signed<Commit
 
 export const PBFT_TIMERS = { viewChange: 'pbft/view-change', batch: 'pbft/batch', relay: 'pbft/relay', resend: 'pbft/resend' } as const
 
-/** How many recent checkpoint votes to keep per validator: enough to find a quorum, bounded. */
-const CHECKPOINT_VOTES_PER_VALIDATOR = 4
 /** Doubling stops here so the timeout cannot overflow. */
 const MAX_TIMEOUT_DOUBLINGS = 16
 
@@ -54,7 +56,6 @@ export class Pbft implements Protocol<PbftMessage> {
   protected readonly validators: ValidatorSet
   protected readonly params: PbftParams
   protected readonly quorums: Quorums
-  readonly #signer: MessageSigner<PbftMessage>
   readonly #verifier: MessageVerifier<PbftMessage>
 
   #view = 0
@@ -73,22 +74,19 @@ export class Pbft implements Protocol<PbftMessage> {
   readonly #slots = new Map<number, Slot>()
   readonly #preparedCerts = new Map<number, PreparedCert>()
   readonly #decided = new Map<number, Decided>()
-  /** Known transactions not yet in an accepted pre-prepare. */
-  readonly #pending = new Mempool()
-  /** Transactions in accepted pre-prepares that have not committed yet. */
-  readonly #inFlight = new Map<string, Tx>()
-  readonly #committedKeys = new RecentSet(1 << 16)
+  /** Pending: known transactions not yet in an accepted pre-prepare; in flight: in accepted pre-prepares
+   *  that have not committed yet. */
+  readonly #txs = new TxTracker()
   #relayBuffer: Tx[] = []
   /** Each validator's latest view-change. */
   readonly #viewChanges = new Map<ValidatorId, Signed<ViewChange>>()
   #newView: Signed<NewView> | undefined
   #newViewSentFor = -1
-  readonly #checkpointVotes = new Map<ValidatorId, Signed<CheckpointMsg>[]>()
+  readonly #checkpointVotes = new CheckpointVotes<CheckpointMsg>((m) => m.seq, (m) => `${m.seq}/${toHex(m.stateRoot)}`)
   #future: Signed<PbftMessage>[] = []
-  readonly #armed = new Set<TimerId>()
-  readonly #lastHelp = new Map<ValidatorId, number>()
-  #now = 0
-  #out: Fx = []
+  readonly #o: Outbox<PbftMessage>
+  readonly #leaders: LeaderSchedule
+  readonly #help: HelpLimiter
 
   constructor (opts: PbftOptions) {
     if (!opts.validators.has(opts.self)) throw new Error(`${opts.self} is not in the validator set`)
@@ -96,8 +94,10 @@ export class Pbft implements Protocol<PbftMessage> {
     this.validators = opts.validators
     this.params = pbftParams(opts.params)
     this.quorums = opts.validators.quorums
-    this.#signer = opts.signer
     this.#verifier = opts.verifier
+    this.#o = new Outbox(opts.signer)
+    this.#leaders = roundRobin(opts.validators)
+    this.#help = new HelpLimiter(this.params.resendIntervalMs)
   }
 
   // ---- hooks that test builds override to plant bugs (see test/sim) ----
@@ -123,70 +123,70 @@ export class Pbft implements Protocol<PbftMessage> {
       const slot = this.#slot(seq)
       slot.pp = pp
       this.#lastAssigned = Math.max(this.#lastAssigned, seq)
-      if (this.self !== this.#primary()) slot.prepares.set(this.self, this.#sign(this.#prepareFor(pp.msg)))
+      if (this.self !== this.#primary()) slot.prepares.set(this.self, this.#o.sign(this.#prepareFor(pp.msg)))
       const cert = this.#preparedCerts.get(seq)
       if (cert !== undefined && cert.prePrepare.msg.view === view) {
         slot.prepared = true
-        slot.commits.set(this.self, this.#sign(this.#commitFor(pp.msg)))
+        slot.commits.set(this.self, this.#o.sign(this.#commitFor(pp.msg)))
       }
-      for (const tx of pp.msg.batch.txs) this.#inFlight.set(txKey(tx), tx)
+      for (const tx of pp.msg.batch.txs) this.#txs.inFlight.set(txKey(tx), tx)
     }
   }
 
   start (executed: Checkpoint, now: number): Fx {
-    this.#begin(now)
+    this.#o.begin(now)
     this.#lastExecuted = this.#lastCommitted = executed.seq
     this.#lastAssigned = Math.max(this.#lastAssigned, this.#lastCommitted)
     if (this.#lastCommitted < this.#stableSeq) this.#requestState()
     if (this.#viewChanging) this.#sendViewChange()
     this.#broadcastStatus()
     this.#armWork()
-    return this.#end()
+    return this.#o.end()
   }
 
   onMessage (from: ValidatorId, s: Signed<PbftMessage>, now: number): Fx {
-    this.#begin(now)
+    this.#o.begin(now)
     if (s.msg.protocol === PBFT && this.validators.has(s.from)) this.#dispatch(from, s)
-    return this.#end()
+    return this.#o.end()
   }
 
   onTimer (timer: TimerId, now: number): Fx {
-    this.#begin(now)
-    this.#armed.delete(timer)
+    this.#o.begin(now)
+    this.#o.fired(timer)
     switch (timer) {
       case PBFT_TIMERS.viewChange: this.onViewTimeout(); break
       case PBFT_TIMERS.batch: this.#propose(true); break
       case PBFT_TIMERS.relay: this.#flushRelay(); break
       case PBFT_TIMERS.resend: this.#resend(); break
     }
-    return this.#end()
+    return this.#o.end()
   }
 
   onRequest (batch: Batch, now: number): Fx {
-    this.#begin(now)
+    this.#o.begin(now)
     for (const tx of batch.txs) if (this.#addPending(tx)) this.#relayBuffer.push(tx)
     if (this.#relayBuffer.length > 0) {
       const relayDelay = this.params.relayDelayMs ?? this.params.batchDelayMs
       if (relayDelay === 0 || this.#relayBuffer.length >= this.params.batchSize) this.#flushRelay()
-      else this.#arm(PBFT_TIMERS.relay, relayDelay)
+      else this.#o.arm(PBFT_TIMERS.relay, relayDelay)
     }
     this.#propose(false)
     this.#armWork()
-    return this.#end()
+    return this.#o.end()
   }
 
   onExecuted (seq: number, stateRoot: Hash, now: number): Fx {
-    this.#begin(now)
+    this.#o.begin(now)
     if (seq > this.#lastCommitted) this.#installedSnapshot(seq)
     this.#lastExecuted = Math.max(this.#lastExecuted, seq)
     if (seq % this.params.checkpointInterval === 0 && seq > this.#stableSeq) {
-      const cp = this.#sign<CheckpointMsg>({ protocol: PBFT, type: 'checkpoint', seq, stateRoot })
-      this.#broadcast(cp)
+      const cp = this.#o.sign<CheckpointMsg>({ protocol: PBFT, type: 'checkpoint', seq, stateRoot })
+      this.#o.broadcast(cp)
       this.#recordCheckpoint(cp)
     }
     this.#deliver()
     this.#armWork()
-    return this.#end()
+    return this.#o.end()
   }
 
   status (): ProtocolStatus {
@@ -198,44 +198,13 @@ export class Pbft implements Protocol<PbftMessage> {
       lastCommitted: this.#lastCommitted,
       lastExecuted: this.#lastExecuted,
       stableCheckpoint: this.#stableSeq,
-      pending: this.#pending.size + this.#inFlight.size
+      pending: this.#txs.size
     }
   }
 
-  // ---- plumbing ----
+  // ---- helpers ----
 
-  #begin (now: number): void {
-    this.#now = now
-    this.#out = []
-  }
-
-  #end (): Fx {
-    const out = this.#out
-    this.#out = []
-    return out
-  }
-
-  #sign<T extends PbftMessage> (msg: T): Signed<T> { return this.#signer.sign(msg) }
-  #broadcast (s: Signed<PbftMessage>): void { this.#out.push({ kind: 'broadcast', msg: s }) }
-  #send (to: ValidatorId, s: Signed<PbftMessage>): void { this.#out.push({ kind: 'send', to: [to], msg: s }) }
-  #persist (seq: number, msg: PbftRecord, pruneBelow?: number): void {
-    this.#out.push(pruneBelow === undefined ? { kind: 'persist', record: { seq, msg } } : { kind: 'persist', record: { seq, msg }, pruneBelow })
-  }
-
-  #log (event: LogEvent): void { this.#out.push({ kind: 'log', event }) }
-
-  #arm (id: TimerId, ms: number): void {
-    if (this.#armed.has(id)) return
-    this.#armed.add(id)
-    this.#out.push({ kind: 'setTimer', id, ms })
-  }
-
-  #disarm (id: TimerId): void {
-    if (!this.#armed.delete(id)) return
-    this.#out.push({ kind: 'cancelTimer', id })
-  }
-
-  #primary (view = this.#view): ValidatorId { return this.validators.primary(view) }
+  #primary (view = this.#view): ValidatorId { return this.#leaders.leader(view) }
   #isPrimary (): boolean { return this.#primary() === this.self }
   #inWindow (seq: number): boolean { return seq > this.#stableSeq && seq <= this.#stableSeq + this.params.watermarkWindow }
   #timeout (): number {
@@ -252,7 +221,7 @@ export class Pbft implements Protocol<PbftMessage> {
   #slot (seq: number): Slot {
     let slot = this.#slots.get(seq)
     if (slot === undefined) {
-      slot = { prepares: new Map(), commits: new Map(), prepared: false, committed: false, since: this.#now }
+      slot = { prepares: new Map(), commits: new Map(), prepared: false, committed: false, since: this.#o.now }
       this.#slots.set(seq, slot)
     }
     return slot
@@ -265,50 +234,46 @@ export class Pbft implements Protocol<PbftMessage> {
   #prepareFor (pp: PrePrepare): Prepare { return { protocol: PBFT, type: 'prepare', view: pp.view, seq: pp.seq, digest: pp.batch.id } }
   #commitFor (pp: PrePrepare): Commit { return { protocol: PBFT, type: 'commit', view: pp.view, seq: pp.seq, digest: pp.batch.id } }
 
-  #hasWork (): boolean { return this.#pending.size > 0 || this.#inFlight.size > 0 || this.#decided.size > 0 }
+  #hasWork (): boolean { return this.#txs.pending.size > 0 || this.#txs.inFlight.size > 0 || this.#decided.size > 0 }
 
   /** Keeps the view-change and resend timers running exactly while this replica waits for something. */
   #armWork (): void {
     const waiting = this.#hasWork() || this.#lastCommitted < this.#stableSeq
-    if (waiting || this.#viewChanging) this.#arm(PBFT_TIMERS.resend, this.params.resendIntervalMs)
+    if (waiting || this.#viewChanging) this.#o.arm(PBFT_TIMERS.resend, this.params.resendIntervalMs)
     if (this.#viewChanging) return
-    if (this.#hasWork()) this.#arm(PBFT_TIMERS.viewChange, this.#timeout())
-    else this.#disarm(PBFT_TIMERS.viewChange)
+    if (this.#hasWork()) this.#o.arm(PBFT_TIMERS.viewChange, this.#timeout())
+    else this.#o.disarm(PBFT_TIMERS.viewChange)
   }
 
   #restartViewTimer (): void {
-    this.#disarm(PBFT_TIMERS.viewChange)
+    this.#o.disarm(PBFT_TIMERS.viewChange)
     this.#armWork()
   }
 
   // ---- requests and proposals ----
 
-  #addPending (tx: Tx): boolean {
-    const key = txKey(tx)
-    if (this.#committedKeys.has(key) || this.#inFlight.has(key) || this.#pending.has(key)) return false
-    return this.#pending.add(tx).ok
-  }
+  #addPending (tx: Tx): boolean { return this.#txs.addPending(tx) }
 
   #flushRelay (): void {
-    this.#disarm(PBFT_TIMERS.relay)
+    this.#o.disarm(PBFT_TIMERS.relay)
     if (this.#relayBuffer.length === 0) return
-    this.#broadcast(this.#sign({ protocol: PBFT, type: 'request', txs: this.#relayBuffer }))
+    this.#o.broadcast(this.#o.sign({ protocol: PBFT, type: 'request', txs: this.#relayBuffer }))
     this.#relayBuffer = []
   }
 
   #propose (force: boolean): void {
     if (this.#viewChanging || !this.#isPrimary()) return
     while (this.#lastAssigned + 1 <= this.#stableSeq + this.params.watermarkWindow) {
-      const txs = this.#pending.take(this.params.batchSize)
+      const txs = this.#txs.pending.take(this.params.batchSize)
       if (txs.length === 0) return
       if (txs.length < this.params.batchSize && !force) {
-        this.#arm(PBFT_TIMERS.batch, this.params.batchDelayMs)
+        this.#o.arm(PBFT_TIMERS.batch, this.params.batchDelayMs)
         return
       }
       const seq = this.#lastAssigned + 1
-      const pp = this.#sign<PrePrepare>({ protocol: PBFT, type: 'pre-prepare', view: this.#view, seq, batch: makeBatch(this.proposalTxs(txs, seq)) })
+      const pp = this.#o.sign<PrePrepare>({ protocol: PBFT, type: 'pre-prepare', view: this.#view, seq, batch: makeBatch(this.proposalTxs(txs, seq)) })
       this.#accept(pp)
-      this.#broadcast(pp)
+      this.#o.broadcast(pp)
       force = false
     }
   }
@@ -327,7 +292,7 @@ export class Pbft implements Protocol<PbftMessage> {
       case 'view-change': this.#onViewChange(from, s as Signed<ViewChange>); return
       case 'new-view': this.#onNewView(s as Signed<NewView>); return
       case 'status': this.#onStatus(from, s.msg); return
-      default: this.#log({ type: 'invalid-message', from, reason: `unexpected ${s.msg.type}` })
+      default: this.#o.log({ type: 'invalid-message', from, reason: `unexpected ${s.msg.type}` })
     }
   }
 
@@ -349,12 +314,12 @@ export class Pbft implements Protocol<PbftMessage> {
 
   #onPrePrepare (s: Signed<PrePrepare>): void {
     const m = s.msg
-    if (s.from !== this.#primary()) return this.#log({ type: 'invalid-message', from: s.from, reason: 'pre-prepare from a backup' })
+    if (s.from !== this.#primary()) return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'pre-prepare from a backup' })
     const keys = new Set(m.batch.txs.map(txKey))
-    if (keys.size !== m.batch.txs.length) return this.#log({ type: 'invalid-message', from: s.from, reason: 'batch repeats a transaction' })
+    if (keys.size !== m.batch.txs.length) return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'batch repeats a transaction' })
     const slot = this.#slot(m.seq)
     if (slot.pp !== undefined) {
-      if (!bytesEqual(slot.pp.msg.batch.id, m.batch.id)) this.#log({ type: 'equivocation', from: s.from, view: m.view, seq: m.seq })
+      if (!bytesEqual(slot.pp.msg.batch.id, m.batch.id)) this.#o.log({ type: 'equivocation', from: s.from, view: m.view, seq: m.seq })
       return
     }
     this.#accept(s)
@@ -366,16 +331,16 @@ export class Pbft implements Protocol<PbftMessage> {
     const slot = this.#slot(m.seq)
     slot.pp = pp
     this.#lastAssigned = Math.max(this.#lastAssigned, m.seq)
-    this.#persist(m.seq, { protocol: PBFT, type: 'rec-accept', prePrepare: pp })
+    this.#o.persist(m.seq, { protocol: PBFT, type: 'rec-accept', prePrepare: pp })
     for (const tx of m.batch.txs) {
       const key = txKey(tx)
-      this.#pending.delete(key)
-      if (!this.#committedKeys.has(key) && m.seq > this.#lastCommitted) this.#inFlight.set(key, tx)
+      this.#txs.pending.delete(key)
+      if (!this.#txs.committed.has(key) && m.seq > this.#lastCommitted) this.#txs.inFlight.set(key, tx)
     }
     if (pp.from !== this.self) {
-      const prepare = this.#sign(this.#prepareFor(m))
+      const prepare = this.#o.sign(this.#prepareFor(m))
       slot.prepares.set(this.self, prepare)
-      this.#broadcast(prepare)
+      this.#o.broadcast(prepare)
     }
     this.#checkPrepared(m.seq, slot)
     this.#armWork()
@@ -403,10 +368,10 @@ export class Pbft implements Protocol<PbftMessage> {
     slot.prepared = true
     const cert: PreparedCert = { prePrepare: slot.pp, prepares: this.#byValidatorOrder(matching).slice(0, this.quorum() - 1) }
     this.#preparedCerts.set(seq, cert)
-    this.#persist(seq, { protocol: PBFT, type: 'rec-prepared', cert })
-    const commit = this.#sign(this.#commitFor(slot.pp.msg))
+    this.#o.persist(seq, { protocol: PBFT, type: 'rec-prepared', cert })
+    const commit = this.#o.sign(this.#commitFor(slot.pp.msg))
     slot.commits.set(this.self, commit)
-    this.#broadcast(commit)
+    this.#o.broadcast(commit)
     this.#checkCommitted(seq, slot)
   }
 
@@ -426,13 +391,8 @@ export class Pbft implements Protocol<PbftMessage> {
     for (let d = this.#decided.get(this.#lastCommitted + 1); d !== undefined; d = this.#decided.get(this.#lastCommitted + 1)) {
       const seq = ++this.#lastCommitted
       this.#decided.delete(seq)
-      this.#out.push({ kind: 'commit', seq, batch: d.batch, certificate: d.cert })
-      for (const tx of d.batch.txs) {
-        const key = txKey(tx)
-        this.#pending.delete(key)
-        this.#inFlight.delete(key)
-        this.#committedKeys.add(key)
-      }
+      this.#o.commit(seq, d.batch, d.cert)
+      for (const tx of d.batch.txs) this.#txs.markCommitted(txKey(tx))
       progressed = true
     }
     if (!progressed) return
@@ -448,14 +408,7 @@ export class Pbft implements Protocol<PbftMessage> {
   }
 
   #recordCheckpoint (s: Signed<CheckpointMsg>): void {
-    const votes = (this.#checkpointVotes.get(s.from) ?? []).filter((v) => v.msg.seq !== s.msg.seq)
-    votes.push(s)
-    votes.sort((a, b) => b.msg.seq - a.msg.seq)
-    this.#checkpointVotes.set(s.from, votes.slice(0, CHECKPOINT_VOTES_PER_VALIDATOR))
-    const matching: Signed<CheckpointMsg>[] = []
-    for (const list of this.#checkpointVotes.values()) {
-      for (const v of list) if (v.msg.seq === s.msg.seq && bytesEqual(v.msg.stateRoot, s.msg.stateRoot)) matching.push(v)
-    }
+    const matching = this.#checkpointVotes.add(s)
     if (matching.length >= this.quorum()) this.#makeStable(s.msg.seq, s.msg.stateRoot, this.#byValidatorOrder(matching).slice(0, this.quorum()))
   }
 
@@ -464,13 +417,13 @@ export class Pbft implements Protocol<PbftMessage> {
     this.#stableSeq = seq
     this.#stableRoot = root
     this.#stableProof = proof
-    this.#persist(seq, { protocol: PBFT, type: 'rec-stable', seq, stateRoot: root, proof, view: this.#view, viewChanging: this.#viewChanging }, seq)
+    this.#o.persist(seq, { protocol: PBFT, type: 'rec-stable', seq, stateRoot: root, proof, view: this.#view, viewChanging: this.#viewChanging }, seq)
     for (const map of [this.#slots, this.#preparedCerts, this.#decided] as Map<number, unknown>[]) {
       for (const k of map.keys()) if (k <= seq) map.delete(k)
     }
-    for (const [id, votes] of this.#checkpointVotes) this.#checkpointVotes.set(id, votes.filter((v) => v.msg.seq > seq))
+    this.#checkpointVotes.retain((m) => m.seq > seq)
     this.#lastAssigned = Math.max(this.#lastAssigned, seq)
-    this.#log({ type: 'stable-checkpoint', seq })
+    this.#o.log({ type: 'stable-checkpoint', seq })
     if (this.#lastCommitted < seq) this.#requestState()
     this.#propose(false)
   }
@@ -479,8 +432,8 @@ export class Pbft implements Protocol<PbftMessage> {
     if (this.#fetching === this.#stableSeq) return
     this.#fetching = this.#stableSeq
     const from = this.#stableProof.map((s) => s.from).filter((id) => id !== this.self)
-    this.#out.push({ kind: 'fetchState', from, checkpoint: { seq: this.#stableSeq, stateRoot: this.#stableRoot } })
-    this.#log({ type: 'state-transfer', seq: this.#stableSeq })
+    this.#o.fetchState(from, { seq: this.#stableSeq, stateRoot: this.#stableRoot })
+    this.#o.log({ type: 'state-transfer', seq: this.#stableSeq })
   }
 
   /** The executor installed a snapshot at `seq`: everything at or below it is done. */
@@ -490,12 +443,12 @@ export class Pbft implements Protocol<PbftMessage> {
     for (const k of this.#decided.keys()) if (k <= seq) this.#decided.delete(k)
     // Which pending transactions the snapshot covered is unknown here; replicas that relayed them still
     // hold them, so forgetting ours cannot lose a transaction, while keeping them could time out forever.
-    this.#pending.clear()
-    this.#inFlight.clear()
+    this.#txs.pending.clear()
+    this.#txs.inFlight.clear()
     for (const [s, slot] of this.#slots) {
-      if (s > seq && slot.pp !== undefined) for (const tx of slot.pp.msg.batch.txs) this.#inFlight.set(txKey(tx), tx)
+      if (s > seq && slot.pp !== undefined) for (const tx of slot.pp.msg.batch.txs) this.#txs.inFlight.set(txKey(tx), tx)
     }
-    this.#log({ type: 'snapshot-installed', seq })
+    this.#o.log({ type: 'snapshot-installed', seq })
   }
 
   // ---- view change ----
@@ -505,18 +458,18 @@ export class Pbft implements Protocol<PbftMessage> {
     this.#view = view
     this.#viewChanging = true
     this.#viewChangeAttempts++
-    this.#disarm(PBFT_TIMERS.batch)
-    this.#disarm(PBFT_TIMERS.viewChange)
+    this.#o.disarm(PBFT_TIMERS.batch)
+    this.#o.disarm(PBFT_TIMERS.viewChange)
     this.#slots.clear()
-    this.#persist(this.#stableSeq, { protocol: PBFT, type: 'rec-view', view, viewChanging: true })
-    this.#log({ type: 'view-change', view })
+    this.#o.persist(this.#stableSeq, { protocol: PBFT, type: 'rec-view', view, viewChanging: true })
+    this.#o.log({ type: 'view-change', view })
     this.#sendViewChange()
     this.#armWork()
   }
 
   #sendViewChange (): void {
     const prepared = [...this.#preparedCerts.entries()].filter(([seq]) => seq > this.#stableSeq).sort(([a], [b]) => a - b).map(([, c]) => c)
-    const vc = this.#sign<ViewChange>({
+    const vc = this.#o.sign<ViewChange>({
       protocol: PBFT,
       type: 'view-change',
       view: this.#view,
@@ -526,7 +479,7 @@ export class Pbft implements Protocol<PbftMessage> {
       prepared
     })
     this.#viewChanges.set(this.self, vc)
-    this.#broadcast(vc)
+    this.#o.broadcast(vc)
     this.#afterViewChangeVote()
   }
 
@@ -540,7 +493,7 @@ export class Pbft implements Protocol<PbftMessage> {
     if (!this.#viewChanging) return
     const votes = this.#viewChangesFor(this.#view)
     if (votes.length < this.quorum()) return
-    this.#arm(PBFT_TIMERS.viewChange, this.#timeout())
+    this.#o.arm(PBFT_TIMERS.viewChange, this.#timeout())
     if (this.#isPrimary() && this.#newViewSentFor !== this.#view) this.#sendNewView(votes.slice(0, this.quorum()))
   }
 
@@ -552,7 +505,7 @@ export class Pbft implements Protocol<PbftMessage> {
     }
     const prior = this.#viewChanges.get(s.from)
     if (prior !== undefined && prior.msg.view >= w) return
-    if (!validViewChange(this.#certContext(), s.msg)) return this.#log({ type: 'invalid-message', from: s.from, reason: 'invalid view-change' })
+    if (!validViewChange(this.#certContext(), s.msg)) return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'invalid view-change' })
     this.#viewChanges.set(s.from, s)
     // f + 1 replicas want a higher view: at least one is honest, so join the smallest such view.
     const higher = [...this.#viewChanges.values()].filter((v) => v.msg.view > this.#view)
@@ -564,10 +517,10 @@ export class Pbft implements Protocol<PbftMessage> {
     this.#newViewSentFor = this.#view
     const plan = newViewProposals(viewChanges)
     const prePrepares = plan.proposals.map((batch, i) =>
-      this.#sign<PrePrepare>({ protocol: PBFT, type: 'pre-prepare', view: this.#view, seq: plan.stableSeq + 1 + i, batch }))
-    const nv = this.#sign<NewView>({ protocol: PBFT, type: 'new-view', view: this.#view, viewChanges, prePrepares })
-    this.#persist(this.#stableSeq, { protocol: PBFT, type: 'rec-new-view', newView: nv })
-    this.#broadcast(nv)
+      this.#o.sign<PrePrepare>({ protocol: PBFT, type: 'pre-prepare', view: this.#view, seq: plan.stableSeq + 1 + i, batch }))
+    const nv = this.#o.sign<NewView>({ protocol: PBFT, type: 'new-view', view: this.#view, viewChanges, prePrepares })
+    this.#o.persist(this.#stableSeq, { protocol: PBFT, type: 'rec-new-view', newView: nv })
+    this.#o.broadcast(nv)
     this.#installView(nv, plan)
   }
 
@@ -575,8 +528,8 @@ export class Pbft implements Protocol<PbftMessage> {
     const m = s.msg
     if (m.view < this.#view || (m.view === this.#view && !this.#viewChanging)) return
     const plan = this.#checkNewView(s)
-    if (plan === undefined) return this.#log({ type: 'invalid-message', from: s.from, reason: 'invalid new-view' })
-    this.#persist(this.#stableSeq, { protocol: PBFT, type: 'rec-new-view', newView: s })
+    if (plan === undefined) return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'invalid new-view' })
+    this.#o.persist(this.#stableSeq, { protocol: PBFT, type: 'rec-new-view', newView: s })
     this.#installView(s, plan)
   }
 
@@ -605,19 +558,19 @@ export class Pbft implements Protocol<PbftMessage> {
     this.#view = view
     this.#viewChanging = false
     this.#newView = nv
-    this.#disarm(PBFT_TIMERS.viewChange)
+    this.#o.disarm(PBFT_TIMERS.viewChange)
     this.#slots.clear()
     if (plan.stableSeq > this.#stableSeq) this.#makeStable(plan.stableSeq, plan.stableRoot, plan.stableProof)
     this.#lastAssigned = Math.max(this.#stableSeq, plan.stableSeq + plan.proposals.length)
     // Transactions of proposals that did not survive the view change go back to pending.
     const surviving = new Set<string>()
     for (const b of plan.proposals) for (const tx of b.txs) surviving.add(txKey(tx))
-    for (const [key, tx] of this.#inFlight) {
+    for (const [key, tx] of this.#txs.inFlight) {
       if (surviving.has(key)) continue
-      this.#inFlight.delete(key)
-      this.#pending.add(tx)
+      this.#txs.inFlight.delete(key)
+      this.#txs.pending.add(tx)
     }
-    this.#log({ type: 'new-view', view, primary: this.#primary() })
+    this.#o.log({ type: 'new-view', view, primary: this.#primary() })
     for (const pp of nv.msg.prePrepares) if (this.#inWindow(pp.msg.seq)) this.#accept(pp)
     const future = this.#future
     this.#future = []
@@ -633,23 +586,23 @@ export class Pbft implements Protocol<PbftMessage> {
   // ---- retransmission and helping replicas that fell behind ----
 
   #broadcastStatus (): void {
-    this.#broadcast(this.#sign<Status>({ protocol: PBFT, type: 'status', view: this.#view, viewChanging: this.#viewChanging, stableSeq: this.#stableSeq, lastCommitted: this.#lastCommitted }))
+    this.#o.broadcast(this.#o.sign<Status>({ protocol: PBFT, type: 'status', view: this.#view, viewChanging: this.#viewChanging, stableSeq: this.#stableSeq, lastCommitted: this.#lastCommitted }))
   }
 
   #resend (): void {
     if (this.#viewChanging) {
       const mine = this.#viewChanges.get(this.self)
-      if (mine !== undefined && mine.msg.view === this.#view) this.#broadcast(mine)
+      if (mine !== undefined && mine.msg.view === this.#view) this.#o.broadcast(mine)
     } else {
       const primary = this.#primary()
-      if (!this.#isPrimary() && this.#pending.size > 0) {
-        this.#send(primary, this.#sign({ protocol: PBFT, type: 'request', txs: this.#pending.take(this.params.batchSize * 4) }))
+      if (!this.#isPrimary() && this.#txs.pending.size > 0) {
+        this.#o.send([primary], this.#o.sign({ protocol: PBFT, type: 'request', txs: this.#txs.pending.take(this.params.batchSize * 4) }))
       }
       for (const [seq, slot] of this.#slots) {
-        if (seq <= this.#lastCommitted || slot.pp === undefined || this.#now - slot.since < this.params.resendIntervalMs) continue
-        if (slot.pp.from === this.self) this.#broadcast(slot.pp)
+        if (seq <= this.#lastCommitted || slot.pp === undefined || this.#o.now - slot.since < this.params.resendIntervalMs) continue
+        if (slot.pp.from === this.self) this.#o.broadcast(slot.pp)
         const mine = [slot.prepares.get(this.self), slot.commits.get(this.self)]
-        for (const s of mine) if (s !== undefined) this.#broadcast(s)
+        for (const s of mine) if (s !== undefined) this.#o.broadcast(s)
       }
     }
     if (this.#lastCommitted < this.#stableSeq) {
@@ -662,15 +615,8 @@ export class Pbft implements Protocol<PbftMessage> {
     this.#armWork()
   }
 
-  #mayHelp (peer: ValidatorId): boolean {
-    const last = this.#lastHelp.get(peer)
-    if (last !== undefined && this.#now - last < this.params.resendIntervalMs) return false
-    this.#lastHelp.set(peer, this.#now)
-    return true
-  }
-
   #helpLowerView (peer: ValidatorId): void {
-    if (this.#newView !== undefined && !this.#viewChanging && peer !== this.self && this.#mayHelp(peer)) this.#send(peer, this.#newView)
+    if (this.#newView !== undefined && !this.#viewChanging && peer !== this.self && this.#help.may(peer, this.#o.now)) this.#o.send([peer], this.#newView)
   }
 
   #onStatus (peer: ValidatorId, st: Status): void {
@@ -678,9 +624,9 @@ export class Pbft implements Protocol<PbftMessage> {
     const behindCheckpoint = st.stableSeq < this.#stableSeq && st.lastCommitted < this.#stableSeq
     const behindView = !this.#viewChanging && this.#newView !== undefined &&
       (st.view < this.#view || (st.view === this.#view && st.viewChanging))
-    if (!(behindCheckpoint || behindView) || !this.#mayHelp(peer)) return
-    if (behindCheckpoint) for (const cp of this.#stableProof) this.#send(peer, cp)
-    if (behindView && this.#newView !== undefined) this.#send(peer, this.#newView)
+    if (!(behindCheckpoint || behindView) || !this.#help.may(peer, this.#o.now)) return
+    if (behindCheckpoint) for (const cp of this.#stableProof) this.#o.send([peer], cp)
+    if (behindView && this.#newView !== undefined) this.#o.send([peer], this.#newView)
   }
 
   // ---- restart ----
