@@ -6,7 +6,8 @@ import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { NovacronError, failure } from '../config/errors.ts'
-import { GENESIS_VERSION, defaultParams, type ConsensusParams, type Genesis, type ProtocolName } from '../config/genesis.ts'
+import { GENESIS_VERSION, type Genesis, type GenesisParams } from '../config/genesis.ts'
+import { checkGenesis, genesisParams } from '../node/protocols.ts'
 import { createIdentity } from '../net/identity.ts'
 import { DATA_FILES, createToken, ensureDataDir, isAlive, readRuntime, readToken } from '../node/data-dir.ts'
 import { AdminClient } from '../api/client.ts'
@@ -16,14 +17,14 @@ import { selfCommand } from './self.ts'
 export const DEVNET_FILE = 'devnet.json'
 
 export interface DevnetNode { id: string, admin: string, listen: string, dataDir: string, pid: number }
-export interface DevnetFile { version: 1, protocol: ProtocolName, createdAt: string, nodes: DevnetNode[] }
+export interface DevnetFile { version: 1, protocol: string, createdAt: string, nodes: DevnetNode[] }
 
 export interface DevnetUpOptions {
   dir: string
   nodes: number
-  protocol: ProtocolName
+  protocol: string
   basePort?: number
-  params?: ConsensusParams
+  params?: GenesisParams
   logLevel?: string
   /** How long to wait for every node to connect to every other. */
   meshTimeoutMs?: number
@@ -70,9 +71,10 @@ export async function devnetUp (opts: DevnetUpOptions, { progress }: { progress:
     cluster: 'devnet',
     protocol: opts.protocol,
     createdAt: new Date().toISOString(),
-    params: opts.params ?? defaultParams(opts.protocol),
+    params: opts.params ?? genesisParams(opts.protocol, []),
     validators
   }
+  checkGenesis(genesis, 'devnet genesis', 'usage')
   const genesisPath = join(dir, 'genesis.json')
   writeFileSync(genesisPath, JSON.stringify(genesis, null, 2) + '\n')
   for (const d of dataDirs) {

@@ -1,4 +1,6 @@
-// Tunables of PBFT. Defaults suit a LAN cluster; the simulator passes WAN-sized timeouts.
+// Tunables of PBFT, with their validation. Defaults suit a LAN cluster; the simulator passes WAN-sized timeouts.
+import { ParamError } from '../core/module.ts'
+import { checkBatchSize, checkPositive } from '../core/param-limits.ts'
 
 export interface PbftParams {
   /** Most transactions per pre-prepare. */
@@ -21,7 +23,7 @@ export interface PbftParams {
 }
 
 export const DEFAULT_PBFT_PARAMS: PbftParams = {
-  batchSize: 256,
+  batchSize: 250,
   batchDelayMs: 5,
   viewChangeTimeoutMs: 2000,
   maxViewChangeTimeoutMs: 60_000,
@@ -32,11 +34,27 @@ export const DEFAULT_PBFT_PARAMS: PbftParams = {
 
 export function pbftParams (overrides: Partial<PbftParams> = {}): PbftParams {
   const p = { ...DEFAULT_PBFT_PARAMS, ...overrides }
-  if (p.batchSize < 1) throw new RangeError('batchSize must be at least 1')
-  if (p.checkpointInterval < 1) throw new RangeError('checkpointInterval must be at least 1')
+  checkPositive(p, ['batchSize', 'checkpointInterval', 'watermarkWindow', 'viewChangeTimeoutMs', 'maxViewChangeTimeoutMs', 'resendIntervalMs'])
+  checkBatchSize(p.batchSize)
   if (p.watermarkWindow < 2 * p.checkpointInterval || p.watermarkWindow % p.checkpointInterval !== 0) {
-    throw new RangeError('watermarkWindow must be a multiple of checkpointInterval and at least twice it')
+    throw new ParamError(`watermarkWindow ${p.watermarkWindow} must be a multiple of checkpointInterval ${p.checkpointInterval} and at least twice it`)
   }
-  if (p.viewChangeTimeoutMs <= 0 || p.resendIntervalMs <= 0) throw new RangeError('timeouts must be positive')
+  if (p.maxViewChangeTimeoutMs < p.viewChangeTimeoutMs) throw new ParamError(`viewChangeTimeoutMs ${p.viewChangeTimeoutMs} exceeds maxViewChangeTimeoutMs ${p.maxViewChangeTimeoutMs}`)
   return p
+}
+
+/** What a genesis file may set for PBFT, with its defaults. */
+export const PBFT_GENESIS_DEFAULTS = { batchSize: 250, batchDelayMs: 5, viewChangeTimeoutMs: 2000, checkpointInterval: 100 } as const
+
+/** A genesis file's PBFT params: the watermark window spans four checkpoints, and clients already batch. */
+export function pbftParamsFromGenesis (g: Readonly<Record<string, number>>): PbftParams {
+  return pbftParams({
+    batchSize: g.batchSize,
+    batchDelayMs: g.batchDelayMs,
+    relayDelayMs: 1,
+    viewChangeTimeoutMs: g.viewChangeTimeoutMs,
+    maxViewChangeTimeoutMs: Math.max(DEFAULT_PBFT_PARAMS.maxViewChangeTimeoutMs, g.viewChangeTimeoutMs),
+    checkpointInterval: g.checkpointInterval,
+    watermarkWindow: 4 * g.checkpointInterval
+  })
 }

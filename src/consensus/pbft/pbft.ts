@@ -29,6 +29,24 @@ export interface PbftOptions {
   readonly signer: MessageSigner<PbftMessage>
   readonly verifier: MessageVerifier<PbftMessage>
   readonly params?: Partial<PbftParams>
+  /** What a planted-bug build changes (src/consensus/pbft/planted-bugs.ts); the sound rules otherwise. */
+  readonly rules?: PbftRules
+}
+
+/** The seam a planted bug uses: how many votes decide, what the primary proposes, whether it ever leaves a view. */
+export interface PbftRules {
+  /** Votes needed to commit (prepare needs one fewer, from backups). */
+  quorum (q: Quorums): number
+  /** The transactions the primary puts in the batch at `seq`. */
+  proposalTxs (txs: Tx[], seq: number, self: ValidatorId): Tx[]
+  /** Whether the view-change timer starts a view change. */
+  readonly changesViewOnTimeout: boolean
+}
+
+export const SOUND_PBFT_RULES: PbftRules = {
+  quorum: (q) => q.quorum,
+  proposalTxs: (txs) => txs,
+  changesViewOnTimeout: true
 }
 
 type Fx = Effect<PbftMessage>[]
@@ -52,10 +70,12 @@ const MAX_TIMEOUT_DOUBLINGS = 16
 
 export class Pbft implements Protocol<PbftMessage> {
   readonly codec = pbftCodec
-  protected readonly self: ValidatorId
-  protected readonly validators: ValidatorSet
-  protected readonly params: PbftParams
-  protected readonly quorums: Quorums
+  private readonly self: ValidatorId
+  private readonly validators: ValidatorSet
+  private readonly params: PbftParams
+  private readonly quorums: Quorums
+  readonly #rules: PbftRules
+  readonly #quorum: number
   readonly #verifier: MessageVerifier<PbftMessage>
 
   #view = 0
@@ -98,16 +118,9 @@ export class Pbft implements Protocol<PbftMessage> {
     this.#o = new Outbox(opts.signer)
     this.#leaders = roundRobin(opts.validators)
     this.#help = new HelpLimiter(this.params.resendIntervalMs)
+    this.#rules = opts.rules ?? SOUND_PBFT_RULES
+    this.#quorum = this.#rules.quorum(this.quorums)
   }
-
-  // ---- hooks that test builds override to plant bugs (see test/sim) ----
-
-  /** Votes needed to commit (prepare needs one fewer, from backups). */
-  protected quorum (): number { return this.quorums.quorum }
-  /** The transactions the primary puts in the batch at `seq`. */
-  protected proposalTxs (txs: Tx[], _seq: number): Tx[] { return txs }
-  /** Called when the view-change timer fires. */
-  protected onViewTimeout (): void { this.#startViewChange(this.#view + 1) }
 
   // ---- Protocol ----
 
@@ -154,7 +167,7 @@ export class Pbft implements Protocol<PbftMessage> {
     this.#o.begin(now)
     this.#o.fired(timer)
     switch (timer) {
-      case PBFT_TIMERS.viewChange: this.onViewTimeout(); break
+      case PBFT_TIMERS.viewChange: if (this.#rules.changesViewOnTimeout) this.#startViewChange(this.#view + 1); break
       case PBFT_TIMERS.batch: this.#propose(true); break
       case PBFT_TIMERS.relay: this.#flushRelay(); break
       case PBFT_TIMERS.resend: this.#resend(); break
@@ -213,7 +226,7 @@ export class Pbft implements Protocol<PbftMessage> {
   }
 
   #certContext (): CertContext {
-    return { validators: this.validators, verifier: this.#verifier, quorum: this.quorum(), watermarkWindow: this.params.watermarkWindow }
+    return { validators: this.validators, verifier: this.#verifier, quorum: this.#quorum, watermarkWindow: this.params.watermarkWindow }
   }
 
   #signedBy (s: Signed<PbftMessage>): boolean { return this.validators.has(s.from) && this.#verifier.verify(s) }
@@ -271,7 +284,7 @@ export class Pbft implements Protocol<PbftMessage> {
         return
       }
       const seq = this.#lastAssigned + 1
-      const pp = this.#o.sign<PrePrepare>({ protocol: PBFT, type: 'pre-prepare', view: this.#view, seq, batch: makeBatch(this.proposalTxs(txs, seq)) })
+      const pp = this.#o.sign<PrePrepare>({ protocol: PBFT, type: 'pre-prepare', view: this.#view, seq, batch: makeBatch(this.#rules.proposalTxs(txs, seq, this.self)) })
       this.#accept(pp)
       this.#o.broadcast(pp)
       force = false
@@ -364,9 +377,9 @@ export class Pbft implements Protocol<PbftMessage> {
     const digest = slot.pp.msg.batch.id
     const primary = this.#primary()
     const matching = [...slot.prepares.values()].filter((p) => p.from !== primary && bytesEqual(p.msg.digest, digest))
-    if (matching.length < this.quorum() - 1) return
+    if (matching.length < this.#quorum - 1) return
     slot.prepared = true
-    const cert: PreparedCert = { prePrepare: slot.pp, prepares: this.#byValidatorOrder(matching).slice(0, this.quorum() - 1) }
+    const cert: PreparedCert = { prePrepare: slot.pp, prepares: this.#byValidatorOrder(matching).slice(0, this.#quorum - 1) }
     this.#preparedCerts.set(seq, cert)
     this.#o.persist(seq, { protocol: PBFT, type: 'rec-prepared', cert })
     const commit = this.#o.sign(this.#commitFor(slot.pp.msg))
@@ -379,9 +392,9 @@ export class Pbft implements Protocol<PbftMessage> {
     if (slot.committed || !slot.prepared || slot.pp === undefined) return
     const digest = slot.pp.msg.batch.id
     const matching = [...slot.commits.values()].filter((c) => bytesEqual(c.msg.digest, digest))
-    if (matching.length < this.quorum()) return
+    if (matching.length < this.#quorum) return
     slot.committed = true
-    if (seq > this.#lastCommitted) this.#decided.set(seq, { batch: slot.pp.msg.batch, cert: this.#byValidatorOrder(matching).slice(0, this.quorum()) })
+    if (seq > this.#lastCommitted) this.#decided.set(seq, { batch: slot.pp.msg.batch, cert: this.#byValidatorOrder(matching).slice(0, this.#quorum) })
     this.#deliver()
   }
 
@@ -409,7 +422,7 @@ export class Pbft implements Protocol<PbftMessage> {
 
   #recordCheckpoint (s: Signed<CheckpointMsg>): void {
     const matching = this.#checkpointVotes.add(s)
-    if (matching.length >= this.quorum()) this.#makeStable(s.msg.seq, s.msg.stateRoot, this.#byValidatorOrder(matching).slice(0, this.quorum()))
+    if (matching.length >= this.#quorum) this.#makeStable(s.msg.seq, s.msg.stateRoot, this.#byValidatorOrder(matching).slice(0, this.#quorum))
   }
 
   #makeStable (seq: number, root: Hash, proof: readonly Signed<CheckpointMsg>[]): void {
@@ -492,9 +505,9 @@ export class Pbft implements Protocol<PbftMessage> {
   #afterViewChangeVote (): void {
     if (!this.#viewChanging) return
     const votes = this.#viewChangesFor(this.#view)
-    if (votes.length < this.quorum()) return
+    if (votes.length < this.#quorum) return
     this.#o.arm(PBFT_TIMERS.viewChange, this.#timeout())
-    if (this.#isPrimary() && this.#newViewSentFor !== this.#view) this.#sendNewView(votes.slice(0, this.quorum()))
+    if (this.#isPrimary() && this.#newViewSentFor !== this.#view) this.#sendNewView(votes.slice(0, this.#quorum))
   }
 
   #onViewChange (from: ValidatorId, s: Signed<ViewChange>): void {
@@ -542,7 +555,7 @@ export class Pbft implements Protocol<PbftMessage> {
       if (vc.msg.view !== m.view || senders.has(vc.from) || !this.#signedBy(vc) || !validViewChange(ctx, vc.msg)) return undefined
       senders.add(vc.from)
     }
-    if (senders.size < this.quorum()) return undefined
+    if (senders.size < this.#quorum) return undefined
     const plan = newViewProposals(m.viewChanges)
     if (m.prePrepares.length !== plan.proposals.length) return undefined
     for (let i = 0; i < plan.proposals.length; i++) {

@@ -11,7 +11,7 @@ import type { AdversaryKind } from './scenario.ts'
 
 const { values } = parseArgs({
   options: {
-    protocol: { type: 'string', default: 'pbft' },
+    protocol: { type: 'string' },
     seed: { type: 'string' },
     n: { type: 'string' },
     adversary: { type: 'string' },
@@ -21,7 +21,7 @@ const { values } = parseArgs({
   }
 })
 
-const protocol = values.protocol as SimProtocolName
+const protocol: SimProtocolName = values.protocol ?? SIM_PROTOCOLS[0]
 if (!SIM_PROTOCOLS.includes(protocol)) throw new Error(`unknown protocol ${values.protocol}; the simulator runs ${SIM_PROTOCOLS.join(', ')}`)
 if (values.seed === undefined) throw new Error('--seed is required')
 const adversary = values.adversary as AdversaryKind | undefined
