@@ -48,6 +48,7 @@ export const bullsharkModule: ProtocolModule<BullsharkParams, BullsharkMessage> 
   },
   create: (keys, params) => new Bullshark(bullsharkOptions({ ...keys, params })),
   checkpointInterval: (p) => p.checkpointInterval,
+  signingSlot: (m) => m.type === 'header' ? `header/${m.round}` : m.type === 'vote' ? `vote/${m.author}/${m.round}` : undefined,
   messageSigner: (keys) => new MessageSigner(keys.signer, bullsharkCodec, keys.genesisHash),
   sim: {
     // Sized for the same WAN: a round takes about one and a half round trips, so a leader is waited on

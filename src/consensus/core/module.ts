@@ -75,6 +75,11 @@ export interface ProtocolModule<P = unknown, M extends Message = Message> {
   create (keys: ProtocolKeys, params: P): Protocol<M>
   /** Sequence numbers between checkpoints: the state machine keeps snapshots there. */
   checkpointInterval (p: P): number
+  /** The slot a message of this replica's occupies where signing two different ones would equivocate
+   *  (PBFT: a phase vote for a view and sequence number; Bullshark: a header for a round, a vote for an
+   *  author's round); undefined for messages free to differ (status, relays, certificates). A replica never
+   *  signs two different messages for one slot, also across restarts: the compliance suite checks it. */
+  signingSlot (msg: M): string | undefined
   /** A signer under this protocol's codec, for simulator adversaries that forge as their own node. */
   messageSigner (keys: ProtocolKeys): MessageSigner<M>
   readonly sim: SimSettings<P>

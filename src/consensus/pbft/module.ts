@@ -44,6 +44,7 @@ export const pbftModule: ProtocolModule<PbftParams, PbftMessage> = {
   },
   create: (keys, params) => new Pbft(pbftOptions({ ...keys, params })),
   checkpointInterval: (p) => p.checkpointInterval,
+  signingSlot: (m) => m.type === 'pre-prepare' || m.type === 'prepare' || m.type === 'commit' ? `${m.type}/${m.view}/${m.seq}` : m.type === 'new-view' ? `new-view/${m.view}` : undefined,
   messageSigner: (keys) => new MessageSigner(keys.signer, pbftCodec, keys.genesisHash),
   sim: {
     // Sized for WAN latencies of up to ~300 ms RTT.
