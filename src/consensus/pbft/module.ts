@@ -1,34 +1,43 @@
 // PBFT as the registry sees it: name, codec, timers, parameters, factory, simulator settings, planted bugs.
+// The protocol itself is the three-phase engine with PBFT's variant (variant.ts).
 import { MessageSigner, MessageVerifier } from '../core/message.ts'
 import type { Message } from '../core/message.ts'
 import type { Protocol } from '../core/protocol.ts'
 import { genesisOverrides } from '../core/module.ts'
 import type { ProtocolKeys, ProtocolModule } from '../core/module.ts'
 import { pbftCodec } from './codec.ts'
-import { PBFT } from './messages.ts'
 import type { PbftMessage } from './messages.ts'
 import { DEFAULT_PBFT_PARAMS, PBFT_GENESIS_DEFAULTS, pbftParams, pbftParamsFromGenesis } from './params.ts'
 import type { PbftParams } from './params.ts'
-import { PBFT_TIMERS, Pbft } from './pbft.ts'
+import { ThreePhaseReplica, threePhaseTimers } from '../three-phase/replica.ts'
+import type { ReplicaOptions } from '../three-phase/replica.ts'
 import { PBFT_PLANTED_BUGS } from './planted-bugs.ts'
+import { PBFT, pbftVariant } from './variant.ts'
+import type { PbftVariantChanges } from './variant.ts'
+
+/** PBFT is the three-phase replica with PBFT's variant. */
+export type Pbft = ThreePhaseReplica
+export const PBFT_TIMERS = threePhaseTimers(PBFT)
 
 export interface CreatePbftOptions extends ProtocolKeys {
   readonly params?: Partial<PbftParams>
 }
 
-export function createPbft (opts: CreatePbftOptions): Pbft {
-  return new Pbft(pbftOptions(opts))
+export function createPbft (opts: CreatePbftOptions, changes?: PbftVariantChanges): Pbft {
+  return new ThreePhaseReplica(pbftOptions(opts, changes))
 }
 
 /** The constructor options from keys and params. */
-export function pbftOptions (opts: CreatePbftOptions): ConstructorParameters<typeof Pbft>[0] {
+export function pbftOptions (opts: CreatePbftOptions, changes?: PbftVariantChanges): ReplicaOptions {
   if (opts.signer.id !== opts.self) throw new Error(`signer is ${opts.signer.id}, not ${opts.self}`)
   return {
     self: opts.self,
     validators: opts.validators,
     signer: new MessageSigner(opts.signer, pbftCodec, opts.genesisHash),
     verifier: new MessageVerifier(opts.verifier, pbftCodec, opts.genesisHash),
-    params: opts.params
+    params: opts.params,
+    variant: pbftVariant(opts.validators, changes),
+    codec: pbftCodec
   }
 }
 
@@ -42,7 +51,7 @@ export const pbftModule: ProtocolModule<PbftParams, PbftMessage> = {
     genesisDefaults: PBFT_GENESIS_DEFAULTS,
     fromGenesis: (raw) => pbftParamsFromGenesis(genesisOverrides(raw, PBFT_GENESIS_DEFAULTS, PBFT))
   },
-  create: (keys, params) => new Pbft(pbftOptions({ ...keys, params })),
+  create: (keys, params) => createPbft({ ...keys, params }),
   checkpointInterval: (p) => p.checkpointInterval,
   signingSlot: (m) => m.type === 'pre-prepare' || m.type === 'prepare' || m.type === 'commit' ? `${m.type}/${m.view}/${m.seq}` : m.type === 'new-view' ? `new-view/${m.view}` : undefined,
   messageSigner: (keys) => new MessageSigner(keys.signer, pbftCodec, keys.genesisHash),
@@ -62,6 +71,6 @@ export const pbftModule: ProtocolModule<PbftParams, PbftMessage> = {
     name: bug.name,
     checker: bug.checker,
     adversary: bug.adversary,
-    create: (keys, params) => new Pbft({ ...pbftOptions({ ...keys, params }), rules: bug.rules }) as unknown as Protocol<Message>
+    create: (keys, params) => createPbft({ ...keys, params }, bug.changes) as unknown as Protocol<Message>
   }))
 }

@@ -1,5 +1,6 @@
-// Castro-Liskov PBFT as a pure state machine: three-phase ordering of batches, checkpoints with garbage
-// collection, view change with prepared certificates, and state transfer for a replica left behind.
+// The three-phase engine (Castro-Liskov PBFT's structure) as a pure state machine: three-phase ordering of
+// batches, checkpoints with garbage collection, view change with prepared certificates, and state transfer
+// for a replica left behind. Who leads, who receives a vote and what decides a phase are the variant's.
 // Every input returns the effects to perform; persist effects precede the messages that depend on them.
 import { bytesEqual, toHex } from '../../crypto/hash.ts'
 import type { Hash } from '../../crypto/hash.ts'
@@ -7,8 +8,6 @@ import { makeBatch, txKey } from '../core/batch.ts'
 import type { Batch, Tx } from '../core/batch.ts'
 import { CheckpointVotes } from '../core/checkpoint-votes.ts'
 import { HelpLimiter } from '../core/help.ts'
-import { roundRobin } from '../core/leaders.ts'
-import type { LeaderSchedule } from '../core/leaders.ts'
 import type { MessageSigner, MessageVerifier, Signed } from '../core/message.ts'
 import { Outbox } from '../core/outbox.ts'
 import type { Checkpoint, Effect, PersistedRecord, Protocol, ProtocolStatus, TimerId } from '../core/protocol.ts'
@@ -17,39 +16,24 @@ import { TxTracker } from '../core/tx-tracker.ts'
 import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
 import { newViewProposals, validViewChange } from './certificates.ts'
 import type { CertContext, NewViewPlan } from './certificates.ts'
-import { pbftCodec } from './codec.ts'
-import { PBFT } from './messages.ts'
-import type { CheckpointMsg, Commit, NewView, PbftMessage, PbftRecord, PrePrepare, Prepare, PreparedCert, Status, ViewChange } from './messages.ts'
-import { pbftParams } from './params.ts'
-import type { PbftParams } from './params.ts'
+import type { MessageCodec } from '../core/message.ts'
+import type { CheckpointMsg, Commit, NewView, ThreePhaseMessage, ThreePhaseRecord, PrePrepare, Prepare, PreparedCert, Status, ViewChange } from './messages.ts'
+import { threePhaseParams } from './params.ts'
+import type { ThreePhaseParams } from './params.ts'
+import type { Phase, ThreePhaseVariant, VotePolicy } from './variant.ts'
 
-export interface PbftOptions {
+export interface ReplicaOptions {
   readonly self: ValidatorId
   readonly validators: ValidatorSet
-  readonly signer: MessageSigner<PbftMessage>
-  readonly verifier: MessageVerifier<PbftMessage>
-  readonly params?: Partial<PbftParams>
-  /** What a planted-bug build changes (src/consensus/pbft/planted-bugs.ts); the sound rules otherwise. */
-  readonly rules?: PbftRules
+  readonly signer: MessageSigner<ThreePhaseMessage>
+  readonly verifier: MessageVerifier<ThreePhaseMessage>
+  readonly params?: Partial<ThreePhaseParams>
+  readonly variant: ThreePhaseVariant
+  /** The variant's codec: threePhaseCodec(variant.protocol, variant has proofs). */
+  readonly codec: MessageCodec<ThreePhaseMessage>
 }
 
-/** The seam a planted bug uses: how many votes decide, what the primary proposes, whether it ever leaves a view. */
-export interface PbftRules {
-  /** Votes needed to commit (prepare needs one fewer, from backups). */
-  quorum (q: Quorums): number
-  /** The transactions the primary puts in the batch at `seq`. */
-  proposalTxs (txs: Tx[], seq: number, self: ValidatorId): Tx[]
-  /** Whether the view-change timer starts a view change. */
-  readonly changesViewOnTimeout: boolean
-}
-
-export const SOUND_PBFT_RULES: PbftRules = {
-  quorum: (q) => q.quorum,
-  proposalTxs: (txs) => txs,
-  changesViewOnTimeout: true
-}
-
-type Fx = Effect<PbftMessage>[]
+type Fx = Effect<ThreePhaseMessage>[]
 
 interface Slot {
   pp?: Signed<PrePrepare>
@@ -61,22 +45,25 @@ interface Slot {
   readonly since: number
 }
 
-interface Decided { readonly batch: Batch, readonly cert: readonly Signed<Commit>[] }
+interface Decided { readonly batch: Batch, readonly view: number, readonly primary: ValidatorId, readonly cert: readonly Signed<Commit>[] }
 
-export const PBFT_TIMERS = { viewChange: 'pbft/view-change', batch: 'pbft/batch', relay: 'pbft/relay', resend: 'pbft/resend' } as const
+/** The timers of variant `tag`. */
+export const threePhaseTimers = (tag: string) => ({ viewChange: `${tag}/view-change`, batch: `${tag}/batch`, relay: `${tag}/relay`, resend: `${tag}/resend` }) as const
 
 /** Doubling stops here so the timeout cannot overflow. */
 const MAX_TIMEOUT_DOUBLINGS = 16
 
-export class Pbft implements Protocol<PbftMessage> {
-  readonly codec = pbftCodec
+export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
+  readonly codec: MessageCodec<ThreePhaseMessage>
   private readonly self: ValidatorId
   private readonly validators: ValidatorSet
-  private readonly params: PbftParams
+  private readonly params: ThreePhaseParams
   private readonly quorums: Quorums
-  readonly #rules: PbftRules
-  readonly #quorum: number
-  readonly #verifier: MessageVerifier<PbftMessage>
+  readonly #variant: ThreePhaseVariant
+  readonly #votes: VotePolicy
+  readonly #tag: string
+  readonly #timers: ReturnType<typeof threePhaseTimers>
+  readonly #verifier: MessageVerifier<ThreePhaseMessage>
 
   #view = 0
   #viewChanging = false
@@ -103,30 +90,31 @@ export class Pbft implements Protocol<PbftMessage> {
   #newView: Signed<NewView> | undefined
   #newViewSentFor = -1
   readonly #checkpointVotes = new CheckpointVotes<CheckpointMsg>((m) => m.seq, (m) => `${m.seq}/${toHex(m.stateRoot)}`)
-  #future: Signed<PbftMessage>[] = []
-  readonly #o: Outbox<PbftMessage>
-  readonly #leaders: LeaderSchedule
+  #future: Signed<ThreePhaseMessage>[] = []
+  readonly #o: Outbox<ThreePhaseMessage>
   readonly #help: HelpLimiter
 
-  constructor (opts: PbftOptions) {
+  constructor (opts: ReplicaOptions) {
     if (!opts.validators.has(opts.self)) throw new Error(`${opts.self} is not in the validator set`)
     this.self = opts.self
     this.validators = opts.validators
-    this.params = pbftParams(opts.params)
+    this.params = threePhaseParams(opts.params)
     this.quorums = opts.validators.quorums
     this.#verifier = opts.verifier
     this.#o = new Outbox(opts.signer)
-    this.#leaders = roundRobin(opts.validators)
     this.#help = new HelpLimiter(this.params.resendIntervalMs)
-    this.#rules = opts.rules ?? SOUND_PBFT_RULES
-    this.#quorum = this.#rules.quorum(this.quorums)
+    this.#variant = opts.variant
+    this.#votes = opts.variant.votes
+    this.#tag = opts.variant.protocol
+    this.#timers = threePhaseTimers(this.#tag)
+    this.codec = opts.codec
   }
 
   // ---- Protocol ----
 
-  restore (records: readonly PersistedRecord<PbftMessage>[]): void {
+  restore (records: readonly PersistedRecord<ThreePhaseMessage>[]): void {
     const accepted: Signed<PrePrepare>[] = []
-    for (const { msg } of records) this.#replay(msg as PbftRecord, accepted)
+    for (const { msg } of records) this.#replay(msg as ThreePhaseRecord, accepted)
     for (const seq of this.#preparedCerts.keys()) if (seq <= this.#stableSeq) this.#preparedCerts.delete(seq)
     this.#lastAssigned = this.#stableSeq
     if (this.#viewChanging) return
@@ -157,9 +145,9 @@ export class Pbft implements Protocol<PbftMessage> {
     return this.#o.end()
   }
 
-  onMessage (from: ValidatorId, s: Signed<PbftMessage>, now: number): Fx {
+  onMessage (from: ValidatorId, s: Signed<ThreePhaseMessage>, now: number): Fx {
     this.#o.begin(now)
-    if (s.msg.protocol === PBFT && this.validators.has(s.from)) this.#dispatch(from, s)
+    if (s.msg.protocol === this.#tag && this.validators.has(s.from)) this.#dispatch(from, s)
     return this.#o.end()
   }
 
@@ -167,10 +155,10 @@ export class Pbft implements Protocol<PbftMessage> {
     this.#o.begin(now)
     this.#o.fired(timer)
     switch (timer) {
-      case PBFT_TIMERS.viewChange: if (this.#rules.changesViewOnTimeout) this.#startViewChange(this.#view + 1); break
-      case PBFT_TIMERS.batch: this.#propose(true); break
-      case PBFT_TIMERS.relay: this.#flushRelay(); break
-      case PBFT_TIMERS.resend: this.#resend(); break
+      case this.#timers.viewChange: if (this.#variant.changesViewOnTimeout !== false) this.#startViewChange(this.#view + 1); break
+      case this.#timers.batch: this.#propose(true); break
+      case this.#timers.relay: this.#flushRelay(); break
+      case this.#timers.resend: this.#resend(); break
     }
     return this.#o.end()
   }
@@ -181,7 +169,7 @@ export class Pbft implements Protocol<PbftMessage> {
     if (this.#relayBuffer.length > 0) {
       const relayDelay = this.params.relayDelayMs ?? this.params.batchDelayMs
       if (relayDelay === 0 || this.#relayBuffer.length >= this.params.batchSize) this.#flushRelay()
-      else this.#o.arm(PBFT_TIMERS.relay, relayDelay)
+      else this.#o.arm(this.#timers.relay, relayDelay)
     }
     this.#propose(false)
     this.#armWork()
@@ -193,7 +181,7 @@ export class Pbft implements Protocol<PbftMessage> {
     if (seq > this.#lastCommitted) this.#installedSnapshot(seq)
     this.#lastExecuted = Math.max(this.#lastExecuted, seq)
     if (seq % this.params.checkpointInterval === 0 && seq > this.#stableSeq) {
-      const cp = this.#o.sign<CheckpointMsg>({ protocol: PBFT, type: 'checkpoint', seq, stateRoot })
+      const cp = this.#o.sign<CheckpointMsg>({ protocol: this.#tag, type: 'checkpoint', seq, stateRoot })
       this.#o.broadcast(cp)
       this.#recordCheckpoint(cp)
     }
@@ -204,7 +192,7 @@ export class Pbft implements Protocol<PbftMessage> {
 
   status (): ProtocolStatus {
     return {
-      protocol: PBFT,
+      protocol: this.#tag,
       view: this.#view,
       primary: this.#primary(),
       viewChanging: this.#viewChanging,
@@ -217,7 +205,7 @@ export class Pbft implements Protocol<PbftMessage> {
 
   // ---- helpers ----
 
-  #primary (view = this.#view): ValidatorId { return this.#leaders.leader(view) }
+  #primary (view = this.#view): ValidatorId { return this.#variant.leaders.leader(view) }
   #isPrimary (): boolean { return this.#primary() === this.self }
   #inWindow (seq: number): boolean { return seq > this.#stableSeq && seq <= this.#stableSeq + this.params.watermarkWindow }
   #timeout (): number {
@@ -226,10 +214,17 @@ export class Pbft implements Protocol<PbftMessage> {
   }
 
   #certContext (): CertContext {
-    return { validators: this.validators, verifier: this.#verifier, quorum: this.#quorum, watermarkWindow: this.params.watermarkWindow }
+    return {
+      validators: this.validators,
+      verifier: this.#verifier,
+      leaders: this.#variant.leaders,
+      prepared: (view, seq, prepares) => this.#votes.decides('prepare', view, seq, prepares),
+      quorum: this.#votes.quorum,
+      watermarkWindow: this.params.watermarkWindow
+    }
   }
 
-  #signedBy (s: Signed<PbftMessage>): boolean { return this.validators.has(s.from) && this.#verifier.verify(s) }
+  #signedBy (s: Signed<ThreePhaseMessage>): boolean { return this.validators.has(s.from) && this.#verifier.verify(s) }
 
   #slot (seq: number): Slot {
     let slot = this.#slots.get(seq)
@@ -240,26 +235,36 @@ export class Pbft implements Protocol<PbftMessage> {
     return slot
   }
 
-  #byValidatorOrder<T extends Signed<PbftMessage>> (items: Iterable<T>): T[] {
+  #byValidatorOrder<T extends Signed<ThreePhaseMessage>> (items: Iterable<T>): T[] {
     return [...items].sort((a, b) => this.validators.indexOf(a.from) - this.validators.indexOf(b.from))
   }
 
-  #prepareFor (pp: PrePrepare): Prepare { return { protocol: PBFT, type: 'prepare', view: pp.view, seq: pp.seq, digest: pp.batch.id } }
-  #commitFor (pp: PrePrepare): Commit { return { protocol: PBFT, type: 'commit', view: pp.view, seq: pp.seq, digest: pp.batch.id } }
+  #prepareFor (pp: PrePrepare): Prepare { return this.#withProof('prepare', { protocol: this.#tag, type: 'prepare', view: pp.view, seq: pp.seq, digest: pp.batch.id }) }
+  #commitFor (pp: PrePrepare): Commit { return this.#withProof('commit', { protocol: this.#tag, type: 'commit', view: pp.view, seq: pp.seq, digest: pp.batch.id }) }
+  #withProof<V extends Prepare | Commit> (phase: Phase, vote: V): V {
+    return this.#votes.prove === undefined ? vote : { ...vote, proof: this.#votes.prove(phase, vote.view, vote.seq) }
+  }
+
+  /** Sends this replica's vote to the recipients the variant names. */
+  #sendVote (phase: Phase, s: Signed<Prepare | Commit>): void {
+    const to = this.#votes.recipients(phase, s.msg.view, s.msg.seq)
+    if (to === 'all') this.#o.broadcast(s)
+    else this.#o.send(to.filter((id) => id !== this.self), s)
+  }
 
   #hasWork (): boolean { return this.#txs.pending.size > 0 || this.#txs.inFlight.size > 0 || this.#decided.size > 0 }
 
   /** Keeps the view-change and resend timers running exactly while this replica waits for something. */
   #armWork (): void {
     const waiting = this.#hasWork() || this.#lastCommitted < this.#stableSeq
-    if (waiting || this.#viewChanging) this.#o.arm(PBFT_TIMERS.resend, this.params.resendIntervalMs)
+    if (waiting || this.#viewChanging) this.#o.arm(this.#timers.resend, this.params.resendIntervalMs)
     if (this.#viewChanging) return
-    if (this.#hasWork()) this.#o.arm(PBFT_TIMERS.viewChange, this.#timeout())
-    else this.#o.disarm(PBFT_TIMERS.viewChange)
+    if (this.#hasWork()) this.#o.arm(this.#timers.viewChange, this.#timeout())
+    else this.#o.disarm(this.#timers.viewChange)
   }
 
   #restartViewTimer (): void {
-    this.#o.disarm(PBFT_TIMERS.viewChange)
+    this.#o.disarm(this.#timers.viewChange)
     this.#armWork()
   }
 
@@ -268,9 +273,9 @@ export class Pbft implements Protocol<PbftMessage> {
   #addPending (tx: Tx): boolean { return this.#txs.addPending(tx) }
 
   #flushRelay (): void {
-    this.#o.disarm(PBFT_TIMERS.relay)
+    this.#o.disarm(this.#timers.relay)
     if (this.#relayBuffer.length === 0) return
-    this.#o.broadcast(this.#o.sign({ protocol: PBFT, type: 'request', txs: this.#relayBuffer }))
+    this.#o.broadcast(this.#o.sign({ protocol: this.#tag, type: 'request', txs: this.#relayBuffer }))
     this.#relayBuffer = []
   }
 
@@ -280,11 +285,11 @@ export class Pbft implements Protocol<PbftMessage> {
       const txs = this.#txs.pending.take(this.params.batchSize)
       if (txs.length === 0) return
       if (txs.length < this.params.batchSize && !force) {
-        this.#o.arm(PBFT_TIMERS.batch, this.params.batchDelayMs)
+        this.#o.arm(this.#timers.batch, this.params.batchDelayMs)
         return
       }
       const seq = this.#lastAssigned + 1
-      const pp = this.#o.sign<PrePrepare>({ protocol: PBFT, type: 'pre-prepare', view: this.#view, seq, batch: makeBatch(this.#rules.proposalTxs(txs, seq, this.self)) })
+      const pp = this.#o.sign<PrePrepare>({ protocol: this.#tag, type: 'pre-prepare', view: this.#view, seq, batch: makeBatch(this.#variant.propose === undefined ? txs : this.#variant.propose(txs, seq, this.self)) })
       this.#accept(pp)
       this.#o.broadcast(pp)
       force = false
@@ -293,7 +298,7 @@ export class Pbft implements Protocol<PbftMessage> {
 
   // ---- normal case ----
 
-  #dispatch (from: ValidatorId, s: Signed<PbftMessage>): void {
+  #dispatch (from: ValidatorId, s: Signed<ThreePhaseMessage>): void {
     switch (s.msg.type) {
       case 'request':
         for (const tx of s.msg.txs) this.#addPending(tx)
@@ -309,7 +314,7 @@ export class Pbft implements Protocol<PbftMessage> {
     }
   }
 
-  #onPhase (from: ValidatorId, s: Signed<PbftMessage>): void {
+  #onPhase (from: ValidatorId, s: Signed<ThreePhaseMessage>): void {
     const m = s.msg as PrePrepare | Prepare | Commit
     if (m.view < this.#view) {
       this.#helpLowerView(from)
@@ -344,7 +349,7 @@ export class Pbft implements Protocol<PbftMessage> {
     const slot = this.#slot(m.seq)
     slot.pp = pp
     this.#lastAssigned = Math.max(this.#lastAssigned, m.seq)
-    this.#o.persist(m.seq, { protocol: PBFT, type: 'rec-accept', prePrepare: pp })
+    this.#o.persist(m.seq, { protocol: this.#tag, type: 'rec-accept', prePrepare: pp })
     for (const tx of m.batch.txs) {
       const key = txKey(tx)
       this.#txs.pending.delete(key)
@@ -353,7 +358,7 @@ export class Pbft implements Protocol<PbftMessage> {
     if (pp.from !== this.self) {
       const prepare = this.#o.sign(this.#prepareFor(m))
       slot.prepares.set(this.self, prepare)
-      this.#o.broadcast(prepare)
+      this.#sendVote('prepare', prepare)
     }
     this.#checkPrepared(m.seq, slot)
     this.#armWork()
@@ -377,14 +382,14 @@ export class Pbft implements Protocol<PbftMessage> {
     const digest = slot.pp.msg.batch.id
     const primary = this.#primary()
     const matching = [...slot.prepares.values()].filter((p) => p.from !== primary && bytesEqual(p.msg.digest, digest))
-    if (matching.length < this.#quorum - 1) return
+    if (!this.#votes.decides('prepare', slot.pp.msg.view, seq, matching)) return
     slot.prepared = true
-    const cert: PreparedCert = { prePrepare: slot.pp, prepares: this.#byValidatorOrder(matching).slice(0, this.#quorum - 1) }
+    const cert: PreparedCert = { prePrepare: slot.pp, prepares: this.#byValidatorOrder(matching).slice(0, this.#votes.certificateSize('prepare')) }
     this.#preparedCerts.set(seq, cert)
-    this.#o.persist(seq, { protocol: PBFT, type: 'rec-prepared', cert })
+    this.#o.persist(seq, { protocol: this.#tag, type: 'rec-prepared', cert })
     const commit = this.#o.sign(this.#commitFor(slot.pp.msg))
     slot.commits.set(this.self, commit)
-    this.#o.broadcast(commit)
+    this.#sendVote('commit', commit)
     this.#checkCommitted(seq, slot)
   }
 
@@ -392,9 +397,9 @@ export class Pbft implements Protocol<PbftMessage> {
     if (slot.committed || !slot.prepared || slot.pp === undefined) return
     const digest = slot.pp.msg.batch.id
     const matching = [...slot.commits.values()].filter((c) => bytesEqual(c.msg.digest, digest))
-    if (matching.length < this.#quorum) return
+    if (!this.#votes.decides('commit', slot.pp.msg.view, seq, matching)) return
     slot.committed = true
-    if (seq > this.#lastCommitted) this.#decided.set(seq, { batch: slot.pp.msg.batch, cert: this.#byValidatorOrder(matching).slice(0, this.#quorum) })
+    if (seq > this.#lastCommitted) this.#decided.set(seq, { batch: slot.pp.msg.batch, view: slot.pp.msg.view, primary: slot.pp.from, cert: this.#byValidatorOrder(matching).slice(0, this.#votes.certificateSize('commit')) })
     this.#deliver()
   }
 
@@ -406,6 +411,7 @@ export class Pbft implements Protocol<PbftMessage> {
       this.#decided.delete(seq)
       this.#o.commit(seq, d.batch, d.cert)
       for (const tx of d.batch.txs) this.#txs.markCommitted(txKey(tx))
+      this.#variant.observe?.({ kind: 'committed', seq, view: d.view, primary: d.primary })
       progressed = true
     }
     if (!progressed) return
@@ -422,7 +428,7 @@ export class Pbft implements Protocol<PbftMessage> {
 
   #recordCheckpoint (s: Signed<CheckpointMsg>): void {
     const matching = this.#checkpointVotes.add(s)
-    if (matching.length >= this.#quorum) this.#makeStable(s.msg.seq, s.msg.stateRoot, this.#byValidatorOrder(matching).slice(0, this.#quorum))
+    if (matching.length >= this.#votes.quorum) this.#makeStable(s.msg.seq, s.msg.stateRoot, this.#byValidatorOrder(matching).slice(0, this.#votes.quorum))
   }
 
   #makeStable (seq: number, root: Hash, proof: readonly Signed<CheckpointMsg>[]): void {
@@ -430,13 +436,14 @@ export class Pbft implements Protocol<PbftMessage> {
     this.#stableSeq = seq
     this.#stableRoot = root
     this.#stableProof = proof
-    this.#o.persist(seq, { protocol: PBFT, type: 'rec-stable', seq, stateRoot: root, proof, view: this.#view, viewChanging: this.#viewChanging }, seq)
+    this.#o.persist(seq, { protocol: this.#tag, type: 'rec-stable', seq, stateRoot: root, proof, view: this.#view, viewChanging: this.#viewChanging }, seq)
     for (const map of [this.#slots, this.#preparedCerts, this.#decided] as Map<number, unknown>[]) {
       for (const k of map.keys()) if (k <= seq) map.delete(k)
     }
     this.#checkpointVotes.retain((m) => m.seq > seq)
     this.#lastAssigned = Math.max(this.#lastAssigned, seq)
     this.#o.log({ type: 'stable-checkpoint', seq })
+    this.#variant.observe?.({ kind: 'stable', seq })
     if (this.#lastCommitted < seq) this.#requestState()
     this.#propose(false)
   }
@@ -471,10 +478,10 @@ export class Pbft implements Protocol<PbftMessage> {
     this.#view = view
     this.#viewChanging = true
     this.#viewChangeAttempts++
-    this.#o.disarm(PBFT_TIMERS.batch)
-    this.#o.disarm(PBFT_TIMERS.viewChange)
+    this.#o.disarm(this.#timers.batch)
+    this.#o.disarm(this.#timers.viewChange)
     this.#slots.clear()
-    this.#o.persist(this.#stableSeq, { protocol: PBFT, type: 'rec-view', view, viewChanging: true })
+    this.#o.persist(this.#stableSeq, { protocol: this.#tag, type: 'rec-view', view, viewChanging: true })
     this.#o.log({ type: 'view-change', view })
     this.#sendViewChange()
     this.#armWork()
@@ -483,7 +490,7 @@ export class Pbft implements Protocol<PbftMessage> {
   #sendViewChange (): void {
     const prepared = [...this.#preparedCerts.entries()].filter(([seq]) => seq > this.#stableSeq).sort(([a], [b]) => a - b).map(([, c]) => c)
     const vc = this.#o.sign<ViewChange>({
-      protocol: PBFT,
+      protocol: this.#tag,
       type: 'view-change',
       view: this.#view,
       stableSeq: this.#stableSeq,
@@ -505,9 +512,9 @@ export class Pbft implements Protocol<PbftMessage> {
   #afterViewChangeVote (): void {
     if (!this.#viewChanging) return
     const votes = this.#viewChangesFor(this.#view)
-    if (votes.length < this.#quorum) return
-    this.#o.arm(PBFT_TIMERS.viewChange, this.#timeout())
-    if (this.#isPrimary() && this.#newViewSentFor !== this.#view) this.#sendNewView(votes.slice(0, this.#quorum))
+    if (votes.length < this.#votes.quorum) return
+    this.#o.arm(this.#timers.viewChange, this.#timeout())
+    if (this.#isPrimary() && this.#newViewSentFor !== this.#view) this.#sendNewView(votes.slice(0, this.#votes.quorum))
   }
 
   #onViewChange (from: ValidatorId, s: Signed<ViewChange>): void {
@@ -530,9 +537,9 @@ export class Pbft implements Protocol<PbftMessage> {
     this.#newViewSentFor = this.#view
     const plan = newViewProposals(viewChanges)
     const prePrepares = plan.proposals.map((batch, i) =>
-      this.#o.sign<PrePrepare>({ protocol: PBFT, type: 'pre-prepare', view: this.#view, seq: plan.stableSeq + 1 + i, batch }))
-    const nv = this.#o.sign<NewView>({ protocol: PBFT, type: 'new-view', view: this.#view, viewChanges, prePrepares })
-    this.#o.persist(this.#stableSeq, { protocol: PBFT, type: 'rec-new-view', newView: nv })
+      this.#o.sign<PrePrepare>({ protocol: this.#tag, type: 'pre-prepare', view: this.#view, seq: plan.stableSeq + 1 + i, batch }))
+    const nv = this.#o.sign<NewView>({ protocol: this.#tag, type: 'new-view', view: this.#view, viewChanges, prePrepares })
+    this.#o.persist(this.#stableSeq, { protocol: this.#tag, type: 'rec-new-view', newView: nv })
     this.#o.broadcast(nv)
     this.#installView(nv, plan)
   }
@@ -542,7 +549,7 @@ export class Pbft implements Protocol<PbftMessage> {
     if (m.view < this.#view || (m.view === this.#view && !this.#viewChanging)) return
     const plan = this.#checkNewView(s)
     if (plan === undefined) return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'invalid new-view' })
-    this.#o.persist(this.#stableSeq, { protocol: PBFT, type: 'rec-new-view', newView: s })
+    this.#o.persist(this.#stableSeq, { protocol: this.#tag, type: 'rec-new-view', newView: s })
     this.#installView(s, plan)
   }
 
@@ -555,7 +562,7 @@ export class Pbft implements Protocol<PbftMessage> {
       if (vc.msg.view !== m.view || senders.has(vc.from) || !this.#signedBy(vc) || !validViewChange(ctx, vc.msg)) return undefined
       senders.add(vc.from)
     }
-    if (senders.size < this.#quorum) return undefined
+    if (senders.size < this.#votes.quorum) return undefined
     const plan = newViewProposals(m.viewChanges)
     if (m.prePrepares.length !== plan.proposals.length) return undefined
     for (let i = 0; i < plan.proposals.length; i++) {
@@ -571,7 +578,7 @@ export class Pbft implements Protocol<PbftMessage> {
     this.#view = view
     this.#viewChanging = false
     this.#newView = nv
-    this.#o.disarm(PBFT_TIMERS.viewChange)
+    this.#o.disarm(this.#timers.viewChange)
     this.#slots.clear()
     if (plan.stableSeq > this.#stableSeq) this.#makeStable(plan.stableSeq, plan.stableRoot, plan.stableProof)
     this.#lastAssigned = Math.max(this.#stableSeq, plan.stableSeq + plan.proposals.length)
@@ -584,6 +591,7 @@ export class Pbft implements Protocol<PbftMessage> {
       this.#txs.pending.add(tx)
     }
     this.#o.log({ type: 'new-view', view, primary: this.#primary() })
+    this.#variant.observe?.({ kind: 'new-view', view, primary: this.#primary() })
     for (const pp of nv.msg.prePrepares) if (this.#inWindow(pp.msg.seq)) this.#accept(pp)
     const future = this.#future
     this.#future = []
@@ -599,7 +607,7 @@ export class Pbft implements Protocol<PbftMessage> {
   // ---- retransmission and helping replicas that fell behind ----
 
   #broadcastStatus (): void {
-    this.#o.broadcast(this.#o.sign<Status>({ protocol: PBFT, type: 'status', view: this.#view, viewChanging: this.#viewChanging, stableSeq: this.#stableSeq, lastCommitted: this.#lastCommitted }))
+    this.#o.broadcast(this.#o.sign<Status>({ protocol: this.#tag, type: 'status', view: this.#view, viewChanging: this.#viewChanging, stableSeq: this.#stableSeq, lastCommitted: this.#lastCommitted }))
   }
 
   #resend (): void {
@@ -609,7 +617,7 @@ export class Pbft implements Protocol<PbftMessage> {
     } else {
       const primary = this.#primary()
       if (!this.#isPrimary() && this.#txs.pending.size > 0) {
-        this.#o.send([primary], this.#o.sign({ protocol: PBFT, type: 'request', txs: this.#txs.pending.take(this.params.batchSize * 4) }))
+        this.#o.send([primary], this.#o.sign({ protocol: this.#tag, type: 'request', txs: this.#txs.pending.take(this.params.batchSize * 4) }))
       }
       for (const [seq, slot] of this.#slots) {
         if (seq <= this.#lastCommitted || slot.pp === undefined || this.#o.now - slot.since < this.params.resendIntervalMs) continue
@@ -644,7 +652,7 @@ export class Pbft implements Protocol<PbftMessage> {
 
   // ---- restart ----
 
-  #replay (rec: PbftRecord, accepted: Signed<PrePrepare>[]): void {
+  #replay (rec: ThreePhaseRecord, accepted: Signed<PrePrepare>[]): void {
     switch (rec.type) {
       case 'rec-view':
         if (rec.view >= this.#view) {

@@ -4,18 +4,23 @@
 import { bytesEqual, toHex } from '../../crypto/hash.ts'
 import { EMPTY_BATCH } from '../core/batch.ts'
 import type { Batch } from '../core/batch.ts'
+import type { LeaderSchedule } from '../core/leaders.ts'
 import type { MessageVerifier, Signed } from '../core/message.ts'
 import type { ValidatorSet } from '../core/validators.ts'
-import type { CheckpointMsg, PbftMessage, PreparedCert, ViewChange } from './messages.ts'
+import type { CheckpointMsg, Prepare, PreparedCert, ThreePhaseMessage, ViewChange } from './messages.ts'
 
 export interface CertContext {
   readonly validators: ValidatorSet
-  readonly verifier: MessageVerifier<PbftMessage>
+  readonly verifier: MessageVerifier<ThreePhaseMessage>
+  readonly leaders: LeaderSchedule
+  /** Whether these distinct, signature-checked prepares from backups prove the batch prepared (the variant's rule). */
+  readonly prepared: (view: number, seq: number, prepares: readonly Signed<Prepare>[]) => boolean
+  /** Checkpoint proofs and view changes need this many distinct validators. */
   readonly quorum: number
   readonly watermarkWindow: number
 }
 
-const signedBy = (ctx: CertContext, s: Signed<PbftMessage>): boolean => ctx.validators.has(s.from) && ctx.verifier.verify(s)
+const signedBy = (ctx: CertContext, s: Signed<ThreePhaseMessage>): boolean => ctx.validators.has(s.from) && ctx.verifier.verify(s)
 
 /** quorum distinct validators signed checkpoint (seq, root). */
 export function validCheckpointProof (ctx: CertContext, seq: number, root: Uint8Array, proof: readonly Signed<CheckpointMsg>[]): boolean {
@@ -29,14 +34,16 @@ export function validCheckpointProof (ctx: CertContext, seq: number, root: Uint8
 
 export function validPreparedCert (ctx: CertContext, cert: PreparedCert, beforeView: number): boolean {
   const pp = cert.prePrepare
-  if (pp.msg.view >= beforeView || pp.from !== ctx.validators.primary(pp.msg.view) || !signedBy(ctx, pp)) return false
+  if (pp.msg.view >= beforeView || pp.from !== ctx.leaders.leader(pp.msg.view) || !signedBy(ctx, pp)) return false
   const backups = new Set<string>()
+  const votes: Signed<Prepare>[] = []
   for (const p of cert.prepares) {
     if (p.msg.view !== pp.msg.view || p.msg.seq !== pp.msg.seq || !bytesEqual(p.msg.digest, pp.msg.batch.id)) return false
     if (p.from === pp.from || !signedBy(ctx, p)) return false
+    if (!backups.has(p.from)) votes.push(p)
     backups.add(p.from)
   }
-  return backups.size >= ctx.quorum - 1
+  return ctx.prepared(pp.msg.view, pp.msg.seq, votes)
 }
 
 /** Everything in a view-change but its outer signature, which the driver checked. */
