@@ -60,7 +60,7 @@ export const pbftModule: ProtocolModule<PbftParams, PbftMessage> = {
     params: { batchSize: 16, batchDelayMs: 100, viewChangeTimeoutMs: 2000, maxViewChangeTimeoutMs: 16_000, checkpointInterval: 8, watermarkWindow: 32, resendIntervalMs: 1000 },
     adversaries: ['none', 'silent', 'crash-mid-broadcast', 'equivocate', 'double-vote', 'bad-signature', 'replay', 'delay'],
     adversaryFamily: 'three-phase',
-    sizes: [4, 7, 10],
+    sizes: [3, 4, 5, 6, 7, 10],
     seeds: 504,
     // Every attack forces a view change on a clean network in some seed.
     bites: Object.fromEntries(['silent', 'crash-mid-broadcast', 'equivocate', 'double-vote', 'bad-signature', 'replay', 'delay'].map((a) => [a, { event: 'view-change', cleanNetwork: true }])),

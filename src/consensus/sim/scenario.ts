@@ -52,15 +52,16 @@ export function scenarioFor (choice: ScenarioChoice): Scenario {
   const protocol = choice.protocol ?? availableProtocols()[0]
   const sim = protocolModule(protocol).sim
   const rng = new Prng(choice.seed ^ 0x5eed)
-  const n = choice.n ?? rng.pick([4, 7, 10])
+  const n = choice.n ?? rng.pick(sim.sizes)
   const f = Math.floor((n - 1) / 3)
   const adversary = choice.adversary ?? rng.pick(adversariesOf(protocol))
   // Half the runs put the first primary among the faulty, so every adversary meets a view change.
   const byzantine: number[] = []
   if (adversary !== 'none') {
-    const count = 1 + rng.int(f)
+    // At most f: a cluster that tolerates none (n < 4) runs the adversary on nobody.
+    const count = Math.min(f, 1 + rng.int(f))
     const pool = rng.shuffle(Array.from({ length: n - 1 }, (_, i) => i + 1))
-    if (rng.chance(0.5)) byzantine.push(0)
+    if (rng.chance(0.5) && count > 0) byzantine.push(0)
     while (byzantine.length < count) byzantine.push(pool.pop() as number)
     byzantine.sort((a, b) => a - b)
   }

@@ -1,6 +1,6 @@
 // The seed plans of the simulator suites, shared by the tests, their worker threads and soak scripts:
-// seed k runs the protocol's cluster sizes in turn and its adversaries in turn (coprime counts, so every pair
-// occurs), with real Ed25519 in one seed of every 50 and cheap fake signatures elsewhere.
+// every run of sizes x adversaries consecutive seeds covers each (cluster size, adversary) pair of the
+// protocol once, with real Ed25519 in one seed of every 50 and cheap fake signatures elsewhere.
 import { Worker } from 'node:worker_threads'
 import { protocolModule } from '../registry.ts'
 import { adversariesOf, scenarioFor } from './scenario.ts'
@@ -13,7 +13,8 @@ export const suiteSizesOf = (protocol: SimProtocolName): readonly number[] => pr
 export function suiteScenarioOf (protocol: SimProtocolName, seed: number): Scenario {
   const adversaries = adversariesOf(protocol)
   const sizes = suiteSizesOf(protocol)
-  return scenarioFor({ protocol, seed, n: sizes[seed % sizes.length], adversary: adversaries[seed % adversaries.length], realSignatures: seed % 50 === 7 })
+  const pair = seed % (sizes.length * adversaries.length)
+  return scenarioFor({ protocol, seed, n: sizes[pair % sizes.length], adversary: adversaries[Math.floor(pair / sizes.length)], realSignatures: seed % 50 === 7 })
 }
 
 /** What one seed of a suite reports back from its worker thread. */
