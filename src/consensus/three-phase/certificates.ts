@@ -22,42 +22,61 @@ export interface CertContext {
 
 const signedBy = (ctx: CertContext, s: Signed<ThreePhaseMessage>): boolean => ctx.validators.has(s.from) && ctx.verifier.verify(s)
 
+/** Signers are distinct validators, at most `max` of them: checked before any signature is, so a list of
+ *  duplicates or strangers costs its sender the message, not its receivers a verification each. */
+function distinctValidators (ctx: CertContext, signed: readonly Signed<ThreePhaseMessage>[], max: number): boolean {
+  if (signed.length > max) return false
+  const seen = new Set<string>()
+  for (const s of signed) {
+    if (seen.has(s.from) || !ctx.validators.has(s.from)) return false
+    seen.add(s.from)
+  }
+  return true
+}
+
+function checkpointProofShape (ctx: CertContext, seq: number, root: Uint8Array, proof: readonly Signed<CheckpointMsg>[]): boolean {
+  return proof.length >= ctx.quorum && distinctValidators(ctx, proof, ctx.validators.n) && proof.every((s) => s.msg.seq === seq && bytesEqual(s.msg.stateRoot, root))
+}
+
 /** quorum distinct validators signed checkpoint (seq, root). */
 export function validCheckpointProof (ctx: CertContext, seq: number, root: Uint8Array, proof: readonly Signed<CheckpointMsg>[]): boolean {
-  const signers = new Set<string>()
-  for (const s of proof) {
-    if (s.msg.seq !== seq || !bytesEqual(s.msg.stateRoot, root) || !signedBy(ctx, s)) return false
-    signers.add(s.from)
-  }
-  return signers.size >= ctx.quorum
+  return checkpointProofShape(ctx, seq, root, proof) && proof.every((s) => signedBy(ctx, s))
+}
+
+function preparedCertShape (ctx: CertContext, cert: PreparedCert, beforeView: number): boolean {
+  const pp = cert.prePrepare
+  if (pp.msg.view >= beforeView || pp.from !== ctx.leaders.leader(pp.msg.view)) return false
+  if (!distinctValidators(ctx, cert.prepares, ctx.validators.n - 1)) return false
+  return cert.prepares.every((p) => p.from !== pp.from && p.msg.view === pp.msg.view && p.msg.seq === pp.msg.seq && bytesEqual(p.msg.digest, pp.msg.batch.id))
 }
 
 export function validPreparedCert (ctx: CertContext, cert: PreparedCert, beforeView: number): boolean {
   const pp = cert.prePrepare
-  if (pp.msg.view >= beforeView || pp.from !== ctx.leaders.leader(pp.msg.view) || !signedBy(ctx, pp)) return false
-  const backups = new Set<string>()
-  const votes: Signed<Prepare>[] = []
-  for (const p of cert.prepares) {
-    if (p.msg.view !== pp.msg.view || p.msg.seq !== pp.msg.seq || !bytesEqual(p.msg.digest, pp.msg.batch.id)) return false
-    if (p.from === pp.from || !signedBy(ctx, p)) return false
-    if (!backups.has(p.from)) votes.push(p)
-    backups.add(p.from)
-  }
-  return ctx.prepared(pp.msg.view, pp.msg.seq, votes)
+  if (!preparedCertShape(ctx, cert, beforeView) || !ctx.prepared(pp.msg.view, pp.msg.seq, cert.prepares)) return false
+  return signedBy(ctx, pp) && cert.prepares.every((p) => signedBy(ctx, p))
 }
 
-/** Everything in a view-change but its outer signature, which the driver checked. */
-export function validViewChange (ctx: CertContext, vc: ViewChange): boolean {
-  if (vc.view < 1) return false
-  if (vc.stableSeq > 0 && !validCheckpointProof(ctx, vc.stableSeq, vc.stableRoot, vc.checkpointProof)) return false
+/** Everything about a view-change that needs no signature check: bounded lists of distinct validators,
+ *  sequence numbers inside the window, each once. */
+export function viewChangeShape (ctx: CertContext, vc: ViewChange): boolean {
+  if (vc.view < 1 || vc.prepared.length > ctx.watermarkWindow) return false
+  if (vc.stableSeq > 0 ? !checkpointProofShape(ctx, vc.stableSeq, vc.stableRoot, vc.checkpointProof) : vc.checkpointProof.length > 0) return false
   const seqs = new Set<number>()
   for (const cert of vc.prepared) {
     const seq = cert.prePrepare.msg.seq
     if (seq <= vc.stableSeq || seq > vc.stableSeq + ctx.watermarkWindow || seqs.has(seq)) return false
-    if (!validPreparedCert(ctx, cert, vc.view)) return false
+    if (!preparedCertShape(ctx, cert, vc.view)) return false
     seqs.add(seq)
   }
   return true
+}
+
+/** Everything in a view-change but its outer signature, which the driver checked. The whole shape is
+ *  checked before the first signature is verified. */
+export function validViewChange (ctx: CertContext, vc: ViewChange): boolean {
+  if (!viewChangeShape(ctx, vc)) return false
+  if (vc.stableSeq > 0 && !validCheckpointProof(ctx, vc.stableSeq, vc.stableRoot, vc.checkpointProof)) return false
+  return vc.prepared.every((cert) => validPreparedCert(ctx, cert, vc.view))
 }
 
 export interface NewViewPlan {

@@ -14,7 +14,7 @@ import type { Checkpoint, Effect, PersistedRecord, Protocol, ProtocolStatus, Tim
 import type { Quorums } from '../core/quorum.ts'
 import { TxTracker } from '../core/tx-tracker.ts'
 import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
-import { newViewProposals, validViewChange } from './certificates.ts'
+import { newViewProposals, validViewChange, viewChangeShape } from './certificates.ts'
 import type { CertContext, NewViewPlan } from './certificates.ts'
 import type { MessageCodec } from '../core/message.ts'
 import type { CheckpointMsg, Commit, NewView, ThreePhaseMessage, ThreePhaseRecord, PrePrepare, Prepare, PreparedCert, Status, ViewChange } from './messages.ts'
@@ -557,12 +557,15 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     const m = s.msg
     if (s.from !== this.#primary(m.view)) return undefined
     const ctx = this.#certContext()
+    // Shape first (bounded lists, distinct validators), so a padded new-view costs no verification.
+    if (m.viewChanges.length > this.validators.n || m.prePrepares.length > this.params.watermarkWindow) return undefined
     const senders = new Set<ValidatorId>()
     for (const vc of m.viewChanges) {
-      if (vc.msg.view !== m.view || senders.has(vc.from) || !this.#signedBy(vc) || !validViewChange(ctx, vc.msg)) return undefined
+      if (vc.msg.view !== m.view || senders.has(vc.from) || !this.validators.has(vc.from) || !viewChangeShape(ctx, vc.msg)) return undefined
       senders.add(vc.from)
     }
     if (senders.size < this.#votes.quorum) return undefined
+    for (const vc of m.viewChanges) if (!this.#signedBy(vc) || !validViewChange(ctx, vc.msg)) return undefined
     const plan = newViewProposals(m.viewChanges)
     if (m.prePrepares.length !== plan.proposals.length) return undefined
     for (let i = 0; i < plan.proposals.length; i++) {
