@@ -8,6 +8,7 @@ import { makeBatch, txKey } from '../core/batch.ts'
 import type { Batch, Tx } from '../core/batch.ts'
 import { CheckpointVotes } from '../core/checkpoint-votes.ts'
 import { HelpLimiter } from '../core/help.ts'
+import { encodeBody } from '../core/message.ts'
 import type { MessageSigner, MessageVerifier, Signed } from '../core/message.ts'
 import { Outbox } from '../core/outbox.ts'
 import type { Checkpoint, Effect, PersistedRecord, Protocol, ProtocolStatus, TimerId } from '../core/protocol.ts'
@@ -50,6 +51,9 @@ interface Decided { readonly batch: Batch, readonly view: number, readonly prima
 /** The timers of variant `tag`. */
 export const threePhaseTimers = (tag: string) => ({ viewChange: `${tag}/view-change`, batch: `${tag}/batch`, relay: `${tag}/relay`, resend: `${tag}/resend` }) as const
 
+/** Bytes of later-view messages a replica holds at most (a full watermark window of its own view's traffic
+ *  fits in far less with sane batch sizes). */
+const MAX_FUTURE_BYTES = 64 * 1024 * 1024
 /** Doubling stops here so the timeout cannot overflow. */
 const MAX_TIMEOUT_DOUBLINGS = 16
 
@@ -90,7 +94,11 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
   #newView: Signed<NewView> | undefined
   #newViewSentFor = -1
   readonly #checkpointVotes = new CheckpointVotes<CheckpointMsg>((m) => m.seq, (m) => `${m.seq}/${toHex(m.stateRoot)}`)
+  /** Phase messages for the view this replica is changing to (or the next one), held until it installs it. */
   #future: Signed<ThreePhaseMessage>[] = []
+  #futureBytes = 0
+  readonly #futureKeys = new Set<string>()
+  readonly #futurePerSender = new Map<ValidatorId, number>()
   readonly #o: Outbox<ThreePhaseMessage>
   readonly #help: HelpLimiter
 
@@ -199,7 +207,9 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       lastCommitted: this.#lastCommitted,
       lastExecuted: this.#lastExecuted,
       stableCheckpoint: this.#stableSeq,
-      pending: this.#txs.size
+      pending: this.#txs.size,
+      bufferedMessages: this.#future.length,
+      bufferedBytes: this.#futureBytes
     }
   }
 
@@ -321,13 +331,40 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       return
     }
     if (m.view > this.#view || this.#viewChanging) {
-      if (this.#future.length < this.params.watermarkWindow * this.validators.n * 3) this.#future.push(s)
+      this.#holdForView(s, m)
       return
     }
     if (!this.#inWindow(m.seq)) return
     if (m.type === 'pre-prepare') this.#onPrePrepare(s as Signed<PrePrepare>)
     else if (m.type === 'prepare') this.#onPrepare(s as Signed<Prepare>)
     else this.#onCommit(s as Signed<Commit>)
+  }
+
+  /** Holds a phase message of a later view, only for the view this replica is changing to (or, while not
+   *  changing, the next one), only from a sender that may send it in that view, once, within the window,
+   *  at most three per sequence number per sender, and within a byte budget. */
+  #holdForView (s: Signed<ThreePhaseMessage>, m: PrePrepare | Prepare | Commit): void {
+    const target = this.#viewChanging ? this.#view : this.#view + 1
+    if (m.view !== target || !this.#inWindow(m.seq)) return
+    const leader = this.#primary(target)
+    if (m.type === 'pre-prepare' ? s.from !== leader : m.type === 'prepare' && s.from === leader) return
+    // Everything held is for one view: a new target drops what was held for the old one.
+    if (this.#future.length > 0 && (this.#future[0].msg as Prepare).view !== target) this.#clearFuture()
+    const key = `${s.from}/${m.type}/${m.seq}`
+    const held = this.#futurePerSender.get(s.from) ?? 0
+    const bytes = encodeBody(this.codec, s.msg).byteLength
+    if (this.#futureKeys.has(key) || held >= 3 * this.params.watermarkWindow || this.#futureBytes + bytes > MAX_FUTURE_BYTES) return
+    this.#futureKeys.add(key)
+    this.#futurePerSender.set(s.from, held + 1)
+    this.#futureBytes += bytes
+    this.#future.push(s)
+  }
+
+  #clearFuture (): void {
+    this.#future = []
+    this.#futureBytes = 0
+    this.#futureKeys.clear()
+    this.#futurePerSender.clear()
   }
 
   #onPrePrepare (s: Signed<PrePrepare>): void {
@@ -597,11 +634,10 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     this.#variant.observe?.({ kind: 'new-view', view, primary: this.#primary() })
     for (const pp of nv.msg.prePrepares) if (this.#inWindow(pp.msg.seq)) this.#accept(pp)
     const future = this.#future
-    this.#future = []
+    this.#clearFuture()
     for (const s of future) {
       const v = (s.msg as Prepare).view
       if (v === view) this.#onPhase(s.from, s)
-      else if (v > view) this.#future.push(s)
     }
     this.#propose(false)
     this.#armWork()
