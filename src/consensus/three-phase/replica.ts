@@ -54,6 +54,10 @@ export const threePhaseTimers = (tag: string) => ({ viewChange: `${tag}/view-cha
 /** Bytes of later-view messages a replica holds at most (a full watermark window of its own view's traffic
  *  fits in far less with sane batch sizes). */
 const MAX_FUTURE_BYTES = 64 * 1024 * 1024
+/** A state transfer gets this many resend periods to install before it is retried (the wait doubles with
+ *  each retry, up to MAX_FETCH_DOUBLINGS times). */
+const FETCH_RETRY_RESENDS = 2
+const MAX_FETCH_DOUBLINGS = 3
 /** Doubling stops here so the timeout cannot overflow. */
 const MAX_TIMEOUT_DOUBLINGS = 16
 
@@ -79,7 +83,8 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
   /** Highest sequence number with a pre-prepare in the current view (the primary's next is one above). */
   #lastAssigned = 0
   #viewChangeAttempts = 0
-  #fetching = -1
+  /** The state transfer in flight: one per checkpoint, retried after a growing wait from the next peer. */
+  #fetch: { readonly seq: number, attempt: number, retryAt: number } | undefined
   #committedAtLastResend = -1
 
   readonly #slots = new Map<number, Slot>()
@@ -485,16 +490,27 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     this.#propose(false)
   }
 
+  /** Fetches the stable checkpoint's state unless that fetch is in flight; a fetch that has not installed
+   *  by its retry time goes again, to the peers rotated by one, after twice the wait. */
   #requestState (): void {
-    if (this.#fetching === this.#stableSeq) return
-    this.#fetching = this.#stableSeq
-    const from = this.#stableProof.map((s) => s.from).filter((id) => id !== this.self)
-    this.#o.fetchState(from, { seq: this.#stableSeq, stateRoot: this.#stableRoot })
-    this.#o.log({ type: 'state-transfer', seq: this.#stableSeq })
+    const f = this.#fetch
+    if (f !== undefined && f.seq === this.#stableSeq) {
+      if (this.#o.now < f.retryAt) return
+      f.attempt++
+    } else {
+      this.#fetch = { seq: this.#stableSeq, attempt: 0, retryAt: 0 }
+    }
+    const fetch = this.#fetch as { seq: number, attempt: number, retryAt: number }
+    fetch.retryAt = this.#o.now + FETCH_RETRY_RESENDS * this.params.resendIntervalMs * 2 ** Math.min(fetch.attempt, MAX_FETCH_DOUBLINGS)
+    const peers = this.#stableProof.map((s) => s.from).filter((id) => id !== this.self)
+    const k = peers.length === 0 ? 0 : fetch.attempt % peers.length
+    this.#o.fetchState([...peers.slice(k), ...peers.slice(0, k)], { seq: this.#stableSeq, stateRoot: this.#stableRoot })
+    this.#o.log({ type: 'state-transfer', seq: this.#stableSeq, attempt: fetch.attempt })
   }
 
   /** The executor installed a snapshot at `seq`: everything at or below it is done. */
   #installedSnapshot (seq: number): void {
+    if (this.#fetch !== undefined && this.#fetch.seq <= seq) this.#fetch = undefined
     this.#lastCommitted = seq
     this.#lastAssigned = Math.max(this.#lastAssigned, seq)
     for (const k of this.#decided.keys()) if (k <= seq) this.#decided.delete(k)
@@ -665,10 +681,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
         for (const s of mine) if (s !== undefined) this.#o.broadcast(s)
       }
     }
-    if (this.#lastCommitted < this.#stableSeq) {
-      this.#fetching = -1
-      this.#requestState()
-    }
+    if (this.#lastCommitted < this.#stableSeq) this.#requestState()
     // Only a replica that made no progress for a whole period asks its peers what it is missing.
     if (this.#lastCommitted === this.#committedAtLastResend) this.#broadcastStatus()
     this.#committedAtLastResend = this.#lastCommitted
