@@ -20,6 +20,9 @@ const layer = (files, forbidden, extra = [], { mayUseOnnx = false } = {}) => {
   }
 }
 
+/** Folders under src/consensus holding a pure protocol or the engine protocols share. */
+const protocolDirs = ['pbft', 'probft', 'bullshark', 'tpbft', 'three-phase']
+
 const above = {
   encoding: ['crypto', 'consensus', 'state', 'net', 'node', 'api', 'cli', 'tui', 'dwcp', 'ml', 'alloc', 'fl', 'config', 'log', 'metrics'],
   crypto: ['consensus', 'state', 'net', 'node', 'api', 'cli', 'tui', 'dwcp', 'ml', 'alloc', 'fl'],
@@ -45,15 +48,21 @@ export default tseslint.config(
   },
   layer(['src/encoding/**'], above.encoding, libp2p),
   layer(['src/crypto/**'], above.crypto, libp2p),
-  layer(['src/consensus/core/**', 'src/consensus/sim/**', 'src/consensus/driver/**'], above.consensus, libp2p),
-  // Protocols are pure state machines: no I/O, no clocks, no libp2p, no storage.
-  {
-    files: ['src/consensus/{pbft,probft,bullshark,tpbft}/**'],
+  // core knows no protocol, no driver and no simulator; the driver and the simulator know no protocol by name
+  // beyond the registry.
+  layer(['src/consensus/core/**'], [...above.consensus, ...protocolDirs, 'driver', 'sim', 'registry.ts'], libp2p),
+  layer(['src/consensus/sim/**', 'src/consensus/driver/**'], above.consensus, libp2p),
+  // Protocols are pure state machines: no I/O, no clocks, no libp2p, no storage; a protocol imports no other
+  // protocol (a PBFT-family one may import the three-phase engine) and not the registry that lists them all.
+  ...protocolDirs.map((dir) => ({
+    files: [`src/consensus/${dir}/**`],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
           { group: ['**/state', '**/state/**', '**/net', '**/net/**', '**/node/**', '**/api/**', '**/cli/**', '**/driver/**', '**/sim/**'], message: 'protocols are pure: they import only consensus/core and crypto' },
-          { group: [...libp2p, 'node:fs', 'node:net', 'node:http', 'node:sqlite', 'node:timers', 'node:child_process'], message: 'protocols are pure: no I/O' }
+          { group: [...libp2p, 'node:fs', 'node:net', 'node:http', 'node:sqlite', 'node:timers', 'node:child_process'], message: 'protocols are pure: no I/O' },
+          { group: protocolDirs.filter((d) => d !== dir && d !== 'three-phase').flatMap((d) => [`**/consensus/${d}/**`, `../${d}/**`]), message: 'a protocol never imports another protocol: share through consensus/core (or consensus/three-phase)' },
+          { group: ['**/consensus/registry.ts', '../registry.ts'], message: 'protocols never import the registry: the registry imports them' }
         ]
       }],
       'no-restricted-properties': ['error',
@@ -61,7 +70,7 @@ export default tseslint.config(
         { object: 'Math', property: 'random', message: 'protocols are pure: derive randomness from inputs' }],
       'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'setImmediate']
     }
-  },
+  })),
   layer(['src/state/**'], above.state, libp2p),
   layer(['src/net/**'], above.net),
   layer(['src/api/**'], above.api, libp2p),

@@ -7,7 +7,8 @@ import { createServer } from 'node:net'
 import { basename, join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { NovacronError, failure, usageError } from '../config/errors.ts'
-import { GENESIS_VERSION, defaultParams, type ConsensusParams, type Genesis, type ProtocolName } from '../config/genesis.ts'
+import { GENESIS_VERSION, type Genesis, type GenesisParams } from '../config/genesis.ts'
+import { checkGenesis, genesisParams } from '../node/protocols.ts'
 import { DATA_FILES, createToken, ensureDataDir, isAlive, readRuntime, readToken, runningNodePid, type RuntimeInfo } from '../node/data-dir.ts'
 import { AdminClient } from '../api/client.ts'
 import type { StatusJson } from '../api/types.ts'
@@ -16,14 +17,14 @@ import { selfCommand } from './self.ts'
 export const DEVNET_FILE = 'devnet.json'
 
 export interface DevnetNode { id: string, admin: string, listen: string, dataDir: string, pid: number }
-export interface DevnetFile { version: 1, protocol: ProtocolName, createdAt: string, nodes: DevnetNode[] }
+export interface DevnetFile { version: 1, protocol: string, createdAt: string, nodes: DevnetNode[] }
 
 export interface DevnetUpOptions {
   dir: string
   nodes: number
-  protocol: ProtocolName
+  protocol: string
   basePort?: number
-  params?: ConsensusParams
+  params?: GenesisParams
   logLevel?: string
   /** How long to wait for every node to connect to every other. */
   meshTimeoutMs?: number
@@ -73,10 +74,11 @@ export async function devnetUp (opts: DevnetUpOptions, { progress }: { progress:
     cluster: 'devnet',
     protocol: opts.protocol,
     createdAt: new Date().toISOString(),
-    params: opts.params ?? defaultParams(opts.protocol),
+    params: opts.params ?? genesisParams(opts.protocol, []),
     validators,
     ...(opts.placement != null ? { placement: { policy: opts.placement } } : {})
   }
+  checkGenesis(genesis, 'devnet genesis', 'usage')
   const genesisPath = join(dir, 'genesis.json')
   writeFileSync(genesisPath, JSON.stringify(genesis, null, 2) + '\n')
   for (const d of dataDirs) {

@@ -7,27 +7,11 @@ import { base58btc } from 'multiformats/bases/base58'
 import { NovacronError } from './errors.ts'
 import { PLACEMENT_POLICIES, type PlacementPolicyName } from '../alloc/policies.ts'
 
-export const PROTOCOLS = ['pbft', 'probft', 'bullshark', 'tpbft'] as const
-export type ProtocolName = typeof PROTOCOLS[number]
 export const GENESIS_VERSION = 1
 
-export interface ConsensusParams {
-  batchSize: number
-  batchDelayMs: number
-  viewChangeTimeoutMs: number
-  checkpointInterval: number
-  gcDepth: number
-  maxHeaderDelayMs: number
-}
-
-export const DEFAULT_CONSENSUS_PARAMS: ConsensusParams = {
-  batchSize: 1000,
-  batchDelayMs: 5,
-  viewChangeTimeoutMs: 2000,
-  checkpointInterval: 100,
-  gcDepth: 50,
-  maxHeaderDelayMs: 200
-}
+/** The protocol's parameters as the file has them: which keys exist, their defaults and their limits are
+ *  the protocol module's (src/node/protocols.ts checks them through the consensus registry). */
+export type GenesisParams = Record<string, number>
 
 export interface Validator {
   peerId: string
@@ -39,9 +23,10 @@ export interface Validator {
 export interface Genesis {
   version: number
   cluster: string
-  protocol: ProtocolName
+  /** The consensus protocol's name, as the registry knows it. */
+  protocol: string
   createdAt: string
-  params: ConsensusParams
+  params: GenesisParams
   validators: Validator[]
   /** Workload placement (not a consensus parameter); absent: best-fit and the default liveness window.
    * Present only when the file has it, so the hash of an older genesis is unchanged. */
@@ -94,21 +79,23 @@ export function parseValidator (raw: unknown, where: string): Validator {
   return { peerId, publicKey, addr }
 }
 
-function parseParamsObject (raw: unknown, where: string): ConsensusParams {
-  if (raw === undefined) return { ...DEFAULT_CONSENSUS_PARAMS }
+/** The shape only: positive integers by name. Missing keys take the protocol's defaults. */
+function parseParamsObject (raw: unknown, where: string): GenesisParams {
+  if (raw === undefined) return {}
   if (!isRecord(raw)) fail(where, 'params must be an object')
-  const params = { ...DEFAULT_CONSENSUS_PARAMS }
+  const params: GenesisParams = {}
   for (const [key, value] of Object.entries(raw)) {
-    if (!(key in params)) fail(where, `params: unknown key "${key}" (known: ${Object.keys(params).join(', ')})`)
+    if (!/^[a-zA-Z][a-zA-Z0-9]{0,63}$/.test(key)) fail(where, `params: ${JSON.stringify(key)} is not a parameter name`)
     if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > 10_000_000) fail(where, `params.${key} must be a positive integer, got ${JSON.stringify(value)}`)
-    params[key as keyof ConsensusParams] = value
+    params[key] = value
   }
   return params
 }
 
-export function parseProtocol (raw: unknown, where: string): ProtocolName {
-  if (!PROTOCOLS.includes(raw as ProtocolName)) fail(where, `unknown protocol ${JSON.stringify(raw)} (expected one of ${PROTOCOLS.join(', ')})`)
-  return raw as ProtocolName
+/** The shape only: which names exist is the registry's (src/node/protocols.ts). */
+export function parseProtocol (raw: unknown, where: string): string {
+  if (typeof raw !== 'string' || !/^[a-z][a-z0-9-]{0,31}$/.test(raw)) fail(where, `protocol must be a protocol name, got ${JSON.stringify(raw)}`)
+  return raw
 }
 
 export function parseGenesis (raw: unknown, where = 'genesis'): Genesis {
@@ -159,25 +146,6 @@ export function genesisHash (genesis: Genesis): string {
 
 export function faultTolerance (n: number): number {
   return Math.floor((n - 1) / 3)
-}
-
-/** Defaults per protocol: a DAG node that fell behind can only rejoin from a certified checkpoint newer
- *  than what its peers garbage-collected, so Bullshark checkpoints well inside gc depth. */
-export function defaultParams (protocol: ProtocolName): ConsensusParams {
-  const params = { ...DEFAULT_CONSENSUS_PARAMS }
-  if (protocol === 'bullshark') params.checkpointInterval = Math.max(2, Math.floor(params.gcDepth / 8))
-  return params
-}
-
-/** Parses `--param KEY=INTEGER` flags over the protocol's defaults. */
-export function parseParams (specs: readonly string[], protocol: ProtocolName = 'pbft'): ConsensusParams {
-  const params = defaultParams(protocol)
-  for (const spec of specs) {
-    const m = /^(\w+)=(\d+)$/.exec(spec)
-    if (m == null || !(m[1] in params) || Number(m[2]) <= 0) throw new NovacronError('usage', `--param ${spec}: expected KEY=POSITIVE_INTEGER with KEY one of ${Object.keys(params).join(', ')}`)
-    params[m[1] as keyof ConsensusParams] = Number(m[2])
-  }
-  return params
 }
 
 /** Parses `PEER_ID=PUBKEY@MULTIADDR` as given to `genesis create --validator`. */

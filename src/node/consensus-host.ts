@@ -77,8 +77,9 @@ export class ConsensusHost {
     this.validators = new ValidatorSet(opts.genesis.validators.map(v => ({ id: v.peerId, publicKey: fromHex(v.publicKey) })))
     const verifier = new Ed25519Verifier(this.validators.publicKeys())
     const genesisHash = fromHex(opts.genesisHash)
-    this.protocol = createProtocol(opts.genesis, { self, validators: this.validators, signer: Ed25519Signer.fromSeed(self, opts.identity.rawPrivateKey), verifier, genesisHash })
-    this.checkpointInterval = opts.genesis.params.checkpointInterval
+    const built = createProtocol(opts.genesis, { self, validators: this.validators, signer: Ed25519Signer.fromSeed(self, opts.identity.rawPrivateKey), verifier, genesisHash })
+    this.protocol = built.protocol
+    this.checkpointInterval = built.checkpointInterval
     this.machine = new StateMachine(components.storage, { livenessBeats: opts.genesis.placement?.livenessBeats })
     this.channel = components.net.registerChannel({
       protocol: CONSENSUS_PROTOCOL_ID,

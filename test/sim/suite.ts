@@ -1,14 +1,18 @@
-// Where the simulator suites find real RTTs: ../shared/data's WonderNetwork pings (they skip with a printed
-// reason without it, and fail under NOVACRON_REQUIRE_DATA=1). The seed plans live in src/consensus/sim/suites.ts.
+// Where the simulator suites find real RTTs: ../shared/data's WonderNetwork pings, or without them the small
+// matrix derived from them in test/fixtures (nothing skips; under NOVACRON_REQUIRE_DATA=1 the full set must be
+// there). The seed plans live in src/consensus/sim/suites.ts.
 import assert from 'node:assert/strict'
-import { join } from 'node:path'
-import { dataSet } from '../helpers/data.ts'
-import { runSuite, type SuiteSeedSummary } from '../../src/consensus/sim/suites.ts'
+import { FULL_PINGS_CSV, simPings } from '../../src/consensus/sim/pings.ts'
+import { runSuite, suiteSizesOf, type SuiteSeedSummary } from '../../src/consensus/sim/suites.ts'
 import type { SimProtocolName } from '../../src/consensus/sim/protocols.ts'
 
-export function pingsCsv (): { path: string | null, skip: string | false } {
-  const d = dataSet('latency/wondernetwork')
-  return d.path === null ? { path: null, skip: d.skip } : { path: join(d.path, 'pings-2020-07-19-2020-07-20-grouped.csv'), skip: false }
+export function pingsCsv (): string {
+  const pings = simPings()
+  if (!pings.full) {
+    if (process.env.NOVACRON_REQUIRE_DATA === '1') throw new Error(`NOVACRON_REQUIRE_DATA=1 but the pings data set is not at ${FULL_PINGS_CSV}`)
+    console.log(`# the full pings data set is absent (${FULL_PINGS_CSV}): simulating on the 16-server fixture ${pings.path}`)
+  }
+  return pings.path
 }
 
 /**
@@ -31,6 +35,6 @@ export async function runAndCheckSuite (protocol: SimProtocolName, count: number
   const few = results.filter((r) => r.txsDone < 200)
   assert.deepEqual(few.map((r) => r.seed), [], 'every seed commits at least 200 transactions')
 
-  for (const n of [4, 7, 10]) assert.ok(results.some((r) => r.n === n), `n=${n} is covered`)
+  if (count >= suiteSizesOf(protocol).length) for (const n of suiteSizesOf(protocol)) assert.ok(results.some((r) => r.n === n), `n=${n} is covered`)
   return results
 }

@@ -5,14 +5,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { ConsensusParams, ProtocolName } from '../../config/genesis.ts'
+import type { GenesisParams } from '../../config/genesis.ts'
 import { failure } from '../../config/errors.ts'
 import { clientFor, devnetDown, devnetUp, type DevnetNode } from '../devnet.ts'
 import { cpuPercent, sampleProc, type ProcSample } from './proc-stats.ts'
 import { LatencyRecorder } from './stats.ts'
 
 export interface BenchOptions {
-  protocol: ProtocolName
+  protocol: string
   nodes: number
   durationS: number
   txSize: number
@@ -22,7 +22,7 @@ export interface BenchOptions {
   batch: number
   /** Requests in flight per node in closed loop. */
   inflightPerNode: number
-  params?: ConsensusParams
+  params?: GenesisParams
   dir?: string
   progress?: (line: string) => void
   /** Fraction of the run done (0..1) and a short line: drives the progress bar on a terminal. */

@@ -1,6 +1,6 @@
 import { Option } from 'commander'
 import type { Register } from '../main.ts'
-import { PROTOCOLS, parseParams, type ProtocolName } from '../../config/genesis.ts'
+import { AVAILABLE_PROTOCOLS, KNOWN_PROTOCOLS, genesisParams } from '../../node/protocols.ts'
 import { failure, usageError } from '../../config/errors.ts'
 import { isInteractive } from '../context.ts'
 import type { BenchResult } from '../bench/devnet-bench.ts'
@@ -56,7 +56,7 @@ function progressBar (enabled: boolean): { update: (label: string, fraction: num
 export const registerBench: Register = (program, context) => {
   program.command('bench')
     .description('benchmark a protocol on a fresh devnet of real processes (or in the simulator): tps applied on every node, end-to-end latency, CPU and memory per node')
-    .addOption(new Option('--protocol <name>', 'protocol, or all (every available protocol in turn)').choices([...PROTOCOLS, 'all']).default('pbft'))
+    .addOption(new Option('--protocol <name>', 'protocol, or all (every available protocol in turn)').choices([...KNOWN_PROTOCOLS, 'all']).default(AVAILABLE_PROTOCOLS[0]))
     .option('--nodes <n>', 'validators', number('--nodes', 1, 64), 4)
     .option('--duration <s>', 'seconds of load (per step with --max-p99)', number('--duration', 1, 3600))
     .option('--tx-size <bytes>', 'transaction size', number('--tx-size', 64, 60_000), 512)
@@ -88,7 +88,7 @@ Example:
   $ novacron bench --sim --nodes 7 --rate 500
   $ novacron bench --placement --policy all --trace azure --json
   $ novacron bench --fl --clients 20 --policy all --seeds 5 --json --out fl.json`)
-    .action(async (opts: { protocol: ProtocolName | 'all', nodes: number, duration?: number, txSize: number, rate?: number, batch: number, inflight: number, param?: string[], maxP99?: number, sim?: boolean, seed: number, out?: string, placement?: boolean, fl?: boolean, policy: string, trace: 'azure' | 'openb', seeds: number, clients: number, perRound: number, maxRounds: number, data?: string }) => {
+    .action(async (opts: { protocol: string, nodes: number, duration?: number, txSize: number, rate?: number, batch: number, inflight: number, param?: string[], maxP99?: number, sim?: boolean, seed: number, out?: string, placement?: boolean, fl?: boolean, policy: string, trace: 'azure' | 'openb', seeds: number, clients: number, perRound: number, maxRounds: number, data?: string }) => {
       const ctx = context()
       if (opts.placement === true) {
         if (opts.seeds < 2) throw usageError('--seeds must be at least 2 with --placement (paired intervals need two seeds)')
@@ -97,9 +97,8 @@ Example:
         return
       }
       if (opts.fl === true) { await (await import('../bench/fl-bench.ts')).flBenchCommand(ctx, opts); return }
-      const { AVAILABLE_PROTOCOLS } = await import('../../node/protocols.ts')
-      const available: readonly string[] = AVAILABLE_PROTOCOLS
-      const protocols = opts.protocol === 'all' ? [...available] as ProtocolName[] : [opts.protocol]
+      const available = AVAILABLE_PROTOCOLS
+      const protocols = opts.protocol === 'all' ? [...available] : [opts.protocol]
       for (const p of protocols) if (!available.includes(p)) throw failure(`protocol ${p} is not available in this version (available: ${available.join(', ')})`)
       if (opts.sim === true && opts.maxP99 != null) throw usageError('--max-p99 needs per-transaction latency, which the simulator does not expose; drop --sim')
       const interactive = isInteractive(ctx.flags, process.stderr)
@@ -116,7 +115,7 @@ Example:
           }
           const bench = await import('../bench/devnet-bench.ts')
           const common = {
-            protocol, nodes: opts.nodes, txSize: opts.txSize, batch: opts.batch, inflightPerNode: opts.inflight, params: parseParams(opts.param ?? [], protocol),
+            protocol, nodes: opts.nodes, txSize: opts.txSize, batch: opts.batch, inflightPerNode: opts.inflight, params: genesisParams(protocol, opts.param ?? []),
             progress: (line: string) => { if (interactive && line.startsWith('start')) bar.update(label, 0, line) },
             tick: (f: number, line: string) => bar.update(label, f, line)
           }

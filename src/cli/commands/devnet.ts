@@ -1,7 +1,7 @@
 import { Option } from 'commander'
 import type { Register } from '../main.ts'
 import { PLACEMENT_POLICIES, type PlacementPolicyName } from '../../alloc/policies.ts'
-import { PROTOCOLS, parseParams, type ProtocolName } from '../../config/genesis.ts'
+import { AVAILABLE_PROTOCOLS, KNOWN_PROTOCOLS, genesisParams } from '../../node/protocols.ts'
 import { failure, usageError } from '../../config/errors.ts'
 import { defaultDataDir } from '../../config/settings.ts'
 import type { DevnetNodeStatus } from '../devnet.ts'
@@ -23,7 +23,7 @@ export const registerDevnet: Register = (program, context) => {
   devnet.command('up')
     .description('create keys and a genesis, start N nodes in the background and wait for a full mesh')
     .option('--nodes <n>', 'number of validators', positiveInt('--nodes', 64), 4)
-    .addOption(new Option('--protocol <name>', 'consensus protocol').choices(PROTOCOLS).default('pbft'))
+    .addOption(new Option('--protocol <name>', 'consensus protocol').choices(KNOWN_PROTOCOLS).default(AVAILABLE_PROTOCOLS[0]))
     .option('--dir <dir>', 'devnet directory (default: $XDG_DATA_HOME/novacron/devnet)')
     .option('--base-port <port>', 'first port (node i listens on base+2i, admin on base+2i+1; default: ports from the OS)', positiveInt('--base-port', 65000))
     .option('--param <key=value>', 'consensus parameter in the genesis (repeatable), e.g. checkpointInterval=8', (v: string, prev: string[] = []) => [...prev, v])
@@ -34,14 +34,14 @@ export const registerDevnet: Register = (program, context) => {
 Example:
   $ novacron devnet up --nodes 4 --protocol pbft
   $ novacron devnet up --nodes 7 --dir /tmp/dn --json`)
-    .action(async (opts: { nodes: number, protocol: ProtocolName, dir?: string, basePort?: number, param?: string[], byzantine?: string, watch?: boolean, placement?: PlacementPolicyName }) => {
+    .action(async (opts: { nodes: number, protocol: string, dir?: string, basePort?: number, param?: string[], byzantine?: string, watch?: boolean, placement?: PlacementPolicyName }) => {
       const ctx = context()
       if (opts.byzantine != null) throw failure('--byzantine is not available in this version (it needs the consensus layer)')
       const dir = opts.dir ?? defaultDir()
       const logger = await ctx.logger()
       const interactive = isInteractive(ctx.flags, process.stderr)
       const { devnetUp } = await import('../devnet.ts')
-      const result = await devnetUp({ dir, nodes: opts.nodes, protocol: opts.protocol, basePort: opts.basePort, params: parseParams(opts.param ?? [], opts.protocol), logLevel: ctx.settings().logLevel, placement: opts.placement }, {
+      const result = await devnetUp({ dir, nodes: opts.nodes, protocol: opts.protocol, basePort: opts.basePort, params: genesisParams(opts.protocol, opts.param ?? []), logLevel: ctx.settings().logLevel, placement: opts.placement }, {
         progress: msg => { if (interactive) process.stderr.write(`${msg}\n`); else logger.info(msg) }
       })
       ctx.print({ dir: result.dir, nodes: result.nodes }, r => `devnet of ${r.nodes.length} nodes up in ${result.meshMs} ms (${dir})\n` +

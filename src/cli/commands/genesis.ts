@@ -1,7 +1,9 @@
 import { writeFileSync } from 'node:fs'
 import { Option } from 'commander'
 import type { Register } from '../main.ts'
-import { DEFAULT_CONSENSUS_PARAMS, GENESIS_VERSION, PROTOCOLS, faultTolerance, genesisHash, parseGenesis, parseParams, parseValidatorSpec, type ProtocolName } from '../../config/genesis.ts'
+import { GENESIS_VERSION, faultTolerance, genesisHash, parseGenesis, parseValidatorSpec } from '../../config/genesis.ts'
+import { AVAILABLE_PROTOCOLS, KNOWN_PROTOCOLS, checkGenesis, genesisParams } from '../../node/protocols.ts'
+import { findProtocol } from '../../consensus/registry.ts'
 import { usageError } from '../../config/errors.ts'
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
@@ -11,9 +13,9 @@ export const registerGenesis: Register = (program, context) => {
   genesis.command('create')
     .description('write a genesis file from the validators\' `novacron node id` lines')
     .requiredOption('--cluster <name>', 'cluster name')
-    .addOption(new Option('--protocol <name>', 'consensus protocol').choices(PROTOCOLS).makeOptionMandatory())
+    .addOption(new Option('--protocol <name>', 'consensus protocol').choices(KNOWN_PROTOCOLS).makeOptionMandatory())
     .requiredOption('--validator <spec>', 'PEER_ID=PUBKEY@MULTIADDR (repeatable; one per validator)', collect)
-    .option('--param <key=value>', `consensus parameter (repeatable): ${Object.keys(DEFAULT_CONSENSUS_PARAMS).join(', ')}`, collect)
+    .option('--param <key=value>', `consensus parameter (repeatable); per protocol: ${AVAILABLE_PROTOCOLS.map((p) => `${p}: ${Object.keys(findProtocol(p)?.params.genesisDefaults ?? {}).join(', ')}`).join('; ')}`, collect)
     .option('--out <file>', 'write here instead of stdout')
     .addHelpText('after', `
 Example:
@@ -22,7 +24,7 @@ Example:
       --validator 12D3KooW...=9a0b...@/ip4/10.0.0.2/tcp/7400 ... --out genesis.json`)
     .action((opts: { cluster: string, protocol: string, validator: string[], param?: string[], out?: string }) => {
       const ctx = context()
-      const params = parseParams(opts.param ?? [], opts.protocol as ProtocolName)
+      const params = genesisParams(opts.protocol, opts.param ?? [])
       const raw = {
         version: GENESIS_VERSION,
         cluster: opts.cluster,
@@ -37,6 +39,7 @@ Example:
       } catch (err) {
         throw usageError((err as Error).message)
       }
+      checkGenesis(genesis, 'genesis', 'usage')
       const text = JSON.stringify(genesis, null, 2) + '\n'
       const n = genesis.validators.length
       if (opts.out != null) {

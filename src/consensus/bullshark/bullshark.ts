@@ -9,11 +9,15 @@ import { makeBatch, txKey } from '../core/batch.ts'
 import type { Batch, Tx } from '../core/batch.ts'
 import { encodeBody } from '../core/message.ts'
 import type { MessageSigner, MessageVerifier, Signed } from '../core/message.ts'
-import { Mempool } from '../core/mempool.ts'
-import type { Checkpoint, Effect, LogEvent, PersistedRecord, Protocol, ProtocolStatus, TimerId } from '../core/protocol.ts'
+import { CheckpointVotes } from '../core/checkpoint-votes.ts'
+import { HelpLimiter } from '../core/help.ts'
+import { roundRobin } from '../core/leaders.ts'
+import type { LeaderSchedule } from '../core/leaders.ts'
+import { Outbox } from '../core/outbox.ts'
+import type { Checkpoint, Effect, PersistedRecord, Protocol, ProtocolStatus, TimerId } from '../core/protocol.ts'
 import type { Quorums } from '../core/quorum.ts'
+import { TxTracker } from '../core/tx-tracker.ts'
 import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
-import { RecentSet } from '../pbft/recent.ts'
 import { MAX_DIGESTS, bullsharkCodec } from './codec.ts'
 import { Dag } from './dag.ts'
 import type { Vertex } from './dag.ts'
@@ -36,8 +40,6 @@ export const BULLSHARK_TIMERS = { header: 'bullshark/header', batch: 'bullshark/
 
 /** Certificates and headers parked while their parents or payload are fetched: bounded against spam. */
 const MAX_WAITING = 4096
-/** Checkpoint votes kept per validator: enough to find f + 1 matching ones, bounded. */
-const CHECKPOINT_VOTES_PER_VALIDATOR = 4
 
 const headerDigests = new WeakMap<Header, string>()
 export function headerDigest (h: Header): string {
@@ -59,7 +61,6 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   protected readonly validators: ValidatorSet
   protected readonly params: BullsharkParams
   protected readonly quorums: Quorums
-  readonly #signer: MessageSigner<BullsharkMessage>
   readonly #verifier: MessageVerifier<BullsharkMessage>
   readonly #selfIndex: number
 
@@ -76,11 +77,9 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   /** Own sealed batches not yet in a header. */
   #ready: Hash[] = []
   readonly #ownBatchKeys = new Map<string, string[]>()
-  /** Transactions submitted here and not yet batched. */
-  readonly #pending = new Mempool()
-  /** Transactions this node batched that have not committed; round 0 until a header carries them. */
-  readonly #own = new Map<string, OwnTx>()
-  readonly #committedKeys = new RecentSet(1 << 16)
+  /** Pending: transactions submitted here and not yet batched; in flight: those this node batched that
+   *  have not committed, with the round of the header that carries them (0 until one does). */
+  readonly #txs = new TxTracker<OwnTx>()
   /** Vertices with payload not ordered yet: while any exist, rounds advance without waiting for work. */
   readonly #unordered = new Set<string>()
 
@@ -96,7 +95,7 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   readonly #frontiers = new Map<number, Frontier>()
   /** Restarted without a frontier matching its state: it orders nothing until a snapshot brings one. */
   #lost = false
-  readonly #checkpointVotes = new Map<ValidatorId, Signed<CheckpointMsg>[]>()
+  readonly #checkpointVotes = new CheckpointVotes<CheckpointMsg>((m) => m.anchorRound, checkpointKey)
   #stable: Stable | undefined
   #catchingUp: Frontier | undefined
 
@@ -104,13 +103,12 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   #restoredFrontiers: Frontier[] = []
   #headerExpired = false
   #progressAtResend = ''
-  readonly #armed = new Set<TimerId>()
-  readonly #lastHelp = new Map<ValidatorId, number>()
+  readonly #o: Outbox<BullsharkMessage>
+  readonly #leaders: LeaderSchedule
+  readonly #help: HelpLimiter
   readonly #relayed = new WeakMap<Certificate, Signed<Certificate>>()
   #draining = false
   #restoring = false
-  #now = 0
-  #out: Fx = []
 
   constructor (opts: BullsharkOptions) {
     if (!opts.validators.has(opts.self)) throw new Error(`${opts.self} is not in the validator set`)
@@ -118,8 +116,10 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     this.validators = opts.validators
     this.params = bullsharkParams(opts.params)
     this.quorums = opts.validators.quorums
-    this.#signer = opts.signer
     this.#verifier = opts.verifier
+    this.#o = new Outbox(opts.signer)
+    this.#leaders = roundRobin(opts.validators)
+    this.#help = new HelpLimiter(this.params.resendIntervalMs)
     this.#selfIndex = opts.validators.indexOf(opts.self)
     this.#lastOrdered = opts.validators.ids.map(() => 0)
   }
@@ -150,7 +150,7 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   }
 
   start (executed: Checkpoint, now: number): Fx {
-    this.#begin(now)
+    this.#o.begin(now)
     this.#lastExecuted = this.#commitSeq = executed.seq
     this.#executedRoot = executed.stateRoot
     let best: Frontier | undefined
@@ -168,25 +168,25 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     this.#commitAll()
     const mine = this.#headers.get(this.#round)
     if (mine !== undefined && !this.#dag.round(this.#round).has(this.self)) {
-      this.#votesForMine = new Map([[this.self, this.#sign(this.#voteFor(mine.msg))]])
-      this.#broadcast(mine)
+      this.#votesForMine = new Map([[this.self, this.#o.sign(this.#voteFor(mine.msg))]])
+      this.#o.broadcast(mine)
     }
     this.#broadcastStatus()
-    this.#arm(BULLSHARK_TIMERS.resend, this.params.resendIntervalMs)
-    this.#arm(BULLSHARK_TIMERS.header, this.params.maxHeaderDelayMs)
+    this.#o.arm(BULLSHARK_TIMERS.resend, this.params.resendIntervalMs)
+    this.#o.arm(BULLSHARK_TIMERS.header, this.params.maxHeaderDelayMs)
     this.#advance()
-    return this.#end()
+    return this.#o.end()
   }
 
   onMessage (from: ValidatorId, s: Signed<BullsharkMessage>, now: number): Fx {
-    this.#begin(now)
+    this.#o.begin(now)
     if (s.msg.protocol === BULLSHARK && this.validators.has(s.from)) this.#dispatch(from, s)
-    return this.#end()
+    return this.#o.end()
   }
 
   onTimer (timer: TimerId, now: number): Fx {
-    this.#begin(now)
-    this.#armed.delete(timer)
+    this.#o.begin(now)
+    this.#o.fired(timer)
     switch (timer) {
       case BULLSHARK_TIMERS.header:
         this.#headerExpired = true
@@ -195,21 +195,21 @@ export class Bullshark implements Protocol<BullsharkMessage> {
       case BULLSHARK_TIMERS.batch: this.#seal(true); break
       case BULLSHARK_TIMERS.resend: this.#resend()
     }
-    return this.#end()
+    return this.#o.end()
   }
 
   onRequest (batch: Batch, now: number): Fx {
-    this.#begin(now)
+    this.#o.begin(now)
     for (const tx of batch.txs) {
       const key = txKey(tx)
-      if (!this.#committedKeys.has(key) && !this.#own.has(key)) this.#pending.add(tx)
+      if (!this.#txs.committed.has(key) && !this.#txs.inFlight.has(key)) this.#txs.pending.add(tx)
     }
     this.#seal(false)
-    return this.#end()
+    return this.#o.end()
   }
 
   onExecuted (seq: number, stateRoot: Hash, now: number): Fx {
-    this.#begin(now)
+    this.#o.begin(now)
     if (seq > this.#commitSeq) this.#installed(seq)
     if (seq >= this.#lastExecuted) {
       this.#lastExecuted = seq
@@ -217,7 +217,7 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     }
     const f = this.#frontiers.get(seq)
     if (seq % this.params.checkpointInterval === 0 && f !== undefined) this.#checkpoint(f, stateRoot)
-    return this.#end()
+    return this.#o.end()
   }
 
   status (): ProtocolStatus {
@@ -229,45 +229,14 @@ export class Bullshark implements Protocol<BullsharkMessage> {
       lastCommitted: this.#commitSeq,
       lastExecuted: this.#lastExecuted,
       stableCheckpoint: this.#stable?.msg.seq ?? 0,
-      pending: this.#pending.size + this.#own.size,
+      pending: this.#txs.size,
       round: this.#round,
       dagSize: this.#dag.size,
       lastAnchor: this.#lastAnchor
     }
   }
 
-  // ---- plumbing ----
-
-  #begin (now: number): void {
-    this.#now = now
-    this.#out = []
-  }
-
-  #end (): Fx {
-    const out = this.#out
-    this.#out = []
-    return out
-  }
-
-  #sign<T extends BullsharkMessage> (msg: T): Signed<T> { return this.#signer.sign(msg) }
-  #broadcast (s: Signed<BullsharkMessage>): void { this.#out.push({ kind: 'broadcast', msg: s }) }
-  #send (to: readonly ValidatorId[], s: Signed<BullsharkMessage>): void { if (to.length > 0) this.#out.push({ kind: 'send', to, msg: s }) }
-  #persist (seq: number, msg: BullsharkMessage, pruneBelow?: number): void {
-    this.#out.push(pruneBelow === undefined ? { kind: 'persist', record: { seq, msg } } : { kind: 'persist', record: { seq, msg }, pruneBelow })
-  }
-
-  #log (event: LogEvent): void { this.#out.push({ kind: 'log', event }) }
-
-  #arm (id: TimerId, ms: number): void {
-    if (this.#armed.has(id)) return
-    this.#armed.add(id)
-    this.#out.push({ kind: 'setTimer', id, ms })
-  }
-
-  #rearm (id: TimerId, ms: number): void {
-    this.#armed.delete(id)
-    this.#arm(id, ms)
-  }
+  // ---- helpers ----
 
   /** The deepest round an anchor's ordered history reaches. Half the gc depth, so a node that installs a
    *  snapshot at an anchor needs only certificates its peers have not collected yet. */
@@ -276,7 +245,7 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   /** An even number of rounds, a quarter of the gc depth or less, between checkpoints of empty anchors. */
   #idleCheckpointRounds (): number { return Math.max(2, 2 * Math.floor(this.params.gcDepth / 8)) }
 
-  #leader (anchorRound: number): ValidatorId { return this.validators.ids[(anchorRound / 2) % this.validators.n] }
+  #leader (anchorRound: number): ValidatorId { return this.#leaders.leader(anchorRound / 2) }
   #nextAnchorRound (): number { return this.#lastAnchor + 2 }
   #anchor (round: number): Vertex | undefined { return this.#dag.round(round).get(this.#leader(round)) }
 
@@ -300,7 +269,7 @@ export class Bullshark implements Protocol<BullsharkMessage> {
       case 'fetch': this.#onFetch(from, s.msg); return
       case 'checkpoint': this.#onCheckpoint(s as Signed<CheckpointMsg>); return
       case 'status': this.#onStatus(from, s.msg); return
-      default: this.#log({ type: 'invalid-message', from, reason: `unexpected ${s.msg.type}` })
+      default: this.#o.log({ type: 'invalid-message', from, reason: `unexpected ${s.msg.type}` })
     }
   }
 
@@ -315,22 +284,22 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   }
 
   #seal (force: boolean): void {
-    while (this.#pending.size > 0) {
-      if (this.#pending.size < this.params.batchSize && !force) {
-        this.#arm(BULLSHARK_TIMERS.batch, this.params.batchDelayMs)
+    while (this.#txs.pending.size > 0) {
+      if (this.#txs.pending.size < this.params.batchSize && !force) {
+        this.#o.arm(BULLSHARK_TIMERS.batch, this.params.batchDelayMs)
         return
       }
-      const txs = this.#pending.take(this.params.batchSize)
+      const txs = this.#txs.pending.take(this.params.batchSize)
       const keys = txs.map(txKey)
       for (let i = 0; i < txs.length; i++) {
-        this.#pending.delete(keys[i])
-        this.#own.set(keys[i], { tx: txs[i], round: 0 })
+        this.#txs.pending.delete(keys[i])
+        this.#txs.inFlight.set(keys[i], { tx: txs[i], round: 0 })
       }
       const msg: BatchMsg = { protocol: BULLSHARK, type: 'batch', txs }
       const d = this.#storeBatch(txs, this.#round)
       this.#ownBatchKeys.set(d, keys)
       this.#ready.push(makeBatch(txs).id)
-      this.#broadcast(this.#sign(msg))
+      this.#o.broadcast(this.#o.sign(msg))
       force = false
     }
     this.#advance()
@@ -351,7 +320,7 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     while (top > 0 && top >= this.#round && this.#dag.round(top).size < q) top--
     if (top < this.#round || (top === 0 && this.#round > 0)) return
     if (top === this.#round && !this.#headerExpired && !(this.#leaderReady(top) && this.#hasWork())) return
-    if (top === this.#round && !this.#leaderReady(top)) this.#log({ type: 'leader-timeout', round: top })
+    if (top === this.#round && !this.#leaderReady(top)) this.#o.log({ type: 'leader-timeout', round: top })
     this.#propose(top + 1, [...this.#dag.round(top).values()])
   }
 
@@ -369,11 +338,11 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     return yes >= this.quorums.quorum || no >= this.quorums.weak
   }
 
-  #hasWork (): boolean { return this.#ready.length > 0 || this.#pending.size > 0 || this.#own.size > 0 || this.#unordered.size > 0 }
+  #hasWork (): boolean { return this.#ready.length > 0 || this.#txs.pending.size > 0 || this.#txs.inFlight.size > 0 || this.#unordered.size > 0 }
 
   #propose (round: number, parents: Vertex[]): void {
     const batches = this.#ready.splice(0, MAX_DIGESTS)
-    const header = this.#sign<Header>({
+    const header = this.#o.sign<Header>({
       protocol: BULLSHARK,
       type: 'header',
       author: this.self,
@@ -384,27 +353,27 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     for (const b of batches) {
       const d = toHex(b)
       for (const k of this.#ownBatchKeys.get(d) ?? []) {
-        const o = this.#own.get(k)
+        const o = this.#txs.inFlight.get(k)
         if (o !== undefined) o.round = round
       }
       this.#ownBatchKeys.delete(d)
     }
     this.#round = round
     this.#headers.set(round, header)
-    this.#persist(round, { protocol: BULLSHARK, type: 'rec-header', header })
+    this.#o.persist(round, { protocol: BULLSHARK, type: 'rec-header', header })
     const vote = this.#castVote(header.msg, headerDigest(header.msg))
     this.#votesForMine = new Map([[this.self, vote]])
-    this.#broadcast(header)
+    this.#o.broadcast(header)
     this.#headerExpired = false
-    this.#rearm(BULLSHARK_TIMERS.header, this.params.maxHeaderDelayMs)
+    this.#o.rearm(BULLSHARK_TIMERS.header, this.params.maxHeaderDelayMs)
     this.#checkCertified()
   }
 
   #castVote (h: Header, digest: string): Signed<Vote> {
     this.#votedAt(h.round).set(h.author, digest)
     const vote: Vote = { protocol: BULLSHARK, type: 'vote', author: h.author, round: h.round, digest: fromHex(digest) }
-    this.#persist(h.round, { protocol: BULLSHARK, type: 'rec-vote', author: h.author, round: h.round, digest: vote.digest })
-    return this.#sign(vote)
+    this.#o.persist(h.round, { protocol: BULLSHARK, type: 'rec-vote', author: h.author, round: h.round, digest: vote.digest })
+    return this.#o.sign(vote)
   }
 
   /** What a header or certificate still needs before this node can vote for or insert it. */
@@ -429,13 +398,13 @@ export class Bullshark implements Protocol<BullsharkMessage> {
 
   #onHeader (from: ValidatorId, s: Signed<Header>): void {
     const h = s.msg
-    if (s.from !== h.author || h.round < 1) return this.#log({ type: 'invalid-message', from, reason: 'header not signed by its author' })
+    if (s.from !== h.author || h.round < 1) return this.#o.log({ type: 'invalid-message', from, reason: 'header not signed by its author' })
     if (h.round <= this.#floor + 1 && h.round > 1) return
     const digest = headerDigest(h)
     const prior = this.#voted.get(h.round)?.get(h.author)
     if (prior !== undefined) {
-      if (prior === digest) this.#send([h.author], this.#sign({ protocol: BULLSHARK, type: 'vote', author: h.author, round: h.round, digest: fromHex(digest) }))
-      else this.#log({ type: 'equivocation', from: h.author, round: h.round })
+      if (prior === digest) this.#o.send([h.author], this.#o.sign({ protocol: BULLSHARK, type: 'vote', author: h.author, round: h.round, digest: fromHex(digest) }))
+      else this.#o.log({ type: 'equivocation', from: h.author, round: h.round })
       return
     }
     const missing = this.#missing(h)
@@ -445,9 +414,9 @@ export class Bullshark implements Protocol<BullsharkMessage> {
       return
     }
     this.#waitingHeaders.delete(digest)
-    if (!this.#parentsValid(h)) return this.#log({ type: 'invalid-message', from: h.author, reason: `header of round ${h.round} lacks a quorum of parents` })
+    if (!this.#parentsValid(h)) return this.#o.log({ type: 'invalid-message', from: h.author, reason: `header of round ${h.round} lacks a quorum of parents` })
     if (h.author === this.self) return
-    this.#send([h.author], this.#castVote(h, digest))
+    this.#o.send([h.author], this.#castVote(h, digest))
   }
 
   #onVote (s: Signed<Vote>): void {
@@ -464,14 +433,14 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     if (mine === undefined || this.#votesForMine.size < this.quorums.quorum || this.#dag.round(this.#round).has(this.self)) return
     const votes = [...this.#votesForMine.values()].sort((a, b) => this.validators.indexOf(a.from) - this.validators.indexOf(b.from)).slice(0, this.quorums.quorum)
     const cert: Certificate = { protocol: BULLSHARK, type: 'certificate', header: mine, votes }
-    this.#broadcast(this.#relay(cert))
+    this.#o.broadcast(this.#relay(cert))
     this.#admitCertificate(cert, undefined, true)
   }
 
   #relay (cert: Certificate): Signed<Certificate> {
     let s = this.#relayed.get(cert)
     if (s === undefined) {
-      s = this.#sign(cert)
+      s = this.#o.sign(cert)
       this.#relayed.set(cert, s)
     }
     return s
@@ -496,7 +465,7 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     const h = c.header.msg
     const digest = headerDigest(h)
     if (this.#dag.has(digest) || this.#waitingCerts.has(digest) || h.round <= this.#floor) return
-    if (!this.#validCertificate(c)) return this.#log({ type: 'invalid-message', from, reason: 'invalid certificate' })
+    if (!this.#validCertificate(c)) return this.#o.log({ type: 'invalid-message', from, reason: 'invalid certificate' })
     this.#admitCertificate(c, from, true)
   }
 
@@ -512,7 +481,7 @@ export class Bullshark implements Protocol<BullsharkMessage> {
       return
     }
     this.#waitingCerts.delete(digest)
-    if (!this.#parentsValid(h)) return this.#log({ type: 'invalid-message', from: h.author, reason: 'certificate without a quorum of parents' })
+    if (!this.#parentsValid(h)) return this.#o.log({ type: 'invalid-message', from: h.author, reason: 'certificate without a quorum of parents' })
     const v: Vertex = {
       digest,
       round: h.round,
@@ -522,10 +491,10 @@ export class Bullshark implements Protocol<BullsharkMessage> {
       batches: h.batches.map(toHex),
       cert: c
     }
-    if (!this.#dag.insert(v)) return this.#log({ type: 'equivocation', from: h.author, round: h.round })
+    if (!this.#dag.insert(v)) return this.#o.log({ type: 'equivocation', from: h.author, round: h.round })
     if (persist) {
-      for (const b of v.batches) this.#persist(h.round, { protocol: BULLSHARK, type: 'batch', txs: (this.#batches.get(b) as StoredBatch).txs })
-      this.#persist(h.round, c)
+      for (const b of v.batches) this.#o.persist(h.round, { protocol: BULLSHARK, type: 'batch', txs: (this.#batches.get(b) as StoredBatch).txs })
+      this.#o.persist(h.round, c)
     }
     for (const b of v.batches) (this.#batches.get(b) as StoredBatch).round = Math.max((this.#batches.get(b) as StoredBatch).round, h.round)
     if (v.batches.length > 0 && this.#lastOrdered[v.authorIndex] < v.round) this.#unordered.add(digest)
@@ -543,7 +512,7 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   #fetch (to: readonly ValidatorId[], missing: { certs: Hash[], batches: Hash[] }): void {
     const peers = to.filter((id) => id !== this.self)
     if (peers.length === 0) return
-    this.#send(peers, this.#sign<Fetch>({ protocol: BULLSHARK, type: 'fetch', certs: missing.certs.slice(0, MAX_DIGESTS), batches: missing.batches.slice(0, MAX_DIGESTS) }))
+    this.#o.send(peers, this.#o.sign<Fetch>({ protocol: BULLSHARK, type: 'fetch', certs: missing.certs.slice(0, MAX_DIGESTS), batches: missing.batches.slice(0, MAX_DIGESTS) }))
   }
 
   /** Retries parked certificates and headers until nothing more becomes insertable. */
@@ -577,11 +546,11 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   #onFetch (from: ValidatorId, m: Fetch): void {
     for (const d of m.certs) {
       const v = this.#dag.get(toHex(d))
-      if (v !== undefined) this.#send([from], this.#relay(v.cert))
+      if (v !== undefined) this.#o.send([from], this.#relay(v.cert))
     }
     for (const d of m.batches) {
       const b = this.#batches.get(toHex(d))
-      if (b !== undefined) this.#send([from], this.#sign<BatchMsg>({ protocol: BULLSHARK, type: 'batch', txs: b.txs }))
+      if (b !== undefined) this.#o.send([from], this.#o.sign<BatchMsg>({ protocol: BULLSHARK, type: 'batch', txs: b.txs }))
     }
   }
 
@@ -640,10 +609,10 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     }
     this.#lastAnchor = anchor.round
     this.#gcRound = Math.max(this.#gcRound, anchor.round - this.params.gcDepth)
-    this.#log({ type: 'anchor-commit', round: anchor.round, leader: anchor.author, vertices: history.length, txs: txs.length })
+    this.#o.log({ type: 'anchor-commit', round: anchor.round, leader: anchor.author, vertices: history.length, txs: txs.length })
     if (txs.length > 0) this.#commitSeq++
     const frontier: Frontier = { seq: this.#commitSeq, anchorRound: anchor.round, lastOrdered: [...this.#lastOrdered] }
-    this.#persist(anchor.round, { protocol: BULLSHARK, type: 'rec-frontier', ...frontier }, this.#gcRound)
+    this.#o.persist(anchor.round, { protocol: BULLSHARK, type: 'rec-frontier', ...frontier }, this.#gcRound)
     if (txs.length === 0) {
       // An idle cluster keeps ordering empty anchors; checkpoint them now and then so a node that was away
       // can jump to a recent frontier instead of one its peers have long collected.
@@ -652,12 +621,8 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     }
     this.#frontiers.set(this.#commitSeq, frontier)
     this.#frontiers.delete(this.#commitSeq - 2 * this.params.checkpointInterval)
-    for (const key of seen) {
-      this.#committedKeys.add(key)
-      this.#own.delete(key)
-      this.#pending.delete(key)
-    }
-    this.#out.push({ kind: 'commit', seq: this.#commitSeq, batch: makeBatch(txs), certificate: [anchor.cert.header] })
+    for (const key of seen) this.#txs.markCommitted(key)
+    this.#o.commit(this.#commitSeq, makeBatch(txs), [anchor.cert.header])
   }
 
   #collectGarbage (): void {
@@ -672,12 +637,12 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     for (const [d, s] of this.#waitingHeaders) if (s.msg.round <= gc) this.#waitingHeaders.delete(d)
     // Own transactions whose header the ordering skipped or left below its horizon go out again.
     const skippedUpTo = Math.max(this.#lastOrdered[this.#selfIndex], this.#horizon(this.#lastAnchor))
-    for (const [key, o] of this.#own) {
+    for (const [key, o] of this.#txs.inFlight) {
       if (o.round === 0 || o.round > skippedUpTo) continue
-      this.#own.delete(key)
-      this.#pending.add(o.tx)
+      this.#txs.inFlight.delete(key)
+      this.#txs.pending.add(o.tx)
     }
-    if (this.#pending.size > 0) this.#seal(false)
+    if (this.#txs.pending.size > 0) this.#seal(false)
   }
 
   // ---- checkpoints and state transfer ----
@@ -690,29 +655,23 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     this.#floor = Math.max(this.#gcRound, floor)
     this.#frontiers.set(f.seq, f)
     this.#lost = false
-    if (persist) this.#persist(f.anchorRound, { protocol: BULLSHARK, type: 'rec-frontier', ...f }, this.#gcRound)
+    if (persist) this.#o.persist(f.anchorRound, { protocol: BULLSHARK, type: 'rec-frontier', ...f }, this.#gcRound)
   }
 
   #checkpoint (f: Frontier, stateRoot: Hash): void {
-    const cp = this.#sign<CheckpointMsg>({ protocol: BULLSHARK, type: 'checkpoint', ...f, stateRoot })
-    this.#broadcast(cp)
+    const cp = this.#o.sign<CheckpointMsg>({ protocol: BULLSHARK, type: 'checkpoint', ...f, stateRoot })
+    this.#o.broadcast(cp)
     this.#onCheckpoint(cp)
   }
 
   #onCheckpoint (s: Signed<CheckpointMsg>): void {
     const m = s.msg
     if (m.lastOrdered.length !== this.validators.n || (this.#stable !== undefined && !newer(m, this.#stable.msg))) return
-    const votes = (this.#checkpointVotes.get(s.from) ?? []).filter((v) => v.msg.anchorRound !== m.anchorRound)
-    votes.push(s)
-    votes.sort((a, b) => b.msg.anchorRound - a.msg.anchorRound)
-    this.#checkpointVotes.set(s.from, votes.slice(0, CHECKPOINT_VOTES_PER_VALIDATOR))
-    const key = checkpointKey(m)
-    const matching: Signed<CheckpointMsg>[] = []
-    for (const list of this.#checkpointVotes.values()) for (const v of list) if (checkpointKey(v.msg) === key) matching.push(v)
+    const matching = this.#checkpointVotes.add(s)
     // f + 1 matching checkpoints include an honest one, which is all a snapshot needs to be trusted.
     if (matching.length < this.quorums.weak) return
     this.#stable = { msg: m, proof: matching }
-    for (const [id, list] of this.#checkpointVotes) this.#checkpointVotes.set(id, list.filter((v) => newer(v.msg, m)))
+    this.#checkpointVotes.retain((v) => newer(v, m))
     this.#maybeCatchUp()
   }
 
@@ -730,8 +689,8 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     if (st.msg.seq <= this.#commitSeq) return
     this.#catchingUp = st.msg
     const from = st.proof.map((s) => s.from).filter((id) => id !== this.self)
-    this.#out.push({ kind: 'fetchState', from, checkpoint: { seq: st.msg.seq, stateRoot: st.msg.stateRoot } })
-    this.#log({ type: 'state-transfer', seq: st.msg.seq, anchorRound: st.msg.anchorRound })
+    this.#o.fetchState(from, { seq: st.msg.seq, stateRoot: st.msg.stateRoot })
+    this.#o.log({ type: 'state-transfer', seq: st.msg.seq, anchorRound: st.msg.anchorRound })
   }
 
   #installed (seq: number): void {
@@ -742,7 +701,7 @@ export class Bullshark implements Protocol<BullsharkMessage> {
       this.#lost = true
       return
     }
-    this.#log({ type: 'snapshot-installed', seq, anchorRound: f.anchorRound })
+    this.#o.log({ type: 'snapshot-installed', seq, anchorRound: f.anchorRound })
     this.#rejoin(f)
   }
 
@@ -759,28 +718,26 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   // ---- retransmission ----
 
   #broadcastStatus (): void {
-    this.#broadcast(this.#sign<Status>({ protocol: BULLSHARK, type: 'status', round: this.#round, anchorRound: this.#lastAnchor }))
+    this.#o.broadcast(this.#o.sign<Status>({ protocol: BULLSHARK, type: 'status', round: this.#round, anchorRound: this.#lastAnchor }))
   }
 
   #onStatus (from: ValidatorId, st: Status): void {
     if (from === this.self) return
-    const last = this.#lastHelp.get(from)
-    if (last !== undefined && this.#now - last < this.params.resendIntervalMs) return
-    this.#lastHelp.set(from, this.#now)
+    if (!this.#help.may(from, this.#o.now)) return
     if (this.#stable !== undefined && st.anchorRound + this.params.gcDepth / 4 < this.#stable.msg.anchorRound) {
-      for (const cp of this.#stable.proof) this.#send([from], cp)
+      for (const cp of this.#stable.proof) this.#o.send([from], cp)
     }
     // Our latest certificate lets it fetch its way up the DAG.
     const top = this.#dag.highestRound
     for (let r = top; r > top - 2 && r > 0; r--) {
       const v = this.#dag.round(r).get(this.self)
-      if (v !== undefined && r > st.round - 2) this.#send([from], this.#relay(v.cert))
+      if (v !== undefined && r > st.round - 2) this.#o.send([from], this.#relay(v.cert))
     }
   }
 
   #resend (): void {
     const mine = this.#headers.get(this.#round)
-    if (mine !== undefined && !this.#dag.round(this.#round).has(this.self)) this.#broadcast(mine)
+    if (mine !== undefined && !this.#dag.round(this.#round).has(this.self)) this.#o.broadcast(mine)
     const others = this.validators.others(this.self)
     const certs: Hash[] = []
     const batches: Hash[] = []
@@ -797,7 +754,7 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     }
     this.#progressAtResend = progress
     this.#maybeCatchUp()
-    this.#arm(BULLSHARK_TIMERS.resend, this.params.resendIntervalMs)
+    this.#o.arm(BULLSHARK_TIMERS.resend, this.params.resendIntervalMs)
   }
 }
 

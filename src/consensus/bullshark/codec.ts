@@ -11,7 +11,7 @@ import type { BullsharkMessage, Frontier, Header, Vote } from './messages.ts'
 /** Most digests in one header or fetch: bounds what a stranger can make a node look up. */
 export const MAX_DIGESTS = 1024
 /** Most validators a frontier may list. */
-const MAX_VALIDATORS = 1024
+export const MAX_VALIDATORS = 1024
 
 const hash = (r: Reader): Uint8Array => r.fixed(HASH_BYTES, 'digest')
 const hashes = (r: Reader): Uint8Array[] => r.list(hash, MAX_DIGESTS)

@@ -1,4 +1,7 @@
-// Tunables of Narwhal/Bullshark. Defaults suit a LAN cluster; the simulator passes WAN-sized delays.
+// Tunables of Narwhal/Bullshark, with their validation. Defaults suit a LAN cluster; the simulator passes
+// WAN-sized delays.
+import { ParamError } from '../core/module.ts'
+import { checkBatchSize, checkPositive } from '../core/param-limits.ts'
 
 export interface BullsharkParams {
   /** Most transactions per worker batch. */
@@ -16,19 +19,28 @@ export interface BullsharkParams {
 }
 
 export const DEFAULT_BULLSHARK_PARAMS: BullsharkParams = {
-  batchSize: 500,
+  batchSize: 250,
   batchDelayMs: 5,
   maxHeaderDelayMs: 200,
   gcDepth: 50,
-  checkpointInterval: 100,
+  checkpointInterval: 6,
   resendIntervalMs: 1000
 }
 
 export function bullsharkParams (overrides: Partial<BullsharkParams> = {}): BullsharkParams {
   const p = { ...DEFAULT_BULLSHARK_PARAMS, ...overrides }
-  if (p.batchSize < 1) throw new RangeError('batchSize must be at least 1')
-  if (p.gcDepth < 4) throw new RangeError('gcDepth must be at least 4 rounds')
-  if (p.checkpointInterval < 1) throw new RangeError('checkpointInterval must be at least 1')
-  if (p.maxHeaderDelayMs <= 0 || p.resendIntervalMs <= 0) throw new RangeError('delays must be positive')
+  checkPositive(p, ['batchSize', 'gcDepth', 'checkpointInterval', 'maxHeaderDelayMs', 'resendIntervalMs'])
+  checkBatchSize(p.batchSize)
+  if (p.gcDepth < 4) throw new ParamError(`gcDepth must be at least 4 rounds, got ${p.gcDepth}`)
+  // Under load an anchor (every two rounds) commits one sequence number, so checkpoints come every
+  // 2 * checkpointInterval rounds; a node far behind rejoins only from a checkpoint newer than what its
+  // peers have garbage-collected (gcDepth rounds below their last anchor).
+  if (2 * p.checkpointInterval > p.gcDepth) {
+    throw new ParamError(`checkpointInterval ${p.checkpointInterval} must be at most gcDepth / 2 (${Math.floor(p.gcDepth / 2)} for gcDepth ${p.gcDepth}), so a certified checkpoint is newer than what peers garbage-collect`)
+  }
   return p
 }
+
+/** What a genesis file may set for Bullshark, with its defaults (snapshots are kept at multiples of the
+ *  checkpoint interval, so it is Bullshark's own). */
+export const BULLSHARK_GENESIS_DEFAULTS = { batchSize: 250, batchDelayMs: 5, maxHeaderDelayMs: 200, gcDepth: 50, checkpointInterval: 6 } as const

@@ -6,6 +6,12 @@ export const MAX_TX_BYTES = 64 * 1024
 export const MAX_BATCH_TXS = 8192
 /** Largest encoded consensus message; a new-view carrying prepared certificates is the biggest. */
 export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024
+/** Largest consensus WAL record storage accepts; every record a protocol persists must fit. */
+export const MAX_WAL_RECORD_BYTES = 16 * 1024 * 1024
+/** Encoding overhead per transaction in a batch (its length prefix), rounded up. */
+export const TX_ENCODING_OVERHEAD = 8
+/** Room in a WAL record for everything around a batch (header, signature, certificate votes). */
+export const RECORD_HEADROOM_BYTES = 64 * 1024
 /** Longest string field (protocol, type, validator id). */
 export const MAX_STRING_BYTES = 256
 /** Most elements in any encoded list. */

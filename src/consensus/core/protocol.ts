@@ -63,6 +63,9 @@ export interface ProtocolStatus {
   readonly dagSize?: number
   /** DAG protocols: the round of the last committed anchor. */
   readonly lastAnchor?: number
+  /** Messages held for a later view (PBFT family), and their encoded bytes: bounded however many arrive. */
+  readonly bufferedMessages?: number
+  readonly bufferedBytes?: number
 }
 
 export interface Protocol<M extends Message = Message> {

@@ -4,6 +4,7 @@
 import { sha256 } from '../../crypto/hash.ts'
 import { EMPTY_BATCH, makeBatch } from '../core/batch.ts'
 import type { Message, MessageSigner, Signed } from '../core/message.ts'
+import type { AdversaryFamily } from '../core/module.ts'
 import type { Effect, Protocol, ProtocolStatus } from '../core/protocol.ts'
 import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
 import type { PbftMessage, PrePrepare } from '../pbft/messages.ts'
@@ -18,6 +19,8 @@ export interface AdversaryContext {
   readonly self: ValidatorId
   readonly others: readonly ValidatorId[]
   readonly protocol: SimProtocolName
+  /** Which family of protocol-specific attacks applies (the module says). */
+  readonly family: AdversaryFamily
   readonly validators: ValidatorSet
   readonly signer: MessageSigner<Message>
   /** The protocol's timeout that a delaying adversary slips just past. */
@@ -59,14 +62,14 @@ export const isOwn = <M extends Message>(ctx: AdversaryContext, e: Effect<M>): e
 
 /** The byzantine behaviour `kind` for one node: protocol-specific rewriting first, then the generic ones. */
 export function makeAdversary (kind: AdversaryKind, ctx: AdversaryContext): Adversary | undefined {
-  if (ctx.protocol === 'bullshark') {
+  if (ctx.family === 'dag') {
     const specific = bullsharkAdversary(kind, ctx)
     if (specific !== undefined) return specific
   }
-  return pbftOrGeneric(kind, ctx)
+  return threePhaseOrGeneric(kind, ctx)
 }
 
-function pbftOrGeneric (kind: AdversaryKind, ctx: AdversaryContext): Adversary | undefined {
+function threePhaseOrGeneric (kind: AdversaryKind, ctx: AdversaryContext): Adversary | undefined {
   const signer = ctx.signer as MessageSigner<PbftMessage>
   switch (kind) {
     case 'none': return undefined

@@ -1,42 +1,25 @@
-// The protocols the simulator can run, each reduced to what a simulated node needs: a Protocol behind the
-// driver, the signer its adversaries forge with, and the sizes scenarios and adversaries are tuned by.
-import type { Signer, Verifier } from '../../crypto/signer.ts'
+// The protocols the simulator runs: the registry's modules, each reduced to what a simulated node needs (a
+// Protocol behind the driver, the signer its adversaries forge with, and the sizes scenarios are tuned by).
 import type { Message, MessageSigner } from '../core/message.ts'
+import type { ProtocolKeys } from '../core/module.ts'
 import type { Protocol } from '../core/protocol.ts'
-import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
-import { bullsharkOptions } from '../bullshark/index.ts'
-import { Bullshark } from '../bullshark/bullshark.ts'
-import type { BullsharkOptions } from '../bullshark/bullshark.ts'
-import { bullsharkParams } from '../bullshark/params.ts'
-import type { BullsharkParams } from '../bullshark/params.ts'
-import { pbftOptions } from '../pbft/index.ts'
-import { Pbft } from '../pbft/pbft.ts'
-import type { PbftOptions } from '../pbft/pbft.ts'
-import { pbftParams } from '../pbft/params.ts'
-import type { PbftParams } from '../pbft/params.ts'
+import { availableProtocols, protocolModule } from '../registry.ts'
 
-export const SIM_PROTOCOLS = ['pbft', 'bullshark'] as const
-export type SimProtocolName = typeof SIM_PROTOCOLS[number]
+/** Every registered protocol runs in the simulator. */
+export const SIM_PROTOCOLS: readonly string[] = availableProtocols()
+export type SimProtocolName = string
 
-/** Every tunable either protocol reads; a scenario sets those of its protocol. */
-export type SimParams = Partial<PbftParams> & Partial<BullsharkParams>
+/** A scenario's protocol parameters: the module's simulator settings, validated by the module. */
+export type SimParams = Readonly<Record<string, unknown>>
 
-export type PbftFactory = (opts: PbftOptions) => Pbft
-export type BullsharkFactory = (opts: BullsharkOptions) => Bullshark
+export type ProtocolFactory = (keys: ProtocolKeys, params: any) => Protocol<Message>
 
-/** Test builds with planted bugs replace a protocol's constructor here. */
+/** A planted-bug build replaces the module's factory here. */
 export interface ProtocolBuilds {
-  readonly pbft?: PbftFactory
-  readonly bullshark?: BullsharkFactory
+  readonly create?: ProtocolFactory
 }
 
-export interface NodeKeys {
-  readonly self: ValidatorId
-  readonly validators: ValidatorSet
-  readonly signer: Signer
-  readonly verifier: Verifier
-  readonly genesisHash: Uint8Array
-}
+export type NodeKeys = ProtocolKeys
 
 export interface SimNodeProtocol {
   readonly protocol: Protocol<Message>
@@ -48,18 +31,13 @@ export interface SimNodeProtocol {
 }
 
 export function buildNode (name: SimProtocolName, keys: NodeKeys, params: SimParams, builds: ProtocolBuilds): SimNodeProtocol {
-  if (name === 'bullshark') {
-    const opts = bullsharkOptions({ ...keys, params })
-    const p = bullsharkParams(params)
-    const protocol = (builds.bullshark ?? ((o: BullsharkOptions) => new Bullshark(o)))(opts)
-    return { protocol: protocol as unknown as Protocol<Message>, signer: opts.signer as MessageSigner<Message>, timeoutMs: p.maxHeaderDelayMs, checkpointInterval: p.checkpointInterval }
-  }
-  const opts = pbftOptions({ ...keys, params })
-  const p = pbftParams(params)
-  const protocol = (builds.pbft ?? ((o: PbftOptions) => new Pbft(o)))(opts)
-  return { protocol: protocol as unknown as Protocol<Message>, signer: opts.signer as MessageSigner<Message>, timeoutMs: p.viewChangeTimeoutMs, checkpointInterval: p.checkpointInterval }
+  const m = protocolModule(name)
+  const p = m.params.parse(params)
+  const protocol = (builds.create ?? m.create)(keys, p) as Protocol<Message>
+  return { protocol, signer: m.messageSigner(keys) as MessageSigner<Message>, timeoutMs: m.sim.timeoutMs(p), checkpointInterval: m.checkpointInterval(p) }
 }
 
 export function checkpointIntervalOf (name: SimProtocolName, params: SimParams): number {
-  return name === 'bullshark' ? bullsharkParams(params).checkpointInterval : pbftParams(params).checkpointInterval
+  const m = protocolModule(name)
+  return m.checkpointInterval(m.params.parse(params))
 }

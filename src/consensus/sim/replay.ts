@@ -2,9 +2,7 @@
 //   npx node src/consensus/sim/replay.ts --protocol pbft --seed 123 --n 7 --adversary equivocate
 //   npx node src/consensus/sim/replay.ts --protocol bullshark --seed 5 --n 4 --adversary crash-leader
 import { parseArgs } from 'node:util'
-import { existsSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { simPings } from './pings.ts'
 import { runChecked } from './run-checked.ts'
 import { SIM_PROTOCOLS } from './protocols.ts'
 import type { SimProtocolName } from './protocols.ts'
@@ -13,7 +11,7 @@ import type { AdversaryKind } from './scenario.ts'
 
 const { values } = parseArgs({
   options: {
-    protocol: { type: 'string', default: 'pbft' },
+    protocol: { type: 'string' },
     seed: { type: 'string' },
     n: { type: 'string' },
     adversary: { type: 'string' },
@@ -23,20 +21,17 @@ const { values } = parseArgs({
   }
 })
 
-const protocol = values.protocol as SimProtocolName
+const protocol: SimProtocolName = values.protocol ?? SIM_PROTOCOLS[0]
 if (!SIM_PROTOCOLS.includes(protocol)) throw new Error(`unknown protocol ${values.protocol}; the simulator runs ${SIM_PROTOCOLS.join(', ')}`)
 if (values.seed === undefined) throw new Error('--seed is required')
 const adversary = values.adversary as AdversaryKind | undefined
 const adversaries = adversariesOf(protocol)
 if (adversary !== undefined && !adversaries.includes(adversary)) throw new Error(`--adversary must be one of ${adversaries.join(', ')}`)
 
-const pings = process.env.NOVACRON_DATA_DIR !== undefined
-  ? resolve(process.env.NOVACRON_DATA_DIR, 'latency/wondernetwork/pings-2020-07-19-2020-07-20-grouped.csv')
-  : resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/data/latency/wondernetwork/pings-2020-07-19-2020-07-20-grouped.csv')
 
 const scenario = scenarioFor({ protocol, seed: Number(values.seed), n: values.n === undefined ? undefined : Number(values.n), adversary, realSignatures: values['real-signatures'] })
 const started = performance.now()
-const result = runChecked(scenario, { pingsCsv: !values.synthetic && existsSync(pings) ? pings : null })
+const result = runChecked(scenario, { pingsCsv: values.synthetic ? null : simPings().path })
 const wallMs = Math.round(performance.now() - started)
 
 if (values.json) {

@@ -1,17 +1,14 @@
 // A simulated network described as data: who is faulty and how, and what goes wrong when. A scenario is
 // a pure function of (seed, n, adversary, signature mode), which is all a replay command needs.
-import type { PbftParams } from '../pbft/params.ts'
-import type { BullsharkParams } from '../bullshark/params.ts'
+import { availableProtocols, protocolModule } from '../registry.ts'
 import { Prng } from './prng.ts'
 import type { SimParams, SimProtocolName } from './protocols.ts'
 
-/** PBFT's adversaries (its suite's seed plan cycles through these, in this order). */
-export const ADVERSARIES = ['none', 'silent', 'crash-mid-broadcast', 'equivocate', 'double-vote', 'bad-signature', 'replay', 'delay'] as const
-/** Bullshark's: the generic ones plus attacks on the DAG and on the leader of every anchor. */
-export const BULLSHARK_ADVERSARIES = ['none', 'silent', 'crash-mid-broadcast', 'equivocate', 'withhold-votes', 'few-parents', 'crash-leader', 'slow-leader', 'bad-signature', 'replay', 'delay'] as const
-export type AdversaryKind = typeof ADVERSARIES[number] | typeof BULLSHARK_ADVERSARIES[number]
+/** An adversary's name; each module lists the ones its suite cycles through (src/consensus/sim/adversary.ts). */
+export type AdversaryKind = string
 
-export const adversariesOf = (protocol: SimProtocolName): readonly AdversaryKind[] => protocol === 'bullshark' ? BULLSHARK_ADVERSARIES : ADVERSARIES
+/** A protocol's adversaries, in the order its suite's seed plan cycles through them. */
+export const adversariesOf = (protocol: SimProtocolName): readonly AdversaryKind[] => protocolModule(protocol).sim.adversaries
 
 /** Between `at` and `heal`, nodes in different groups cannot reach each other. */
 export interface Partition { readonly at: number, readonly heal: number, readonly groups: readonly (readonly number[])[] }
@@ -51,40 +48,20 @@ export interface ScenarioChoice {
   readonly realSignatures?: boolean
 }
 
-/** Protocol parameters sized for WAN latencies of up to ~300 ms RTT. */
-export const SIM_PBFT_PARAMS: Partial<PbftParams> = {
-  batchSize: 16,
-  batchDelayMs: 100,
-  viewChangeTimeoutMs: 2000,
-  maxViewChangeTimeoutMs: 16_000,
-  checkpointInterval: 8,
-  watermarkWindow: 32,
-  resendIntervalMs: 1000
-}
-
-/** Sized for the same WAN: a round takes about one and a half round trips, so a leader is waited on ~1 s;
- *  a short gc depth and frequent checkpoints make crashes and partitions exercise state transfer. */
-export const SIM_BULLSHARK_PARAMS: Partial<BullsharkParams> = {
-  batchSize: 16,
-  batchDelayMs: 100,
-  maxHeaderDelayMs: 1000,
-  gcDepth: 20,
-  checkpointInterval: 2,
-  resendIntervalMs: 1000
-}
-
 export function scenarioFor (choice: ScenarioChoice): Scenario {
-  const protocol = choice.protocol ?? 'pbft'
+  const protocol = choice.protocol ?? availableProtocols()[0]
+  const sim = protocolModule(protocol).sim
   const rng = new Prng(choice.seed ^ 0x5eed)
-  const n = choice.n ?? rng.pick([4, 7, 10])
+  const n = choice.n ?? rng.pick(sim.sizes)
   const f = Math.floor((n - 1) / 3)
   const adversary = choice.adversary ?? rng.pick(adversariesOf(protocol))
   // Half the runs put the first primary among the faulty, so every adversary meets a view change.
   const byzantine: number[] = []
   if (adversary !== 'none') {
-    const count = 1 + rng.int(f)
+    // At most f: a cluster that tolerates none (n < 4) runs the adversary on nobody.
+    const count = Math.min(f, 1 + rng.int(f))
     const pool = rng.shuffle(Array.from({ length: n - 1 }, (_, i) => i + 1))
-    if (rng.chance(0.5)) byzantine.push(0)
+    if (rng.chance(0.5) && count > 0) byzantine.push(0)
     while (byzantine.length < count) byzantine.push(pool.pop() as number)
     byzantine.sort((a, b) => a - b)
   }
@@ -102,8 +79,8 @@ export function scenarioFor (choice: ScenarioChoice): Scenario {
     const node = rng.pick(honest)
     const at = rng.range(500, 6000)
     crashes.push({ node, at, restart: at + rng.range(500, 5000) })
-    // Half of Bullshark's crashes outlast the garbage-collection depth: only state transfer brings them back.
-    if (protocol === 'bullshark' && rng.chance(0.5)) crashes[0] = { node, at, restart: at + rng.range(9000, 16_000) }
+    // Half of a DAG protocol's crashes outlast the garbage-collection depth: only state transfer brings them back.
+    if (sim.longCrashes && rng.chance(0.5)) crashes[0] = { node, at, restart: at + rng.range(9000, 16_000) }
   }
   const faultsEnd = Math.max(0, ...partitions.map((p) => p.heal), ...crashes.map((c) => c.restart))
   const submitUntilMs = rng.range(2000, 6000)
@@ -126,7 +103,7 @@ export function scenarioFor (choice: ScenarioChoice): Scenario {
     stabilizeAtMs,
     livenessBoundMs: 60_000,
     maxTimeMs: stabilizeAtMs + 120_000,
-    params: protocol === 'bullshark' ? SIM_BULLSHARK_PARAMS : SIM_PBFT_PARAMS
+    params: sim.params as SimParams
   }
 }
 

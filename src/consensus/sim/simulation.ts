@@ -12,6 +12,7 @@ import { CountingMetrics } from '../driver/counting-metrics.ts'
 import { Driver } from '../driver/driver.ts'
 import type { Clock, WalEntry } from '../driver/interfaces.ts'
 import type { Message } from '../core/message.ts'
+import { protocolModule } from '../registry.ts'
 import { buildNode, checkpointIntervalOf } from './protocols.ts'
 import type { ProtocolBuilds } from './protocols.ts'
 import { byzantine, makeAdversary } from './adversary.ts'
@@ -26,9 +27,7 @@ import type { Scenario } from './scenario.ts'
 import { SimStateMachine } from './state-machine.ts'
 import { TraceHash } from './trace.ts'
 
-export type { PbftFactory, BullsharkFactory } from './protocols.ts'
-
-/** `pbft` / `bullshark` build each node's protocol; test builds with planted bugs pass a subclass there. */
+/** `create` builds each node's protocol instead of the module's factory (planted-bug builds). */
 export interface SimOptions extends ProtocolBuilds {
   /** The WonderNetwork pings CSV; synthetic latency when absent. */
   readonly pingsCsv?: string | null
@@ -177,6 +176,7 @@ class Simulation {
         self: node.id,
         others: this.#validators.others(node.id),
         protocol: s.protocol,
+        family: protocolModule(s.protocol).sim.adversaryFamily,
         validators: this.#validators,
         signer: built.signer,
         timeoutMs: built.timeoutMs,

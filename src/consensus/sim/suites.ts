@@ -1,16 +1,20 @@
 // The seed plans of the simulator suites, shared by the tests, their worker threads and soak scripts:
-// seed k runs n = 4, 7, 10 in turn and the protocol's adversaries in turn (coprime counts, so every pair
-// occurs), with real Ed25519 in one seed of every 50 and cheap fake signatures elsewhere.
+// every run of sizes x adversaries consecutive seeds covers each (cluster size, adversary) pair of the
+// protocol once, with real Ed25519 in one seed of every 50 and cheap fake signatures elsewhere.
 import { Worker } from 'node:worker_threads'
+import { protocolModule } from '../registry.ts'
 import { adversariesOf, scenarioFor } from './scenario.ts'
 import type { Scenario } from './scenario.ts'
 import type { SimProtocolName } from './protocols.ts'
 
-export const SUITE_SIZES = [4, 7, 10] as const
+/** The cluster sizes a protocol's suite covers (its module says). */
+export const suiteSizesOf = (protocol: SimProtocolName): readonly number[] => protocolModule(protocol).sim.sizes
 
 export function suiteScenarioOf (protocol: SimProtocolName, seed: number): Scenario {
   const adversaries = adversariesOf(protocol)
-  return scenarioFor({ protocol, seed, n: SUITE_SIZES[seed % SUITE_SIZES.length], adversary: adversaries[seed % adversaries.length], realSignatures: seed % 50 === 7 })
+  const sizes = suiteSizesOf(protocol)
+  const pair = seed % (sizes.length * adversaries.length)
+  return scenarioFor({ protocol, seed, n: sizes[pair % sizes.length], adversary: adversaries[Math.floor(pair / sizes.length)], realSignatures: seed % 50 === 7 })
 }
 
 /** What one seed of a suite reports back from its worker thread. */

@@ -5,8 +5,7 @@ import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cleanup, cli, json, tempDir } from '../../e2e/helpers.ts'
-import { PROTOCOLS } from '../../../src/config/genesis.ts'
-import { AVAILABLE_PROTOCOLS } from '../../../src/node/protocols.ts'
+import { AVAILABLE_PROTOCOLS, KNOWN_PROTOCOLS } from '../../../src/node/protocols.ts'
 
 after(() => cleanup())
 
@@ -61,7 +60,7 @@ test('bench usage errors: --sim with --max-p99, unknown protocol', async () => {
   const r = await cli(['bench', '--sim', '--max-p99', '100'])
   assert.equal(r.code, 2)
   assert.match(r.stderr, /simulator does not expose/)
-  const missing = PROTOCOLS.find(p => !(AVAILABLE_PROTOCOLS as readonly string[]).includes(p))
+  const missing = KNOWN_PROTOCOLS.find(p => !AVAILABLE_PROTOCOLS.includes(p))
   if (missing == null) return
   const p = await cli(['bench', '--protocol', missing, '--duration', '1'])
   assert.equal(p.code, 1)

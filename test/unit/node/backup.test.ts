@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { StateMachine, Storage, kvPutTx, toHex } from '../../../src/state/index.ts'
-import { GENESIS_VERSION, defaultParams, peerIdFromPublicKey, type Genesis } from '../../../src/config/genesis.ts'
+import { GENESIS_VERSION, peerIdFromPublicKey, type Genesis } from '../../../src/config/genesis.ts'
+import { genesisParams } from '../../../src/node/protocols.ts'
 import { createBackup, restoreInto, signingBound, verifyBackup, type BackupFile } from '../../../src/node/backup.ts'
 import type { NovacronError } from '../../../src/config/errors.ts'
 
@@ -15,7 +16,7 @@ const genesis: Genesis = {
   cluster: 'unit',
   protocol: 'pbft',
   createdAt: '2026-01-01T00:00:00.000Z',
-  params: { ...defaultParams('pbft'), checkpointInterval: 4 },
+  params: { ...genesisParams('pbft', []), checkpointInterval: 4 },
   validators: [1, 2, 3, 4].map(i => ({ peerId: peerIdFromPublicKey(`0${i}`.repeat(32)), publicKey: `0${i}`.repeat(32), addr: `/ip4/127.0.0.1/tcp/${7400 + i}` }))
 }
 

@@ -1,33 +1,40 @@
-// Castro-Liskov PBFT as a pure state machine: three-phase ordering of batches, checkpoints with garbage
-// collection, view change with prepared certificates, and state transfer for a replica left behind.
+// The three-phase engine (Castro-Liskov PBFT's structure) as a pure state machine: three-phase ordering of
+// batches, checkpoints with garbage collection, view change with prepared certificates, and state transfer
+// for a replica left behind. Who leads, who receives a vote and what decides a phase are the variant's.
 // Every input returns the effects to perform; persist effects precede the messages that depend on them.
 import { bytesEqual, toHex } from '../../crypto/hash.ts'
 import type { Hash } from '../../crypto/hash.ts'
 import { makeBatch, txKey } from '../core/batch.ts'
 import type { Batch, Tx } from '../core/batch.ts'
-import { Mempool } from '../core/mempool.ts'
+import { CheckpointVotes } from '../core/checkpoint-votes.ts'
+import { HelpLimiter } from '../core/help.ts'
+import { encodeBody } from '../core/message.ts'
 import type { MessageSigner, MessageVerifier, Signed } from '../core/message.ts'
-import type { Checkpoint, Effect, LogEvent, PersistedRecord, Protocol, ProtocolStatus, TimerId } from '../core/protocol.ts'
+import { Outbox } from '../core/outbox.ts'
+import type { Checkpoint, Effect, PersistedRecord, Protocol, ProtocolStatus, TimerId } from '../core/protocol.ts'
 import type { Quorums } from '../core/quorum.ts'
+import { TxTracker } from '../core/tx-tracker.ts'
 import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
-import { newViewProposals, validViewChange } from './certificates.ts'
+import { newViewProposals, validViewChange, viewChangeShape } from './certificates.ts'
 import type { CertContext, NewViewPlan } from './certificates.ts'
-import { pbftCodec } from './codec.ts'
-import { PBFT } from './messages.ts'
-import type { CheckpointMsg, Commit, NewView, PbftMessage, PbftRecord, PrePrepare, Prepare, PreparedCert, Status, ViewChange } from './messages.ts'
-import { pbftParams } from './params.ts'
-import type { PbftParams } from './params.ts'
-import { RecentSet } from './recent.ts'
+import type { MessageCodec } from '../core/message.ts'
+import type { CheckpointMsg, Commit, NewView, ThreePhaseMessage, ThreePhaseRecord, PrePrepare, Prepare, PreparedCert, Status, ViewChange } from './messages.ts'
+import { threePhaseParams } from './params.ts'
+import type { ThreePhaseParams } from './params.ts'
+import type { Phase, ThreePhaseVariant, VotePolicy } from './variant.ts'
 
-export interface PbftOptions {
+export interface ReplicaOptions {
   readonly self: ValidatorId
   readonly validators: ValidatorSet
-  readonly signer: MessageSigner<PbftMessage>
-  readonly verifier: MessageVerifier<PbftMessage>
-  readonly params?: Partial<PbftParams>
+  readonly signer: MessageSigner<ThreePhaseMessage>
+  readonly verifier: MessageVerifier<ThreePhaseMessage>
+  readonly params?: Partial<ThreePhaseParams>
+  readonly variant: ThreePhaseVariant
+  /** The variant's codec: threePhaseCodec(variant.protocol, variant has proofs). */
+  readonly codec: MessageCodec<ThreePhaseMessage>
 }
 
-type Fx = Effect<PbftMessage>[]
+type Fx = Effect<ThreePhaseMessage>[]
 
 interface Slot {
   pp?: Signed<PrePrepare>
@@ -39,23 +46,32 @@ interface Slot {
   readonly since: number
 }
 
-interface Decided { readonly batch: Batch, readonly cert: readonly Signed<Commit>[] }
+interface Decided { readonly batch: Batch, readonly view: number, readonly primary: ValidatorId, readonly cert: readonly Signed<Commit>[] }
 
-export const PBFT_TIMERS = { viewChange: 'pbft/view-change', batch: 'pbft/batch', relay: 'pbft/relay', resend: 'pbft/resend' } as const
+/** The timers of variant `tag`. */
+export const threePhaseTimers = (tag: string) => ({ viewChange: `${tag}/view-change`, batch: `${tag}/batch`, relay: `${tag}/relay`, resend: `${tag}/resend` }) as const
 
-/** How many recent checkpoint votes to keep per validator: enough to find a quorum, bounded. */
-const CHECKPOINT_VOTES_PER_VALIDATOR = 4
+/** Bytes of later-view messages a replica holds at most (a full watermark window of its own view's traffic
+ *  fits in far less with sane batch sizes). */
+const MAX_FUTURE_BYTES = 64 * 1024 * 1024
+/** A state transfer gets this many resend periods to install before it is retried (the wait doubles with
+ *  each retry, up to MAX_FETCH_DOUBLINGS times). */
+const FETCH_RETRY_RESENDS = 2
+const MAX_FETCH_DOUBLINGS = 3
 /** Doubling stops here so the timeout cannot overflow. */
 const MAX_TIMEOUT_DOUBLINGS = 16
 
-export class Pbft implements Protocol<PbftMessage> {
-  readonly codec = pbftCodec
-  protected readonly self: ValidatorId
-  protected readonly validators: ValidatorSet
-  protected readonly params: PbftParams
-  protected readonly quorums: Quorums
-  readonly #signer: MessageSigner<PbftMessage>
-  readonly #verifier: MessageVerifier<PbftMessage>
+export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
+  readonly codec: MessageCodec<ThreePhaseMessage>
+  private readonly self: ValidatorId
+  private readonly validators: ValidatorSet
+  private readonly params: ThreePhaseParams
+  private readonly quorums: Quorums
+  readonly #variant: ThreePhaseVariant
+  readonly #votes: VotePolicy
+  readonly #tag: string
+  readonly #timers: ReturnType<typeof threePhaseTimers>
+  readonly #verifier: MessageVerifier<ThreePhaseMessage>
 
   #view = 0
   #viewChanging = false
@@ -67,53 +83,51 @@ export class Pbft implements Protocol<PbftMessage> {
   /** Highest sequence number with a pre-prepare in the current view (the primary's next is one above). */
   #lastAssigned = 0
   #viewChangeAttempts = 0
-  #fetching = -1
+  /** The state transfer in flight: one per checkpoint, retried after a growing wait from the next peer. */
+  #fetch: { readonly seq: number, attempt: number, retryAt: number } | undefined
   #committedAtLastResend = -1
 
   readonly #slots = new Map<number, Slot>()
   readonly #preparedCerts = new Map<number, PreparedCert>()
   readonly #decided = new Map<number, Decided>()
-  /** Known transactions not yet in an accepted pre-prepare. */
-  readonly #pending = new Mempool()
-  /** Transactions in accepted pre-prepares that have not committed yet. */
-  readonly #inFlight = new Map<string, Tx>()
-  readonly #committedKeys = new RecentSet(1 << 16)
+  /** Pending: known transactions not yet in an accepted pre-prepare; in flight: in accepted pre-prepares
+   *  that have not committed yet. */
+  readonly #txs = new TxTracker()
   #relayBuffer: Tx[] = []
   /** Each validator's latest view-change. */
   readonly #viewChanges = new Map<ValidatorId, Signed<ViewChange>>()
   #newView: Signed<NewView> | undefined
   #newViewSentFor = -1
-  readonly #checkpointVotes = new Map<ValidatorId, Signed<CheckpointMsg>[]>()
-  #future: Signed<PbftMessage>[] = []
-  readonly #armed = new Set<TimerId>()
-  readonly #lastHelp = new Map<ValidatorId, number>()
-  #now = 0
-  #out: Fx = []
+  readonly #checkpointVotes = new CheckpointVotes<CheckpointMsg>((m) => m.seq, (m) => `${m.seq}/${toHex(m.stateRoot)}`)
+  /** Phase messages for the view this replica is changing to (or the next one), held until it installs it. */
+  #future: Signed<ThreePhaseMessage>[] = []
+  #futureBytes = 0
+  readonly #futureKeys = new Set<string>()
+  readonly #futurePerSender = new Map<ValidatorId, number>()
+  readonly #o: Outbox<ThreePhaseMessage>
+  readonly #help: HelpLimiter
 
-  constructor (opts: PbftOptions) {
+  constructor (opts: ReplicaOptions) {
     if (!opts.validators.has(opts.self)) throw new Error(`${opts.self} is not in the validator set`)
     this.self = opts.self
     this.validators = opts.validators
-    this.params = pbftParams(opts.params)
+    this.params = threePhaseParams(opts.params)
     this.quorums = opts.validators.quorums
-    this.#signer = opts.signer
     this.#verifier = opts.verifier
+    this.#o = new Outbox(opts.signer)
+    this.#help = new HelpLimiter(this.params.resendIntervalMs)
+    this.#variant = opts.variant
+    this.#votes = opts.variant.votes
+    this.#tag = opts.variant.protocol
+    this.#timers = threePhaseTimers(this.#tag)
+    this.codec = opts.codec
   }
-
-  // ---- hooks that test builds override to plant bugs (see test/sim) ----
-
-  /** Votes needed to commit (prepare needs one fewer, from backups). */
-  protected quorum (): number { return this.quorums.quorum }
-  /** The transactions the primary puts in the batch at `seq`. */
-  protected proposalTxs (txs: Tx[], _seq: number): Tx[] { return txs }
-  /** Called when the view-change timer fires. */
-  protected onViewTimeout (): void { this.#startViewChange(this.#view + 1) }
 
   // ---- Protocol ----
 
-  restore (records: readonly PersistedRecord<PbftMessage>[]): void {
+  restore (records: readonly PersistedRecord<ThreePhaseMessage>[]): void {
     const accepted: Signed<PrePrepare>[] = []
-    for (const { msg } of records) this.#replay(msg as PbftRecord, accepted)
+    for (const { msg } of records) this.#replay(msg as ThreePhaseRecord, accepted)
     for (const seq of this.#preparedCerts.keys()) if (seq <= this.#stableSeq) this.#preparedCerts.delete(seq)
     this.#lastAssigned = this.#stableSeq
     if (this.#viewChanging) return
@@ -123,119 +137,90 @@ export class Pbft implements Protocol<PbftMessage> {
       const slot = this.#slot(seq)
       slot.pp = pp
       this.#lastAssigned = Math.max(this.#lastAssigned, seq)
-      if (this.self !== this.#primary()) slot.prepares.set(this.self, this.#sign(this.#prepareFor(pp.msg)))
+      if (this.self !== this.#primary()) slot.prepares.set(this.self, this.#o.sign(this.#prepareFor(pp.msg)))
       const cert = this.#preparedCerts.get(seq)
       if (cert !== undefined && cert.prePrepare.msg.view === view) {
         slot.prepared = true
-        slot.commits.set(this.self, this.#sign(this.#commitFor(pp.msg)))
+        slot.commits.set(this.self, this.#o.sign(this.#commitFor(pp.msg)))
       }
-      for (const tx of pp.msg.batch.txs) this.#inFlight.set(txKey(tx), tx)
+      for (const tx of pp.msg.batch.txs) this.#txs.inFlight.set(txKey(tx), tx)
     }
   }
 
   start (executed: Checkpoint, now: number): Fx {
-    this.#begin(now)
+    this.#o.begin(now)
     this.#lastExecuted = this.#lastCommitted = executed.seq
     this.#lastAssigned = Math.max(this.#lastAssigned, this.#lastCommitted)
     if (this.#lastCommitted < this.#stableSeq) this.#requestState()
     if (this.#viewChanging) this.#sendViewChange()
     this.#broadcastStatus()
     this.#armWork()
-    return this.#end()
+    return this.#o.end()
   }
 
-  onMessage (from: ValidatorId, s: Signed<PbftMessage>, now: number): Fx {
-    this.#begin(now)
-    if (s.msg.protocol === PBFT && this.validators.has(s.from)) this.#dispatch(from, s)
-    return this.#end()
+  onMessage (from: ValidatorId, s: Signed<ThreePhaseMessage>, now: number): Fx {
+    this.#o.begin(now)
+    if (s.msg.protocol === this.#tag && this.validators.has(s.from)) this.#dispatch(from, s)
+    return this.#o.end()
   }
 
   onTimer (timer: TimerId, now: number): Fx {
-    this.#begin(now)
-    this.#armed.delete(timer)
+    this.#o.begin(now)
+    this.#o.fired(timer)
     switch (timer) {
-      case PBFT_TIMERS.viewChange: this.onViewTimeout(); break
-      case PBFT_TIMERS.batch: this.#propose(true); break
-      case PBFT_TIMERS.relay: this.#flushRelay(); break
-      case PBFT_TIMERS.resend: this.#resend(); break
+      case this.#timers.viewChange: if (this.#variant.changesViewOnTimeout !== false) this.#startViewChange(this.#view + 1); break
+      case this.#timers.batch: this.#propose(true); break
+      case this.#timers.relay: this.#flushRelay(); break
+      case this.#timers.resend: this.#resend(); break
     }
-    return this.#end()
+    return this.#o.end()
   }
 
   onRequest (batch: Batch, now: number): Fx {
-    this.#begin(now)
+    this.#o.begin(now)
     for (const tx of batch.txs) if (this.#addPending(tx)) this.#relayBuffer.push(tx)
     if (this.#relayBuffer.length > 0) {
       const relayDelay = this.params.relayDelayMs ?? this.params.batchDelayMs
       if (relayDelay === 0 || this.#relayBuffer.length >= this.params.batchSize) this.#flushRelay()
-      else this.#arm(PBFT_TIMERS.relay, relayDelay)
+      else this.#o.arm(this.#timers.relay, relayDelay)
     }
     this.#propose(false)
     this.#armWork()
-    return this.#end()
+    return this.#o.end()
   }
 
   onExecuted (seq: number, stateRoot: Hash, now: number): Fx {
-    this.#begin(now)
+    this.#o.begin(now)
     if (seq > this.#lastCommitted) this.#installedSnapshot(seq)
     this.#lastExecuted = Math.max(this.#lastExecuted, seq)
     if (seq % this.params.checkpointInterval === 0 && seq > this.#stableSeq) {
-      const cp = this.#sign<CheckpointMsg>({ protocol: PBFT, type: 'checkpoint', seq, stateRoot })
-      this.#broadcast(cp)
+      const cp = this.#o.sign<CheckpointMsg>({ protocol: this.#tag, type: 'checkpoint', seq, stateRoot })
+      this.#o.broadcast(cp)
       this.#recordCheckpoint(cp)
     }
     this.#deliver()
     this.#armWork()
-    return this.#end()
+    return this.#o.end()
   }
 
   status (): ProtocolStatus {
     return {
-      protocol: PBFT,
+      protocol: this.#tag,
       view: this.#view,
       primary: this.#primary(),
       viewChanging: this.#viewChanging,
       lastCommitted: this.#lastCommitted,
       lastExecuted: this.#lastExecuted,
       stableCheckpoint: this.#stableSeq,
-      pending: this.#pending.size + this.#inFlight.size
+      pending: this.#txs.size,
+      bufferedMessages: this.#future.length,
+      bufferedBytes: this.#futureBytes
     }
   }
 
-  // ---- plumbing ----
+  // ---- helpers ----
 
-  #begin (now: number): void {
-    this.#now = now
-    this.#out = []
-  }
-
-  #end (): Fx {
-    const out = this.#out
-    this.#out = []
-    return out
-  }
-
-  #sign<T extends PbftMessage> (msg: T): Signed<T> { return this.#signer.sign(msg) }
-  #broadcast (s: Signed<PbftMessage>): void { this.#out.push({ kind: 'broadcast', msg: s }) }
-  #send (to: ValidatorId, s: Signed<PbftMessage>): void { this.#out.push({ kind: 'send', to: [to], msg: s }) }
-  #persist (seq: number, msg: PbftRecord, pruneBelow?: number): void {
-    this.#out.push(pruneBelow === undefined ? { kind: 'persist', record: { seq, msg } } : { kind: 'persist', record: { seq, msg }, pruneBelow })
-  }
-
-  #log (event: LogEvent): void { this.#out.push({ kind: 'log', event }) }
-
-  #arm (id: TimerId, ms: number): void {
-    if (this.#armed.has(id)) return
-    this.#armed.add(id)
-    this.#out.push({ kind: 'setTimer', id, ms })
-  }
-
-  #disarm (id: TimerId): void {
-    if (!this.#armed.delete(id)) return
-    this.#out.push({ kind: 'cancelTimer', id })
-  }
-
-  #primary (view = this.#view): ValidatorId { return this.validators.primary(view) }
+  #primary (view = this.#view): ValidatorId { return this.#variant.leaders.leader(view) }
   #isPrimary (): boolean { return this.#primary() === this.self }
   #inWindow (seq: number): boolean { return seq > this.#stableSeq && seq <= this.#stableSeq + this.params.watermarkWindow }
   #timeout (): number {
@@ -244,78 +229,91 @@ export class Pbft implements Protocol<PbftMessage> {
   }
 
   #certContext (): CertContext {
-    return { validators: this.validators, verifier: this.#verifier, quorum: this.quorum(), watermarkWindow: this.params.watermarkWindow }
+    return {
+      validators: this.validators,
+      verifier: this.#verifier,
+      leaders: this.#variant.leaders,
+      prepared: (view, seq, prepares) => this.#votes.decides('prepare', view, seq, prepares),
+      quorum: this.#votes.quorum,
+      watermarkWindow: this.params.watermarkWindow
+    }
   }
 
-  #signedBy (s: Signed<PbftMessage>): boolean { return this.validators.has(s.from) && this.#verifier.verify(s) }
+  #signedBy (s: Signed<ThreePhaseMessage>): boolean { return this.validators.has(s.from) && this.#verifier.verify(s) }
 
   #slot (seq: number): Slot {
     let slot = this.#slots.get(seq)
     if (slot === undefined) {
-      slot = { prepares: new Map(), commits: new Map(), prepared: false, committed: false, since: this.#now }
+      slot = { prepares: new Map(), commits: new Map(), prepared: false, committed: false, since: this.#o.now }
       this.#slots.set(seq, slot)
     }
     return slot
   }
 
-  #byValidatorOrder<T extends Signed<PbftMessage>> (items: Iterable<T>): T[] {
+  #byValidatorOrder<T extends Signed<ThreePhaseMessage>> (items: Iterable<T>): T[] {
     return [...items].sort((a, b) => this.validators.indexOf(a.from) - this.validators.indexOf(b.from))
   }
 
-  #prepareFor (pp: PrePrepare): Prepare { return { protocol: PBFT, type: 'prepare', view: pp.view, seq: pp.seq, digest: pp.batch.id } }
-  #commitFor (pp: PrePrepare): Commit { return { protocol: PBFT, type: 'commit', view: pp.view, seq: pp.seq, digest: pp.batch.id } }
+  #prepareFor (pp: PrePrepare): Prepare { return this.#withProof('prepare', { protocol: this.#tag, type: 'prepare', view: pp.view, seq: pp.seq, digest: pp.batch.id }) }
+  #commitFor (pp: PrePrepare): Commit { return this.#withProof('commit', { protocol: this.#tag, type: 'commit', view: pp.view, seq: pp.seq, digest: pp.batch.id }) }
+  #withProof<V extends Prepare | Commit> (phase: Phase, vote: V): V {
+    return this.#votes.prove === undefined ? vote : { ...vote, proof: this.#votes.prove(phase, vote.view, vote.seq) }
+  }
 
-  #hasWork (): boolean { return this.#pending.size > 0 || this.#inFlight.size > 0 || this.#decided.size > 0 }
+  /** Sends this replica's vote to the recipients the variant names. */
+  #sendVote (phase: Phase, s: Signed<Prepare | Commit>): void {
+    const to = this.#votes.recipients(phase, s.msg.view, s.msg.seq)
+    if (to === 'all') this.#o.broadcast(s)
+    else this.#o.send(to.filter((id) => id !== this.self), s)
+  }
+
+  #hasWork (): boolean { return this.#txs.pending.size > 0 || this.#txs.inFlight.size > 0 || this.#decided.size > 0 }
 
   /** Keeps the view-change and resend timers running exactly while this replica waits for something. */
   #armWork (): void {
     const waiting = this.#hasWork() || this.#lastCommitted < this.#stableSeq
-    if (waiting || this.#viewChanging) this.#arm(PBFT_TIMERS.resend, this.params.resendIntervalMs)
+    if (waiting || this.#viewChanging) this.#o.arm(this.#timers.resend, this.params.resendIntervalMs)
     if (this.#viewChanging) return
-    if (this.#hasWork()) this.#arm(PBFT_TIMERS.viewChange, this.#timeout())
-    else this.#disarm(PBFT_TIMERS.viewChange)
+    if (this.#hasWork()) this.#o.arm(this.#timers.viewChange, this.#timeout())
+    else this.#o.disarm(this.#timers.viewChange)
   }
 
   #restartViewTimer (): void {
-    this.#disarm(PBFT_TIMERS.viewChange)
+    this.#o.disarm(this.#timers.viewChange)
     this.#armWork()
   }
 
   // ---- requests and proposals ----
 
-  #addPending (tx: Tx): boolean {
-    const key = txKey(tx)
-    if (this.#committedKeys.has(key) || this.#inFlight.has(key) || this.#pending.has(key)) return false
-    return this.#pending.add(tx).ok
-  }
+  #addPending (tx: Tx): boolean { return this.#txs.addPending(tx) }
 
   #flushRelay (): void {
-    this.#disarm(PBFT_TIMERS.relay)
+    this.#o.disarm(this.#timers.relay)
     if (this.#relayBuffer.length === 0) return
-    this.#broadcast(this.#sign({ protocol: PBFT, type: 'request', txs: this.#relayBuffer }))
+    this.#o.broadcast(this.#o.sign({ protocol: this.#tag, type: 'request', txs: this.#relayBuffer }))
     this.#relayBuffer = []
   }
 
   #propose (force: boolean): void {
     if (this.#viewChanging || !this.#isPrimary()) return
     while (this.#lastAssigned + 1 <= this.#stableSeq + this.params.watermarkWindow) {
-      const txs = this.#pending.take(this.params.batchSize)
+      const txs = this.#txs.pending.take(this.params.batchSize)
       if (txs.length === 0) return
       if (txs.length < this.params.batchSize && !force) {
-        this.#arm(PBFT_TIMERS.batch, this.params.batchDelayMs)
+        this.#o.arm(this.#timers.batch, this.params.batchDelayMs)
         return
       }
       const seq = this.#lastAssigned + 1
-      const pp = this.#sign<PrePrepare>({ protocol: PBFT, type: 'pre-prepare', view: this.#view, seq, batch: makeBatch(this.proposalTxs(txs, seq)) })
+      const pp = this.#o.sign<PrePrepare>({ protocol: this.#tag, type: 'pre-prepare', view: this.#view, seq, batch: makeBatch(this.#variant.propose === undefined ? txs : this.#variant.propose(txs, seq, this.self)) })
       this.#accept(pp)
-      this.#broadcast(pp)
+      this.#o.broadcast(pp)
       force = false
     }
   }
 
   // ---- normal case ----
 
-  #dispatch (from: ValidatorId, s: Signed<PbftMessage>): void {
+  #dispatch (from: ValidatorId, s: Signed<ThreePhaseMessage>): void {
     switch (s.msg.type) {
       case 'request':
         for (const tx of s.msg.txs) this.#addPending(tx)
@@ -327,18 +325,18 @@ export class Pbft implements Protocol<PbftMessage> {
       case 'view-change': this.#onViewChange(from, s as Signed<ViewChange>); return
       case 'new-view': this.#onNewView(s as Signed<NewView>); return
       case 'status': this.#onStatus(from, s.msg); return
-      default: this.#log({ type: 'invalid-message', from, reason: `unexpected ${s.msg.type}` })
+      default: this.#o.log({ type: 'invalid-message', from, reason: `unexpected ${s.msg.type}` })
     }
   }
 
-  #onPhase (from: ValidatorId, s: Signed<PbftMessage>): void {
+  #onPhase (from: ValidatorId, s: Signed<ThreePhaseMessage>): void {
     const m = s.msg as PrePrepare | Prepare | Commit
     if (m.view < this.#view) {
       this.#helpLowerView(from)
       return
     }
     if (m.view > this.#view || this.#viewChanging) {
-      if (this.#future.length < this.params.watermarkWindow * this.validators.n * 3) this.#future.push(s)
+      this.#holdForView(s, m)
       return
     }
     if (!this.#inWindow(m.seq)) return
@@ -347,14 +345,41 @@ export class Pbft implements Protocol<PbftMessage> {
     else this.#onCommit(s as Signed<Commit>)
   }
 
+  /** Holds a phase message of a later view, only for the view this replica is changing to (or, while not
+   *  changing, the next one), only from a sender that may send it in that view, once, within the window,
+   *  at most three per sequence number per sender, and within a byte budget. */
+  #holdForView (s: Signed<ThreePhaseMessage>, m: PrePrepare | Prepare | Commit): void {
+    const target = this.#viewChanging ? this.#view : this.#view + 1
+    if (m.view !== target || !this.#inWindow(m.seq)) return
+    const leader = this.#primary(target)
+    if (m.type === 'pre-prepare' ? s.from !== leader : m.type === 'prepare' && s.from === leader) return
+    // Everything held is for one view: a new target drops what was held for the old one.
+    if (this.#future.length > 0 && (this.#future[0].msg as Prepare).view !== target) this.#clearFuture()
+    const key = `${s.from}/${m.type}/${m.seq}`
+    const held = this.#futurePerSender.get(s.from) ?? 0
+    const bytes = encodeBody(this.codec, s.msg).byteLength
+    if (this.#futureKeys.has(key) || held >= 3 * this.params.watermarkWindow || this.#futureBytes + bytes > MAX_FUTURE_BYTES) return
+    this.#futureKeys.add(key)
+    this.#futurePerSender.set(s.from, held + 1)
+    this.#futureBytes += bytes
+    this.#future.push(s)
+  }
+
+  #clearFuture (): void {
+    this.#future = []
+    this.#futureBytes = 0
+    this.#futureKeys.clear()
+    this.#futurePerSender.clear()
+  }
+
   #onPrePrepare (s: Signed<PrePrepare>): void {
     const m = s.msg
-    if (s.from !== this.#primary()) return this.#log({ type: 'invalid-message', from: s.from, reason: 'pre-prepare from a backup' })
+    if (s.from !== this.#primary()) return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'pre-prepare from a backup' })
     const keys = new Set(m.batch.txs.map(txKey))
-    if (keys.size !== m.batch.txs.length) return this.#log({ type: 'invalid-message', from: s.from, reason: 'batch repeats a transaction' })
+    if (keys.size !== m.batch.txs.length) return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'batch repeats a transaction' })
     const slot = this.#slot(m.seq)
     if (slot.pp !== undefined) {
-      if (!bytesEqual(slot.pp.msg.batch.id, m.batch.id)) this.#log({ type: 'equivocation', from: s.from, view: m.view, seq: m.seq })
+      if (!bytesEqual(slot.pp.msg.batch.id, m.batch.id)) this.#o.log({ type: 'equivocation', from: s.from, view: m.view, seq: m.seq })
       return
     }
     this.#accept(s)
@@ -366,16 +391,16 @@ export class Pbft implements Protocol<PbftMessage> {
     const slot = this.#slot(m.seq)
     slot.pp = pp
     this.#lastAssigned = Math.max(this.#lastAssigned, m.seq)
-    this.#persist(m.seq, { protocol: PBFT, type: 'rec-accept', prePrepare: pp })
+    this.#o.persist(m.seq, { protocol: this.#tag, type: 'rec-accept', prePrepare: pp })
     for (const tx of m.batch.txs) {
       const key = txKey(tx)
-      this.#pending.delete(key)
-      if (!this.#committedKeys.has(key) && m.seq > this.#lastCommitted) this.#inFlight.set(key, tx)
+      this.#txs.pending.delete(key)
+      if (!this.#txs.committed.has(key) && m.seq > this.#lastCommitted) this.#txs.inFlight.set(key, tx)
     }
     if (pp.from !== this.self) {
-      const prepare = this.#sign(this.#prepareFor(m))
+      const prepare = this.#o.sign(this.#prepareFor(m))
       slot.prepares.set(this.self, prepare)
-      this.#broadcast(prepare)
+      this.#sendVote('prepare', prepare)
     }
     this.#checkPrepared(m.seq, slot)
     this.#armWork()
@@ -399,14 +424,14 @@ export class Pbft implements Protocol<PbftMessage> {
     const digest = slot.pp.msg.batch.id
     const primary = this.#primary()
     const matching = [...slot.prepares.values()].filter((p) => p.from !== primary && bytesEqual(p.msg.digest, digest))
-    if (matching.length < this.quorum() - 1) return
+    if (!this.#votes.decides('prepare', slot.pp.msg.view, seq, matching)) return
     slot.prepared = true
-    const cert: PreparedCert = { prePrepare: slot.pp, prepares: this.#byValidatorOrder(matching).slice(0, this.quorum() - 1) }
+    const cert: PreparedCert = { prePrepare: slot.pp, prepares: this.#byValidatorOrder(matching).slice(0, this.#votes.certificateSize('prepare')) }
     this.#preparedCerts.set(seq, cert)
-    this.#persist(seq, { protocol: PBFT, type: 'rec-prepared', cert })
-    const commit = this.#sign(this.#commitFor(slot.pp.msg))
+    this.#o.persist(seq, { protocol: this.#tag, type: 'rec-prepared', cert })
+    const commit = this.#o.sign(this.#commitFor(slot.pp.msg))
     slot.commits.set(this.self, commit)
-    this.#broadcast(commit)
+    this.#sendVote('commit', commit)
     this.#checkCommitted(seq, slot)
   }
 
@@ -414,9 +439,9 @@ export class Pbft implements Protocol<PbftMessage> {
     if (slot.committed || !slot.prepared || slot.pp === undefined) return
     const digest = slot.pp.msg.batch.id
     const matching = [...slot.commits.values()].filter((c) => bytesEqual(c.msg.digest, digest))
-    if (matching.length < this.quorum()) return
+    if (!this.#votes.decides('commit', slot.pp.msg.view, seq, matching)) return
     slot.committed = true
-    if (seq > this.#lastCommitted) this.#decided.set(seq, { batch: slot.pp.msg.batch, cert: this.#byValidatorOrder(matching).slice(0, this.quorum()) })
+    if (seq > this.#lastCommitted) this.#decided.set(seq, { batch: slot.pp.msg.batch, view: slot.pp.msg.view, primary: slot.pp.from, cert: this.#byValidatorOrder(matching).slice(0, this.#votes.certificateSize('commit')) })
     this.#deliver()
   }
 
@@ -426,13 +451,9 @@ export class Pbft implements Protocol<PbftMessage> {
     for (let d = this.#decided.get(this.#lastCommitted + 1); d !== undefined; d = this.#decided.get(this.#lastCommitted + 1)) {
       const seq = ++this.#lastCommitted
       this.#decided.delete(seq)
-      this.#out.push({ kind: 'commit', seq, batch: d.batch, certificate: d.cert })
-      for (const tx of d.batch.txs) {
-        const key = txKey(tx)
-        this.#pending.delete(key)
-        this.#inFlight.delete(key)
-        this.#committedKeys.add(key)
-      }
+      this.#o.commit(seq, d.batch, d.cert)
+      for (const tx of d.batch.txs) this.#txs.markCommitted(txKey(tx))
+      this.#variant.observe?.({ kind: 'committed', seq, view: d.view, primary: d.primary })
       progressed = true
     }
     if (!progressed) return
@@ -448,15 +469,8 @@ export class Pbft implements Protocol<PbftMessage> {
   }
 
   #recordCheckpoint (s: Signed<CheckpointMsg>): void {
-    const votes = (this.#checkpointVotes.get(s.from) ?? []).filter((v) => v.msg.seq !== s.msg.seq)
-    votes.push(s)
-    votes.sort((a, b) => b.msg.seq - a.msg.seq)
-    this.#checkpointVotes.set(s.from, votes.slice(0, CHECKPOINT_VOTES_PER_VALIDATOR))
-    const matching: Signed<CheckpointMsg>[] = []
-    for (const list of this.#checkpointVotes.values()) {
-      for (const v of list) if (v.msg.seq === s.msg.seq && bytesEqual(v.msg.stateRoot, s.msg.stateRoot)) matching.push(v)
-    }
-    if (matching.length >= this.quorum()) this.#makeStable(s.msg.seq, s.msg.stateRoot, this.#byValidatorOrder(matching).slice(0, this.quorum()))
+    const matching = this.#checkpointVotes.add(s)
+    if (matching.length >= this.#votes.quorum) this.#makeStable(s.msg.seq, s.msg.stateRoot, this.#byValidatorOrder(matching).slice(0, this.#votes.quorum))
   }
 
   #makeStable (seq: number, root: Hash, proof: readonly Signed<CheckpointMsg>[]): void {
@@ -464,38 +478,50 @@ export class Pbft implements Protocol<PbftMessage> {
     this.#stableSeq = seq
     this.#stableRoot = root
     this.#stableProof = proof
-    this.#persist(seq, { protocol: PBFT, type: 'rec-stable', seq, stateRoot: root, proof, view: this.#view, viewChanging: this.#viewChanging }, seq)
+    this.#o.persist(seq, { protocol: this.#tag, type: 'rec-stable', seq, stateRoot: root, proof, view: this.#view, viewChanging: this.#viewChanging }, seq)
     for (const map of [this.#slots, this.#preparedCerts, this.#decided] as Map<number, unknown>[]) {
       for (const k of map.keys()) if (k <= seq) map.delete(k)
     }
-    for (const [id, votes] of this.#checkpointVotes) this.#checkpointVotes.set(id, votes.filter((v) => v.msg.seq > seq))
+    this.#checkpointVotes.retain((m) => m.seq > seq)
     this.#lastAssigned = Math.max(this.#lastAssigned, seq)
-    this.#log({ type: 'stable-checkpoint', seq })
+    this.#o.log({ type: 'stable-checkpoint', seq })
+    this.#variant.observe?.({ kind: 'stable', seq })
     if (this.#lastCommitted < seq) this.#requestState()
     this.#propose(false)
   }
 
+  /** Fetches the stable checkpoint's state unless that fetch is in flight; a fetch that has not installed
+   *  by its retry time goes again, to the peers rotated by one, after twice the wait. */
   #requestState (): void {
-    if (this.#fetching === this.#stableSeq) return
-    this.#fetching = this.#stableSeq
-    const from = this.#stableProof.map((s) => s.from).filter((id) => id !== this.self)
-    this.#out.push({ kind: 'fetchState', from, checkpoint: { seq: this.#stableSeq, stateRoot: this.#stableRoot } })
-    this.#log({ type: 'state-transfer', seq: this.#stableSeq })
+    const f = this.#fetch
+    if (f !== undefined && f.seq === this.#stableSeq) {
+      if (this.#o.now < f.retryAt) return
+      f.attempt++
+    } else {
+      this.#fetch = { seq: this.#stableSeq, attempt: 0, retryAt: 0 }
+    }
+    const fetch = this.#fetch as { seq: number, attempt: number, retryAt: number }
+    fetch.retryAt = this.#o.now + FETCH_RETRY_RESENDS * this.params.resendIntervalMs * 2 ** Math.min(fetch.attempt, MAX_FETCH_DOUBLINGS)
+    const peers = this.#stableProof.map((s) => s.from).filter((id) => id !== this.self)
+    const k = peers.length === 0 ? 0 : fetch.attempt % peers.length
+    this.#o.fetchState([...peers.slice(k), ...peers.slice(0, k)], { seq: this.#stableSeq, stateRoot: this.#stableRoot })
+    this.#o.log({ type: 'state-transfer', seq: this.#stableSeq, attempt: fetch.attempt })
   }
 
   /** The executor installed a snapshot at `seq`: everything at or below it is done. */
   #installedSnapshot (seq: number): void {
+    if (this.#fetch !== undefined && this.#fetch.seq <= seq) this.#fetch = undefined
     this.#lastCommitted = seq
     this.#lastAssigned = Math.max(this.#lastAssigned, seq)
     for (const k of this.#decided.keys()) if (k <= seq) this.#decided.delete(k)
     // Which pending transactions the snapshot covered is unknown here; replicas that relayed them still
     // hold them, so forgetting ours cannot lose a transaction, while keeping them could time out forever.
-    this.#pending.clear()
-    this.#inFlight.clear()
+    this.#txs.pending.clear()
+    this.#txs.inFlight.clear()
     for (const [s, slot] of this.#slots) {
-      if (s > seq && slot.pp !== undefined) for (const tx of slot.pp.msg.batch.txs) this.#inFlight.set(txKey(tx), tx)
+      if (s > seq && slot.pp !== undefined) for (const tx of slot.pp.msg.batch.txs) this.#txs.inFlight.set(txKey(tx), tx)
     }
-    this.#log({ type: 'snapshot-installed', seq })
+    this.#o.log({ type: 'snapshot-installed', seq })
   }
 
   // ---- view change ----
@@ -505,19 +531,19 @@ export class Pbft implements Protocol<PbftMessage> {
     this.#view = view
     this.#viewChanging = true
     this.#viewChangeAttempts++
-    this.#disarm(PBFT_TIMERS.batch)
-    this.#disarm(PBFT_TIMERS.viewChange)
+    this.#o.disarm(this.#timers.batch)
+    this.#o.disarm(this.#timers.viewChange)
     this.#slots.clear()
-    this.#persist(this.#stableSeq, { protocol: PBFT, type: 'rec-view', view, viewChanging: true })
-    this.#log({ type: 'view-change', view })
+    this.#o.persist(this.#stableSeq, { protocol: this.#tag, type: 'rec-view', view, viewChanging: true })
+    this.#o.log({ type: 'view-change', view })
     this.#sendViewChange()
     this.#armWork()
   }
 
   #sendViewChange (): void {
     const prepared = [...this.#preparedCerts.entries()].filter(([seq]) => seq > this.#stableSeq).sort(([a], [b]) => a - b).map(([, c]) => c)
-    const vc = this.#sign<ViewChange>({
-      protocol: PBFT,
+    const vc = this.#o.sign<ViewChange>({
+      protocol: this.#tag,
       type: 'view-change',
       view: this.#view,
       stableSeq: this.#stableSeq,
@@ -526,7 +552,7 @@ export class Pbft implements Protocol<PbftMessage> {
       prepared
     })
     this.#viewChanges.set(this.self, vc)
-    this.#broadcast(vc)
+    this.#o.broadcast(vc)
     this.#afterViewChangeVote()
   }
 
@@ -539,9 +565,9 @@ export class Pbft implements Protocol<PbftMessage> {
   #afterViewChangeVote (): void {
     if (!this.#viewChanging) return
     const votes = this.#viewChangesFor(this.#view)
-    if (votes.length < this.quorum()) return
-    this.#arm(PBFT_TIMERS.viewChange, this.#timeout())
-    if (this.#isPrimary() && this.#newViewSentFor !== this.#view) this.#sendNewView(votes.slice(0, this.quorum()))
+    if (votes.length < this.#votes.quorum) return
+    this.#o.arm(this.#timers.viewChange, this.#timeout())
+    if (this.#isPrimary() && this.#newViewSentFor !== this.#view) this.#sendNewView(votes.slice(0, this.#votes.quorum))
   }
 
   #onViewChange (from: ValidatorId, s: Signed<ViewChange>): void {
@@ -552,7 +578,7 @@ export class Pbft implements Protocol<PbftMessage> {
     }
     const prior = this.#viewChanges.get(s.from)
     if (prior !== undefined && prior.msg.view >= w) return
-    if (!validViewChange(this.#certContext(), s.msg)) return this.#log({ type: 'invalid-message', from: s.from, reason: 'invalid view-change' })
+    if (!validViewChange(this.#certContext(), s.msg)) return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'invalid view-change' })
     this.#viewChanges.set(s.from, s)
     // f + 1 replicas want a higher view: at least one is honest, so join the smallest such view.
     const higher = [...this.#viewChanges.values()].filter((v) => v.msg.view > this.#view)
@@ -564,10 +590,10 @@ export class Pbft implements Protocol<PbftMessage> {
     this.#newViewSentFor = this.#view
     const plan = newViewProposals(viewChanges)
     const prePrepares = plan.proposals.map((batch, i) =>
-      this.#sign<PrePrepare>({ protocol: PBFT, type: 'pre-prepare', view: this.#view, seq: plan.stableSeq + 1 + i, batch }))
-    const nv = this.#sign<NewView>({ protocol: PBFT, type: 'new-view', view: this.#view, viewChanges, prePrepares })
-    this.#persist(this.#stableSeq, { protocol: PBFT, type: 'rec-new-view', newView: nv })
-    this.#broadcast(nv)
+      this.#o.sign<PrePrepare>({ protocol: this.#tag, type: 'pre-prepare', view: this.#view, seq: plan.stableSeq + 1 + i, batch }))
+    const nv = this.#o.sign<NewView>({ protocol: this.#tag, type: 'new-view', view: this.#view, viewChanges, prePrepares })
+    this.#o.persist(this.#stableSeq, { protocol: this.#tag, type: 'rec-new-view', newView: nv })
+    this.#o.broadcast(nv)
     this.#installView(nv, plan)
   }
 
@@ -575,8 +601,8 @@ export class Pbft implements Protocol<PbftMessage> {
     const m = s.msg
     if (m.view < this.#view || (m.view === this.#view && !this.#viewChanging)) return
     const plan = this.#checkNewView(s)
-    if (plan === undefined) return this.#log({ type: 'invalid-message', from: s.from, reason: 'invalid new-view' })
-    this.#persist(this.#stableSeq, { protocol: PBFT, type: 'rec-new-view', newView: s })
+    if (plan === undefined) return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'invalid new-view' })
+    this.#o.persist(this.#stableSeq, { protocol: this.#tag, type: 'rec-new-view', newView: s })
     this.#installView(s, plan)
   }
 
@@ -584,12 +610,15 @@ export class Pbft implements Protocol<PbftMessage> {
     const m = s.msg
     if (s.from !== this.#primary(m.view)) return undefined
     const ctx = this.#certContext()
+    // Shape first (bounded lists, distinct validators), so a padded new-view costs no verification.
+    if (m.viewChanges.length > this.validators.n || m.prePrepares.length > this.params.watermarkWindow) return undefined
     const senders = new Set<ValidatorId>()
     for (const vc of m.viewChanges) {
-      if (vc.msg.view !== m.view || senders.has(vc.from) || !this.#signedBy(vc) || !validViewChange(ctx, vc.msg)) return undefined
+      if (vc.msg.view !== m.view || senders.has(vc.from) || !this.validators.has(vc.from) || !viewChangeShape(ctx, vc.msg)) return undefined
       senders.add(vc.from)
     }
-    if (senders.size < this.quorum()) return undefined
+    if (senders.size < this.#votes.quorum) return undefined
+    for (const vc of m.viewChanges) if (!this.#signedBy(vc) || !validViewChange(ctx, vc.msg)) return undefined
     const plan = newViewProposals(m.viewChanges)
     if (m.prePrepares.length !== plan.proposals.length) return undefined
     for (let i = 0; i < plan.proposals.length; i++) {
@@ -605,26 +634,26 @@ export class Pbft implements Protocol<PbftMessage> {
     this.#view = view
     this.#viewChanging = false
     this.#newView = nv
-    this.#disarm(PBFT_TIMERS.viewChange)
+    this.#o.disarm(this.#timers.viewChange)
     this.#slots.clear()
     if (plan.stableSeq > this.#stableSeq) this.#makeStable(plan.stableSeq, plan.stableRoot, plan.stableProof)
     this.#lastAssigned = Math.max(this.#stableSeq, plan.stableSeq + plan.proposals.length)
     // Transactions of proposals that did not survive the view change go back to pending.
     const surviving = new Set<string>()
     for (const b of plan.proposals) for (const tx of b.txs) surviving.add(txKey(tx))
-    for (const [key, tx] of this.#inFlight) {
+    for (const [key, tx] of this.#txs.inFlight) {
       if (surviving.has(key)) continue
-      this.#inFlight.delete(key)
-      this.#pending.add(tx)
+      this.#txs.inFlight.delete(key)
+      this.#txs.pending.add(tx)
     }
-    this.#log({ type: 'new-view', view, primary: this.#primary() })
+    this.#o.log({ type: 'new-view', view, primary: this.#primary() })
+    this.#variant.observe?.({ kind: 'new-view', view, primary: this.#primary() })
     for (const pp of nv.msg.prePrepares) if (this.#inWindow(pp.msg.seq)) this.#accept(pp)
     const future = this.#future
-    this.#future = []
+    this.#clearFuture()
     for (const s of future) {
       const v = (s.msg as Prepare).view
       if (v === view) this.#onPhase(s.from, s)
-      else if (v > view) this.#future.push(s)
     }
     this.#propose(false)
     this.#armWork()
@@ -633,44 +662,34 @@ export class Pbft implements Protocol<PbftMessage> {
   // ---- retransmission and helping replicas that fell behind ----
 
   #broadcastStatus (): void {
-    this.#broadcast(this.#sign<Status>({ protocol: PBFT, type: 'status', view: this.#view, viewChanging: this.#viewChanging, stableSeq: this.#stableSeq, lastCommitted: this.#lastCommitted }))
+    this.#o.broadcast(this.#o.sign<Status>({ protocol: this.#tag, type: 'status', view: this.#view, viewChanging: this.#viewChanging, stableSeq: this.#stableSeq, lastCommitted: this.#lastCommitted }))
   }
 
   #resend (): void {
     if (this.#viewChanging) {
       const mine = this.#viewChanges.get(this.self)
-      if (mine !== undefined && mine.msg.view === this.#view) this.#broadcast(mine)
+      if (mine !== undefined && mine.msg.view === this.#view) this.#o.broadcast(mine)
     } else {
       const primary = this.#primary()
-      if (!this.#isPrimary() && this.#pending.size > 0) {
-        this.#send(primary, this.#sign({ protocol: PBFT, type: 'request', txs: this.#pending.take(this.params.batchSize * 4) }))
+      if (!this.#isPrimary() && this.#txs.pending.size > 0) {
+        this.#o.send([primary], this.#o.sign({ protocol: this.#tag, type: 'request', txs: this.#txs.pending.take(this.params.batchSize * 4) }))
       }
       for (const [seq, slot] of this.#slots) {
-        if (seq <= this.#lastCommitted || slot.pp === undefined || this.#now - slot.since < this.params.resendIntervalMs) continue
-        if (slot.pp.from === this.self) this.#broadcast(slot.pp)
+        if (seq <= this.#lastCommitted || slot.pp === undefined || this.#o.now - slot.since < this.params.resendIntervalMs) continue
+        if (slot.pp.from === this.self) this.#o.broadcast(slot.pp)
         const mine = [slot.prepares.get(this.self), slot.commits.get(this.self)]
-        for (const s of mine) if (s !== undefined) this.#broadcast(s)
+        for (const s of mine) if (s !== undefined) this.#o.broadcast(s)
       }
     }
-    if (this.#lastCommitted < this.#stableSeq) {
-      this.#fetching = -1
-      this.#requestState()
-    }
+    if (this.#lastCommitted < this.#stableSeq) this.#requestState()
     // Only a replica that made no progress for a whole period asks its peers what it is missing.
     if (this.#lastCommitted === this.#committedAtLastResend) this.#broadcastStatus()
     this.#committedAtLastResend = this.#lastCommitted
     this.#armWork()
   }
 
-  #mayHelp (peer: ValidatorId): boolean {
-    const last = this.#lastHelp.get(peer)
-    if (last !== undefined && this.#now - last < this.params.resendIntervalMs) return false
-    this.#lastHelp.set(peer, this.#now)
-    return true
-  }
-
   #helpLowerView (peer: ValidatorId): void {
-    if (this.#newView !== undefined && !this.#viewChanging && peer !== this.self && this.#mayHelp(peer)) this.#send(peer, this.#newView)
+    if (this.#newView !== undefined && !this.#viewChanging && peer !== this.self && this.#help.may(peer, this.#o.now)) this.#o.send([peer], this.#newView)
   }
 
   #onStatus (peer: ValidatorId, st: Status): void {
@@ -678,14 +697,14 @@ export class Pbft implements Protocol<PbftMessage> {
     const behindCheckpoint = st.stableSeq < this.#stableSeq && st.lastCommitted < this.#stableSeq
     const behindView = !this.#viewChanging && this.#newView !== undefined &&
       (st.view < this.#view || (st.view === this.#view && st.viewChanging))
-    if (!(behindCheckpoint || behindView) || !this.#mayHelp(peer)) return
-    if (behindCheckpoint) for (const cp of this.#stableProof) this.#send(peer, cp)
-    if (behindView && this.#newView !== undefined) this.#send(peer, this.#newView)
+    if (!(behindCheckpoint || behindView) || !this.#help.may(peer, this.#o.now)) return
+    if (behindCheckpoint) for (const cp of this.#stableProof) this.#o.send([peer], cp)
+    if (behindView && this.#newView !== undefined) this.#o.send([peer], this.#newView)
   }
 
   // ---- restart ----
 
-  #replay (rec: PbftRecord, accepted: Signed<PrePrepare>[]): void {
+  #replay (rec: ThreePhaseRecord, accepted: Signed<PrePrepare>[]): void {
     switch (rec.type) {
       case 'rec-view':
         if (rec.view >= this.#view) {

@@ -1,3 +1,4 @@
+// A bounded "recently seen" set of keys, used by the transaction tracker for recently committed transactions.
 /** A set that forgets its oldest keys beyond a capacity: "recently committed" without unbounded growth. */
 export class RecentSet {
   readonly #keys = new Set<string>()

@@ -1,0 +1,115 @@
+// Checks of the certificates a view change carries, and the new primary's choice of what to re-propose.
+// Both the new primary and every backup run newViewProposals on the same view-changes, so a primary that
+// lies about what may have committed is caught.
+import { bytesEqual, toHex } from '../../crypto/hash.ts'
+import { EMPTY_BATCH } from '../core/batch.ts'
+import type { Batch } from '../core/batch.ts'
+import type { LeaderSchedule } from '../core/leaders.ts'
+import type { MessageVerifier, Signed } from '../core/message.ts'
+import type { ValidatorSet } from '../core/validators.ts'
+import type { CheckpointMsg, Prepare, PreparedCert, ThreePhaseMessage, ViewChange } from './messages.ts'
+
+export interface CertContext {
+  readonly validators: ValidatorSet
+  readonly verifier: MessageVerifier<ThreePhaseMessage>
+  readonly leaders: LeaderSchedule
+  /** Whether these distinct, signature-checked prepares from backups prove the batch prepared (the variant's rule). */
+  readonly prepared: (view: number, seq: number, prepares: readonly Signed<Prepare>[]) => boolean
+  /** Checkpoint proofs and view changes need this many distinct validators. */
+  readonly quorum: number
+  readonly watermarkWindow: number
+}
+
+const signedBy = (ctx: CertContext, s: Signed<ThreePhaseMessage>): boolean => ctx.validators.has(s.from) && ctx.verifier.verify(s)
+
+/** Signers are distinct validators, at most `max` of them: checked before any signature is, so a list of
+ *  duplicates or strangers costs its sender the message, not its receivers a verification each. */
+function distinctValidators (ctx: CertContext, signed: readonly Signed<ThreePhaseMessage>[], max: number): boolean {
+  if (signed.length > max) return false
+  const seen = new Set<string>()
+  for (const s of signed) {
+    if (seen.has(s.from) || !ctx.validators.has(s.from)) return false
+    seen.add(s.from)
+  }
+  return true
+}
+
+function checkpointProofShape (ctx: CertContext, seq: number, root: Uint8Array, proof: readonly Signed<CheckpointMsg>[]): boolean {
+  return proof.length >= ctx.quorum && distinctValidators(ctx, proof, ctx.validators.n) && proof.every((s) => s.msg.seq === seq && bytesEqual(s.msg.stateRoot, root))
+}
+
+/** quorum distinct validators signed checkpoint (seq, root). */
+export function validCheckpointProof (ctx: CertContext, seq: number, root: Uint8Array, proof: readonly Signed<CheckpointMsg>[]): boolean {
+  return checkpointProofShape(ctx, seq, root, proof) && proof.every((s) => signedBy(ctx, s))
+}
+
+function preparedCertShape (ctx: CertContext, cert: PreparedCert, beforeView: number): boolean {
+  const pp = cert.prePrepare
+  if (pp.msg.view >= beforeView || pp.from !== ctx.leaders.leader(pp.msg.view)) return false
+  if (!distinctValidators(ctx, cert.prepares, ctx.validators.n - 1)) return false
+  return cert.prepares.every((p) => p.from !== pp.from && p.msg.view === pp.msg.view && p.msg.seq === pp.msg.seq && bytesEqual(p.msg.digest, pp.msg.batch.id))
+}
+
+export function validPreparedCert (ctx: CertContext, cert: PreparedCert, beforeView: number): boolean {
+  const pp = cert.prePrepare
+  if (!preparedCertShape(ctx, cert, beforeView) || !ctx.prepared(pp.msg.view, pp.msg.seq, cert.prepares)) return false
+  return signedBy(ctx, pp) && cert.prepares.every((p) => signedBy(ctx, p))
+}
+
+/** Everything about a view-change that needs no signature check: bounded lists of distinct validators,
+ *  sequence numbers inside the window, each once. */
+export function viewChangeShape (ctx: CertContext, vc: ViewChange): boolean {
+  if (vc.view < 1 || vc.prepared.length > ctx.watermarkWindow) return false
+  if (vc.stableSeq > 0 ? !checkpointProofShape(ctx, vc.stableSeq, vc.stableRoot, vc.checkpointProof) : vc.checkpointProof.length > 0) return false
+  const seqs = new Set<number>()
+  for (const cert of vc.prepared) {
+    const seq = cert.prePrepare.msg.seq
+    if (seq <= vc.stableSeq || seq > vc.stableSeq + ctx.watermarkWindow || seqs.has(seq)) return false
+    if (!preparedCertShape(ctx, cert, vc.view)) return false
+    seqs.add(seq)
+  }
+  return true
+}
+
+/** Everything in a view-change but its outer signature, which the driver checked. The whole shape is
+ *  checked before the first signature is verified. */
+export function validViewChange (ctx: CertContext, vc: ViewChange): boolean {
+  if (!viewChangeShape(ctx, vc)) return false
+  if (vc.stableSeq > 0 && !validCheckpointProof(ctx, vc.stableSeq, vc.stableRoot, vc.checkpointProof)) return false
+  return vc.prepared.every((cert) => validPreparedCert(ctx, cert, vc.view))
+}
+
+export interface NewViewPlan {
+  /** The highest stable checkpoint among the view-changes, with its proof. */
+  readonly stableSeq: number
+  readonly stableRoot: Uint8Array
+  readonly stableProof: readonly Signed<CheckpointMsg>[]
+  /** Batches to re-propose for stableSeq + 1 .. stableSeq + proposals.length; null batches fill gaps. */
+  readonly proposals: readonly Batch[]
+}
+
+/** Castro-Liskov's O set: for each seq above the highest stable checkpoint, the batch of the prepared
+ *  certificate from the highest view, or a null batch where no certificate exists. */
+export function newViewProposals (viewChanges: readonly Signed<ViewChange>[]): NewViewPlan {
+  let best = viewChanges[0].msg
+  for (const s of viewChanges) if (s.msg.stableSeq > best.stableSeq) best = s.msg
+  const chosen = new Map<number, PreparedCert>()
+  for (const s of viewChanges) {
+    for (const cert of s.msg.prepared) {
+      const pp = cert.prePrepare.msg
+      if (pp.seq <= best.stableSeq) continue
+      const prior = chosen.get(pp.seq)
+      // Two valid certificates of one view agree (quorums intersect); the digest tie-break only keeps the
+      // choice deterministic if more than f validators lied.
+      if (prior === undefined || pp.view > prior.prePrepare.msg.view ||
+        (pp.view === prior.prePrepare.msg.view && toHex(pp.batch.id) < toHex(prior.prePrepare.msg.batch.id))) {
+        chosen.set(pp.seq, cert)
+      }
+    }
+  }
+  let maxSeq = best.stableSeq
+  for (const seq of chosen.keys()) if (seq > maxSeq) maxSeq = seq
+  const proposals: Batch[] = []
+  for (let seq = best.stableSeq + 1; seq <= maxSeq; seq++) proposals.push(chosen.get(seq)?.prePrepare.msg.batch ?? EMPTY_BATCH)
+  return { stableSeq: best.stableSeq, stableRoot: best.stableRoot, stableProof: best.checkpointProof, proposals }
+}

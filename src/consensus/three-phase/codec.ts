@@ -1,0 +1,112 @@
+// Canonical encoding of three-phase bodies (see core/codec.ts for the primitives), for one variant's tag.
+// A variant whose votes carry proofs gets one more bytes field on prepares and commits; without proofs the
+// layout is PBFT's.
+import { HASH_BYTES } from '../../crypto/hash.ts'
+import { makeBatch } from '../core/batch.ts'
+import { CodecError } from '../core/codec.ts'
+import type { Reader, Writer } from '../core/codec.ts'
+import { MAX_BATCH_TXS, MAX_TX_BYTES } from '../core/limits.ts'
+import { readSigned, writeSigned } from '../core/message.ts'
+import type { DecodeContext, MessageCodec, Signed } from '../core/message.ts'
+import type { CheckpointMsg, NewView, ThreePhaseMessage, PrePrepare, Prepare, PreparedCert, ViewChange } from './messages.ts'
+
+/** Largest vote proof a variant may carry. */
+export const MAX_PROOF_BYTES = 1024
+
+const hash = (r: Reader, what: string): Uint8Array => r.fixed(HASH_BYTES, what)
+const txs = (r: Reader): Uint8Array[] => r.list((r) => r.bytes(MAX_TX_BYTES, 'transaction'), MAX_BATCH_TXS)
+
+/** The codec of variant `protocol`; `proofs`: its prepares and commits carry a proof field. */
+export function threePhaseCodec (protocol: string, proofs = false): MessageCodec<ThreePhaseMessage> {
+  function signedOf<T extends ThreePhaseMessage['type']> (r: Reader, ctx: DecodeContext, type: T): Signed<Extract<ThreePhaseMessage, { type: T }>> {
+    const s = readSigned(r, codec, ctx)
+    if (s.msg.type !== type) throw new CodecError(`expected a signed ${type}, got ${s.msg.type}`)
+    return s as Signed<Extract<ThreePhaseMessage, { type: T }>>
+  }
+
+  function writeCert (w: Writer, c: PreparedCert): void {
+    writeSigned(w, codec, c.prePrepare)
+    w.list(c.prepares, (w, p) => writeSigned(w, codec, p))
+  }
+
+  function readCert (r: Reader, ctx: DecodeContext): PreparedCert {
+    return { prePrepare: signedOf(r, ctx, 'pre-prepare'), prepares: r.list((r) => signedOf(r, ctx, 'prepare')) }
+  }
+
+  const codec: MessageCodec<ThreePhaseMessage> = {
+    protocol,
+
+    encodeBody (m: ThreePhaseMessage, w: Writer): void {
+      switch (m.type) {
+        case 'request': w.list(m.txs, (w, t) => w.bytes(t)); return
+        case 'pre-prepare': w.u64(m.view).u64(m.seq).list(m.batch.txs, (w, t) => w.bytes(t)); return
+        case 'prepare': case 'commit':
+          w.u64(m.view).u64(m.seq).bytes(m.digest)
+          if (proofs) w.bytes(m.proof ?? new Uint8Array(0))
+          return
+        case 'checkpoint': w.u64(m.seq).bytes(m.stateRoot); return
+        case 'view-change':
+          w.u64(m.view).u64(m.stableSeq).bytes(m.stableRoot)
+          w.list(m.checkpointProof, (w, s) => writeSigned(w, codec, s))
+          w.list(m.prepared, writeCert)
+          return
+        case 'new-view':
+          w.u64(m.view)
+          w.list(m.viewChanges, (w, s) => writeSigned(w, codec, s))
+          w.list(m.prePrepares, (w, s) => writeSigned(w, codec, s))
+          return
+        case 'status': w.u64(m.view).bool(m.viewChanging).u64(m.stableSeq).u64(m.lastCommitted); return
+        case 'rec-view': w.u64(m.view).bool(m.viewChanging); return
+        case 'rec-accept': writeSigned(w, codec, m.prePrepare); return
+        case 'rec-prepared': writeCert(w, m.cert); return
+        case 'rec-stable':
+          w.u64(m.seq).bytes(m.stateRoot).list(m.proof, (w, s) => writeSigned(w, codec, s)).u64(m.view).bool(m.viewChanging)
+          return
+        case 'rec-new-view': writeSigned(w, codec, m.newView)
+      }
+    },
+
+    decodeBody (type: string, r: Reader, ctx: DecodeContext): ThreePhaseMessage {
+      switch (type) {
+        case 'request': return { protocol, type, txs: txs(r) }
+        case 'pre-prepare': {
+          const view = r.u64()
+          const seq = r.u64()
+          return { protocol, type, view, seq, batch: makeBatch(txs(r)) } satisfies PrePrepare
+        }
+        case 'prepare': case 'commit': {
+          const vote = { protocol, type, view: r.u64(), seq: r.u64(), digest: hash(r, 'digest') } satisfies Prepare | { type: 'commit' }
+          return proofs ? { ...vote, proof: r.bytes(MAX_PROOF_BYTES, 'vote proof') } : vote
+        }
+        case 'checkpoint': return { protocol, type, seq: r.u64(), stateRoot: hash(r, 'state root') } satisfies CheckpointMsg
+        case 'view-change':
+          return {
+            protocol,
+            type,
+            view: r.u64(),
+            stableSeq: r.u64(),
+            stableRoot: hash(r, 'state root'),
+            checkpointProof: r.list((r) => signedOf(r, ctx, 'checkpoint')),
+            prepared: r.list((r) => readCert(r, ctx))
+          } satisfies ViewChange
+        case 'new-view':
+          return {
+            protocol,
+            type,
+            view: r.u64(),
+            viewChanges: r.list((r) => signedOf(r, ctx, 'view-change')),
+            prePrepares: r.list((r) => signedOf(r, ctx, 'pre-prepare'))
+          } satisfies NewView
+        case 'status': return { protocol, type, view: r.u64(), viewChanging: r.bool(), stableSeq: r.u64(), lastCommitted: r.u64() }
+        case 'rec-view': return { protocol, type, view: r.u64(), viewChanging: r.bool() }
+        case 'rec-accept': return { protocol, type, prePrepare: signedOf(r, ctx, 'pre-prepare') }
+        case 'rec-prepared': return { protocol, type, cert: readCert(r, ctx) }
+        case 'rec-stable':
+          return { protocol, type, seq: r.u64(), stateRoot: hash(r, 'state root'), proof: r.list((r) => signedOf(r, ctx, 'checkpoint')), view: r.u64(), viewChanging: r.bool() }
+        case 'rec-new-view': return { protocol, type, newView: signedOf(r, ctx, 'new-view') }
+        default: throw new CodecError(`unknown ${protocol} message type '${type.slice(0, 40)}'`)
+      }
+    }
+  }
+  return codec
+}

@@ -1,0 +1,10 @@
+// The three-phase engine's public face: a PBFT-family protocol is a variant of it plus a module.
+export { ThreePhaseReplica, threePhaseTimers } from './replica.ts'
+export type { ReplicaOptions } from './replica.ts'
+export { MAX_PROOF_BYTES, threePhaseCodec } from './codec.ts'
+export { newViewProposals, validCheckpointProof, validPreparedCert, validViewChange, viewChangeShape } from './certificates.ts'
+export type { CertContext, NewViewPlan } from './certificates.ts'
+export { DEFAULT_THREE_PHASE_PARAMS, THREE_PHASE_GENESIS_DEFAULTS, threePhaseParams, threePhaseParamsFromGenesis } from './params.ts'
+export type { ThreePhaseParams } from './params.ts'
+export type { Phase, ReplicaObservation, ThreePhaseVariant, VariantFactory, VotePolicy } from './variant.ts'
+export * from './messages.ts'

@@ -1,0 +1,66 @@
+// The three-phase engine's messages (Castro and Liskov's PBFT, with signatures rather than MACs) and the
+// records it persists. The protocol tag is the variant's ('pbft', ...): it names the codec and is part of
+// every signature's domain, so one variant's messages never pass as another's.
+import type { Hash } from '../../crypto/hash.ts'
+import type { Batch, Tx } from '../core/batch.ts'
+import type { Signed } from '../core/message.ts'
+
+interface Base<T extends string> { readonly protocol: string, readonly type: T }
+
+/** Transactions relayed so every replica knows them and can time out a primary that ignores them. */
+export interface Request extends Base<'request'> { readonly txs: readonly Tx[] }
+export interface PrePrepare extends Base<'pre-prepare'> { readonly view: number, readonly seq: number, readonly batch: Batch }
+/** `proof`: evidence a variant's votes carry (e.g. of sample membership); absent in PBFT. */
+export interface Prepare extends Base<'prepare'> { readonly view: number, readonly seq: number, readonly digest: Hash, readonly proof?: Uint8Array }
+export interface Commit extends Base<'commit'> { readonly view: number, readonly seq: number, readonly digest: Hash, readonly proof?: Uint8Array }
+export interface CheckpointMsg extends Base<'checkpoint'> { readonly seq: number, readonly stateRoot: Hash }
+
+/** A pre-prepare and quorum - 1 matching prepares from backups: the batch may have committed. */
+export interface PreparedCert {
+  readonly prePrepare: Signed<PrePrepare>
+  readonly prepares: readonly Signed<Prepare>[]
+}
+
+export interface ViewChange extends Base<'view-change'> {
+  readonly view: number
+  readonly stableSeq: number
+  readonly stableRoot: Hash
+  readonly checkpointProof: readonly Signed<CheckpointMsg>[]
+  readonly prepared: readonly PreparedCert[]
+}
+
+export interface NewView extends Base<'new-view'> {
+  readonly view: number
+  readonly viewChanges: readonly Signed<ViewChange>[]
+  readonly prePrepares: readonly Signed<PrePrepare>[]
+}
+
+/** Retransmitted while a replica waits; peers answer with what it is missing (checkpoints, new-view, commits). */
+export interface Status extends Base<'status'> {
+  readonly view: number
+  readonly viewChanging: boolean
+  readonly stableSeq: number
+  readonly lastCommitted: number
+}
+
+export type ThreePhaseWireMessage = Request | PrePrepare | Prepare | Commit | CheckpointMsg | ViewChange | NewView | Status
+
+// Persisted records: enough to rebuild everything this replica signed, so after a restart it repeats
+// itself instead of contradicting itself.
+export interface RecView extends Base<'rec-view'> { readonly view: number, readonly viewChanging: boolean }
+/** A pre-prepare this replica accepted (and so prepared for) or, as primary, sent. */
+export interface RecAccept extends Base<'rec-accept'> { readonly prePrepare: Signed<PrePrepare> }
+/** A prepared certificate: this replica sent a commit for it. */
+export interface RecPrepared extends Base<'rec-prepared'> { readonly cert: PreparedCert }
+export interface RecStable extends Base<'rec-stable'> {
+  readonly seq: number
+  readonly stateRoot: Hash
+  readonly proof: readonly Signed<CheckpointMsg>[]
+  readonly view: number
+  readonly viewChanging: boolean
+}
+export interface RecNewView extends Base<'rec-new-view'> { readonly newView: Signed<NewView> }
+
+export type ThreePhaseRecord = RecView | RecAccept | RecPrepared | RecStable | RecNewView
+
+export type ThreePhaseMessage = ThreePhaseWireMessage | ThreePhaseRecord
