@@ -1,8 +1,8 @@
 // Narwhal (Danezis et al., EuroSys 2022) and partially synchronous Bullshark (Spiegelman et al., CCS 2022)
 // as one pure state machine. Narwhal makes data available: every validator seals batches, proposes one
 // header per round over a quorum of the previous round's certificates, and a quorum of votes certifies it.
-// Bullshark orders the resulting DAG with no messages of its own: an anchor every two rounds, committed
-// once f + 1 certificates of the next round reference it, its causal history delivered as one commit.
+// Bullshark orders the resulting DAG with no messages of its own: an anchor every two rounds, committed once
+// n - quorum + 1 (f + 1 at n = 3f + 1) next-round certificates reference it, its history as one commit.
 import { fromHex, sha256, toHex } from '../../crypto/hash.ts'
 import type { Hash } from '../../crypto/hash.ts'
 import { makeBatch, txKey } from '../core/batch.ts'
@@ -11,6 +11,7 @@ import { encodeBody } from '../core/message.ts'
 import type { MessageSigner, MessageVerifier, Signed } from '../core/message.ts'
 import { Mempool } from '../core/mempool.ts'
 import type { Checkpoint, Effect, LogEvent, PersistedRecord, Protocol, ProtocolStatus, TimerId } from '../core/protocol.ts'
+import { quorumBlocking } from '../core/quorum.ts'
 import type { Quorums } from '../core/quorum.ts'
 import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
 import { RecentSet } from '../pbft/recent.ts'
@@ -126,8 +127,9 @@ export class Bullshark implements Protocol<BullsharkMessage> {
 
   // ---- hooks that test builds override to plant bugs (see test/sim) ----
 
-  /** Certificates of the next round that must reference an anchor to commit it directly: f + 1. */
-  protected commitStake (): number { return this.quorums.weak }
+  /** Certificates of the next round that must reference an anchor to commit it directly: n - quorum + 1,
+   *  which every quorum of that round meets (f + 1 only when n = 3f + 1 or 3f + 2; see quorumBlocking). */
+  protected commitStake (): number { return quorumBlocking(this.quorums) }
   /** Whether an earlier anchor is in the causal history of a committed one (and so commits first). */
   protected earlierAnchorLinked (dag: Dag, from: Vertex, to: Vertex): boolean { return dag.linked(from, to) }
 
@@ -595,7 +597,8 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     for (const v of this.#dag.round(anchorRound + 1).values()) if (v.parents.includes(anchor.digest)) support++
     if (support < this.commitStake()) return
     // Earlier anchors this one reaches commit first, oldest first: every honest node that committed one of
-    // them directly did so with f + 1 support, which any later anchor's quorum of parents must reach.
+    // them directly did so with n - quorum + 1 supporters in the round above it, and any later vertex's
+    // quorum of parents in that round holds one of them (n - quorum + 1 + quorum > n), so a path exists.
     const chain = [anchor]
     let cur = anchor
     for (let r = anchorRound - 2; r > this.#lastAnchor; r -= 2) {
