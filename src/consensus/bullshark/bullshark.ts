@@ -18,6 +18,7 @@ import { RecentSet } from '../pbft/recent.ts'
 import { MAX_DIGESTS, bullsharkCodec } from './codec.ts'
 import { Dag } from './dag.ts'
 import type { Vertex } from './dag.ts'
+import { Parking } from './parking.ts'
 import { BULLSHARK } from './messages.ts'
 import type { BatchMsg, BullsharkMessage, BullsharkRecord, Certificate, CheckpointMsg, Fetch, Frontier, Header, Status, Vote } from './messages.ts'
 import { bullsharkParams } from './params.ts'
@@ -35,8 +36,6 @@ type Fx = Effect<BullsharkMessage>[]
 
 export const BULLSHARK_TIMERS = { header: 'bullshark/header', batch: 'bullshark/batch', resend: 'bullshark/resend' } as const
 
-/** Certificates and headers parked while their parents or payload are fetched: bounded against spam. */
-const MAX_WAITING = 4096
 /** Checkpoint votes kept per validator: enough to find f + 1 matching ones, bounded. */
 const CHECKPOINT_VOTES_PER_VALIDATOR = 4
 
@@ -72,8 +71,9 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   #votesForMine = new Map<ValidatorId, Signed<Vote>>()
   /** round -> author -> digest this node voted for: at most one vote per (author, round), ever. */
   readonly #voted = new Map<number, Map<ValidatorId, string>>()
-  readonly #waitingHeaders = new Map<string, Signed<Header>>()
-  readonly #waitingCerts = new Map<string, Certificate>()
+  /** Headers and certificates parked while their parents or payload are fetched: bounded per author. */
+  readonly #waitingHeaders: Parking<Signed<Header>>
+  readonly #waitingCerts: Parking<Certificate>
   /** Own sealed batches not yet in a header. */
   #ready: Hash[] = []
   readonly #ownBatchKeys = new Map<string, string[]>()
@@ -123,6 +123,8 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     this.#verifier = opts.verifier
     this.#selfIndex = opts.validators.indexOf(opts.self)
     this.#lastOrdered = opts.validators.ids.map(() => 0)
+    this.#waitingHeaders = new Parking(this.params.parkPerAuthor)
+    this.#waitingCerts = new Parking(this.params.parkPerAuthor)
   }
 
   // ---- hooks that test builds override to plant bugs (see test/sim) ----
@@ -234,7 +236,8 @@ export class Bullshark implements Protocol<BullsharkMessage> {
       pending: this.#pending.size + this.#own.size,
       round: this.#round,
       dagSize: this.#dag.size,
-      lastAnchor: this.#lastAnchor
+      lastAnchor: this.#lastAnchor,
+      resources: { held: this.#waitingHeaders.size + this.#waitingCerts.size, wastedScans: this.#waitingHeaders.wastedScans + this.#waitingCerts.wastedScans }
     }
   }
 
@@ -311,8 +314,11 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   #storeBatch (txs: readonly Tx[], round: number): string {
     const d = toHex(makeBatch(txs).id)
     const prior = this.#batches.get(d)
-    if (prior === undefined) this.#batches.set(d, { txs, round })
-    else prior.round = Math.max(prior.round, round)
+    if (prior === undefined) {
+      this.#batches.set(d, { txs, round })
+      this.#waitingCerts.arrived(d)
+      this.#waitingHeaders.arrived(d)
+    } else prior.round = Math.max(prior.round, round)
     return d
   }
 
@@ -433,6 +439,7 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     const h = s.msg
     if (s.from !== h.author || h.round < 1) return this.#log({ type: 'invalid-message', from, reason: 'header not signed by its author' })
     if (h.round <= this.#floor + 1 && h.round > 1) return
+    if (this.#tooFarAhead(from, h)) return
     const digest = headerDigest(h)
     const prior = this.#voted.get(h.round)?.get(h.author)
     if (prior !== undefined) {
@@ -442,8 +449,8 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     }
     const missing = this.#missing(h)
     if (missing.certs.length > 0 || missing.batches.length > 0) {
-      this.#park(this.#waitingHeaders, digest, s)
-      this.#fetch([...new Set([from, h.author])], missing)
+      const fresh = this.#waitingHeaders.park(digest, h.author, h.round, s, missing)
+      if (fresh !== null) this.#fetch([...new Set([from, h.author])], fresh)
       return
     }
     this.#waitingHeaders.delete(digest)
@@ -498,6 +505,7 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     const h = c.header.msg
     const digest = headerDigest(h)
     if (this.#dag.has(digest) || this.#waitingCerts.has(digest) || h.round <= this.#floor) return
+    if (this.#tooFarAhead(from, h)) return
     if (!this.#validCertificate(c)) return this.#log({ type: 'invalid-message', from, reason: 'invalid certificate' })
     this.#admitCertificate(c, from, true)
   }
@@ -509,8 +517,8 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     if (h.round <= this.#floor || this.#dag.has(digest)) return
     const missing = this.#missing(h)
     if (missing.certs.length > 0 || missing.batches.length > 0) {
-      this.#park(this.#waitingCerts, digest, c)
-      if (from !== undefined) this.#fetch([...new Set([from, h.author])].filter((id) => id !== this.self), missing)
+      const fresh = this.#waitingCerts.park(digest, h.author, h.round, c, missing)
+      if (from !== undefined && fresh !== null) this.#fetch([...new Set([from, h.author])].filter((id) => id !== this.self), fresh)
       return
     }
     this.#waitingCerts.delete(digest)
@@ -525,6 +533,8 @@ export class Bullshark implements Protocol<BullsharkMessage> {
       cert: c
     }
     if (!this.#dag.insert(v)) return this.#log({ type: 'equivocation', from: h.author, round: h.round })
+    this.#waitingCerts.arrived(digest)
+    this.#waitingHeaders.arrived(digest)
     if (persist) {
       for (const b of v.batches) this.#persist(h.round, { protocol: BULLSHARK, type: 'batch', txs: (this.#batches.get(b) as StoredBatch).txs })
       this.#persist(h.round, c)
@@ -537,38 +547,35 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     this.#advance()
   }
 
-  #park<T> (map: Map<string, T>, digest: string, item: T): void {
-    if (map.size >= MAX_WAITING) map.delete(map.keys().next().value as string)
-    map.set(digest, item)
+  /** Headers and certificates are parked only up to maxRoundsAhead above where this node stands, and only
+   *  with at most one parent per validator: what lies beyond is spam or reached by state transfer. */
+  #tooFarAhead (from: ValidatorId, h: Header): boolean {
+    const here = Math.max(this.#round, this.#dag.highestRound, this.#lastAnchor, this.#floor)
+    if (h.round <= here + this.params.maxRoundsAhead && h.parents.length <= this.validators.n) return false
+    this.#log({ type: 'invalid-message', from, reason: h.parents.length > this.validators.n ? 'more parents than validators' : `round ${h.round} is more than ${this.params.maxRoundsAhead} rounds ahead` })
+    return true
   }
 
   #fetch (to: readonly ValidatorId[], missing: { certs: Hash[], batches: Hash[] }): void {
     const peers = to.filter((id) => id !== this.self)
-    if (peers.length === 0) return
+    if (peers.length === 0 || (missing.certs.length === 0 && missing.batches.length === 0)) return
     this.#send(peers, this.#sign<Fetch>({ protocol: BULLSHARK, type: 'fetch', certs: missing.certs.slice(0, MAX_DIGESTS), batches: missing.batches.slice(0, MAX_DIGESTS) }))
   }
 
-  /** Retries parked certificates and headers until nothing more becomes insertable. */
+  /** Retries the parked certificates and headers whose missing digests arrived (the parking's index says
+   *  which), until nothing more becomes insertable. Admitting one may make others ready: they join the queue. */
   #drainWaiting (): void {
     if (this.#draining) return
     this.#draining = true
     try {
-      for (let progress = true; progress;) {
-        progress = false
-        for (const [digest, c] of this.#waitingCerts) {
-          const m = this.#missing(c.header.msg)
-          if (m.certs.length > 0 || m.batches.length > 0) continue
-          this.#waitingCerts.delete(digest)
-          this.#draining = false
-          this.#admitCertificate(c, undefined, true)
-          this.#draining = true
-          progress = true
-        }
+      for (let c = this.#waitingCerts.takeReady(); c !== undefined; c = this.#waitingCerts.takeReady()) {
+        const m = this.#missing(c.header.msg)
+        if (m.certs.length > 0 || m.batches.length > 0) this.#waitingCerts.countWasted()
+        this.#admitCertificate(c, undefined, true)
       }
-      for (const [digest, s] of this.#waitingHeaders) {
+      for (let s = this.#waitingHeaders.takeReady(); s !== undefined; s = this.#waitingHeaders.takeReady()) {
         const m = this.#missing(s.msg)
-        if (m.certs.length > 0 || m.batches.length > 0) continue
-        this.#waitingHeaders.delete(digest)
+        if (m.certs.length > 0 || m.batches.length > 0) this.#waitingHeaders.countWasted()
         this.#onHeader(s.from, s)
       }
     } finally {
@@ -671,8 +678,11 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     for (const [d, b] of this.#batches) if (b.round <= gc && !this.#ownBatchKeys.has(d)) this.#batches.delete(d)
     for (const r of this.#voted.keys()) if (r <= gc) this.#voted.delete(r)
     for (const r of this.#headers.keys()) if (r <= gc) this.#headers.delete(r)
-    for (const [d, c] of this.#waitingCerts) if (c.header.msg.round <= gc) this.#waitingCerts.delete(d)
-    for (const [d, s] of this.#waitingHeaders) if (s.msg.round <= gc) this.#waitingHeaders.delete(d)
+    this.#waitingCerts.dropAtOrBelow(gc)
+    this.#waitingHeaders.dropAtOrBelow(gc)
+    // Parents at or below the floor count as held: what waited only for them is ready now.
+    this.#waitingCerts.readyAt(gc + 1)
+    this.#waitingHeaders.readyAt(gc + 1)
     // Own transactions whose header the ordering skipped or left below its horizon go out again.
     const skippedUpTo = Math.max(this.#lastOrdered[this.#selfIndex], this.#horizon(this.#lastAnchor))
     for (const [key, o] of this.#own) {
@@ -785,13 +795,10 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     const mine = this.#headers.get(this.#round)
     if (mine !== undefined && !this.#dag.round(this.#round).has(this.self)) this.#broadcast(mine)
     const others = this.validators.others(this.self)
-    const certs: Hash[] = []
-    const batches: Hash[] = []
-    for (const item of [...this.#waitingCerts.values()].map((c) => c.header.msg).concat([...this.#waitingHeaders.values()].map((s) => s.msg))) {
-      const m = this.#missing(item)
-      certs.push(...m.certs)
-      batches.push(...m.batches)
-    }
+    const waitCerts = this.#waitingCerts.wanted()
+    const waitHeaders = this.#waitingHeaders.wanted()
+    const certs = [...waitCerts.certs, ...waitHeaders.certs]
+    const batches = [...waitCerts.batches, ...waitHeaders.batches]
     if (certs.length > 0 || batches.length > 0) this.#fetch(others, { certs: dedup(certs), batches: dedup(batches) })
     const progress = `${this.#round}/${this.#lastAnchor}/${this.#dag.size}`
     if (progress === this.#progressAtResend) {

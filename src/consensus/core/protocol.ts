@@ -63,6 +63,16 @@ export interface ProtocolStatus {
   readonly dagSize?: number
   /** DAG protocols: the round of the last committed anchor. */
   readonly lastAnchor?: number
+  /** What a stranger can make this replica hold and redo, for the simulator's bounded-resources checker. */
+  readonly resources?: ProtocolResources
+}
+
+export interface ProtocolResources {
+  /** Messages held for later (parked, buffered for a future view): bounded whatever peers send. */
+  readonly held: number
+  /** Held messages examined again that still could not be used, counted since start: an index keeps it
+   *  near zero, a rescan on every event makes it grow with held x events. */
+  readonly wastedScans: number
 }
 
 export interface Protocol<M extends Message = Message> {
