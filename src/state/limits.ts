@@ -23,5 +23,5 @@ export const MAX_RESOURCE = 0xffff_ffff
 export const MAX_LIST_LIMIT = 10_000
 /** Largest snapshot this release exports or installs (state transfer ships it whole). */
 export const MAX_SNAPSHOT_BYTES = 1024 * 1024 * 1024
-/** A consensus WAL record (opaque to storage). */
-export const MAX_WAL_RECORD_BYTES = 16 * 1024 * 1024
+/** A consensus WAL record (opaque to storage): consensus owns the number, since its batches must fit. */
+export { MAX_WAL_RECORD_BYTES } from '../consensus/core/limits.ts'

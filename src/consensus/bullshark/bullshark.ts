@@ -5,8 +5,9 @@
 // n - quorum + 1 (f + 1 at n = 3f + 1) next-round certificates reference it, its history as one commit.
 import { fromHex, sha256, toHex } from '../../crypto/hash.ts'
 import type { Hash } from '../../crypto/hash.ts'
-import { makeBatch, txKey } from '../core/batch.ts'
+import { batchFull, makeBatch, overBatchBudget, txKey } from '../core/batch.ts'
 import type { Batch, Tx } from '../core/batch.ts'
+import { MAX_BATCH_BYTES } from '../core/limits.ts'
 import { encodeBody } from '../core/message.ts'
 import type { MessageSigner, MessageVerifier, Signed } from '../core/message.ts'
 import { Mempool } from '../core/mempool.ts'
@@ -298,7 +299,7 @@ export class Bullshark implements Protocol<BullsharkMessage> {
 
   #dispatch (from: ValidatorId, s: Signed<BullsharkMessage>): void {
     switch (s.msg.type) {
-      case 'batch': this.#onBatch(s.msg); return
+      case 'batch': this.#onBatch(from, s.msg); return
       case 'header': this.#onHeader(from, s as Signed<Header>); return
       case 'vote': this.#onVote(s as Signed<Vote>); return
       case 'certificate': this.#onCertificate(from, s.msg); return
@@ -324,11 +325,12 @@ export class Bullshark implements Protocol<BullsharkMessage> {
 
   #seal (force: boolean): void {
     while (this.#pending.size > 0) {
-      if (this.#pending.size < this.params.batchSize && !force) {
+      // Bounded by bytes too, so the batch, its message and its WAL record fit their limits.
+      const txs = this.#pending.take(this.params.batchSize, undefined, MAX_BATCH_BYTES)
+      if (!batchFull(txs, this.params.batchSize) && !force) {
         this.#arm(BULLSHARK_TIMERS.batch, this.params.batchDelayMs)
         return
       }
-      const txs = this.#pending.take(this.params.batchSize)
       const keys = txs.map(txKey)
       for (let i = 0; i < txs.length; i++) {
         this.#pending.delete(keys[i])
@@ -344,8 +346,9 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     this.#advance()
   }
 
-  #onBatch (m: BatchMsg): void {
+  #onBatch (from: ValidatorId, m: BatchMsg): void {
     if (m.txs.length === 0) return
+    if (overBatchBudget(m.txs)) return this.#log({ type: 'invalid-message', from, reason: `batch over ${MAX_BATCH_BYTES} bytes` })
     this.#storeBatch(m.txs, this.#round)
     this.#drainWaiting()
   }

@@ -3,8 +3,9 @@
 // Every input returns the effects to perform; persist effects precede the messages that depend on them.
 import { bytesEqual, toHex } from '../../crypto/hash.ts'
 import type { Hash } from '../../crypto/hash.ts'
-import { makeBatch, txKey } from '../core/batch.ts'
+import { batchFull, makeBatch, overBatchBudget, splitByBatchBudget, txKey } from '../core/batch.ts'
 import type { Batch, Tx } from '../core/batch.ts'
+import { MAX_BATCH_BYTES } from '../core/limits.ts'
 import { Mempool } from '../core/mempool.ts'
 import type { MessageSigner, MessageVerifier, Signed } from '../core/message.ts'
 import type { Checkpoint, Effect, LogEvent, PersistedRecord, Protocol, ProtocolStatus, TimerId } from '../core/protocol.ts'
@@ -167,7 +168,7 @@ export class Pbft implements Protocol<PbftMessage> {
     for (const tx of batch.txs) if (this.#addPending(tx)) this.#relayBuffer.push(tx)
     if (this.#relayBuffer.length > 0) {
       const relayDelay = this.params.relayDelayMs ?? this.params.batchDelayMs
-      if (relayDelay === 0 || this.#relayBuffer.length >= this.params.batchSize) this.#flushRelay()
+      if (relayDelay === 0 || batchFull(this.#relayBuffer, this.params.batchSize)) this.#flushRelay()
       else this.#arm(PBFT_TIMERS.relay, relayDelay)
     }
     this.#propose(false)
@@ -292,16 +293,16 @@ export class Pbft implements Protocol<PbftMessage> {
   #flushRelay (): void {
     this.#disarm(PBFT_TIMERS.relay)
     if (this.#relayBuffer.length === 0) return
-    this.#broadcast(this.#sign({ protocol: PBFT, type: 'request', txs: this.#relayBuffer }))
+    for (const txs of splitByBatchBudget(this.#relayBuffer)) this.#broadcast(this.#sign({ protocol: PBFT, type: 'request', txs }))
     this.#relayBuffer = []
   }
 
   #propose (force: boolean): void {
     if (this.#viewChanging || !this.#isPrimary()) return
     while (this.#lastAssigned + 1 <= this.#stableSeq + this.params.watermarkWindow) {
-      const txs = this.#pending.take(this.params.batchSize)
+      const txs = this.#pending.take(this.params.batchSize, undefined, MAX_BATCH_BYTES)
       if (txs.length === 0) return
-      if (txs.length < this.params.batchSize && !force) {
+      if (!batchFull(txs, this.params.batchSize) && !force) {
         this.#arm(PBFT_TIMERS.batch, this.params.batchDelayMs)
         return
       }
@@ -350,6 +351,7 @@ export class Pbft implements Protocol<PbftMessage> {
   #onPrePrepare (s: Signed<PrePrepare>): void {
     const m = s.msg
     if (s.from !== this.#primary()) return this.#log({ type: 'invalid-message', from: s.from, reason: 'pre-prepare from a backup' })
+    if (overBatchBudget(m.batch.txs)) return this.#log({ type: 'invalid-message', from: s.from, reason: `batch over ${MAX_BATCH_BYTES} bytes` })
     const keys = new Set(m.batch.txs.map(txKey))
     if (keys.size !== m.batch.txs.length) return this.#log({ type: 'invalid-message', from: s.from, reason: 'batch repeats a transaction' })
     const slot = this.#slot(m.seq)
@@ -643,7 +645,7 @@ export class Pbft implements Protocol<PbftMessage> {
     } else {
       const primary = this.#primary()
       if (!this.#isPrimary() && this.#pending.size > 0) {
-        this.#send(primary, this.#sign({ protocol: PBFT, type: 'request', txs: this.#pending.take(this.params.batchSize * 4) }))
+        this.#send(primary, this.#sign({ protocol: PBFT, type: 'request', txs: this.#pending.take(this.params.batchSize * 4, undefined, MAX_BATCH_BYTES) }))
       }
       for (const [seq, slot] of this.#slots) {
         if (seq <= this.#lastCommitted || slot.pp === undefined || this.#now - slot.since < this.params.resendIntervalMs) continue
