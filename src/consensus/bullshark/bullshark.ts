@@ -7,6 +7,7 @@ import { fromHex, sha256, toHex } from '../../crypto/hash.ts'
 import type { Hash } from '../../crypto/hash.ts'
 import { batchFull, makeBatch, overBatchBudget, txKey } from '../core/batch.ts'
 import type { Batch, Tx } from '../core/batch.ts'
+import { FetchSchedule } from '../core/fetch-schedule.ts'
 import { MAX_BATCH_BYTES } from '../core/limits.ts'
 import { encodeBody } from '../core/message.ts'
 import type { MessageSigner, MessageVerifier, Signed } from '../core/message.ts'
@@ -100,7 +101,9 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   #lost = false
   readonly #checkpointVotes = new Map<ValidatorId, Signed<CheckpointMsg>[]>()
   #stable: Stable | undefined
+  /** The checkpoint whose snapshot is being downloaded; the schedule keeps it to one at a time, with backoff. */
   #catchingUp: Frontier | undefined
+  readonly #stateFetch: FetchSchedule
 
   #restoredCerts: Certificate[] = []
   #restoredFrontiers: Frontier[] = []
@@ -126,6 +129,7 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     this.#lastOrdered = opts.validators.ids.map(() => 0)
     this.#waitingHeaders = new Parking(this.params.parkPerAuthor)
     this.#waitingCerts = new Parking(this.params.parkPerAuthor)
+    this.#stateFetch = new FetchSchedule({ baseDelayMs: this.params.resendIntervalMs, maxDelayMs: 16 * this.params.resendIntervalMs })
   }
 
   // ---- hooks that test builds override to plant bugs (see test/sim) ----
@@ -222,6 +226,14 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     }
     const f = this.#frontiers.get(seq)
     if (seq % this.params.checkpointInterval === 0 && f !== undefined) this.#checkpoint(f, stateRoot)
+    return this.#end()
+  }
+
+  onStateFetchFailed (checkpoint: Checkpoint, now: number): Fx {
+    this.#begin(now)
+    this.#stateFetch.failed(checkpoint.seq, now)
+    if (this.#catchingUp?.seq === checkpoint.seq) this.#catchingUp = undefined
+    // The retry waits for its backoff; the resend tick asks again.
     return this.#end()
   }
 
@@ -735,7 +747,7 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   /** Far behind a certified checkpoint (peers will soon have collected what this node needs): fetch it. */
   #maybeCatchUp (): void {
     const st = this.#stable
-    if (st === undefined || st.msg.seq < this.#commitSeq || this.#catchingUp?.seq === st.msg.seq) return
+    if (st === undefined || st.msg.seq < this.#commitSeq) return
     if (!this.#lost && st.msg.anchorRound <= this.#lastAnchor + this.params.gcDepth / 4) return
     if (st.msg.seq === this.#lastExecuted && st.msg.seq === this.#commitSeq) {
       // Only empty anchors passed while this node was away: its state is the checkpoint's, so it only moves
@@ -744,8 +756,9 @@ export class Bullshark implements Protocol<BullsharkMessage> {
       return
     }
     if (st.msg.seq <= this.#commitSeq) return
+    const from = this.#stateFetch.start(st.msg.seq, st.proof.map((s) => s.from).filter((id) => id !== this.self), this.#now)
+    if (from === undefined) return
     this.#catchingUp = st.msg
-    const from = st.proof.map((s) => s.from).filter((id) => id !== this.self)
     this.#out.push({ kind: 'fetchState', from, checkpoint: { seq: st.msg.seq, stateRoot: st.msg.stateRoot } })
     this.#log({ type: 'state-transfer', seq: st.msg.seq, anchorRound: st.msg.anchorRound })
   }
@@ -753,6 +766,7 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   #installed (seq: number): void {
     const f = this.#catchingUp
     this.#catchingUp = undefined
+    this.#stateFetch.done(f?.seq ?? seq)
     if (f === undefined || f.seq !== seq) {
       this.#commitSeq = seq
       this.#lost = true
@@ -804,10 +818,7 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     const batches = [...waitCerts.batches, ...waitHeaders.batches]
     if (certs.length > 0 || batches.length > 0) this.#fetch(others, { certs: dedup(certs), batches: dedup(batches) })
     const progress = `${this.#round}/${this.#lastAnchor}/${this.#dag.size}`
-    if (progress === this.#progressAtResend) {
-      this.#broadcastStatus()
-      if (this.#catchingUp !== undefined) this.#catchingUp = undefined
-    }
+    if (progress === this.#progressAtResend) this.#broadcastStatus()
     this.#progressAtResend = progress
     this.#maybeCatchUp()
     this.#arm(BULLSHARK_TIMERS.resend, this.params.resendIntervalMs)

@@ -88,5 +88,8 @@ export interface Protocol<M extends Message = Message> {
   onRequest (batch: Batch, now: number): Effect<M>[]
   /** The state machine executed `seq` (or installed a snapshot at it) and reached `stateRoot`. */
   onExecuted (seq: number, stateRoot: Hash, now: number): Effect<M>[]
+  /** A fetchState for `checkpoint` ended without installing it (no peer had it, or the node was already
+   *  there): the protocol may try again later (see core/fetch-schedule.ts). */
+  onStateFetchFailed? (checkpoint: Checkpoint, now: number): Effect<M>[]
   status (): ProtocolStatus
 }

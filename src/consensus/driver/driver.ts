@@ -223,7 +223,11 @@ export class Driver<M extends Message = Message> {
 
   #fetchState (from: readonly ValidatorId[], checkpoint: Checkpoint): void {
     const installed = (ok: boolean): void => {
-      if (!ok || this.#stopped || checkpoint.seq <= this.#executed) return
+      if (this.#stopped) return
+      if (!ok || checkpoint.seq <= this.#executed) {
+        if (this.protocol.onStateFetchFailed !== undefined) this.#run(this.protocol.onStateFetchFailed(checkpoint, this.#o.clock.now()))
+        return
+      }
       this.#executed = checkpoint.seq
       // Which admitted transactions the snapshot covers is unknown; the protocol forgets its pending set
       // too, and clients retry, so dropping them is safe where keeping them would leak.
