@@ -5,10 +5,10 @@
 // n - quorum + 1 (f + 1 at n = 3f + 1) next-round certificates reference it, its history as one commit.
 import { fromHex, sha256, toHex } from '../../crypto/hash.ts'
 import type { Hash } from '../../crypto/hash.ts'
-import { batchFull, makeBatch, overBatchBudget, txKey } from '../core/batch.ts'
+import { batchBytes, batchFull, makeBatch, overBatchBudget, txKey } from '../core/batch.ts'
 import type { Batch, Tx } from '../core/batch.ts'
 import { FetchSchedule } from '../core/fetch-schedule.ts'
-import { MAX_BATCH_BYTES } from '../core/limits.ts'
+import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES } from '../core/limits.ts'
 import { encodeBody } from '../core/message.ts'
 import type { MessageSigner, MessageVerifier, Signed } from '../core/message.ts'
 import { Mempool } from '../core/mempool.ts'
@@ -111,6 +111,8 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   #progressAtResend = ''
   readonly #armed = new Set<TimerId>()
   readonly #lastHelp = new Map<ValidatorId, number>()
+  /** Per peer: when its fetch-answer window began and how many items it has been sent in it. */
+  readonly #fetchServed = new Map<ValidatorId, { since: number, items: number }>()
   readonly #relayed = new WeakMap<Certificate, Signed<Certificate>>()
   #draining = false
   #restoring = false
@@ -599,13 +601,29 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   }
 
   #onFetch (from: ValidatorId, m: Fetch): void {
-    for (const d of m.certs) {
-      const v = this.#dag.get(toHex(d))
-      if (v !== undefined) this.#send([from], this.#relay(v.cert))
+    // At most MAX_DIGESTS items per peer per resend interval: an honest fetcher asks that often, and a
+    // Byzantine one cannot turn small requests into an unbounded stream of answers.
+    let served = this.#fetchServed.get(from)
+    if (served === undefined || this.#now - served.since >= this.params.resendIntervalMs) {
+      served = { since: this.#now, items: 0 }
+      this.#fetchServed.set(from, served)
     }
+    for (const d of m.certs) {
+      if (served.items >= MAX_DIGESTS) return
+      const v = this.#dag.get(toHex(d))
+      if (v === undefined) continue
+      served.items++
+      this.#send([from], this.#relay(v.cert))
+    }
+    // At most a message's worth of payload per request, so asking costs a peer little more than answering.
+    let budget = MAX_MESSAGE_BYTES
     for (const d of m.batches) {
       const b = this.#batches.get(toHex(d))
-      if (b !== undefined) this.#send([from], this.#sign<BatchMsg>({ protocol: BULLSHARK, type: 'batch', txs: b.txs }))
+      if (b === undefined) continue
+      budget -= batchBytes(b.txs)
+      if (budget < 0 || served.items >= MAX_DIGESTS) break
+      served.items++
+      this.#send([from], this.#sign<BatchMsg>({ protocol: BULLSHARK, type: 'batch', txs: b.txs }))
     }
   }
 

@@ -29,7 +29,7 @@ export class Parking<T> {
   wastedScans = 0
 
   constructor (perAuthor: number) {
-    if (!Number.isInteger(perAuthor) || perAuthor < 1) throw new RangeError(`a parking quota must be a positive integer, got ${perAuthor}`)
+    if (!(Number.isInteger(perAuthor) || perAuthor === Infinity) || perAuthor < 1) throw new RangeError(`a parking quota must be a positive integer, got ${perAuthor}`)
     this.#perAuthor = perAuthor
   }
 

@@ -199,7 +199,8 @@ export class Pbft implements Protocol<PbftMessage> {
       lastCommitted: this.#lastCommitted,
       lastExecuted: this.#lastExecuted,
       stableCheckpoint: this.#stableSeq,
-      pending: this.#pending.size + this.#inFlight.size
+      pending: this.#pending.size + this.#inFlight.size,
+      resources: { held: this.#future.length, wastedScans: 0 }
     }
   }
 

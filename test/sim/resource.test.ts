@@ -1,0 +1,47 @@
+// The resource adversaries (floods of far-future messages, proposals over the byte budget, certificates
+// repeating one signer, requests for much in return) against both protocols: every seed passes the four
+// checkers and the resources checker (size limits, held messages, work and sends per message), and an
+// unbounded-parking Bullshark is caught by it. Runs on the RTT data when present, synthetic latency otherwise.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { Bullshark } from '../../src/consensus/bullshark/bullshark.ts'
+import { runChecked } from '../../src/consensus/sim/run-checked.ts'
+import { RESOURCE_ADVERSARIES, resourceAdversary } from '../../src/consensus/sim/resource-adversary.ts'
+import type { ResourceAdversaryKind } from '../../src/consensus/sim/resource-adversary.ts'
+import { scenarioFor } from '../../src/consensus/sim/scenario.ts'
+import type { SimOptions } from '../../src/consensus/sim/simulation.ts'
+import { pingsCsv } from './suite.ts'
+
+const pings = pingsCsv().path
+const SEEDS = [0, 1]
+
+/** A scenario whose faulty nodes (chosen as for any adversary) run resource adversary `kind`. */
+function run (protocol: 'pbft' | 'bullshark', kind: ResourceAdversaryKind, seed: number, extra: Partial<SimOptions> = {}): ReturnType<typeof runChecked> {
+  const scenario = scenarioFor({ protocol, seed, n: 4 + 3 * (seed % 2), adversary: 'silent' })
+  return runChecked(scenario, { pingsCsv: pings, adversary: (ctx) => resourceAdversary(kind, ctx), ...extra }, false)
+}
+
+for (const protocol of ['bullshark', 'pbft'] as const) {
+  test(`${protocol} keeps memory, work and sizes bounded under every resource adversary`, () => {
+    for (const kind of RESOURCE_ADVERSARIES) {
+      for (const seed of SEEDS) {
+        const r = run(protocol, kind, seed)
+        console.log(`# ${protocol} ${kind} seed ${seed} n=${r.scenario.n}: ${r.stats.txsDone} tx, peaks ${JSON.stringify(r.stats.resources)}`)
+        assert.deepEqual(r.violations, [], `${protocol} ${kind} seed ${seed}`)
+        assert.equal(r.stats.txsDone, r.scenario.txs)
+        if (kind === 'oversized' || kind === 'duplicate-signers' || (protocol === 'bullshark' && kind === 'flood-future')) {
+          assert.ok((r.stats.protocolEvents['invalid-message'] ?? 0) > 0, `${kind} is noticed and refused`)
+        }
+        if (kind === 'flood-future') assert.ok(r.stats.resources.held > 0, 'the flood reaches what replicas hold')
+      }
+    }
+  })
+}
+
+test('the resources checker catches a Bullshark that parks without a round window or author quota', () => {
+  const unbounded: SimOptions['bullshark'] = (o) => new Bullshark({ ...o, params: { ...o.params, maxRoundsAhead: Infinity, parkPerAuthor: Infinity } })
+  const r = run('bullshark', 'flood-future', 0, { bullshark: unbounded })
+  const caught = r.violations.filter((v) => v.startsWith('resources:'))
+  console.log(`# unbounded parking: ${caught[0] ?? 'not caught'}`)
+  assert.ok(caught.length > 0, 'unbounded parking goes unnoticed')
+})
