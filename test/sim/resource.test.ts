@@ -5,6 +5,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Bullshark } from '../../src/consensus/bullshark/bullshark.ts'
+import type { BullsharkMessage } from '../../src/consensus/bullshark/messages.ts'
+import type { Batch } from '../../src/consensus/core/batch.ts'
+import { MAX_TX_BYTES, MAX_WAL_RECORD_BYTES } from '../../src/consensus/core/limits.ts'
+import type { Effect } from '../../src/consensus/core/protocol.ts'
 import { runChecked } from '../../src/consensus/sim/run-checked.ts'
 import { RESOURCE_ADVERSARIES, resourceAdversary } from '../../src/consensus/sim/resource-adversary.ts'
 import type { ResourceAdversaryKind } from '../../src/consensus/sim/resource-adversary.ts'
@@ -44,4 +48,23 @@ test('the resources checker catches a Bullshark that parks without a round windo
   const caught = r.violations.filter((v) => v.startsWith('resources:'))
   console.log(`# unbounded parking: ${caught[0] ?? 'not caught'}`)
   assert.ok(caught.length > 0, 'unbounded parking goes unnoticed')
+})
+
+/** Persists one record over the WAL limit with its first request: what a missing byte budget would do. */
+class WritesOversizedRecord extends Bullshark {
+  #done = false
+  override onRequest (batch: Batch, now: number): Effect<BullsharkMessage>[] {
+    const fx = super.onRequest(batch, now)
+    if (this.#done) return fx
+    this.#done = true
+    const txs = Array.from({ length: Math.ceil(MAX_WAL_RECORD_BYTES / MAX_TX_BYTES) + 1 }, (_, i) => new Uint8Array(MAX_TX_BYTES).fill(i & 255))
+    return [...fx, { kind: 'persist', record: { seq: 0, msg: { protocol: 'bullshark', type: 'batch', txs } } }]
+  }
+}
+
+test('the limits checker reports an honest replica\'s record over the WAL limit', () => {
+  const r = run('bullshark', 'duplicate-signers', 0, { bullshark: (o) => new WritesOversizedRecord(o) })
+  const caught = r.violations.filter((v) => v.startsWith('limits:'))
+  console.log(`# oversized record: ${caught[0] ?? 'not caught'}`)
+  assert.ok(caught.some((v) => v.includes('record-too-large')))
 })
