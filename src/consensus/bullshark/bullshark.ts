@@ -1,12 +1,14 @@
 // Narwhal (Danezis et al., EuroSys 2022) and partially synchronous Bullshark (Spiegelman et al., CCS 2022)
 // as one pure state machine. Narwhal makes data available: every validator seals batches, proposes one
 // header per round over a quorum of the previous round's certificates, and a quorum of votes certifies it.
-// Bullshark orders the resulting DAG with no messages of its own: an anchor every two rounds, committed
-// once f + 1 certificates of the next round reference it, its causal history delivered as one commit.
+// Bullshark orders the resulting DAG with no messages of its own: an anchor every two rounds, committed once
+// n - quorum + 1 (f + 1 at n = 3f + 1) next-round certificates reference it, its history as one commit.
 import { fromHex, sha256, toHex } from '../../crypto/hash.ts'
 import type { Hash } from '../../crypto/hash.ts'
-import { makeBatch, txKey } from '../core/batch.ts'
+import { batchBytes, batchFull, makeBatch, overBatchBudget, txKey } from '../core/batch.ts'
 import type { Batch, Tx } from '../core/batch.ts'
+import { FetchSchedule } from '../core/fetch-schedule.ts'
+import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES } from '../core/limits.ts'
 import { encodeBody } from '../core/message.ts'
 import type { MessageSigner, MessageVerifier, Signed } from '../core/message.ts'
 import { CheckpointVotes } from '../core/checkpoint-votes.ts'
@@ -15,12 +17,14 @@ import { roundRobin } from '../core/leaders.ts'
 import type { LeaderSchedule } from '../core/leaders.ts'
 import { Outbox } from '../core/outbox.ts'
 import type { Checkpoint, Effect, PersistedRecord, Protocol, ProtocolStatus, TimerId } from '../core/protocol.ts'
+import { quorumBlocking } from '../core/quorum.ts'
 import type { Quorums } from '../core/quorum.ts'
 import { TxTracker } from '../core/tx-tracker.ts'
 import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
 import { MAX_DIGESTS, bullsharkCodec } from './codec.ts'
 import { Dag } from './dag.ts'
 import type { Vertex } from './dag.ts'
+import { Parking } from './parking.ts'
 import { BULLSHARK } from './messages.ts'
 import type { BatchMsg, BullsharkMessage, BullsharkRecord, Certificate, CheckpointMsg, Fetch, Frontier, Header, Status, Vote } from './messages.ts'
 import { bullsharkParams } from './params.ts'
@@ -38,8 +42,6 @@ type Fx = Effect<BullsharkMessage>[]
 
 export const BULLSHARK_TIMERS = { header: 'bullshark/header', batch: 'bullshark/batch', resend: 'bullshark/resend' } as const
 
-/** Certificates and headers parked while their parents or payload are fetched: bounded against spam. */
-const MAX_WAITING = 4096
 
 const headerDigests = new WeakMap<Header, string>()
 export function headerDigest (h: Header): string {
@@ -72,8 +74,9 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   #votesForMine = new Map<ValidatorId, Signed<Vote>>()
   /** round -> author -> digest this node voted for: at most one vote per (author, round), ever. */
   readonly #voted = new Map<number, Map<ValidatorId, string>>()
-  readonly #waitingHeaders = new Map<string, Signed<Header>>()
-  readonly #waitingCerts = new Map<string, Certificate>()
+  /** Headers and certificates parked while their parents or payload are fetched: bounded per author. */
+  readonly #waitingHeaders: Parking<Signed<Header>>
+  readonly #waitingCerts: Parking<Certificate>
   /** Own sealed batches not yet in a header. */
   #ready: Hash[] = []
   readonly #ownBatchKeys = new Map<string, string[]>()
@@ -97,7 +100,9 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   #lost = false
   readonly #checkpointVotes = new CheckpointVotes<CheckpointMsg>((m) => m.anchorRound, checkpointKey)
   #stable: Stable | undefined
+  /** The checkpoint whose snapshot is being downloaded; the schedule keeps it to one at a time, with backoff. */
   #catchingUp: Frontier | undefined
+  readonly #stateFetch: FetchSchedule
 
   #restoredCerts: Certificate[] = []
   #restoredFrontiers: Frontier[] = []
@@ -106,6 +111,8 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   readonly #o: Outbox<BullsharkMessage>
   readonly #leaders: LeaderSchedule
   readonly #help: HelpLimiter
+  /** Per peer: when its fetch-answer window began and how many items it has been sent in it. */
+  readonly #fetchServed = new Map<ValidatorId, { since: number, items: number }>()
   readonly #relayed = new WeakMap<Certificate, Signed<Certificate>>()
   #draining = false
   #restoring = false
@@ -122,12 +129,16 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     this.#help = new HelpLimiter(this.params.resendIntervalMs)
     this.#selfIndex = opts.validators.indexOf(opts.self)
     this.#lastOrdered = opts.validators.ids.map(() => 0)
+    this.#waitingHeaders = new Parking(this.params.parkPerAuthor)
+    this.#waitingCerts = new Parking(this.params.parkPerAuthor)
+    this.#stateFetch = new FetchSchedule({ baseDelayMs: this.params.resendIntervalMs, maxDelayMs: 16 * this.params.resendIntervalMs })
   }
 
   // ---- hooks that test builds override to plant bugs (see test/sim) ----
 
-  /** Certificates of the next round that must reference an anchor to commit it directly: f + 1. */
-  protected commitStake (): number { return this.quorums.weak }
+  /** Certificates of the next round that must reference an anchor to commit it directly: n - quorum + 1,
+   *  which every quorum of that round meets (f + 1 only when n = 3f + 1 or 3f + 2; see quorumBlocking). */
+  protected commitStake (): number { return quorumBlocking(this.quorums) }
   /** Whether an earlier anchor is in the causal history of a committed one (and so commits first). */
   protected earlierAnchorLinked (dag: Dag, from: Vertex, to: Vertex): boolean { return dag.linked(from, to) }
 
@@ -220,6 +231,14 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     return this.#o.end()
   }
 
+  onStateFetchFailed (checkpoint: Checkpoint, now: number): Fx {
+    this.#o.begin(now)
+    this.#stateFetch.failed(checkpoint.seq, now)
+    if (this.#catchingUp?.seq === checkpoint.seq) this.#catchingUp = undefined
+    // The retry waits for its backoff; the resend tick asks again.
+    return this.#o.end()
+  }
+
   status (): ProtocolStatus {
     return {
       protocol: BULLSHARK,
@@ -232,7 +251,8 @@ export class Bullshark implements Protocol<BullsharkMessage> {
       pending: this.#txs.size,
       round: this.#round,
       dagSize: this.#dag.size,
-      lastAnchor: this.#lastAnchor
+      lastAnchor: this.#lastAnchor,
+      resources: { held: this.#waitingHeaders.size + this.#waitingCerts.size, wastedScans: this.#waitingHeaders.wastedScans + this.#waitingCerts.wastedScans }
     }
   }
 
@@ -262,7 +282,7 @@ export class Bullshark implements Protocol<BullsharkMessage> {
 
   #dispatch (from: ValidatorId, s: Signed<BullsharkMessage>): void {
     switch (s.msg.type) {
-      case 'batch': this.#onBatch(s.msg); return
+      case 'batch': this.#onBatch(from, s.msg); return
       case 'header': this.#onHeader(from, s as Signed<Header>); return
       case 'vote': this.#onVote(s as Signed<Vote>); return
       case 'certificate': this.#onCertificate(from, s.msg); return
@@ -278,18 +298,22 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   #storeBatch (txs: readonly Tx[], round: number): string {
     const d = toHex(makeBatch(txs).id)
     const prior = this.#batches.get(d)
-    if (prior === undefined) this.#batches.set(d, { txs, round })
-    else prior.round = Math.max(prior.round, round)
+    if (prior === undefined) {
+      this.#batches.set(d, { txs, round })
+      this.#waitingCerts.arrived(d)
+      this.#waitingHeaders.arrived(d)
+    } else prior.round = Math.max(prior.round, round)
     return d
   }
 
   #seal (force: boolean): void {
     while (this.#txs.pending.size > 0) {
-      if (this.#txs.pending.size < this.params.batchSize && !force) {
+      // Bounded by bytes too, so the batch, its message and its WAL record fit their limits.
+      const txs = this.#txs.pending.take(this.params.batchSize, undefined, MAX_BATCH_BYTES)
+      if (!batchFull(txs, this.params.batchSize) && !force) {
         this.#o.arm(BULLSHARK_TIMERS.batch, this.params.batchDelayMs)
         return
       }
-      const txs = this.#txs.pending.take(this.params.batchSize)
       const keys = txs.map(txKey)
       for (let i = 0; i < txs.length; i++) {
         this.#txs.pending.delete(keys[i])
@@ -305,8 +329,9 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     this.#advance()
   }
 
-  #onBatch (m: BatchMsg): void {
+  #onBatch (from: ValidatorId, m: BatchMsg): void {
     if (m.txs.length === 0) return
+    if (overBatchBudget(m.txs)) return this.#o.log({ type: 'invalid-message', from, reason: `batch over ${MAX_BATCH_BYTES} bytes` })
     this.#storeBatch(m.txs, this.#round)
     this.#drainWaiting()
   }
@@ -400,6 +425,7 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     const h = s.msg
     if (s.from !== h.author || h.round < 1) return this.#o.log({ type: 'invalid-message', from, reason: 'header not signed by its author' })
     if (h.round <= this.#floor + 1 && h.round > 1) return
+    if (this.#tooFarAhead(from, h)) return
     const digest = headerDigest(h)
     const prior = this.#voted.get(h.round)?.get(h.author)
     if (prior !== undefined) {
@@ -409,8 +435,8 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     }
     const missing = this.#missing(h)
     if (missing.certs.length > 0 || missing.batches.length > 0) {
-      this.#park(this.#waitingHeaders, digest, s)
-      this.#fetch([...new Set([from, h.author])], missing)
+      const fresh = this.#waitingHeaders.park(digest, h.author, h.round, s, missing)
+      if (fresh !== null) this.#fetch([...new Set([from, h.author])], fresh)
       return
     }
     this.#waitingHeaders.delete(digest)
@@ -465,6 +491,7 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     const h = c.header.msg
     const digest = headerDigest(h)
     if (this.#dag.has(digest) || this.#waitingCerts.has(digest) || h.round <= this.#floor) return
+    if (this.#tooFarAhead(from, h)) return
     if (!this.#validCertificate(c)) return this.#o.log({ type: 'invalid-message', from, reason: 'invalid certificate' })
     this.#admitCertificate(c, from, true)
   }
@@ -476,8 +503,8 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     if (h.round <= this.#floor || this.#dag.has(digest)) return
     const missing = this.#missing(h)
     if (missing.certs.length > 0 || missing.batches.length > 0) {
-      this.#park(this.#waitingCerts, digest, c)
-      if (from !== undefined) this.#fetch([...new Set([from, h.author])].filter((id) => id !== this.self), missing)
+      const fresh = this.#waitingCerts.park(digest, h.author, h.round, c, missing)
+      if (from !== undefined && fresh !== null) this.#fetch([...new Set([from, h.author])].filter((id) => id !== this.self), fresh)
       return
     }
     this.#waitingCerts.delete(digest)
@@ -492,6 +519,8 @@ export class Bullshark implements Protocol<BullsharkMessage> {
       cert: c
     }
     if (!this.#dag.insert(v)) return this.#o.log({ type: 'equivocation', from: h.author, round: h.round })
+    this.#waitingCerts.arrived(digest)
+    this.#waitingHeaders.arrived(digest)
     if (persist) {
       for (const b of v.batches) this.#o.persist(h.round, { protocol: BULLSHARK, type: 'batch', txs: (this.#batches.get(b) as StoredBatch).txs })
       this.#o.persist(h.round, c)
@@ -504,38 +533,35 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     this.#advance()
   }
 
-  #park<T> (map: Map<string, T>, digest: string, item: T): void {
-    if (map.size >= MAX_WAITING) map.delete(map.keys().next().value as string)
-    map.set(digest, item)
+  /** Headers and certificates are parked only up to maxRoundsAhead above where this node stands, and only
+   *  with at most one parent per validator: what lies beyond is spam or reached by state transfer. */
+  #tooFarAhead (from: ValidatorId, h: Header): boolean {
+    const here = Math.max(this.#round, this.#dag.highestRound, this.#lastAnchor, this.#floor)
+    if (h.round <= here + this.params.maxRoundsAhead && h.parents.length <= this.validators.n) return false
+    this.#o.log({ type: 'invalid-message', from, reason: h.parents.length > this.validators.n ? 'more parents than validators' : `round ${h.round} is more than ${this.params.maxRoundsAhead} rounds ahead` })
+    return true
   }
 
   #fetch (to: readonly ValidatorId[], missing: { certs: Hash[], batches: Hash[] }): void {
     const peers = to.filter((id) => id !== this.self)
-    if (peers.length === 0) return
+    if (peers.length === 0 || (missing.certs.length === 0 && missing.batches.length === 0)) return
     this.#o.send(peers, this.#o.sign<Fetch>({ protocol: BULLSHARK, type: 'fetch', certs: missing.certs.slice(0, MAX_DIGESTS), batches: missing.batches.slice(0, MAX_DIGESTS) }))
   }
 
-  /** Retries parked certificates and headers until nothing more becomes insertable. */
+  /** Retries the parked certificates and headers whose missing digests arrived (the parking's index says
+   *  which), until nothing more becomes insertable. Admitting one may make others ready: they join the queue. */
   #drainWaiting (): void {
     if (this.#draining) return
     this.#draining = true
     try {
-      for (let progress = true; progress;) {
-        progress = false
-        for (const [digest, c] of this.#waitingCerts) {
-          const m = this.#missing(c.header.msg)
-          if (m.certs.length > 0 || m.batches.length > 0) continue
-          this.#waitingCerts.delete(digest)
-          this.#draining = false
-          this.#admitCertificate(c, undefined, true)
-          this.#draining = true
-          progress = true
-        }
+      for (let c = this.#waitingCerts.takeReady(); c !== undefined; c = this.#waitingCerts.takeReady()) {
+        const m = this.#missing(c.header.msg)
+        if (m.certs.length > 0 || m.batches.length > 0) this.#waitingCerts.countWasted()
+        this.#admitCertificate(c, undefined, true)
       }
-      for (const [digest, s] of this.#waitingHeaders) {
+      for (let s = this.#waitingHeaders.takeReady(); s !== undefined; s = this.#waitingHeaders.takeReady()) {
         const m = this.#missing(s.msg)
-        if (m.certs.length > 0 || m.batches.length > 0) continue
-        this.#waitingHeaders.delete(digest)
+        if (m.certs.length > 0 || m.batches.length > 0) this.#waitingHeaders.countWasted()
         this.#onHeader(s.from, s)
       }
     } finally {
@@ -544,13 +570,29 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   }
 
   #onFetch (from: ValidatorId, m: Fetch): void {
-    for (const d of m.certs) {
-      const v = this.#dag.get(toHex(d))
-      if (v !== undefined) this.#o.send([from], this.#relay(v.cert))
+    // At most MAX_DIGESTS items per peer per resend interval: an honest fetcher asks that often, and a
+    // Byzantine one cannot turn small requests into an unbounded stream of answers.
+    let served = this.#fetchServed.get(from)
+    if (served === undefined || this.#o.now - served.since >= this.params.resendIntervalMs) {
+      served = { since: this.#o.now, items: 0 }
+      this.#fetchServed.set(from, served)
     }
+    for (const d of m.certs) {
+      if (served.items >= MAX_DIGESTS) return
+      const v = this.#dag.get(toHex(d))
+      if (v === undefined) continue
+      served.items++
+      this.#o.send([from], this.#relay(v.cert))
+    }
+    // At most a message's worth of payload per request, so asking costs a peer little more than answering.
+    let budget = MAX_MESSAGE_BYTES
     for (const d of m.batches) {
       const b = this.#batches.get(toHex(d))
-      if (b !== undefined) this.#o.send([from], this.#o.sign<BatchMsg>({ protocol: BULLSHARK, type: 'batch', txs: b.txs }))
+      if (b === undefined) continue
+      budget -= batchBytes(b.txs)
+      if (budget < 0 || served.items >= MAX_DIGESTS) break
+      served.items++
+      this.#o.send([from], this.#o.sign<BatchMsg>({ protocol: BULLSHARK, type: 'batch', txs: b.txs }))
     }
   }
 
@@ -564,7 +606,8 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     for (const v of this.#dag.round(anchorRound + 1).values()) if (v.parents.includes(anchor.digest)) support++
     if (support < this.commitStake()) return
     // Earlier anchors this one reaches commit first, oldest first: every honest node that committed one of
-    // them directly did so with f + 1 support, which any later anchor's quorum of parents must reach.
+    // them directly did so with n - quorum + 1 supporters in the round above it, and any later vertex's
+    // quorum of parents in that round holds one of them (n - quorum + 1 + quorum > n), so a path exists.
     const chain = [anchor]
     let cur = anchor
     for (let r = anchorRound - 2; r > this.#lastAnchor; r -= 2) {
@@ -633,8 +676,11 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     for (const [d, b] of this.#batches) if (b.round <= gc && !this.#ownBatchKeys.has(d)) this.#batches.delete(d)
     for (const r of this.#voted.keys()) if (r <= gc) this.#voted.delete(r)
     for (const r of this.#headers.keys()) if (r <= gc) this.#headers.delete(r)
-    for (const [d, c] of this.#waitingCerts) if (c.header.msg.round <= gc) this.#waitingCerts.delete(d)
-    for (const [d, s] of this.#waitingHeaders) if (s.msg.round <= gc) this.#waitingHeaders.delete(d)
+    this.#waitingCerts.dropAtOrBelow(gc)
+    this.#waitingHeaders.dropAtOrBelow(gc)
+    // Parents at or below the floor count as held: what waited only for them is ready now.
+    this.#waitingCerts.readyAt(gc + 1)
+    this.#waitingHeaders.readyAt(gc + 1)
     // Own transactions whose header the ordering skipped or left below its horizon go out again.
     const skippedUpTo = Math.max(this.#lastOrdered[this.#selfIndex], this.#horizon(this.#lastAnchor))
     for (const [key, o] of this.#txs.inFlight) {
@@ -678,7 +724,7 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   /** Far behind a certified checkpoint (peers will soon have collected what this node needs): fetch it. */
   #maybeCatchUp (): void {
     const st = this.#stable
-    if (st === undefined || st.msg.seq < this.#commitSeq || this.#catchingUp?.seq === st.msg.seq) return
+    if (st === undefined || st.msg.seq < this.#commitSeq) return
     if (!this.#lost && st.msg.anchorRound <= this.#lastAnchor + this.params.gcDepth / 4) return
     if (st.msg.seq === this.#lastExecuted && st.msg.seq === this.#commitSeq) {
       // Only empty anchors passed while this node was away: its state is the checkpoint's, so it only moves
@@ -687,8 +733,9 @@ export class Bullshark implements Protocol<BullsharkMessage> {
       return
     }
     if (st.msg.seq <= this.#commitSeq) return
+    const from = this.#stateFetch.start(st.msg.seq, st.proof.map((s) => s.from).filter((id) => id !== this.self), this.#o.now)
+    if (from === undefined) return
     this.#catchingUp = st.msg
-    const from = st.proof.map((s) => s.from).filter((id) => id !== this.self)
     this.#o.fetchState(from, { seq: st.msg.seq, stateRoot: st.msg.stateRoot })
     this.#o.log({ type: 'state-transfer', seq: st.msg.seq, anchorRound: st.msg.anchorRound })
   }
@@ -696,6 +743,7 @@ export class Bullshark implements Protocol<BullsharkMessage> {
   #installed (seq: number): void {
     const f = this.#catchingUp
     this.#catchingUp = undefined
+    this.#stateFetch.done(f?.seq ?? seq)
     if (f === undefined || f.seq !== seq) {
       this.#commitSeq = seq
       this.#lost = true
@@ -739,19 +787,13 @@ export class Bullshark implements Protocol<BullsharkMessage> {
     const mine = this.#headers.get(this.#round)
     if (mine !== undefined && !this.#dag.round(this.#round).has(this.self)) this.#o.broadcast(mine)
     const others = this.validators.others(this.self)
-    const certs: Hash[] = []
-    const batches: Hash[] = []
-    for (const item of [...this.#waitingCerts.values()].map((c) => c.header.msg).concat([...this.#waitingHeaders.values()].map((s) => s.msg))) {
-      const m = this.#missing(item)
-      certs.push(...m.certs)
-      batches.push(...m.batches)
-    }
+    const waitCerts = this.#waitingCerts.wanted()
+    const waitHeaders = this.#waitingHeaders.wanted()
+    const certs = [...waitCerts.certs, ...waitHeaders.certs]
+    const batches = [...waitCerts.batches, ...waitHeaders.batches]
     if (certs.length > 0 || batches.length > 0) this.#fetch(others, { certs: dedup(certs), batches: dedup(batches) })
     const progress = `${this.#round}/${this.#lastAnchor}/${this.#dag.size}`
-    if (progress === this.#progressAtResend) {
-      this.#broadcastStatus()
-      if (this.#catchingUp !== undefined) this.#catchingUp = undefined
-    }
+    if (progress === this.#progressAtResend) this.#broadcastStatus()
     this.#progressAtResend = progress
     this.#maybeCatchUp()
     this.#o.arm(BULLSHARK_TIMERS.resend, this.params.resendIntervalMs)

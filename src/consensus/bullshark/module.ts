@@ -57,9 +57,9 @@ export const bullsharkModule: ProtocolModule<BullsharkParams, BullsharkMessage> 
     // The generic adversaries plus attacks on the DAG and on the leader of every anchor.
     adversaries: ['none', 'silent', 'crash-mid-broadcast', 'equivocate', 'withhold-votes', 'few-parents', 'crash-leader', 'slow-leader', 'bad-signature', 'replay', 'delay'],
     adversaryFamily: 'dag',
-    // n = 3 and 6 (3f + 3) wait for the commit threshold that intersects every quorum (issue 10, item 5):
-    // today's f + 1 support lets two honest nodes commit different anchors there.
-    sizes: [4, 5, 7, 10],
+    // n = 3 and 6 (3f + 3) are where f + 1 support failed to meet every quorum; the commit threshold is
+    // n - quorum + 1 now (ordering: commitStake), and these sizes keep it honest.
+    sizes: [3, 4, 5, 6, 7, 10],
     seeds: 528,
     bites: {
       equivocate: { event: 'equivocation' },

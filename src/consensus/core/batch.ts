@@ -2,6 +2,7 @@
 // transaction submitted twice has one id and is deduplicated.
 import { HASH_BYTES, sha256, toHex } from '../../crypto/hash.ts'
 import type { Hash } from '../../crypto/hash.ts'
+import { MAX_BATCH_BYTES, MAX_TX_BYTES } from './limits.ts'
 
 export type Tx = Uint8Array
 
@@ -29,6 +30,41 @@ export function makeBatch (txs: readonly Tx[]): Batch {
   const ids = new Uint8Array(txs.length * HASH_BYTES)
   txs.forEach((tx, i) => ids.set(txId(tx), i * HASH_BYTES))
   return { txs, id: sha256(ids) }
+}
+
+/** Encoded size of a transaction list (u32 count, then each transaction u32-prefixed): what the byte
+ *  budget MAX_BATCH_BYTES bounds in every batch, pre-prepare and relay. */
+export function batchBytes (txs: readonly Tx[]): number {
+  let n = 4
+  for (const tx of txs) n += 4 + tx.byteLength
+  return n
+}
+
+/** Bytes one more transaction adds to a batch. */
+export const txBatchBytes = (tx: Tx): number => 4 + tx.byteLength
+
+/** Whether a batch a proposer took should go out now: `maxTxs` reached, or too close to the byte budget for
+ *  a largest transaction to fit. */
+export function batchFull (txs: readonly Tx[], maxTxs: number): boolean {
+  return txs.length >= maxTxs || batchBytes(txs) > MAX_BATCH_BYTES - (4 + MAX_TX_BYTES)
+}
+
+/** What a receiver checks before accepting a batch or a proposal: over the budget is invalid. */
+export const overBatchBudget = (txs: readonly Tx[]): boolean => batchBytes(txs) > MAX_BATCH_BYTES
+
+/** Splits a list in order into runs that each fit the byte budget (a relay of many large transactions). */
+export function splitByBatchBudget (txs: readonly Tx[]): Tx[][] {
+  const out: Tx[][] = [[]]
+  let bytes = 4
+  for (const tx of txs) {
+    if (bytes + txBatchBytes(tx) > MAX_BATCH_BYTES && out[out.length - 1].length > 0) {
+      out.push([])
+      bytes = 4
+    }
+    out[out.length - 1].push(tx)
+    bytes += txBatchBytes(tx)
+  }
+  return out
 }
 
 /** The null batch a new primary uses to fill sequence numbers nobody prepared. */

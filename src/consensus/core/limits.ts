@@ -6,12 +6,15 @@ export const MAX_TX_BYTES = 64 * 1024
 export const MAX_BATCH_TXS = 8192
 /** Largest encoded consensus message; a new-view carrying prepared certificates is the biggest. */
 export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024
-/** Largest consensus WAL record storage accepts; every record a protocol persists must fit. */
+/** Largest consensus WAL record storage accepts (state/limits.ts re-exports it). Every record a protocol
+ *  writes because of a message it accepted must fit, or a peer could halt the node. */
 export const MAX_WAL_RECORD_BYTES = 16 * 1024 * 1024
-/** Encoding overhead per transaction in a batch (its length prefix), rounded up. */
-export const TX_ENCODING_OVERHEAD = 8
-/** Room in a WAL record for everything around a batch (header, signature, certificate votes). */
-export const RECORD_HEADROOM_BYTES = 64 * 1024
+/** Room a record needs around the one batch it may carry: version, seq, tags, view and sequence numbers,
+ *  a signature, a header with its digests and votes. */
+export const RECORD_OVERHEAD_BYTES = 256 * 1024
+/** Largest encoded transaction list of one batch (see core/batch.ts batchBytes): proposers seal below it
+ *  and receivers refuse a batch or proposal above it, so its record fits MAX_WAL_RECORD_BYTES. */
+export const MAX_BATCH_BYTES = MAX_WAL_RECORD_BYTES - RECORD_OVERHEAD_BYTES
 /** Longest string field (protocol, type, validator id). */
 export const MAX_STRING_BYTES = 256
 /** Most elements in any encoded list. */

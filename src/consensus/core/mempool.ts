@@ -1,7 +1,7 @@
 // A bounded, insertion-ordered pool of transactions waiting to be ordered. A full pool refuses new work
 // with a reason the API can show, rather than growing without bound.
 import { DEFAULT_MEMPOOL_MAX_BYTES, DEFAULT_MEMPOOL_MAX_TXS, MAX_TX_BYTES } from './limits.ts'
-import { txKey } from './batch.ts'
+import { txBatchBytes, txKey } from './batch.ts'
 import type { Tx } from './batch.ts'
 
 export interface MempoolLimits {
@@ -66,12 +66,17 @@ export class Mempool {
     this.#bytes = 0
   }
 
-  /** Oldest first, at most `max`, skipping keys `skip` says to. */
-  take (max: number, skip: (key: string) => boolean = () => false): Tx[] {
+  /** Oldest first, at most `max`, skipping keys `skip` says to, and stopping before the encoded list would
+   *  pass `maxBytes` (see batchBytes: MAX_BATCH_BYTES for a batch or proposal). */
+  take (max: number, skip: (key: string) => boolean = () => false, maxBytes = Infinity): Tx[] {
     const out: Tx[] = []
+    let bytes = 4
     for (const [key, tx] of this.#txs) {
       if (out.length >= max) break
-      if (!skip(key)) out.push(tx)
+      if (skip(key)) continue
+      bytes += txBatchBytes(tx)
+      if (bytes > maxBytes) break
+      out.push(tx)
     }
     return out
   }

@@ -66,6 +66,16 @@ export interface ProtocolStatus {
   /** Messages held for a later view (PBFT family), and their encoded bytes: bounded however many arrive. */
   readonly bufferedMessages?: number
   readonly bufferedBytes?: number
+  /** What a stranger can make this replica hold and redo, for the simulator's bounded-resources checker. */
+  readonly resources?: ProtocolResources
+}
+
+export interface ProtocolResources {
+  /** Messages held for later (parked, buffered for a future view): bounded whatever peers send. */
+  readonly held: number
+  /** Held messages examined again that still could not be used, counted since start: an index keeps it
+   *  near zero, a rescan on every event makes it grow with held x events. */
+  readonly wastedScans: number
 }
 
 export interface Protocol<M extends Message = Message> {
@@ -81,5 +91,8 @@ export interface Protocol<M extends Message = Message> {
   onRequest (batch: Batch, now: number): Effect<M>[]
   /** The state machine executed `seq` (or installed a snapshot at it) and reached `stateRoot`. */
   onExecuted (seq: number, stateRoot: Hash, now: number): Effect<M>[]
+  /** A fetchState for `checkpoint` ended without installing it (no peer had it, or the node was already
+   *  there): the protocol may try again later (see core/fetch-schedule.ts). */
+  onStateFetchFailed? (checkpoint: Checkpoint, now: number): Effect<M>[]
   status (): ProtocolStatus
 }

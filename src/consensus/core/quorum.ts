@@ -16,3 +16,12 @@ export function quorumsFor (n: number): Quorums {
   const f = Math.floor((n - 1) / 3)
   return { n, f, quorum: Math.ceil((n + f + 1) / 2), weak: f + 1 }
 }
+
+/**
+ * Fewest validators of which every quorum holds at least one: n - quorum + 1. A set S of that size meets
+ * any quorum Q, since |S| + |Q| = n + 1 > n. Bullshark commits an anchor directly on this much support,
+ * so every later vertex (whose parents are a quorum of the next round) reaches the anchor. For n = 3f + 1
+ * it is f + 1; for n = 3f + 2 also f + 1; for n = 3f + 3 it is f + 2 (n = 6: quorum 4, two supporters
+ * can sit beside a quorum of four that avoids them, three cannot).
+ */
+export function quorumBlocking (q: Quorums): number { return q.n - q.quorum + 1 }

@@ -3,7 +3,7 @@
 // that follows a persist until the WAL has it, and executes commits strictly in sequence.
 import { makeBatch, txKey } from '../core/batch.ts'
 import type { Batch, Tx } from '../core/batch.ts'
-import { MAX_MESSAGE_BYTES } from '../core/limits.ts'
+import { MAX_MESSAGE_BYTES, MAX_WAL_RECORD_BYTES } from '../core/limits.ts'
 import { Mempool } from '../core/mempool.ts'
 import type { AddResult, MempoolLimits } from '../core/mempool.ts'
 import { MessageVerifier, decodeSigned, encodeSigned } from '../core/message.ts'
@@ -129,8 +129,8 @@ export class Driver<M extends Message = Message> {
       const e = this.#effects[this.#effectsAt++]
       switch (e.kind) {
         case 'persist': this.#persist(e); break
-        case 'send': this.#o.transport.send(e.to, encodeSigned(this.protocol.codec, e.msg)); break
-        case 'broadcast': this.#o.transport.send(this.#o.validators.others(this.self), encodeSigned(this.protocol.codec, e.msg)); break
+        case 'send': this.#transmit(e.to, e.msg); break
+        case 'broadcast': this.#transmit(this.#o.validators.others(this.self), e.msg); break
         case 'setTimer': this.#setTimer(e.id, e.ms); break
         case 'cancelTimer': this.#cancelTimer(e.id); break
         case 'commit': this.#commits.push(e); this.#execute(); break
@@ -142,15 +142,29 @@ export class Driver<M extends Message = Message> {
     }
   }
 
-  /** Consecutive persists become one WAL append (one fsync in the node). */
+  /** A message no peer would accept (over MAX_MESSAGE_BYTES) is not sent: a protocol bug, reported as the
+   *  event 'message-too-large' (the simulator's limits checker fails on it), never fatal. */
+  #transmit (to: readonly ValidatorId[], msg: Signed<M>): void {
+    const bytes = encodeSigned(this.protocol.codec, msg)
+    if (bytes.byteLength > MAX_MESSAGE_BYTES) return this.#metrics.event({ type: 'message-too-large', message: msg.msg.type, bytes: bytes.byteLength })
+    this.#o.transport.send(to, bytes)
+  }
+
+  /** Consecutive persists become one WAL append (one fsync in the node). A record storage would refuse
+   *  (over MAX_WAL_RECORD_BYTES) is left out and reported as 'record-too-large' instead of halting the node:
+   *  the protocols' byte budgets keep every record that follows from an accepted message below the limit,
+   *  so this is a protocol bug, and halting on it would hand a peer that found one every honest node. */
   #persist (first: Extract<Effect<M>, { kind: 'persist' }>): void {
     const entries: WalEntry[] = []
     let pruneBelow: number | undefined
     for (let e: Effect<M> | undefined = first; e?.kind === 'persist'; e = this.#effects[this.#effectsAt]) {
       if (e !== first) this.#effectsAt++
-      entries.push({ seq: e.record.seq, bytes: encodeRecord(this.protocol.codec, e.record) })
+      const bytes = encodeRecord(this.protocol.codec, e.record)
+      if (bytes.byteLength > MAX_WAL_RECORD_BYTES) this.#metrics.event({ type: 'record-too-large', record: e.record.msg.type, bytes: bytes.byteLength })
+      else entries.push({ seq: e.record.seq, bytes })
       if (e.pruneBelow !== undefined) pruneBelow = Math.max(pruneBelow ?? 0, e.pruneBelow)
     }
+    if (entries.length === 0 && pruneBelow === undefined) return
     let done: ReturnType<Wal['append']>
     try {
       done = this.#o.wal.append(entries, pruneBelow)
@@ -209,7 +223,11 @@ export class Driver<M extends Message = Message> {
 
   #fetchState (from: readonly ValidatorId[], checkpoint: Checkpoint): void {
     const installed = (ok: boolean): void => {
-      if (!ok || this.#stopped || checkpoint.seq <= this.#executed) return
+      if (this.#stopped) return
+      if (!ok || checkpoint.seq <= this.#executed) {
+        if (this.protocol.onStateFetchFailed !== undefined) this.#run(this.protocol.onStateFetchFailed(checkpoint, this.#o.clock.now()))
+        return
+      }
       this.#executed = checkpoint.seq
       // Which admitted transactions the snapshot covers is unknown; the protocol forgets its pending set
       // too, and clients retry, so dropping them is safe where keeping them would leak.

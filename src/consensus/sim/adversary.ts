@@ -10,6 +10,7 @@ import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
 import type { PbftMessage, PrePrepare } from '../pbft/messages.ts'
 import { bullsharkAdversary } from './bullshark-adversary.ts'
 import type { Prng } from './prng.ts'
+import type { ResourceAdversaryKind } from './resource-adversary.ts'
 import type { SimProtocolName } from './protocols.ts'
 import type { AdversaryKind } from './scenario.ts'
 
@@ -36,7 +37,7 @@ export interface AdversaryContext {
 export interface Outgoing { readonly to: readonly ValidatorId[], readonly bytes: Uint8Array, readonly delayMs: number }
 
 export interface Adversary {
-  readonly kind: AdversaryKind
+  readonly kind: AdversaryKind | ResourceAdversaryKind
   effects? (fx: Effect<Message>[]): Effect<Message>[]
   outbound? (to: readonly ValidatorId[], bytes: Uint8Array): Outgoing[]
   inbound? (bytes: Uint8Array): void
@@ -171,6 +172,7 @@ export function byzantine (inner: Protocol<Message>, adversary: Adversary): Prot
     onTimer: (timer, now) => fx(inner.onTimer(timer, now)),
     onRequest: (batch, now) => fx(inner.onRequest(batch, now)),
     onExecuted: (seq, root, now) => fx(inner.onExecuted(seq, root, now)),
+    ...(inner.onStateFetchFailed === undefined ? {} : { onStateFetchFailed: (cp, now) => fx((inner.onStateFetchFailed as NonNullable<typeof inner.onStateFetchFailed>).call(inner, cp, now)) }),
     status: () => inner.status()
   }
 }

@@ -16,13 +16,14 @@ import { protocolModule } from '../registry.ts'
 import { buildNode, checkpointIntervalOf } from './protocols.ts'
 import type { ProtocolBuilds } from './protocols.ts'
 import { byzantine, makeAdversary } from './adversary.ts'
-import type { Adversary } from './adversary.ts'
+import type { Adversary, AdversaryContext } from './adversary.ts'
 import { checkAgreement, checkLiveness, checkValidity } from './checkers.ts'
 import type { NodeRecord, RunRecord, TxRecord } from './checkers.ts'
 import { EventQueue } from './event-queue.ts'
 import { measuredLatency, syntheticLatency } from './latency.ts'
 import type { LatencyModel } from './latency.ts'
 import { Prng } from './prng.ts'
+import { ResourceMeter } from './resources.ts'
 import type { Scenario } from './scenario.ts'
 import { SimStateMachine } from './state-machine.ts'
 import { TraceHash } from './trace.ts'
@@ -31,6 +32,8 @@ import { TraceHash } from './trace.ts'
 export interface SimOptions extends ProtocolBuilds {
   /** The WonderNetwork pings CSV; synthetic latency when absent. */
   readonly pingsCsv?: string | null
+  /** Replaces the scenario's adversary on its faulty nodes (the resource adversaries, planted bugs). */
+  readonly adversary?: (ctx: AdversaryContext) => Adversary | undefined
 }
 
 export interface SimResult {
@@ -54,6 +57,8 @@ export interface SimResult {
     readonly protocolEvents: Readonly<Record<string, number>>
     readonly latencyP50Ms: number
     readonly latencyMaxMs: number
+    /** Peaks over the honest nodes: messages held, held messages re-examined in vain and messages sent for one received. */
+    readonly resources: { readonly held: number, readonly wastedScans: number, readonly sends: number }
   }
 }
 
@@ -99,6 +104,7 @@ class Simulation {
   readonly #txs: ClientTx[] = []
   readonly #txByKey = new Map<string, ClientTx>()
   readonly #honestQuorumForDone: number
+  readonly #meter: ResourceMeter
   #now = 0
   #done = 0
   #endAt = Infinity
@@ -123,6 +129,7 @@ class Simulation {
     const latencyRng = this.#rng.fork(2)
     this.#latency = options.pingsCsv != null ? measuredLatency(options.pingsCsv, n, latencyRng) : syntheticLatency(n, latencyRng)
     this.#honestQuorumForDone = this.#validators.quorums.weak
+    this.#meter = new ResourceMeter(n)
     const snapshotEvery = checkpointIntervalOf(scenario.protocol, scenario.params)
     for (let i = 0; i < n; i++) {
       const node: NodeState = {
@@ -171,21 +178,20 @@ class Simulation {
     const honestProtocol = built.protocol
     // A crash-mid-broadcast node comes back honest; other adversaries stay faulty.
     const faulty = !node.honest && (fresh || s.adversary !== 'crash-mid-broadcast')
-    node.adversary = faulty
-      ? makeAdversary(s.adversary, {
-        self: node.id,
-        others: this.#validators.others(node.id),
-        protocol: s.protocol,
-        family: protocolModule(s.protocol).sim.adversaryFamily,
-        validators: this.#validators,
-        signer: built.signer,
-        timeoutMs: built.timeoutMs,
-        status: () => honestProtocol.status(),
-        rng,
-        now: () => this.#now,
-        crash: () => this.#crash(node, this.#now + rng.range(1000, 4000))
-      })
-      : undefined
+    const ctx: AdversaryContext = {
+      self: node.id,
+      others: this.#validators.others(node.id),
+      protocol: s.protocol,
+      family: protocolModule(s.protocol).sim.adversaryFamily,
+      validators: this.#validators,
+      signer: built.signer,
+      timeoutMs: built.timeoutMs,
+      status: () => honestProtocol.status(),
+      rng,
+      now: () => this.#now,
+      crash: () => this.#crash(node, this.#now + rng.range(1000, 4000))
+    }
+    node.adversary = faulty ? (this.#o.adversary !== undefined ? this.#o.adversary(ctx) : makeAdversary(s.adversary, ctx)) : undefined
     const protocol = node.adversary === undefined ? honestProtocol : byzantine(honestProtocol, node.adversary)
     const clock: Clock = {
       now: () => this.#now,
@@ -206,13 +212,14 @@ class Simulation {
       clock,
       wal: {
         append: (entries, pruneBelow) => {
+          for (const e of entries) this.#meter.persisted(node.index, e.bytes.byteLength)
           if (pruneBelow !== undefined) node.wal = node.wal.filter((e) => e.seq === 0 || e.seq >= pruneBelow)
           node.wal.push(...entries)
         }
       },
       executor: { execute: (seq, batch) => this.#execute(node, seq, batch) },
       stateSync: { fetch: (from, checkpoint, done) => this.#fetchState(node, from, checkpoint.seq, checkpoint.stateRoot, done) },
-      metrics: node.metrics
+      metrics: this.#meter.watch(node.index, node.metrics)
     })
     node.driver = driver
     node.up = true
@@ -282,6 +289,7 @@ class Simulation {
   }
 
   #send (node: NodeState, to: readonly ValidatorId[], bytes: Uint8Array): void {
+    this.#meter.sent(node.index, to.length, bytes.byteLength)
     const out = node.adversary?.outbound?.(to, bytes) ?? [{ to, bytes, delayMs: 0 }]
     const unstable = this.#now < this.#s.stabilizeAtMs
     const rng = this.#netRng
@@ -305,7 +313,9 @@ class Simulation {
     this.#trace.add(1, from, target.index, this.#now)
     this.#trace.addBytes(bytes)
     target.adversary?.inbound?.(bytes)
+    this.#meter.begin(target.index)
     target.driver.receive(this.#nodes[from].id, bytes)
+    this.#meter.end(target.index, 'message', target.driver?.protocol.status())
   }
 
   // ---- faults and clients ----
@@ -368,7 +378,7 @@ class Simulation {
       // Submissions scheduled past the end never happened; that is a scenario bug, not a protocol one.
       throw new Error(`scenario ended before all ${this.#s.txs} transactions were submitted`)
     }
-    const violations = [...checkAgreement(run), ...checkValidity(run), ...checkLiveness(run)]
+    const violations = [...checkAgreement(run), ...checkValidity(run), ...checkLiveness(run), ...this.#meter.violations((i) => this.#nodes[i].honest)]
     const honest = this.#nodes.filter((n) => n.honest)
     const dropped: Record<string, number> = {}
     for (const n of this.#nodes) for (const [k, v] of n.metrics.drops) dropped[k] = (dropped[k] ?? 0) + v
@@ -388,7 +398,8 @@ class Simulation {
         stateTransfers: honest.reduce((a, n) => a + n.sm.installs, 0),
         dropped,
         protocolEvents: countEvents(honest.map((n) => n.metrics)),
-        ...latencies(this.#txs)
+        ...latencies(this.#txs),
+        resources: this.#meter.peaks((i) => this.#nodes[i].honest)
       }
     }
   }

@@ -24,7 +24,7 @@ export interface ThreePhaseParams {
 }
 
 export const DEFAULT_THREE_PHASE_PARAMS: ThreePhaseParams = {
-  batchSize: 250,
+  batchSize: 1000,
   batchDelayMs: 5,
   viewChangeTimeoutMs: 2000,
   maxViewChangeTimeoutMs: 60_000,
@@ -45,7 +45,7 @@ export function threePhaseParams (overrides: Partial<ThreePhaseParams> = {}): Th
 }
 
 /** What a genesis file may set for a three-phase variant, with its defaults. */
-export const THREE_PHASE_GENESIS_DEFAULTS = { batchSize: 250, batchDelayMs: 5, viewChangeTimeoutMs: 2000, checkpointInterval: 100 } as const
+export const THREE_PHASE_GENESIS_DEFAULTS = { batchSize: 1000, batchDelayMs: 5, viewChangeTimeoutMs: 2000, checkpointInterval: 100 } as const
 
 /** A genesis file's params: the watermark window spans four checkpoints, and clients already batch. */
 export function threePhaseParamsFromGenesis (g: Readonly<Record<string, number>>): ThreePhaseParams {

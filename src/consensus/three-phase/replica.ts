@@ -4,10 +4,11 @@
 // Every input returns the effects to perform; persist effects precede the messages that depend on them.
 import { bytesEqual, toHex } from '../../crypto/hash.ts'
 import type { Hash } from '../../crypto/hash.ts'
-import { makeBatch, txKey } from '../core/batch.ts'
+import { batchFull, makeBatch, overBatchBudget, splitByBatchBudget, txKey } from '../core/batch.ts'
 import type { Batch, Tx } from '../core/batch.ts'
 import { CheckpointVotes } from '../core/checkpoint-votes.ts'
 import { HelpLimiter } from '../core/help.ts'
+import { MAX_BATCH_BYTES } from '../core/limits.ts'
 import { encodeBody } from '../core/message.ts'
 import type { MessageSigner, MessageVerifier, Signed } from '../core/message.ts'
 import { Outbox } from '../core/outbox.ts'
@@ -181,7 +182,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     for (const tx of batch.txs) if (this.#addPending(tx)) this.#relayBuffer.push(tx)
     if (this.#relayBuffer.length > 0) {
       const relayDelay = this.params.relayDelayMs ?? this.params.batchDelayMs
-      if (relayDelay === 0 || this.#relayBuffer.length >= this.params.batchSize) this.#flushRelay()
+      if (relayDelay === 0 || batchFull(this.#relayBuffer, this.params.batchSize)) this.#flushRelay()
       else this.#o.arm(this.#timers.relay, relayDelay)
     }
     this.#propose(false)
@@ -214,7 +215,8 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       stableCheckpoint: this.#stableSeq,
       pending: this.#txs.size,
       bufferedMessages: this.#future.length,
-      bufferedBytes: this.#futureBytes
+      bufferedBytes: this.#futureBytes,
+      resources: { held: this.#future.length, wastedScans: 0 }
     }
   }
 
@@ -290,16 +292,17 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
   #flushRelay (): void {
     this.#o.disarm(this.#timers.relay)
     if (this.#relayBuffer.length === 0) return
-    this.#o.broadcast(this.#o.sign({ protocol: this.#tag, type: 'request', txs: this.#relayBuffer }))
+    // Chunks within the batch budget, so each relay message (and the batch it becomes) fits its limits.
+    for (const txs of splitByBatchBudget(this.#relayBuffer)) this.#o.broadcast(this.#o.sign({ protocol: this.#tag, type: 'request', txs }))
     this.#relayBuffer = []
   }
 
   #propose (force: boolean): void {
     if (this.#viewChanging || !this.#isPrimary()) return
     while (this.#lastAssigned + 1 <= this.#stableSeq + this.params.watermarkWindow) {
-      const txs = this.#txs.pending.take(this.params.batchSize)
+      const txs = this.#txs.pending.take(this.params.batchSize, undefined, MAX_BATCH_BYTES)
       if (txs.length === 0) return
-      if (txs.length < this.params.batchSize && !force) {
+      if (!batchFull(txs, this.params.batchSize) && !force) {
         this.#o.arm(this.#timers.batch, this.params.batchDelayMs)
         return
       }
@@ -375,6 +378,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
   #onPrePrepare (s: Signed<PrePrepare>): void {
     const m = s.msg
     if (s.from !== this.#primary()) return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'pre-prepare from a backup' })
+    if (overBatchBudget(m.batch.txs)) return this.#o.log({ type: 'invalid-message', from: s.from, reason: `batch over ${MAX_BATCH_BYTES} bytes` })
     const keys = new Set(m.batch.txs.map(txKey))
     if (keys.size !== m.batch.txs.length) return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'batch repeats a transaction' })
     const slot = this.#slot(m.seq)
@@ -672,7 +676,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     } else {
       const primary = this.#primary()
       if (!this.#isPrimary() && this.#txs.pending.size > 0) {
-        this.#o.send([primary], this.#o.sign({ protocol: this.#tag, type: 'request', txs: this.#txs.pending.take(this.params.batchSize * 4) }))
+        this.#o.send([primary], this.#o.sign({ protocol: this.#tag, type: 'request', txs: this.#txs.pending.take(this.params.batchSize * 4, undefined, MAX_BATCH_BYTES) }))
       }
       for (const [seq, slot] of this.#slots) {
         if (seq <= this.#lastCommitted || slot.pp === undefined || this.#o.now - slot.since < this.params.resendIntervalMs) continue

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { quorumsFor } from '../../../../src/consensus/core/quorum.ts'
+import { quorumBlocking, quorumsFor } from '../../../../src/consensus/core/quorum.ts'
 import { ValidatorSet } from '../../../../src/consensus/core/validators.ts'
 
 test('n = 3f + 1 gives 2f + 1 and f + 1', () => {
@@ -28,4 +28,16 @@ test('validator set orders ids canonically and rotates the primary', () => {
   assert.equal(vs.f, 1)
   assert.deepEqual(vs.others('b'), ['a', 'c', 'd'])
   assert.throws(() => new ValidatorSet([{ id: 'a', publicKey: new Uint8Array() }, { id: 'a', publicKey: new Uint8Array() }]), /duplicate/)
+})
+
+test('the quorum-blocking size meets every quorum and is f + 1 exactly when n is not 3f + 3', () => {
+  for (let n = 1; n <= 40; n++) {
+    const q = quorumsFor(n)
+    const b = quorumBlocking(q)
+    assert.ok(b + q.quorum > n, `n=${n}: ${b} supporters and a quorum of ${q.quorum} must overlap`)
+    assert.ok(b - 1 + q.quorum <= n, `n=${n}: ${b - 1} would not be enough`)
+    assert.ok(b <= n - q.f, `n=${n}: honest validators alone reach it`)
+    assert.equal(b === q.weak, n % 3 !== 0, `n=${n}`)
+  }
+  assert.equal(quorumBlocking(quorumsFor(6)), 3)
 })
