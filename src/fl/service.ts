@@ -18,6 +18,7 @@ import { decodeMessage, encodeMessage, type FlMessage } from './messages.ts'
 import { runRound, realClock, type Clock } from './round.ts'
 import { POLICIES, createPolicy, type ClientInfo, type PolicyName, type SelectionPolicy } from './selection.ts'
 import { histogram } from './data.ts'
+import { LINKS_DIR, dirSignature } from './link-history.ts'
 import { initialLstm, lstmToTensors, tensorsToLstm } from './weights.ts'
 import type { Tensor } from './tensors.ts'
 
@@ -96,6 +97,7 @@ export class FlService {
   private participants: string[] = []
   private bytesMoved = 0
   private data: LocalData | null = null
+  private dataSignature = ''
 
   constructor (o: FlServiceOptions) {
     this.o = o
@@ -103,10 +105,13 @@ export class FlService {
     this.global = { version: 0, weights: initialLstm(HIDDEN, 1) }
   }
 
-  /** The node's recorded link history under <dataDir>/fl/links: `time_s Mbit/s` traces or 5Gophers-style CSV runs. */
+  /** The node's recorded link history under <dataDir>/fl/links: `time_s Mbit/s` traces (the node records
+   *  its own DWCP sends there: link-history.ts) or 5Gophers-style CSV runs. Read again once it has grown. */
   private local (): LocalData {
-    if (this.data != null) return this.data
-    const dir = join(this.o.dataDir, 'fl', 'links')
+    const dir = join(this.o.dataDir, LINKS_DIR)
+    const signature = dirSignature(dir)
+    if (this.data != null && signature === this.dataSignature) return this.data
+    this.dataSignature = signature
     const w = existsSync(dir) ? windows(readTraces(dir)) : { x: [], y: [], history: [] }
     const d: LocalData = { x: [], y: [], hx: [], hy: [] }
     // Every fifth window is held out for the node's own verdict on a published model.

@@ -33,6 +33,7 @@ import { EventLog } from './events.ts'
 import { FL_PROTOCOL_ID, MAX_MESSAGE_BYTES as FL_MAX_MESSAGE_BYTES } from '../fl/messages.ts'
 import { FlService } from '../fl/service.ts'
 import { registerFlRoutes } from '../fl/routes.ts'
+import { LinkHistory } from '../fl/link-history.ts'
 import { createBackup } from './backup.ts'
 
 export const STATE_DB_FILE = 'state.db'
@@ -148,12 +149,21 @@ export class NovacronNode {
     this.bandwidth = this.openBandwidthPlanner()
     const receiveDir = this.opts.receiveDir ?? join(this.opts.dataDir, 'received')
     mkdirSync(receiveDir, { recursive: true })
+    // Each send's throughput is this node's own link history, what federated rounds train on (src/fl).
+    const linkHistory = new LinkHistory({ dataDir: this.opts.dataDir })
     const dwcp = new DwcpService({
       receiveDir,
       dialer: { openStreams: async (peer, n) => await net.openFrameStreams(peer, DWCP_PROTOCOL_ID, n) },
       autoSelector: this.openCodecSelector() ?? undefined,
       linkEstimate: this.bandwidth != null ? (peer, measured) => this.bandwidth!.estimate(peer, measured) : undefined,
-      onThroughput: this.bandwidth != null ? (peer, mbps) => { void this.bandwidth!.observe(peer, mbps) } : undefined,
+      onThroughput: (peer, mbps) => {
+        if (this.bandwidth != null) void this.bandwidth.observe(peer, mbps)
+        try {
+          linkHistory.record(peer, mbps)
+        } catch (err) {
+          this.logger.warn({ err: String(err) }, 'link history not recorded')
+        }
+      },
       onReceiverEvent: e => {
         if (e.type === 'complete') this.events.push('info', `received ${e.name} (${e.size} bytes) from ${e.from.slice(-8)}`)
         if (e.type === 'failed') this.events.push('warn', `transfer from ${e.from.slice(-8)} failed: ${e.reason}`)

@@ -47,7 +47,8 @@ for (const protocol of ['bullshark', 'pbft'] as const) {
 }
 
 test('the resources checker catches a Bullshark that parks without a round window or author quota', () => {
-  const unbounded: ProtocolFactory = (keys, params) => new Bullshark(bullsharkOptions({ ...keys, params: { ...params, maxRoundsAhead: Infinity, parkPerAuthor: Infinity } })) as unknown as Protocol<Message>
+  // Integers far past any run's reach: in effect no round window and no quota (parameters must be integers).
+  const unbounded: ProtocolFactory = (keys, params) => new Bullshark(bullsharkOptions({ ...keys, params: { ...params, maxRoundsAhead: 1_000_000_000, parkPerAuthor: 1_000_000_000 } })) as unknown as Protocol<Message>
   const r = run('bullshark', 'flood-future', 0, { create: unbounded })
   const caught = r.violations.filter((v) => v.startsWith('resources:'))
   console.log(`# unbounded parking: ${caught[0] ?? 'not caught'}`)

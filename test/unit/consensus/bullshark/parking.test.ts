@@ -11,7 +11,7 @@ import { FakeSigner, FakeVerifier } from '../../../../src/crypto/signer.ts'
 import { GENESIS, ZERO, batchMsg, signerOf, txOf, validatorsOf } from './dag-builder.ts'
 
 const validators = validatorsOf(4)
-const params = { batchSize: 1, gcDepth: 8 }
+const params = { batchSize: 1, gcDepth: 8, checkpointInterval: 4 }
 const limits = bullsharkParams(params)
 const node = (): Bullshark => createBullshark({ self: 'v0', validators, signer: new FakeSigner('v0'), verifier: new FakeVerifier(), genesisHash: GENESIS, params })
 const fake = (i: number, salt: number): Uint8Array => sha256(new Uint8Array([salt, i >> 16, (i >> 8) & 255, i & 255]))
