@@ -16,6 +16,7 @@ import { registerLog } from './commands/log.ts'
 import { registerBench } from './commands/bench.ts'
 import { registerModels } from './commands/models.ts'
 import { registerTransfer } from './commands/transfer.ts'
+import { registerChaos } from './commands/chaos.ts'
 import { registerNotYetAvailable } from './commands/not-available.ts'
 import { VERSION } from './version.ts'
 
@@ -44,7 +45,7 @@ Examples:
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 config, 4 node unreachable, 5 commit timeout, 6 unauthorized,
 130 interrupted, 143 terminated.`)
-  const registrations: Register[] = [registerInit, registerNode, registerGenesis, registerDevnet, registerStatus, registerKv, registerTx, registerLog, registerBench, registerModels, registerTransfer, registerNotYetAvailable]
+  const registrations: Register[] = [registerInit, registerNode, registerGenesis, registerDevnet, registerStatus, registerKv, registerTx, registerLog, registerBench, registerModels, registerTransfer, registerChaos, registerNotYetAvailable]
   for (const register of registrations) register(program, context)
   program.commands.forEach(function exitOverrideDeep (cmd: Command) {
     cmd.exitOverride()
