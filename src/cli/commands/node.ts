@@ -29,6 +29,8 @@ Example:
       const logger = ctx.logger()
       // Loaded on demand: libp2p is heavy, and most commands are thin clients that never need it.
       const { NovacronNode } = await import('../../node/node.ts')
+      const { installProcessGuards } = await import('../../node/process-guards.ts')
+      installProcessGuards(logger)
       const running = await NovacronNode.init(settings, { logger })
       let signals = 0
       await new Promise<void>(resolve => {
