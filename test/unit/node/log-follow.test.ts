@@ -27,7 +27,7 @@ test('a paused reader holds the stream back; a reading one gets the whole log in
   const api = new AdminApi({ listen: '127.0.0.1:0', token: TOKEN }, { logger: silentLogger, metrics: createMetrics().api })
   registerClientRoutes(api, { consensus: consensus as any, storage: storage as any })
   const { port } = new URL(await api.start())
-  const socket = connect(port, '127.0.0.1')
+  const socket = connect(Number(port), '127.0.0.1')
   try {
     await new Promise<void>(resolve => socket.once('connect', () => resolve()))
     socket.pause()
