@@ -15,7 +15,7 @@ import type { Frame } from '../../../src/dwcp/wire/frames.ts'
 let space = { availableBytes: 100 * MiB, totalBytes: 1024 * MiB }
 const diskSpace = async (): Promise<typeof space> => space
 
-async function offerFrom (p: Pair, from: string, size: number, name = `f-${Math.random().toString(36).slice(2)}.bin`): Promise<{ ch: FrameChannel, id: Uint8Array, answer: string }> {
+async function offerFrom (p: Pair, from: string, size: number, name = `f-${Math.random().toString(36).slice(2)}.bin`): Promise<{ ch: FrameChannel, id: string, answer: string }> {
   const [s] = await p.net.dialer(from).openStreams('B', 1)
   const ch = new FrameChannel(s, DEFAULT_LIMITS)
   const id = newTransferId()
