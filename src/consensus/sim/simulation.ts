@@ -32,6 +32,8 @@ export type { PbftFactory, BullsharkFactory } from './protocols.ts'
 export interface SimOptions extends ProtocolBuilds {
   /** The WonderNetwork pings CSV; synthetic latency when absent. */
   readonly pingsCsv?: string | null
+  /** Sees every message delivered and every WAL record written (the fuzz corpus is cut from these). */
+  readonly tap?: { readonly wire?: (bytes: Uint8Array) => void, readonly wal?: (bytes: Uint8Array) => void }
 }
 
 export interface SimResult {
@@ -208,6 +210,7 @@ class Simulation {
         append: (entries, pruneBelow) => {
           if (pruneBelow !== undefined) node.wal = node.wal.filter((e) => e.seq === 0 || e.seq >= pruneBelow)
           node.wal.push(...entries)
+          for (const e of entries) this.#o.tap?.wal?.(e.bytes)
         }
       },
       executor: { execute: (seq, batch) => this.#execute(node, seq, batch) },
@@ -305,6 +308,7 @@ class Simulation {
     this.#trace.add(1, from, target.index, this.#now)
     this.#trace.addBytes(bytes)
     target.adversary?.inbound?.(bytes)
+    this.#o.tap?.wire?.(bytes)
     target.driver.receive(this.#nodes[from].id, bytes)
   }
 
