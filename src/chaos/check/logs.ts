@@ -13,9 +13,10 @@ export interface LogReport {
   divergences: Divergence[]
   /** Each node's last height and its state root there. */
   heads: Record<string, { height: number, stateRoot: string | null }>
-  /** Every node ends at the same height with the same state root. */
+  /** Every node's log ends at the same height with the same state root (a node that installed a snapshot
+   *  lacks the batches it skipped: judge convergence by the nodes' status, not by this, after state transfer). */
   converged: boolean
-  /** Acknowledged writes missing from the log of a node that got past their height (or from every log). */
+  /** Acknowledged writes missing from the entry at their height in some node's log (or from every log that holds that height). */
   lost: LostWrite[]
   /** Acknowledged writes checked (those with a txId). */
   acknowledged: number
@@ -51,10 +52,12 @@ export function checkLogs (logs: Record<string, readonly LogEntry[]>, ops: reado
   const lost: LostWrite[] = []
   const acked = ops.filter(o => o.f !== 'read' && o.outcome === 'ok' && o.txId != null)
   for (const op of acked) {
-    // A node that has not reached the acknowledged height yet is behind, not lossy.
-    const judged = nodes.filter(n => op.height == null || heads[n].height >= op.height)
-    const missingOn = judged.filter(n => !txOn.get(n)!.has(op.txId!))
-    const nowhere = nodes.length > 0 && nodes.every(n => !txOn.get(n)!.has(op.txId!))
+    // Judged only where the node's log holds the acknowledged height: a node behind, or one that skipped
+    // those heights by installing a snapshot, has no entry there and is not lossy for it.
+    const missingOn = op.height != null
+      ? nodes.filter(n => { const e = byHeight.get(n)!.get(op.height!); return e != null && !(e.txIds ?? []).includes(op.txId!) })
+      : []
+    const nowhere = nodes.length > 0 && nodes.every(n => !txOn.get(n)!.has(op.txId!)) && (op.height == null || nodes.some(n => byHeight.get(n)!.has(op.height!)))
     if (missingOn.length > 0 || nowhere) lost.push({ key: op.key, value: op.value, txId: op.txId!, ...(op.height != null ? { height: op.height } : {}), missingOn: nowhere ? nodes : missingOn })
   }
   return { agree: divergences.length === 0, divergences, heads, converged, lost, acknowledged: acked.length }
