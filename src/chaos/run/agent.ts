@@ -10,7 +10,7 @@ import { seededRandom, type LoadSpec } from './manifest.ts'
 export interface AgentNode { url: string, token: string }
 
 export type AgentRequest =
-  | { id: number, cmd: 'init', nodes: AgentNode[] }
+  | { id: number, cmd: 'init', nodes: AgentNode[], honest?: number[] }
   | { id: number, cmd: 'status', node: number }
   | { id: number, cmd: 'start', load: LoadSpec, seed: number }
   | { id: number, cmd: 'stop' }
@@ -22,6 +22,8 @@ const now = (): number => Math.round((performance.now() - HISTORY_START) * 1000)
 
 class Agent {
   nodes: AgentNode[] = []
+  /** The nodes clients talk to and the checks read (all but the Byzantine ones). */
+  honest: number[] = []
   ops: Array<RegisterOp & { node: number }> = []
   private running = false
   private workers: Array<Promise<void>> = []
@@ -51,7 +53,6 @@ class Agent {
   }
 
   start (load: LoadSpec, seed: number): void {
-    const nodes = this.nodes
     this.running = true
     const rnd = seededRandom(seed)
     for (let c = 0; c < load.clients; c++) {
@@ -59,7 +60,7 @@ class Agent {
         let n = 0
         while (this.running) {
           const key = `k${Math.floor(rnd() * load.keys)}`
-          const node = Math.floor(rnd() * nodes.length)
+          const node = this.honest[Math.floor(rnd() * this.honest.length)]
           if (rnd() < load.readRatio) await this.read(c, node, key, load)
           else await this.write(c, node, key, `c${c}-${n++}`, load)
           if (load.thinkMs > 0) await sleep(load.thinkMs)
@@ -99,12 +100,12 @@ class Agent {
     let heads: Array<{ height: number, stateRoot: string | null } | null> = []
     let settle = 0
     while (Date.now() < deadline) {
-      const all = await Promise.all(this.nodes.map((_, i) => this.status(i)))
+      const all = await Promise.all(this.honest.map(i => this.status(i)))
       heads = all.map(s => s == null ? null : { height: s.height, stateRoot: s.stateRoot, mempool: s.mempool })
       if (all.every(s => s != null && s.height === all[0].height && s.stateRoot === all[0].stateRoot && s.mempool === 0)) return { ok: true, heads }
       // A node that fell behind catches up at the next checkpoint, which only new commits bring: keep a
       // trickle of writes (to keys outside the checked ones) going until every node has caught up.
-      const target = settle++ % this.nodes.length
+      const target = this.honest[settle++ % this.honest.length]
       await this.call(target, 'POST', '/v1/kv/put', { key: `chaos-settle/${settle}`, value: String(settle), wait: false }, 2000)
       await sleep(100)
     }
@@ -113,7 +114,7 @@ class Agent {
 
   async logs (): Promise<Record<string, LogEntry[]>> {
     const out: Record<string, LogEntry[]> = {}
-    for (let i = 0; i < this.nodes.length; i++) {
+    for (const i of this.honest) {
       const entries: LogEntry[] = []
       for (let from = 1; ;) {
         const r = await this.call(i, 'GET', `/v1/log?from=${from}&limit=1000`, undefined, 10_000)
@@ -137,7 +138,7 @@ export async function serveAgent (input: NodeJS.ReadableStream = process.stdin, 
     void (async () => {
       try {
         switch (req.cmd) {
-          case 'init': agent.nodes = req.nodes; reply({ id: req.id, value: true }); break
+          case 'init': agent.nodes = req.nodes; agent.honest = req.honest ?? req.nodes.map((_, i) => i); reply({ id: req.id, value: true }); break
           case 'status': reply({ id: req.id, value: await agent.status(req.node) }); break
           case 'start': agent.start(req.load, req.seed); reply({ id: req.id, value: now() }); break
           case 'stop': reply({ id: req.id, value: await agent.stop() }); break

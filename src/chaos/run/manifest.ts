@@ -47,6 +47,9 @@ export interface Manifest {
   faults: Fault[]
   /** Consensus parameters for the genesis (`--param K=V`), e.g. viewChangeTimeoutMs. */
   params?: Record<string, number>
+  /** Nodes that run a simulator adversary inside the real node (`node start --byzantine MODE`); clients
+   *  and the checks use only the other, honest nodes. "primary": the first view's primary. */
+  byzantine?: Array<{ node: number | 'primary', mode: string }>
 }
 
 export class ManifestError extends Error {
@@ -116,7 +119,16 @@ export function parseManifest (raw: unknown): Manifest {
     params = {}
     for (const [k, v] of Object.entries(m.params as Record<string, unknown>)) params[k] = num(v, `params.${k}`, 0, 1e9)
   }
-  return { name: m.name, protocol: m.protocol, nodes, durationS, load, faults: faults.sort((a, b) => a.atS - b.atS), ...(params != null ? { params } : {}) }
+  let byzantine: Manifest['byzantine']
+  if (m.byzantine !== undefined) {
+    if (!Array.isArray(m.byzantine)) throw new ManifestError('"byzantine" must be an array of { node, mode }')
+    byzantine = m.byzantine.map((b: any, i: number) => {
+      if (b === null || typeof b !== 'object' || typeof b.mode !== 'string') throw new ManifestError(`byzantine[${i}] needs "node" and "mode"`)
+      return { node: b.node === 'primary' ? 'primary' as const : num(b.node, `byzantine[${i}].node`, 0, nodes - 1), mode: b.mode }
+    })
+    if (byzantine.length > Math.floor((nodes - 1) / 3)) throw new ManifestError(`at most f = ${Math.floor((nodes - 1) / 3)} Byzantine nodes among ${nodes}`)
+  }
+  return { name: m.name, protocol: m.protocol, nodes, durationS, load, faults: faults.sort((a, b) => a.atS - b.atS), ...(params != null ? { params } : {}), ...(byzantine != null ? { byzantine } : {}) }
 }
 
 /** A small deterministic PRNG (mulberry32): the same seed gives the same schedule. */

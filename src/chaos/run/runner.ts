@@ -12,6 +12,7 @@ import { GENESIS_VERSION, defaultParams, type Genesis, type ProtocolName } from 
 import { createIdentity } from '../../net/identity.ts'
 import { createToken, ensureDataDir, readToken, DATA_FILES } from '../../node/data-dir.ts'
 import { selfCommand } from '../../cli/self.ts'
+import { ValidatorSet } from '../../consensus/core/index.ts'
 import { checkHistory, type History, type HistoryReport, type Verdict } from '../check/index.ts'
 import { LocalEnv, NetnsEnv, killGroup, netnsUnavailable, type ChaosEnv } from './env.ts'
 import { NEEDS_NETNS, lastHealS, seededRandom, type Fault, type FaultTarget, type Manifest } from './manifest.ts'
@@ -33,6 +34,7 @@ export interface RunReport {
   name: string
   protocol: string
   seed: number
+  byzantine: Array<{ node: number | 'primary', mode: string }>
   env: 'netns' | 'local'
   envNote: string | null
   outDir: string
@@ -141,8 +143,12 @@ async function run (manifest: Manifest, env: ChaosEnv, opts: RunOptions & { outD
   const { command, args } = selfCommand()
   const pids: Array<number | undefined> = []
   const alive: boolean[] = []
+  const primary0 = peerIds.indexOf(new ValidatorSet(validators.map(v => ({ id: v.peerId, publicKey: new Uint8Array(32) }))).primary(0))
+  const byzantineMode = new Map((manifest.byzantine ?? []).map(b => [b.node === 'primary' ? primary0 : b.node, b.mode]))
+  const honest = Array.from({ length: n }, (_, i) => i).filter(i => !byzantineMode.has(i))
   const startNode = (i: number): void => {
-    const child = env.spawn(i, { command, args: [...args, 'node', 'start', '--data-dir', dataDirs[i], '--genesis', genesisPath, '--listen', env.listen(i), '--admin', env.admin(i), '--log-level', 'warn'], log: join(runDir, `node-${i}.log`) })
+    const lie = byzantineMode.get(i)
+    const child = env.spawn(i, { command, args: [...args, 'node', 'start', '--data-dir', dataDirs[i], '--genesis', genesisPath, '--listen', env.listen(i), '--admin', env.admin(i), '--log-level', 'warn', ...(lie != null ? ['--byzantine', lie] : [])], log: join(runDir, `node-${i}.log`) })
     pids[i] = child.pid
     alive[i] = true
     child.once('exit', () => { if (pids[i] === child.pid) alive[i] = false })
@@ -151,11 +157,12 @@ async function run (manifest: Manifest, env: ChaosEnv, opts: RunOptions & { outD
   for (let i = 0; i < n; i++) startNode(i)
   const agent = new AgentClient(env.spawn(-1, { command: process.execPath, args: [join(import.meta.dirname, 'agent.ts')], log: join(runDir, 'agent.log'), pipes: true }))
   const nodes = dataDirs.map((d, i) => ({ url: `http://${env.admin(i)}`, token: readToken(join(d, DATA_FILES.token)) }))
-  await agent.ask({ cmd: 'init', nodes })
+  await agent.ask({ cmd: 'init', nodes, honest })
+  if (byzantineMode.size > 0) progress(`byzantine: ${[...byzantineMode].map(([i, m]) => `node ${i} ${m}`).join(', ')}`)
   const deadline = Date.now() + 90_000
   for (;;) {
     const statuses = await Promise.all(nodes.map((_, i) => agent.ask<any>({ cmd: 'status', node: i })))
-    if (statuses.every(s => s != null && s.peers.filter((p: any) => p.connected && p.consensus === 'open').length >= n - 1)) break
+    if (honest.every(i => statuses[i] != null && statuses[i].peers.filter((p: any) => p.connected && p.consensus === 'open').length >= n - 1)) break
     if (Date.now() > deadline) throw new Error(`the ${n} nodes did not form a mesh within 90 s (logs in ${runDir})`)
     await sleep(250)
   }
@@ -295,6 +302,7 @@ async function run (manifest: Manifest, env: ChaosEnv, opts: RunOptions & { outD
     name: manifest.name,
     protocol,
     seed: opts.seed,
+    byzantine: manifest.byzantine ?? [],
     env: env.kind,
     envNote: env.note,
     outDir,

@@ -1,4 +1,6 @@
+import { Option } from 'commander'
 import type { Register } from '../main.ts'
+import { usageError } from '../../config/errors.ts'
 import { readRuntime, DATA_FILES } from '../../node/data-dir.ts'
 import { readGenesis } from '../../config/genesis.ts'
 import { existsSync } from 'node:fs'
@@ -19,19 +21,23 @@ export const registerNode: Register = (program, context) => {
     .option('--metrics <host:port>', 'also serve /metrics without a token on this address')
     .option('--mdns', 'discover peers on the local network with mDNS')
     .option('--receive-dir <dir>', 'where files other nodes send land (default <data-dir>/received)')
+    .addOption(new Option('--byzantine <mode>', "test builds only: run one of the simulator's Byzantine behaviours (refused by the single executable)").hideHelp())
     .addHelpText('after', `
 Example:
   $ novacron node start --data-dir /var/lib/novacron --genesis genesis.json
   $ novacron node start --data-dir /var/lib/novacron          # later restarts`)
-    .action(async (opts: { listen?: string[], bootstrap?: string[], genesis?: string, admin?: string, metrics?: string, mdns?: boolean, receiveDir?: string }) => {
+    .action(async (opts: { listen?: string[], bootstrap?: string[], genesis?: string, admin?: string, metrics?: string, mdns?: boolean, receiveDir?: string, byzantine?: string }) => {
       const ctx = context()
+      // A production build (the single executable) never lies: the flag exists for chaos runs from a checkout.
+      if (opts.byzantine != null && (await import('node:sea')).isSea()) throw usageError('--byzantine is for test builds only; this is a production build')
       const settings = ctx.settings({ listen: opts.listen, bootstrap: opts.bootstrap, genesis: opts.genesis, admin: opts.admin, metrics: opts.metrics, mdns: opts.mdns, receiveDir: opts.receiveDir })
       const logger = ctx.logger()
       // Loaded on demand: libp2p is heavy, and most commands are thin clients that never need it.
       const { NovacronNode } = await import('../../node/node.ts')
       const { installProcessGuards } = await import('../../node/process-guards.ts')
       installProcessGuards(logger)
-      const running = await NovacronNode.init(settings, { logger })
+      if (opts.byzantine != null) logger.warn({ mode: opts.byzantine }, 'BYZANTINE test mode: this node deliberately misbehaves')
+      const running = await NovacronNode.init(settings, { logger, byzantine: opts.byzantine })
       let signals = 0
       await new Promise<void>(resolve => {
         const onSignal = (signal: NodeJS.Signals): void => {
