@@ -16,8 +16,9 @@ export type Fault =
   | { kind: 'cap', atS: number, target: FaultTarget, mbit: number, forS: number }
   /** Adds `ms` one way to every connection into the target (a user-space proxy) for `forS`. */
   | { kind: 'delay', atS: number, target: FaultTarget, ms: number, forS: number }
-  /** Fills the target's data dir (a small tmpfs) for `forS`, then frees it. */
-  | { kind: 'disk-full', atS: number, target: FaultTarget, forS: number }
+  /** Fills the target's data dir (a small tmpfs) for `forS`, then frees it; `restart`: and restarts the
+   *  node then, as its operator would (a node that hit a full disk stops voting until restarted). */
+  | { kind: 'disk-full', atS: number, target: FaultTarget, forS: number, restart?: boolean }
 
 export type FaultKind = Fault['kind']
 export const FAULT_KINDS: readonly FaultKind[] = ['kill', 'pause', 'partition', 'loss', 'cap', 'delay', 'disk-full']
@@ -109,7 +110,7 @@ export function parseManifest (raw: unknown): Manifest {
       case 'loss': return { kind: 'loss', atS, target: target(x.target, `${at}.target`, nodes), percent: num(x.percent, `${at}.percent`, 0, 100), forS: num(x.forS, `${at}.forS`, 0, 3600) }
       case 'cap': return { kind: 'cap', atS, target: target(x.target, `${at}.target`, nodes), mbit: num(x.mbit, `${at}.mbit`, 0.01, 100_000), forS: num(x.forS, `${at}.forS`, 0, 3600) }
       case 'delay': return { kind: 'delay', atS, target: target(x.target, `${at}.target`, nodes), ms: num(x.ms, `${at}.ms`, 0, 10_000), forS: num(x.forS, `${at}.forS`, 0, 3600) }
-      case 'disk-full': return { kind: 'disk-full', atS, target: target(x.target, `${at}.target`, nodes), forS: num(x.forS, `${at}.forS`, 0, 3600) }
+      case 'disk-full': return { kind: 'disk-full', atS, target: target(x.target, `${at}.target`, nodes), forS: num(x.forS, `${at}.forS`, 0, 3600), ...(x.restart === true ? { restart: true } : {}) }
       default: throw new ManifestError(`${at}.kind must be one of ${FAULT_KINDS.join(', ')}`)
     }
   })

@@ -261,7 +261,14 @@ async function run (manifest: Manifest, env: ChaosEnv, opts: RunOptions & { outD
               const t = await resolveTarget(f.target)
               event.targets = [t]
               env.fillDisk(t)
-              healLater(f.forS, () => env.freeDisk(t))
+              healLater(f.forS, async () => {
+                env.freeDisk(t)
+                if (f.restart !== true) return
+                killGroup(pids[t], 'SIGKILL')
+                alive[t] = false
+                await sleep(200)
+                startNode(t)
+              })
               break
             }
           }
