@@ -27,6 +27,8 @@ export interface DevnetUpOptions {
   logLevel?: string
   /** How long to wait for every node to connect to every other. */
   meshTimeoutMs?: number
+  /** Test builds: the last `count` nodes start with `--byzantine mode`. */
+  byzantine?: { count: number, mode: string }
 }
 
 export async function freePort (): Promise<number> {
@@ -86,7 +88,8 @@ export async function devnetUp (opts: DevnetUpOptions, { progress }: { progress:
   const children = dataDirs.map((dataDir, i) => {
     const admin = opts.basePort != null ? `127.0.0.1:${opts.basePort + 2 * i + 1}` : '127.0.0.1:0'
     const log = openSync(join(dataDir, 'node.log'), 'a')
-    const child = spawn(command, [...args, 'node', 'start', '--data-dir', dataDir, '--genesis', genesisPath, '--admin', admin, '--log-level', opts.logLevel ?? 'info'], {
+    const lie = opts.byzantine != null && i >= opts.nodes - opts.byzantine.count ? ['--byzantine', opts.byzantine.mode] : []
+    const child = spawn(command, [...args, 'node', 'start', '--data-dir', dataDir, '--genesis', genesisPath, '--admin', admin, '--log-level', opts.logLevel ?? 'info', ...lie], {
       detached: true,
       stdio: ['ignore', log, log],
       env: childEnv()
