@@ -28,7 +28,7 @@ export function checkHistory (history: History, budget: CheckBudget = {}): Histo
   if (history.logs != null) {
     logs = checkLogs(history.logs, history.ops)
     for (const d of logs.divergences) problems.push(`logs of ${d.nodes[0]} and ${d.nodes[1]} differ at height ${d.height} (${d.field})`)
-    for (const l of logs.lost) problems.push(`acknowledged write ${JSON.stringify(l.key)}=${JSON.stringify(l.value)} (tx ${l.txId.slice(0, 16)}) missing on ${l.missingOn.join(', ')}`)
+    for (const l of logs.lost) problems.push(`acknowledged write ${JSON.stringify(l.key)}=${JSON.stringify(l.value)} (tx ${l.txId.slice(0, 16)}) ${l.missingOn.length > 0 ? `missing on ${l.missingOn.join(', ')}` : `committed only after height ${l.height}, where it was acknowledged`}`)
   }
   const broken = linearizability.verdict === 'not-linearizable' || (logs != null && (!logs.agree || logs.lost.length > 0))
   return { verdict: broken ? 'not-linearizable' : linearizability.verdict, linearizability, ...(logs != null ? { logs } : {}), problems }

@@ -16,7 +16,8 @@ export interface LogReport {
   /** Every node's log ends at the same height with the same state root (a node that installed a snapshot
    *  lacks the batches it skipped: judge convergence by the nodes' status, not by this, after state transfer). */
   converged: boolean
-  /** Acknowledged writes missing from the entry at their height in some node's log (or from every log that holds that height). */
+  /** Acknowledged writes in no node's log, committed only after the height they were acknowledged at, or
+   *  missing from a node whose log holds the height they were committed at. */
   lost: LostWrite[]
   /** Acknowledged writes checked (those with a txId). */
   acknowledged: number
@@ -47,18 +48,22 @@ export function checkLogs (logs: Record<string, readonly LogEntry[]>, ops: reado
   const headList = Object.values(heads)
   const converged = headList.every(h => h.height === headList[0].height && h.stateRoot === headList[0].stateRoot)
 
-  const txOn = new Map<string, Set<string>>()
-  for (const n of nodes) txOn.set(n, new Set(logs[n].flatMap(e => e.txIds ?? [])))
+  // Where each transaction sits in each node's log.
+  const heightOf = new Map<string, number>()
+  for (const n of nodes) for (const e of logs[n]) for (const t of e.txIds ?? []) if (!heightOf.has(t) || heightOf.get(t)! > e.height) heightOf.set(t, e.height)
   const lost: LostWrite[] = []
   const acked = ops.filter(o => o.f !== 'read' && o.outcome === 'ok' && o.txId != null)
   for (const op of acked) {
-    // Judged only where the node's log holds the acknowledged height: a node behind, or one that skipped
-    // those heights by installing a snapshot, has no entry there and is not lossy for it.
-    const missingOn = op.height != null
-      ? nodes.filter(n => { const e = byHeight.get(n)!.get(op.height!); return e != null && !(e.txIds ?? []).includes(op.txId!) })
-      : []
-    const nowhere = nodes.length > 0 && nodes.every(n => !txOn.get(n)!.has(op.txId!)) && (op.height == null || nodes.some(n => byHeight.get(n)!.has(op.height!)))
-    if (missingOn.length > 0 || nowhere) lost.push({ key: op.key, value: op.value, txId: op.txId!, ...(op.height != null ? { height: op.height } : {}), missingOn: nowhere ? nodes : missingOn })
+    const at = heightOf.get(op.txId!)
+    // Lost: in no node's log, or committed only after the height the node acknowledged it at. A node that
+    // learned of the commit through a snapshot acknowledges at the snapshot's height, which is later.
+    if (at === undefined || (op.height != null && at > op.height)) {
+      lost.push({ key: op.key, value: op.value, txId: op.txId!, ...(op.height != null ? { height: op.height } : {}), missingOn: at === undefined ? nodes : [] })
+      continue
+    }
+    // Every node whose log holds that height must hold the transaction there.
+    const missingOn = nodes.filter(n => { const e = byHeight.get(n)!.get(at); return e != null && !(e.txIds ?? []).includes(op.txId!) })
+    if (missingOn.length > 0) lost.push({ key: op.key, value: op.value, txId: op.txId!, height: at, missingOn })
   }
   return { agree: divergences.length === 0, divergences, heads, converged, lost, acknowledged: acked.length }
 }

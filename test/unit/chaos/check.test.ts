@@ -89,6 +89,11 @@ test('logs: divergence, convergence, and lost acknowledged writes (a node behind
   assert.deepEqual([behind.lost.length, behind.converged], [0, false])
   const gap = checkLogs({ a: [e(1, 'x'), e(2, 'y', ['t2']), e(3, 'z', ['t3'])], b: [e(1, 'x'), e(3, 'z', [])] }, [{ ...op('write', 'v', [0, 1]), txId: 't2', height: 2 }, { ...op('write', 'w', [0, 1]), txId: 't3', height: 3 }])
   assert.deepEqual(gap.lost.map(l => [l.txId, l.missingOn]), [['t3', ['b']]], 'a height skipped by a snapshot is not judged; a held height is')
+  // A node that caught up by snapshot acknowledges at the snapshot height, after the commit: not lost.
+  const viaSnapshot = checkLogs({ a: [e(1, 'x', ['t1']), e(2, 'y')] }, [{ ...op('write', 'v', [0, 1]), txId: 't1', height: 2 }])
+  assert.deepEqual(viaSnapshot.lost, [])
+  const early = checkLogs({ a: [e(1, 'x'), e(2, 'y', ['t1'])] }, [{ ...op('write', 'v', [0, 1]), txId: 't1', height: 1 }])
+  assert.equal(early.lost.length, 1, 'acknowledged at a height before its commit')
   const lost = checkLogs({ a: [e(1, 'x'), e(2, 'y')], b: [e(1, 'x'), e(2, 'y')] }, [{ ...op('write', 'v', [0, 1]), txId: 't9', height: 2 }])
   assert.deepEqual(lost.lost.map(l => l.missingOn), [['a', 'b']])
   const report = checkHistory({ format: 'novacron-history/1', ops: [{ ...op('write', 'v', [0, 1]), txId: 't9', height: 2 }], logs: { a: [e(1, 'x'), e(2, 'y')] } })
