@@ -8,7 +8,7 @@ import { registerClientRoutes } from '../../../src/node/client-routes.ts'
 import { createMetrics } from '../../../src/metrics/index.ts'
 import { silentLogger } from '../../../src/log/index.ts'
 
-const ROWS = 20_000
+let ROWS = 20_000
 const TOKEN = 's3cret-token-0123456789'
 
 test('a paused reader holds the stream back; a reading one gets the whole log in order', async () => {
@@ -23,7 +23,8 @@ test('a paused reader holds the stream back; a reading one gets the whole log in
       return out
     }
   }
-  const consensus = { onCommit: () => () => {} }
+  const listeners = new Set<() => void>()
+  const consensus = { onCommit: (l: () => void) => { listeners.add(l); return () => listeners.delete(l) } }
   const api = new AdminApi({ listen: '127.0.0.1:0', token: TOKEN }, { logger: silentLogger, metrics: createMetrics().api })
   registerClientRoutes(api, { consensus: consensus as any, storage: storage as any })
   const { port } = new URL(await api.start())
@@ -58,12 +59,17 @@ test('a paused reader holds the stream back; a reading one gets the whole log in
           if (h !== last + 1) inOrder = false
           last = h
           lines++
-          if (h === ROWS) resolve()
+          if (h === 20_001) resolve()
+          if (h === 20_000) {
+            // Caught up: a commit after that arrives through the commit listener.
+            ROWS = 20_001
+            for (const l of listeners) l()
+          }
         }
       })
       socket.resume()
     })
-    assert.equal(lines, ROWS)
+    assert.equal(lines, 20_001, 'the whole log, then the commit that came after catching up')
     assert.ok(inOrder, 'rows in order, each once')
   } finally {
     socket.destroy()
