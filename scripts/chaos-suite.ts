@@ -1,7 +1,7 @@
 // `npm run chaos`: every manifest of test/chaos/manifests over every protocol, then seeded random
 // schedules, each through `novacron chaos run` (root: network namespaces; otherwise loopback with only
 // kill and pause). Results go to OUT/results.jsonl as they come, then a table and a JSON summary.
-//   NOVACRON_CHAOS_PROTOCOLS=pbft,bullshark  NOVACRON_CHAOS_RANDOM=100 (per protocol)  NOVACRON_CHAOS_OUT=DIR
+//   NOVACRON_CHAOS_PROTOCOLS=pbft,bullshark  NOVACRON_CHAOS_RANDOM=100 (per protocol)  NOVACRON_CHAOS_FIRST_SEED=1  NOVACRON_CHAOS_OUT=DIR
 //   NOVACRON_CHAOS_ONLY=substring (manifests whose name contains it; "random" for the random ones only)
 import { spawnSync } from 'node:child_process'
 import { appendFileSync, mkdirSync, readdirSync } from 'node:fs'
@@ -11,6 +11,7 @@ import { AVAILABLE_PROTOCOLS } from '../src/node/protocols.ts'
 const repo = resolve(import.meta.dirname, '..')
 const protocols = (process.env.NOVACRON_CHAOS_PROTOCOLS ?? AVAILABLE_PROTOCOLS.join(',')).split(',').filter(Boolean)
 const randomRuns = Number(process.env.NOVACRON_CHAOS_RANDOM ?? 100)
+const firstSeed = Number(process.env.NOVACRON_CHAOS_FIRST_SEED ?? 1)
 const only = process.env.NOVACRON_CHAOS_ONLY ?? ''
 const out = resolve(process.env.NOVACRON_CHAOS_OUT ?? join(repo, '.scratch', `chaos-${new Date().toISOString().replace(/[:.]/g, '-')}`))
 mkdirSync(out, { recursive: true })
@@ -19,7 +20,7 @@ const manifests = readdirSync(join(repo, 'test/chaos/manifests')).filter(f => f.
 const jobs: Array<{ protocol: string, target: string, label: string, seed: number }> = []
 for (const protocol of protocols) {
   for (const f of manifests) if (only === '' || f.includes(only)) jobs.push({ protocol, target: join(repo, 'test/chaos/manifests', f), label: f.replace(/\.json$/, ''), seed: 1 })
-  if (only === '' || only === 'random') for (let s = 1; s <= randomRuns; s++) jobs.push({ protocol, target: `random:${s}`, label: `random-${s}`, seed: s })
+  if (only === '' || only === 'random') for (let s = firstSeed; s < firstSeed + randomRuns; s++) jobs.push({ protocol, target: `random:${s}`, label: `random-${s}`, seed: s })
 }
 process.stderr.write(`${jobs.length} runs; results in ${out}/results.jsonl\n`)
 const rows: any[] = []
