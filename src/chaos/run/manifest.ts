@@ -173,7 +173,8 @@ export function randomManifest (seed: number, opts: { protocol: string, nodes?: 
       case 'loss': faults.push({ kind, atS, target: who(), percent: pick([5, 10, 30]), forS }); break
       case 'cap': faults.push({ kind, atS, target: who(), mbit: pick([1, 5]), forS }); break
       case 'delay': faults.push({ kind, atS, target: who(), ms: pick([50, 200]), forS }); break
-      case 'disk-full': faults.push({ kind, atS, target: who(), forS }); break
+      // A node that hit a full disk stops voting until restarted (README): the schedule restarts it, as an operator would.
+      case 'disk-full': faults.push({ kind, atS, target: who(), forS, restart: true }); break
     }
     t += forS + 1 + Math.floor(rnd() * 2)
   }
