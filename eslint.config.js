@@ -71,6 +71,15 @@ export default tseslint.config(
       'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'setImmediate']
     }
   })),
+  // The chaos history checker is pure: it gets parsed histories and an injected clock, and reads nothing.
+  {
+    files: ['src/chaos/check/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', '**/net/**', '**/node/**', '**/api/**', '**/cli/**', ...libp2p], message: 'src/chaos/check is pure: no I/O' }] }],
+      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'the checker is pure: pass a clock in CheckBudget.expired' }],
+      'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'setImmediate', 'fetch']
+    }
+  },
   layer(['src/state/**'], above.state, libp2p),
   layer(['src/net/**'], above.net),
   layer(['src/api/**'], above.api, libp2p),

@@ -27,7 +27,9 @@ export interface ApiRequest {
   signal: AbortSignal
 }
 
-export type ApiResponse = { json: unknown } | { text: string, contentType: string } | { stream: (write: (line: string) => boolean, signal: AbortSignal) => Promise<void> }
+/** A streamed line resolves once the socket takes more (its 'drain'), so a slow reader holds the producer back. */
+export type StreamWrite = (line: string) => Promise<void>
+export type ApiResponse = { json: unknown } | { text: string, contentType: string } | { stream: (write: StreamWrite, signal: AbortSignal) => Promise<void> }
 export type RouteHandler = (req: ApiRequest) => Promise<ApiResponse> | ApiResponse
 
 export interface AdminApiOptions {
@@ -77,7 +79,16 @@ export class AdminApi {
 
   async start (): Promise<string> {
     const { host, port } = splitHostPort(this.opts.listen)
-    const server = createServer((req, res) => { void this.handle(req, res) })
+    // handle() answers every failure itself; this catch is the last line, so no request can reach the
+    // process as an unhandled rejection.
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch(err => {
+        this.logger.error({ err: String(err) }, 'admin API request failed outside its handler')
+        if (!res.headersSent) send(res, 500, 'application/json', JSON.stringify({ error: { code: 'internal', message: 'internal error' } }))
+        else res.destroy()
+      })
+    })
+    server.on('clientError', (err, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n'); else socket.destroy(err) })
     server.keepAliveTimeout = 5000
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
@@ -109,14 +120,17 @@ export class AdminApi {
   }
 
   private async handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://admin')
-    const key = `${req.method} ${url.pathname}`
-    const handler = this.routes.get(key)
-    const routeLabel = handler != null ? url.pathname : 'unknown'
     const controller = new AbortController()
     this.inflight.add(controller)
     res.on('close', () => { controller.abort(); this.inflight.delete(controller) })
+    let key = `${req.method} ?`
+    let routeLabel = 'unknown'
     try {
+      // The target is the client's bytes: an absolute form URL parsing rejects (`GET http://[/`) is a 400.
+      const url = parseTarget(req.url)
+      key = `${req.method} ${url.pathname}`
+      const handler = this.routes.get(key)
+      if (handler != null) routeLabel = url.pathname
       if (!this.authorized(req)) throw new ApiError(401, 'unauthorized', 'missing or wrong admin token (see --token-file)')
       if (handler == null) throw new ApiError(404, 'not_found', `no route ${key}`)
       const body = await readJsonBody(req)
@@ -125,7 +139,7 @@ export class AdminApi {
       else if ('text' in out) send(res, 200, out.contentType, out.text)
       else {
         res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' })
-        await out.stream(line => res.write(line + '\n'), controller.signal)
+        await out.stream(async line => { if (!res.write(line + '\n')) await drained(res, controller.signal) }, controller.signal)
         res.end()
       }
       this.metrics.requests.inc({ route: routeLabel, status: '200' })
@@ -137,6 +151,24 @@ export class AdminApi {
       else res.end()
     }
   }
+}
+
+function parseTarget (target: string | undefined): URL {
+  try {
+    return new URL(target ?? '/', 'http://admin')
+  } catch {
+    throw new ApiError(400, 'bad_request', 'request target is not a valid URL')
+  }
+}
+
+/** Resolves when the response can take more, or when the client has gone (the stream then ends). */
+function drained (res: ServerResponse, signal: AbortSignal): Promise<void> {
+  if (signal.aborted || res.destroyed) return Promise.resolve()
+  return new Promise(resolve => {
+    const done = (): void => { res.off('drain', done); signal.removeEventListener('abort', done); resolve() }
+    res.once('drain', done)
+    signal.addEventListener('abort', done, { once: true })
+  })
 }
 
 function toApiError (err: unknown): ApiError {

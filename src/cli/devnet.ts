@@ -30,6 +30,8 @@ export interface DevnetUpOptions {
   meshTimeoutMs?: number
   /** genesis `placement.policy`; absent: none written (best-fit) */
   placement?: PlacementPolicyName
+  /** Test builds: the last `count` nodes start with `--byzantine mode`. */
+  byzantine?: { count: number, mode: string }
 }
 
 export async function freePort (): Promise<number> {
@@ -90,7 +92,10 @@ export async function devnetUp (opts: DevnetUpOptions, { progress }: { progress:
   }
 
   const started = Date.now()
-  const children = dataDirs.map((dataDir, i) => spawnNode(dataDir, ['--genesis', genesisPath, '--admin', opts.basePort != null ? `127.0.0.1:${opts.basePort + 2 * i + 1}` : '127.0.0.1:0', '--log-level', opts.logLevel ?? 'info']))
+  const children = dataDirs.map((dataDir, i) => {
+    const lie = opts.byzantine != null && i >= opts.nodes - opts.byzantine.count ? ['--byzantine', opts.byzantine.mode] : []
+    return spawnNode(dataDir, ['--genesis', genesisPath, '--admin', opts.basePort != null ? `127.0.0.1:${opts.basePort + 2 * i + 1}` : '127.0.0.1:0', '--log-level', opts.logLevel ?? 'info', ...lie])
+  })
   progress(`started ${children.length} node processes; waiting for their admin APIs`)
 
   const nodes: DevnetNode[] = []

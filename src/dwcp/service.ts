@@ -5,7 +5,7 @@ import { access, constants } from 'node:fs/promises'
 import type { StreamDialer, FrameStream } from './transport/stream.ts'
 import type { WireLimits } from './wire/limits.ts'
 import { TransferReceiver } from './amst/receiver.ts'
-import type { ReceiverEvent } from './amst/receiver.ts'
+import type { ReceiverEvent, ReceiverOptions } from './amst/receiver.ts'
 import { TransferSender, newTransferId } from './amst/sender.ts'
 import type { SendRequest } from './amst/sender.ts'
 import { TransferLog } from './amst/transfer-log.ts'
@@ -34,6 +34,8 @@ export interface DwcpOptions {
   /** Where delta containers are built; the OS temp dir by default. */
   workDir?: string
   onReceiverEvent?: (e: ReceiverEvent) => void
+  /** The receiver's disk guard: headroom kept free, per-peer quota, age of stale partial files. */
+  disk?: Pick<ReceiverOptions, 'reserveBytes' | 'perPeerQuotaBytes' | 'partialMaxAgeMs' | 'diskSpace'>
   /** What `auto` means (the compression model once it ships); the built-in rule otherwise. */
   autoSelector?: CodecSelector
   /** Turns the measured link into the one transfers are planned for (the bandwidth predictor once it
@@ -91,6 +93,7 @@ export class DwcpService {
       dir: opts.receiveDir,
       limits: opts.limits,
       durable: opts.durable,
+      ...opts.disk,
       onEvent: (e) => {
         this.onReceiverEvent(e)
         opts.onReceiverEvent?.(e)
@@ -98,8 +101,13 @@ export class DwcpService {
     })
   }
 
+  private gcTimer: NodeJS.Timeout | null = null
+
+  /** Creates the receive directory and removes stale partial files, now and every hour. */
   async start (): Promise<void> {
     await this.receiver.init()
+    await this.receiver.collectStale()
+    this.gcTimer = setInterval(() => { void this.receiver.collectStale().catch(() => {}) }, 3600_000).unref()
   }
 
   /** Bind to the transport's inbound DWCP streams. Never throws. */
@@ -189,6 +197,7 @@ export class DwcpService {
   }
 
   async close (): Promise<void> {
+    if (this.gcTimer !== null) clearInterval(this.gcTimer)
     await this.receiver.close()
   }
 }

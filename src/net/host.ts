@@ -10,6 +10,7 @@ import { ping, type Ping } from '@libp2p/ping'
 import { bootstrap } from '@libp2p/bootstrap'
 import { mdns } from '@libp2p/mdns'
 import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { Logger } from '../log/index.ts'
 import type { NetMetrics } from '../metrics/index.ts'
@@ -39,7 +40,12 @@ export interface NetHostOptions {
   /** A peer connected, whoever dialled: proof it is reachable again. */
   onPeerConnect?: (peerId: string) => void
   onPeerDisconnect?: (peerId: string) => void
+  /** Connections from peers outside the validator set (observers) held at once; more are refused at the
+   *  handshake. Validators never count against it and are always admitted. */
+  maxObserverConnections?: number
 }
+
+export const DEFAULT_MAX_OBSERVER_CONNECTIONS = 64
 
 export interface NetHostComponents {
   logger: Logger
@@ -213,11 +219,18 @@ export class NetHost {
         streamMuxers: [yamux()],
         peerDiscovery,
         services: { identify: identify(), ping: ping() },
-        // A devnet opens many connections at once from one address; the defaults would refuse some.
-        connectionManager: { inboundConnectionThreshold: 1000, maxIncomingPendingConnections: 256, maxConnections: 512 }
+        // A devnet opens many connections at once from one address; the defaults would refuse some. The
+        // validators' addresses skip the connection limits and are never pruned; observers are held to
+        // their own budget by the gater, so strangers can never take the validators' slots.
+        connectionManager: { inboundConnectionThreshold: 1000, maxIncomingPendingConnections: 256, maxConnections: 512, allow: validatorAllowList(this.opts.validators) },
+        connectionGater: { denyInboundEncryptedConnection: async (peer: PeerId) => this.observerBudgetFull(peer.toString()) }
       })
     } catch (err) {
       throw listenError(err, this.opts.listen)
+    }
+    for (const id of this.validators.keys()) {
+      if (id === this.peerId) continue
+      await this.libp2p.peerStore.merge(peerIdFromString(id), { tags: { [VALIDATOR_TAG]: { value: 100 } } }).catch(() => {})
     }
     for (const entry of this.channels.values()) {
       await this.libp2p.handle(entry.spec.protocol, (stream, connection) => this.acceptStream(entry, stream, connection), {
@@ -314,11 +327,25 @@ export class NetHost {
 
   private enqueue (entry: ChannelEntry, to: string, payload: Uint8Array): boolean {
     if (to === this.peerId) return false
+    if (payload.byteLength > (this.opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES)) {
+      this.metrics.framesDropped.inc({ reason: 'oversized' })
+      return false
+    }
     if (entry.spec.validatorsOnly && !this.validators.has(to)) return false
     const link = this.link(entry, to)
     const ok = link.queue.enqueue(payload)
     if (link.state === 'closed' && this.isConnected(to)) void this.openStream(entry, to)
     return ok
+  }
+
+  /** True when one more observer connection would exceed the budget (never for a validator). */
+  private observerBudgetFull (peerId: string): boolean {
+    if (this.validators.has(peerId)) return false
+    const observers = new Set((this.libp2p?.getConnections() ?? []).map(c => c.remotePeer.toString()).filter(id => !this.validators.has(id)))
+    if (observers.has(peerId)) return false
+    const full = observers.size >= (this.opts.maxObserverConnections ?? DEFAULT_MAX_OBSERVER_CONNECTIONS)
+    if (full) this.metrics.streamsRefused.inc({ protocol: 'observer-connection' })
+    return full
   }
 
   private isConnected (peerId: string): boolean {
@@ -376,17 +403,16 @@ export class NetHost {
       stream.abort(new Error('not a validator of this cluster'))
       return
     }
-    const decoder = new FrameDecoder(this.opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES)
+    // An oversized frame is refused alone: its bytes are read past and counted, and the link stays up
+    // (dropping the stream would make the sender back off as if refused, for up to a minute).
+    const decoder = new FrameDecoder(this.opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, { oversized: 'skip' })
     const stats = this.stat(from)
     stream.addEventListener('message', evt => {
-      let frames: Uint8Array[]
-      try {
-        frames = decoder.push(evt.data instanceof Uint8Array ? evt.data : evt.data.subarray())
-      } catch (err) {
-        this.metrics.framesDropped.inc({ reason: 'oversized' })
-        this.logger.warn({ peer: from, protocol, err: String(err) }, 'dropping channel stream: bad frame')
-        stream.abort(err as Error)
-        return
+      const skippedBefore = decoder.skippedFrames
+      const frames = decoder.push(evt.data instanceof Uint8Array ? evt.data : evt.data.subarray())
+      if (decoder.skippedFrames > skippedBefore) {
+        this.metrics.framesDropped.inc({ reason: 'oversized' }, decoder.skippedFrames - skippedBefore)
+        this.logger.warn({ peer: from, protocol, frames: decoder.skippedFrames - skippedBefore }, 'refused oversized channel frames (link kept)')
       }
       if (frames.length === 0) return
       stats.messages += frames.length
@@ -511,6 +537,18 @@ export class NetHost {
       this.stat(peer.toString()).latencyMs = null
     }
   }
+}
+
+const VALIDATOR_TAG = 'novacron-validator'
+
+/** The validators' IP addresses, which the connection manager admits past its limits and never prunes. */
+function validatorAllowList (validators: ReadonlyArray<{ addr: string }>): string[] {
+  const out = new Set<string>()
+  for (const v of validators) {
+    const m = /^\/(ip4|ip6)\/([^/]+)/.exec(v.addr)
+    if (m != null) out.add(`/${m[1]}/${m[2]}`)
+  }
+  return [...out]
 }
 
 function listenError (err: unknown, listen: string[]): NovacronError {

@@ -9,6 +9,8 @@ import type { CommitReceipt, CommittedBatchEvent, ConsensusHost } from './consen
 export const DEFAULT_COMMIT_TIMEOUT_MS = 10_000
 const MAX_TIMEOUT_MS = 600_000
 const MAX_TXS_PER_REQUEST = 10_000
+/** Log rows `/v1/log/follow` reads from storage at a time. */
+export const FOLLOW_PAGE_ROWS = 100
 
 export interface ClientRoutesComponents {
   consensus: ConsensusHost
@@ -166,15 +168,21 @@ export function registerClientRoutes (api: AdminApi, { consensus, storage }: Cli
     if (!Number.isSafeInteger(next) || next < 0) throw new ApiError(400, 'bad_request', '"from" must be a non-negative integer')
     return {
       stream: async (write, signal) => {
-        // Catch up from storage, then follow commits as they happen; storage stays the source of truth,
-        // so a burst of commits between events is never skipped.
+        // Catch up from storage a page at a time, then follow commits as they happen; storage stays the
+        // source of truth, so a burst of commits between events is never skipped. Every line waits for
+        // the socket to take it, and every page yields to the event loop: a slow or paused reader holds
+        // back only its own stream, and the log is never buffered whole.
         let wake: (() => void) | null = null
         const off = consensus.onCommit((_e: CommittedBatchEvent) => { wake?.() })
         try {
           while (!signal.aborted) {
-            const rows = storage.logRange(next, 500)
-            for (const row of rows) { write(JSON.stringify(logJson(row))); next = row.height + 1 }
-            if (rows.length === 500) continue
+            const rows = storage.logRange(next, FOLLOW_PAGE_ROWS)
+            for (const row of rows) {
+              if (signal.aborted) return
+              await write(JSON.stringify(logJson(row)))
+              next = row.height + 1
+            }
+            if (rows.length === FOLLOW_PAGE_ROWS) { await new Promise<void>(resolve => setImmediate(resolve)); continue }
             await new Promise<void>(resolve => {
               wake = resolve
               const t = setTimeout(resolve, 1000)

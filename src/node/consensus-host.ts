@@ -15,6 +15,7 @@ import type { NodeIdentity } from '../net/identity.ts'
 import { createProtocol } from './protocols.ts'
 import type { EventLog } from './events.ts'
 import { RollingStats } from './rolling-stats.ts'
+import { wireByzantine, type ByzantineWiring } from './byzantine.ts'
 
 export const CONSENSUS_PROTOCOL_ID = '/novacron/consensus/1.0.0'
 export const STATE_PROTOCOL_ID = '/novacron/state/1.0.0'
@@ -42,6 +43,8 @@ export interface ConsensusHostOptions {
   identity: NodeIdentity
   genesis: Genesis
   genesisHash: string
+  /** Test builds only (`node start --byzantine MODE`): run one of the simulator's Byzantine behaviours. */
+  byzantine?: string
 }
 
 export interface ConsensusHostComponents {
@@ -68,6 +71,7 @@ export class ConsensusHost {
   private readonly rolling = new RollingStats()
   private readonly checkpointInterval: number
   private halted: string | null = null
+  private readonly byzantineWiring: ByzantineWiring | null
   private committedSinceStart = 0
 
   constructor (opts: ConsensusHostOptions, components: ConsensusHostComponents) {
@@ -77,14 +81,18 @@ export class ConsensusHost {
     this.validators = new ValidatorSet(opts.genesis.validators.map(v => ({ id: v.peerId, publicKey: fromHex(v.publicKey) })))
     const verifier = new Ed25519Verifier(this.validators.publicKeys())
     const genesisHash = fromHex(opts.genesisHash)
-    const built = createProtocol(opts.genesis, { self, validators: this.validators, signer: Ed25519Signer.fromSeed(self, opts.identity.rawPrivateKey), verifier, genesisHash })
-    this.protocol = built.protocol
+    const signer = Ed25519Signer.fromSeed(self, opts.identity.rawPrivateKey)
+    const built = createProtocol(opts.genesis, { self, validators: this.validators, signer, verifier, genesisHash })
+    this.byzantineWiring = opts.byzantine == null
+      ? null
+      : wireByzantine(opts.byzantine, built.protocol, { self, protocolName: opts.genesis.protocol, validators: this.validators, signer, genesisHash, timeoutMs: built.timeoutMs, seed: Date.now() % 2 ** 31 })
+    this.protocol = this.byzantineWiring?.protocol ?? built.protocol
     this.checkpointInterval = built.checkpointInterval
     this.machine = new StateMachine(components.storage, { livenessBeats: opts.genesis.placement?.livenessBeats })
     this.channel = components.net.registerChannel({
       protocol: CONSENSUS_PROTOCOL_ID,
       validatorsOnly: true,
-      onMessage: (from, bytes) => this.driver.receive(from, bytes)
+      onMessage: (from, bytes) => { this.byzantineWiring?.inbound(bytes); this.driver.receive(from, bytes) }
     })
     components.net.registerRequestHandler({
       protocol: STATE_PROTOCOL_ID,
@@ -191,7 +199,8 @@ export class ConsensusHost {
   }
 
   private transport (): Transport {
-    return { send: (to, bytes) => { for (const id of to) this.channel.send(id, bytes) } }
+    const honest: Transport = { send: (to, bytes) => { for (const id of to) this.channel.send(id, bytes) } }
+    return this.byzantineWiring?.transport(honest) ?? honest
   }
 
   private wal (): Wal {

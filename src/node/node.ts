@@ -57,6 +57,8 @@ export type NodeOptions = Pick<Settings, 'dataDir' | 'listen' | 'bootstrap' | 'g
 
 export interface NodeModules {
   logger: Logger
+  /** Test builds only: a Byzantine behaviour for this validator (see byzantine.ts). */
+  byzantine?: string
 }
 
 export class NovacronNode {
@@ -67,6 +69,7 @@ export class NovacronNode {
   readonly events = new EventLog()
   private readonly opts: NodeOptions
   private readonly logger: Logger
+  private readonly byzantine: string | undefined
   private readonly startedAt = Date.now()
   private net: NetHost | null = null
   private api: AdminApi | null = null
@@ -87,6 +90,7 @@ export class NovacronNode {
   private constructor (opts: NodeOptions, modules: NodeModules, identity: NodeIdentity, genesis: Genesis) {
     this.opts = opts
     this.logger = modules.logger
+    this.byzantine = modules.byzantine
     this.identity = identity
     this.genesis = genesis
     this.genesisHash = genesisHash(genesis)
@@ -140,7 +144,7 @@ export class NovacronNode {
     this.net = net
     // Observers follow no protocol: only validators take part in consensus.
     if (this.role === 'validator') {
-      this.consensus = new ConsensusHost({ identity: this.identity, genesis: this.genesis, genesisHash: this.genesisHash }, {
+      this.consensus = new ConsensusHost({ identity: this.identity, genesis: this.genesis, genesisHash: this.genesisHash, byzantine: this.byzantine }, {
         net, storage, logger: logger.child({ part: 'consensus' }), metrics: this.metrics.consensus, netMetrics: this.metrics.net, events: this.events
       })
     }

@@ -50,9 +50,11 @@ export interface BuiltProtocol {
   readonly protocol: Protocol<Message>
   /** Sequence numbers between checkpoints: the node keeps state snapshots there. */
   readonly checkpointInterval: number
+  /** The timeout a timing adversary slips just past (view change, or a DAG round's leader wait). */
+  readonly timeoutMs: number
 }
 
 export function createProtocol (genesis: Genesis, keys: ProtocolKeys): BuiltProtocol {
   const { module, params } = checkGenesis(genesis)
-  return { protocol: module.create(keys, params) as Protocol<Message>, checkpointInterval: module.checkpointInterval(params) }
+  return { protocol: module.create(keys, params) as Protocol<Message>, checkpointInterval: module.checkpointInterval(params), timeoutMs: module.sim.timeoutMs(params) }
 }

@@ -2,7 +2,7 @@ import { Option } from 'commander'
 import type { Register } from '../main.ts'
 import { PLACEMENT_POLICIES, type PlacementPolicyName } from '../../alloc/policies.ts'
 import { AVAILABLE_PROTOCOLS, KNOWN_PROTOCOLS, genesisParams } from '../../node/protocols.ts'
-import { failure, usageError } from '../../config/errors.ts'
+import { usageError } from '../../config/errors.ts'
 import { defaultDataDir } from '../../config/settings.ts'
 import type { DevnetNodeStatus } from '../devnet.ts'
 import { isInteractive } from '../context.ts'
@@ -28,7 +28,7 @@ export const registerDevnet: Register = (program, context) => {
     .option('--base-port <port>', 'first port (node i listens on base+2i, admin on base+2i+1; default: ports from the OS)', positiveInt('--base-port', 65000))
     .option('--param <key=value>', 'consensus parameter in the genesis (repeatable), e.g. checkpointInterval=8', (v: string, prev: string[] = []) => [...prev, v])
     .addOption(new Option('--placement <policy>', 'workload placement policy in the genesis (default best-fit)').choices([...PLACEMENT_POLICIES]))
-    .option('--byzantine <k:mode>', 'make K nodes Byzantine (needs consensus; not available in this version)')
+    .option('--byzantine <k:mode>', "test builds: the last K nodes run the simulator's Byzantine behaviour MODE (K at most f), e.g. 1:equivocate")
     .option('--watch', 'stay in the foreground showing live status; Ctrl-C stops the devnet')
     .addHelpText('after', `
 Example:
@@ -36,12 +36,17 @@ Example:
   $ novacron devnet up --nodes 7 --dir /tmp/dn --json`)
     .action(async (opts: { nodes: number, protocol: string, dir?: string, basePort?: number, param?: string[], byzantine?: string, watch?: boolean, placement?: PlacementPolicyName }) => {
       const ctx = context()
-      if (opts.byzantine != null) throw failure('--byzantine is not available in this version (it needs the consensus layer)')
+      let byzantine: { count: number, mode: string } | undefined
+      if (opts.byzantine != null) {
+        const m = /^(\d+):([a-z-]+)$/.exec(opts.byzantine)
+        if (m == null || Number(m[1]) < 1 || Number(m[1]) > Math.floor((opts.nodes - 1) / 3)) throw usageError(`--byzantine must be K:MODE with K from 1 to f = ${Math.floor((opts.nodes - 1) / 3)}, got ${JSON.stringify(opts.byzantine)}`)
+        byzantine = { count: Number(m[1]), mode: m[2] }
+      }
       const dir = opts.dir ?? defaultDir()
       const logger = await ctx.logger()
       const interactive = isInteractive(ctx.flags, process.stderr)
       const { devnetUp } = await import('../devnet.ts')
-      const result = await devnetUp({ dir, nodes: opts.nodes, protocol: opts.protocol, basePort: opts.basePort, params: genesisParams(opts.protocol, opts.param ?? []), logLevel: ctx.settings().logLevel, placement: opts.placement }, {
+      const result = await devnetUp({ dir, nodes: opts.nodes, protocol: opts.protocol, basePort: opts.basePort, params: genesisParams(opts.protocol, opts.param ?? []), logLevel: ctx.settings().logLevel, placement: opts.placement, byzantine }, {
         progress: msg => { if (interactive) process.stderr.write(`${msg}\n`); else logger.info(msg) }
       })
       ctx.print({ dir: result.dir, nodes: result.nodes }, r => `devnet of ${r.nodes.length} nodes up in ${result.meshMs} ms (${dir})\n` +

@@ -1,3 +1,4 @@
+import { Option } from 'commander'
 import type { Register } from '../main.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DATA_FILES, isAlive, readRuntime, runningNodePid } from '../../node/data-dir.ts'
@@ -23,17 +24,23 @@ export const registerNode: Register = (program, context) => {
     .option('--mdns', 'discover peers on the local network with mDNS')
     .option('--receive-dir <dir>', 'where files other nodes send land (default <data-dir>/received)')
     .option('--capacity <spec>', 'what this host offers workloads, e.g. cpu=8,memMiB=16384,diskGiB=100 (default: from the OS)')
+    .addOption(new Option('--byzantine <mode>', "test builds only: run one of the simulator's Byzantine behaviours (refused by the single executable)").hideHelp())
     .addHelpText('after', `
 Example:
   $ novacron node start --data-dir /var/lib/novacron --genesis genesis.json
   $ novacron node start --data-dir /var/lib/novacron          # later restarts: same addresses`)
-    .action(async (opts: { listen?: string[], bootstrap?: string[], genesis?: string, admin?: string, metrics?: string, mdns?: boolean, receiveDir?: string, capacity?: string }) => {
+    .action(async (opts: { listen?: string[], bootstrap?: string[], genesis?: string, admin?: string, metrics?: string, mdns?: boolean, receiveDir?: string, capacity?: string, byzantine?: string }) => {
       const ctx = context()
+      // A production build (the single executable) never lies: the flag exists for chaos runs from a checkout.
+      if (opts.byzantine != null && (await import('node:sea')).isSea()) throw usageError('--byzantine is for test builds only; this is a production build')
       const settings = ctx.settings({ listen: opts.listen, bootstrap: opts.bootstrap, genesis: opts.genesis, admin: opts.admin, metrics: opts.metrics, mdns: opts.mdns, receiveDir: opts.receiveDir, capacity: opts.capacity })
       const logger = await ctx.logger()
       // Loaded on demand: libp2p is heavy, and most commands are thin clients that never need it.
       const { NovacronNode } = await import('../../node/node.ts')
-      const running = await NovacronNode.init(settings, { logger })
+      const { installProcessGuards } = await import('../../node/process-guards.ts')
+      installProcessGuards(logger)
+      if (opts.byzantine != null) logger.warn({ mode: opts.byzantine }, 'BYZANTINE test mode: this node deliberately misbehaves')
+      const running = await NovacronNode.init(settings, { logger, byzantine: opts.byzantine })
       let signals = 0
       await new Promise<void>(resolve => {
         const onSignal = (signal: NodeJS.Signals): void => {

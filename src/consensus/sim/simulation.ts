@@ -34,6 +34,8 @@ export interface SimOptions extends ProtocolBuilds {
   readonly pingsCsv?: string | null
   /** Replaces the scenario's adversary on its faulty nodes (the resource adversaries, planted bugs). */
   readonly adversary?: (ctx: AdversaryContext) => Adversary | undefined
+  /** Sees every message delivered and every WAL record written (the fuzz corpus is cut from these). */
+  readonly tap?: { readonly wire?: (bytes: Uint8Array) => void, readonly wal?: (bytes: Uint8Array) => void }
 }
 
 export interface SimResult {
@@ -215,6 +217,7 @@ class Simulation {
           for (const e of entries) this.#meter.persisted(node.index, e.bytes.byteLength)
           if (pruneBelow !== undefined) node.wal = node.wal.filter((e) => e.seq === 0 || e.seq >= pruneBelow)
           node.wal.push(...entries)
+          for (const e of entries) this.#o.tap?.wal?.(e.bytes)
         }
       },
       executor: { execute: (seq, batch) => this.#execute(node, seq, batch) },
@@ -314,6 +317,7 @@ class Simulation {
     this.#trace.addBytes(bytes)
     target.adversary?.inbound?.(bytes)
     this.#meter.begin(target.index)
+    this.#o.tap?.wire?.(bytes)
     target.driver.receive(this.#nodes[from].id, bytes)
     this.#meter.end(target.index, 'message', target.driver?.protocol.status())
   }

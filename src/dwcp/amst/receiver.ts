@@ -1,6 +1,7 @@
 // The receiving side: serves inbound DWCP streams. Files land only in the configured directory, under
 // checked names, after their hash matches; everything a peer declares is bounded before use.
-import { lstat, mkdir, statfs } from 'node:fs/promises'
+import { lstat, mkdir, readdir, rm, statfs } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { FrameStream } from '../transport/stream.ts'
 import { DEFAULT_LIMITS } from '../wire/limits.ts'
 import type { WireLimits } from '../wire/limits.ts'
@@ -11,7 +12,7 @@ import { errorMessage, fail } from '../result.ts'
 import { FrameChannel } from './channel.ts'
 import { chunkCountOf } from './file-hash.ts'
 import type { OfferDescription } from './journal.ts'
-import { checkName, pathInside } from './names.ts'
+import { INTERNAL_PREFIX, checkName, pathInside } from './names.ts'
 import { ReceiveSession, sessionKey } from './session.ts'
 
 export interface ReceiverOptions {
@@ -29,7 +30,31 @@ export interface ReceiverOptions {
   /** A stream silent this long mid-transfer is dropped, so an idle peer cannot pin files open. */
   streamIdleTimeoutMs?: number
   onEvent?: (e: ReceiverEvent) => void
+  /** Free space kept for everything else on this disk (the node's database lives there too): an offer
+   *  that would eat into it is refused, and transfers in progress are stopped when free space falls
+   *  below half of it. Default: the larger of 512 MiB and 5% of the file system. */
+  reserveBytes?: number
+  /** Bytes one peer may have in flight here at once (offers being received, summed). Default 64 GiB. */
+  perPeerQuotaBytes?: number
+  /** Partial files untouched this long are removed by `collectStale` (default 24 h). */
+  partialMaxAgeMs?: number
+  /** Free and total bytes of the file system holding `dir` (statfs by default; tests inject a small disk). */
+  diskSpace?: (dir: string) => Promise<DiskSpace>
 }
+
+export interface DiskSpace { availableBytes: number, totalBytes: number }
+
+export const DEFAULT_RESERVE_MIN_BYTES = 512 * 1024 * 1024
+export const DEFAULT_PER_PEER_QUOTA_BYTES = 64 * 1024 * 1024 * 1024
+export const DEFAULT_PARTIAL_MAX_AGE_MS = 24 * 3600 * 1000
+
+async function statfsSpace (dir: string): Promise<DiskSpace> {
+  const fs = await statfs(dir)
+  return { availableBytes: fs.bavail * fs.bsize, totalBytes: fs.blocks * fs.bsize }
+}
+
+/** Bytes promised to one offer until its transfer ends: the disk space it may still take. */
+interface Reservation { from: string, bytes: number }
 
 export type ReceiverEvent =
   | { type: 'offer', id: string, from: string, name: string, size: number, resumedChunks: number, delta: boolean }
@@ -46,6 +71,7 @@ interface Active {
   finished: boolean
   released: Promise<void>
   release: () => void
+  reservation: Reservation
 }
 
 export class TransferReceiver {
@@ -58,6 +84,7 @@ export class TransferReceiver {
   private closing = false
   private readonly signatures = new SignatureCache()
   private readonly keyLocks = new Map<string, Promise<void>>()
+  private readonly reservations = new Set<Reservation>()
 
   constructor (opts: ReceiverOptions) {
     this.opts = opts
@@ -103,32 +130,90 @@ export class TransferReceiver {
     await ch.stream.close().catch(() => {})
   }
 
-  private async checkOffer (f: FrameOf<'offer'>): Promise<string | null> {
+  private reserveOf (space: DiskSpace): number {
+    return this.opts.reserveBytes ?? Math.max(DEFAULT_RESERVE_MIN_BYTES, Math.floor(space.totalBytes * 0.05))
+  }
+
+  /** Disk space promised to transfers in progress (and to offers being accepted), in all or for one peer. */
+  reservedBytes (from?: string): number {
+    let n = 0
+    for (const r of this.reservations) if (from === undefined || r.from === from) n += r.bytes
+    return n
+  }
+
+  private async checkOffer (f: FrameOf<'offer'>, from: string): Promise<{ refusal: string } | { reservation: Reservation }> {
     const { limits } = this
+    const refuse = (refusal: string): { refusal: string } => ({ refusal })
     const name = checkName(f.name, limits.maxNameBytes)
-    if (!name.ok) return name.error
-    if (f.size > limits.maxFileSize) return `file of ${f.size} bytes exceeds the limit of ${limits.maxFileSize}`
-    if (f.chunkSize < limits.minChunkSize || f.chunkSize > limits.maxChunkSize) return `chunk size ${f.chunkSize} outside ${limits.minChunkSize}..${limits.maxChunkSize}`
-    if (chunkCountOf(f.size, f.chunkSize) > limits.maxChunks) return `more than ${limits.maxChunks} chunks`
+    if (!name.ok) return refuse(name.error)
+    if (f.size > limits.maxFileSize) return refuse(`file of ${f.size} bytes exceeds the limit of ${limits.maxFileSize}`)
+    if (f.chunkSize < limits.minChunkSize || f.chunkSize > limits.maxChunkSize) return refuse(`chunk size ${f.chunkSize} outside ${limits.minChunkSize}..${limits.maxChunkSize}`)
+    if (chunkCountOf(f.size, f.chunkSize) > limits.maxChunks) return refuse(`more than ${limits.maxChunks} chunks`)
     let needed = f.size
     if (f.delta !== null) {
       const base = checkName(f.delta.baseName, limits.maxNameBytes)
-      if (!base.ok) return `base ${base.error}`
-      if (f.delta.targetSize > limits.maxFileSize) return `target of ${f.delta.targetSize} bytes exceeds the limit`
+      if (!base.ok) return refuse(`base ${base.error}`)
+      if (f.delta.targetSize > limits.maxFileSize) return refuse(`target of ${f.delta.targetSize} bytes exceeds the limit`)
       needed += f.delta.targetSize
       const basePath = pathInside(this.dir, f.delta.baseName, limits.maxNameBytes)
       const st = basePath.ok ? await lstat(basePath.value).catch(() => null) : null
-      if (st === null || !st.isFile()) return `no base file ${JSON.stringify(f.delta.baseName)}`
+      if (st === null || !st.isFile()) return refuse(`no base file ${JSON.stringify(f.delta.baseName)}`)
     }
-    if (this.byKey.size >= (this.opts.maxSessions ?? 16)) return 'too many transfers in progress'
-    const fs = await statfs(this.dir)
-    if (needed > fs.bavail * fs.bsize) return `not enough space for ${needed} bytes`
-    return null
+    if (this.byKey.size >= (this.opts.maxSessions ?? 16)) return refuse('too many transfers in progress')
+    // A resumed transfer already holds part of its file on disk: only the rest is still to come.
+    const { type: _t, id: _i, ...offer } = f
+    const part = await lstat(ReceiveSession.paths(this.dir, sessionKey(from, offer)).part).catch(() => null)
+    if (part !== null && part.isFile()) needed = Math.max(0, needed - part.blocks * 512)
+    const space = await (this.opts.diskSpace ?? statfsSpace)(this.dir)
+    // No await from here on: the check and the reservation are one step, so concurrent offers are summed.
+    const quota = this.opts.perPeerQuotaBytes ?? DEFAULT_PER_PEER_QUOTA_BYTES
+    if (this.reservedBytes(from) + needed > quota) return refuse(`over this peer's quota of ${quota} bytes in flight`)
+    const spare = space.availableBytes - this.reserveOf(space) - this.reservedBytes()
+    if (needed > spare) return refuse(`not enough space for ${needed} bytes (keeping ${this.reserveOf(space)} bytes free for the node)`)
+    const reservation: Reservation = { from, bytes: needed }
+    this.reservations.add(reservation)
+    return { reservation }
+  }
+
+  /** True when free space has fallen below half the reserve: transfers stop so the node keeps its room. */
+  private async spaceLow (): Promise<boolean> {
+    const space = await (this.opts.diskSpace ?? statfsSpace)(this.dir).catch(() => null)
+    return space !== null && space.availableBytes < this.reserveOf(space) / 2
+  }
+
+  /**
+   * Removes partial files (`.dwcp-*.part`, `.journal`, `.target`) untouched for `partialMaxAgeMs` that no
+   * transfer in progress holds; returns how many were removed. The node runs it at start and hourly.
+   */
+  async collectStale (now = Date.now()): Promise<number> {
+    const maxAge = this.opts.partialMaxAgeMs ?? DEFAULT_PARTIAL_MAX_AGE_MS
+    const live = new Set([...this.byKey.keys()].map(k => `${INTERNAL_PREFIX}${k}.`))
+    let removed = 0
+    const names = await readdir(this.dir).catch(() => [] as string[])
+    for (const name of names) {
+      if (!name.startsWith(INTERNAL_PREFIX) || !/\.(part|journal|target)$/.test(name)) continue
+      if ([...live].some(prefix => name.startsWith(prefix))) continue
+      const st = await lstat(join(this.dir, name)).catch(() => null)
+      if (st === null || !st.isFile() || now - st.mtimeMs < maxAge) continue
+      await rm(join(this.dir, name), { force: true })
+      removed++
+    }
+    return removed
   }
 
   private async onOffer (ch: FrameChannel, f: FrameOf<'offer'>, from: string): Promise<void> {
-    const refusal = await this.checkOffer(f)
-    if (refusal !== null) return await this.refuse(ch, f.id, from, refusal)
+    const checked = await this.checkOffer(f, from)
+    if ('refusal' in checked) return await this.refuse(ch, f.id, from, checked.refusal)
+    const { reservation } = checked
+    let handedOver = false
+    try {
+      await this.acceptOffer(ch, f, from, reservation, () => { handedOver = true })
+    } finally {
+      if (!handedOver) this.reservations.delete(reservation)
+    }
+  }
+
+  private async acceptOffer (ch: FrameChannel, f: FrameOf<'offer'>, from: string, reservation: Reservation, handOver: () => void): Promise<void> {
     const { type: _t, id: _i, ...offer } = f
     const key = sessionKey(from, offer)
     // A retry may reuse its transfer id; another transfer may not.
@@ -144,7 +229,8 @@ export class TransferReceiver {
       const session = await ReceiveSession.open(this.dir, key, offer, this.limits, this.opts.durable ?? true)
       let release = (): void => {}
       const released = new Promise<void>((resolve) => { release = resolve })
-      const a: Active = { id: f.id, from, session, channels: new Set(), finished: false, released, release }
+      const a: Active = { id: f.id, from, session, channels: new Set(), finished: false, released, release, reservation }
+      handOver()
       this.byKey.set(key, a)
       this.byId.set(f.id, a)
       return a
@@ -188,6 +274,10 @@ export class TransferReceiver {
         const f: Frame = r.value
         if (f.id !== a.id) return this.abortSession(a, 'frame for another transfer')
         if (f.type === 'chunk') {
+          if (await this.spaceLow()) {
+            await ch.send({ type: 'reject', id: a.id, reason: 'receiver disk space below its reserve' }).catch(() => {})
+            return this.abortSession(a, 'disk space below the reserve')
+          }
           const verdict = await a.session.receive(f, 2 * a.session.chunks + 16)
           if (verdict.ack) {
             if (!await this.reply(ch, { type: 'ack', id: a.id, index: f.index })) return
@@ -245,6 +335,7 @@ export class TransferReceiver {
   }
 
   private async release (a: Active): Promise<void> {
+    this.reservations.delete(a.reservation)
     if (this.byId.get(a.id) !== a) return
     this.byId.delete(a.id)
     if (this.byKey.get(a.session.key) === a) this.byKey.delete(a.session.key)
