@@ -155,10 +155,11 @@ export class NovacronNode {
     mkdirSync(receiveDir, { recursive: true })
     // Each send's throughput is this node's own link history, what federated rounds train on (src/fl).
     const linkHistory = new LinkHistory({ dataDir: this.opts.dataDir })
+    const codecSelector = this.openCodecSelector()
     const dwcp = new DwcpService({
       receiveDir,
       dialer: { openStreams: async (peer, n) => await net.openFrameStreams(peer, DWCP_PROTOCOL_ID, n) },
-      autoSelector: this.openCodecSelector() ?? undefined,
+      autoSelector: codecSelector ?? undefined,
       linkEstimate: this.bandwidth != null ? (peer, measured) => this.bandwidth!.estimate(peer, measured) : undefined,
       onThroughput: (peer, mbps) => {
         if (this.bandwidth != null) void this.bandwidth.observe(peer, mbps)
@@ -192,6 +193,8 @@ export class NovacronNode {
       this.workloads.start()
     }
     await dwcp.start()
+    // Measured only once the node is up: a start that fails (a port in use) exits without a second of work.
+    if (codecSelector != null) this.calibrateCodecs(codecSelector)
     this.reliability = this.startReliability()
     this.healthMonitor = createHealthMonitor({ reachable: () => this.reachability(), storage, consensus: this.consensus, dwcp })
     this.healthMonitor.start()
@@ -276,16 +279,18 @@ export class NovacronNode {
     return reliability
   }
 
-  // The compression model picks `auto` codecs once this host's codec speeds are measured (a second, at start).
+  // The compression model picks `auto` codecs once this host's codec speeds are measured (calibrateCodecs, a second once started).
   private openCodecSelector (): ModelCodecSelector | null {
     const entry = this.models?.manifest.models.compression
     if (this.models == null || entry == null) return null
-    const selector = new ModelCodecSelector(this.models, this.guards.guard('compression', { baseline: 'rule' }, entry.bySource))
+    return new ModelCodecSelector(this.models, this.guards.guard('compression', { baseline: 'rule' }, entry.bySource))
+  }
+
+  private calibrateCodecs (selector: ModelCodecSelector): void {
     selector.calibrate().then(
-      c => this.logger.info({ usPerByte: c }, 'codec calibration of this host done'),
-      (err: unknown) => this.logger.warn({ err: String(err) }, 'codec calibration failed; the labelling host\'s speeds stay in use')
+      c => { if (!this.closed) this.logger.info({ usPerByte: c }, 'codec calibration of this host done') },
+      (err: unknown) => { if (!this.closed) this.logger.warn({ err: String(err) }, 'codec calibration failed; the labelling host\'s speeds stay in use') }
     )
-    return selector
   }
 
   // The bandwidth forecaster plans DWCP's streams and chunk size; EWMA stands in through the guard.

@@ -135,7 +135,8 @@ describe('operator workflows on a shared devnet', () => {
     assert.equal(yaml.code, 0, yaml.stderr)
     const { parse } = await import('yaml')
     const asJson = json(await cli(['kv', 'list', '--prefix', 'under-load/', '--limit', '5', '--json', '--data-dir', a.dataDir]))
-    assert.deepEqual(parse(yaml.stdout), asJson)
+    // Heights move between two calls (every host commits a heartbeat every 2 s): the entries must match.
+    assert.deepEqual(parse(yaml.stdout).entries, asJson.entries)
     const put = await cli(['kv', 'put', 'quiet', '1', '--data-dir', a.dataDir])
     assert.equal(put.stderr, '', 'no spinner without a terminal')
   })
