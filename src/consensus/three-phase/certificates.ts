@@ -2,8 +2,8 @@
 // Both the new primary and every backup run newViewProposals on the same view-changes, so a primary that
 // lies about what may have committed is caught.
 import { bytesEqual, toHex } from '../../crypto/hash.ts'
+import type { Hash } from '../../crypto/hash.ts'
 import { EMPTY_BATCH } from '../core/batch.ts'
-import type { Batch } from '../core/batch.ts'
 import type { LeaderSchedule } from '../core/leaders.ts'
 import type { MessageVerifier, Signed } from '../core/message.ts'
 import type { ValidatorSet } from '../core/validators.ts'
@@ -45,9 +45,10 @@ export function validCheckpointProof (ctx: CertContext, seq: number, root: Uint8
 
 function preparedCertShape (ctx: CertContext, cert: PreparedCert, beforeView: number): boolean {
   const pp = cert.prePrepare
-  if (pp.msg.view >= beforeView || pp.from !== ctx.leaders.leader(pp.msg.view)) return false
+  // Digests only: a certificate carrying its batch would make a view change grow with the batches.
+  if (pp.msg.batch !== undefined || pp.msg.view >= beforeView || pp.from !== ctx.leaders.leader(pp.msg.view)) return false
   if (!distinctValidators(ctx, cert.prepares, ctx.validators.n - 1)) return false
-  return cert.prepares.every((p) => p.from !== pp.from && p.msg.view === pp.msg.view && p.msg.seq === pp.msg.seq && bytesEqual(p.msg.digest, pp.msg.batch.id))
+  return cert.prepares.every((p) => p.from !== pp.from && p.msg.view === pp.msg.view && p.msg.seq === pp.msg.seq && bytesEqual(p.msg.digest, pp.msg.digest))
 }
 
 export function validPreparedCert (ctx: CertContext, cert: PreparedCert, beforeView: number): boolean {
@@ -84,11 +85,12 @@ export interface NewViewPlan {
   readonly stableSeq: number
   readonly stableRoot: Uint8Array
   readonly stableProof: readonly Signed<CheckpointMsg>[]
-  /** Batches to re-propose for stableSeq + 1 .. stableSeq + proposals.length; null batches fill gaps. */
-  readonly proposals: readonly Batch[]
+  /** Digests of the batches to re-propose for stableSeq + 1 .. stableSeq + proposals.length; the null
+   *  batch's fills gaps. */
+  readonly proposals: readonly Hash[]
 }
 
-/** Castro-Liskov's O set: for each seq above the highest stable checkpoint, the batch of the prepared
+/** Castro-Liskov's O set: for each seq above the highest stable checkpoint, the digest of the prepared
  *  certificate from the highest view, or a null batch where no certificate exists. */
 export function newViewProposals (viewChanges: readonly Signed<ViewChange>[]): NewViewPlan {
   let best = viewChanges[0].msg
@@ -102,14 +104,14 @@ export function newViewProposals (viewChanges: readonly Signed<ViewChange>[]): N
       // Two valid certificates of one view agree (quorums intersect); the digest tie-break only keeps the
       // choice deterministic if more than f validators lied.
       if (prior === undefined || pp.view > prior.prePrepare.msg.view ||
-        (pp.view === prior.prePrepare.msg.view && toHex(pp.batch.id) < toHex(prior.prePrepare.msg.batch.id))) {
+        (pp.view === prior.prePrepare.msg.view && toHex(pp.digest) < toHex(prior.prePrepare.msg.digest))) {
         chosen.set(pp.seq, cert)
       }
     }
   }
   let maxSeq = best.stableSeq
   for (const seq of chosen.keys()) if (seq > maxSeq) maxSeq = seq
-  const proposals: Batch[] = []
-  for (let seq = best.stableSeq + 1; seq <= maxSeq; seq++) proposals.push(chosen.get(seq)?.prePrepare.msg.batch ?? EMPTY_BATCH)
+  const proposals: Hash[] = []
+  for (let seq = best.stableSeq + 1; seq <= maxSeq; seq++) proposals.push(chosen.get(seq)?.prePrepare.msg.digest ?? EMPTY_BATCH.id)
   return { stableSeq: best.stableSeq, stableRoot: best.stableRoot, stableProof: best.checkpointProof, proposals }
 }

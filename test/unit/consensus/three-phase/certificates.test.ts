@@ -36,8 +36,8 @@ const ctxWith = (v: CountingVerifier): CertContext => ({
   watermarkWindow: 32
 })
 
-const pp = signer('a').sign<PrePrepare>({ protocol: 'pbft', type: 'pre-prepare', view: 0, seq: 1, batch: makeBatch([new Uint8Array([1])]) })
-const prepare = (id: string): Signed<Prepare> => signer(id).sign<Prepare>({ protocol: 'pbft', type: 'prepare', view: 0, seq: 1, digest: pp.msg.batch.id })
+const pp = signer('a').sign<PrePrepare>({ protocol: 'pbft', type: 'pre-prepare', view: 0, seq: 1, digest: makeBatch([new Uint8Array([1])]).id })
+const prepare = (id: string): Signed<Prepare> => signer(id).sign<Prepare>({ protocol: 'pbft', type: 'prepare', view: 0, seq: 1, digest: pp.msg.digest })
 const checkpoint = (id: string): Signed<CheckpointMsg> => signer(id).sign<CheckpointMsg>({ protocol: 'pbft', type: 'checkpoint', seq: 8, stateRoot: new Uint8Array(32) })
 const viewChange = (over: Partial<ViewChange>): ViewChange => ({ protocol: 'pbft', type: 'view-change', view: 1, stableSeq: 0, stableRoot: new Uint8Array(32), checkpointProof: [], prepared: [], ...over })
 

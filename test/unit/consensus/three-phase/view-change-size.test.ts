@@ -1,0 +1,107 @@
+// A view change under load: a full watermark window of near-MAX_BATCH_BYTES batches prepared, then a view
+// change. View-changes and new-views carry digests, so every message and record fits its limit, and a
+// replica that never saw one batch fetches it from a peer that prepared it before it prepares and commits.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { batchBytes, makeBatch } from '../../../../src/consensus/core/batch.ts'
+import type { Tx } from '../../../../src/consensus/core/batch.ts'
+import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, MAX_TX_BYTES, MAX_WAL_RECORD_BYTES } from '../../../../src/consensus/core/limits.ts'
+import { encodeSigned } from '../../../../src/consensus/core/message.ts'
+import type { Signed } from '../../../../src/consensus/core/message.ts'
+import type { Effect } from '../../../../src/consensus/core/protocol.ts'
+import { encodeRecord } from '../../../../src/consensus/core/record.ts'
+import { ValidatorSet } from '../../../../src/consensus/core/validators.ts'
+import { PBFT_TIMERS, createPbft, pbftCodec } from '../../../../src/consensus/pbft/index.ts'
+import type { PbftMessage } from '../../../../src/consensus/pbft/index.ts'
+import { sha256, toHex } from '../../../../src/crypto/hash.ts'
+import { FakeSigner, FakeVerifier } from '../../../../src/crypto/signer.ts'
+
+const IDS = ['a', 'b', 'c', 'd']
+const validators = new ValidatorSet(IDS.map((id) => ({ id, publicKey: new Uint8Array(32) })))
+const genesis = sha256(new Uint8Array([11]))
+const WINDOW = 4
+
+/** Distinct largest transactions, as many as fill `batches` batches to just under MAX_BATCH_BYTES. */
+function bigTxs (batches: number): Tx[] {
+  const perBatch = Math.floor((MAX_BATCH_BYTES - 4) / (4 + MAX_TX_BYTES))
+  return Array.from({ length: batches * perBatch }, (_, i) => {
+    const tx = new Uint8Array(MAX_TX_BYTES)
+    tx.set(sha256(new Uint8Array([i >> 8, i & 255])))
+    return tx
+  })
+}
+
+test('a view change over a full window of near-limit batches fits every limit and commits them all, fetching a missing batch', () => {
+  const replicas = new Map(IDS.map((id) => [id, createPbft({
+    self: id,
+    validators,
+    signer: new FakeSigner(id),
+    verifier: new FakeVerifier(),
+    genesisHash: genesis,
+    params: { batchSize: 4096, checkpointInterval: 2, watermarkWindow: WINDOW, resendIntervalMs: 1000 }
+  })]))
+  const oversized: string[] = []
+  const committed = new Map<string, Map<number, string>>(IDS.map((id) => [id, new Map()]))
+  const fetchedBy = new Set<string>()
+  const queue: Array<{ from: string, to: string, msg: Signed<PbftMessage> }> = []
+  // Phase one drops every commit (so the window stays prepared, not committed) and d's pre-prepare for seq 4.
+  let drop = (_from: string, _to: string, _m: Signed<PbftMessage>): boolean => false
+
+  const handle = (id: string, fx: Effect<PbftMessage>[]): void => {
+    for (const e of fx) {
+      if (e.kind === 'persist') {
+        const bytes = encodeRecord(pbftCodec, e.record).byteLength
+        if (bytes > MAX_WAL_RECORD_BYTES) oversized.push(`${id} record ${e.record.msg.type}: ${bytes} bytes`)
+      } else if (e.kind === 'send' || e.kind === 'broadcast') {
+        const bytes = encodeSigned(pbftCodec, e.msg).byteLength
+        if (bytes > MAX_MESSAGE_BYTES) {
+          oversized.push(`${id} message ${e.msg.msg.type}: ${bytes} bytes`)
+          continue // the wire refuses it
+        }
+        if (e.msg.msg.type === 'batch-request') fetchedBy.add(id)
+        const to = e.kind === 'broadcast' ? IDS.filter((p) => p !== id) : e.to
+        for (const peer of to) if (!drop(id, peer, e.msg)) queue.push({ from: id, to: peer, msg: e.msg })
+      } else if (e.kind === 'commit') {
+        committed.get(id)?.set(e.seq, toHex(e.batch.id))
+      }
+    }
+  }
+  const drain = (now: number): void => {
+    for (let steps = 0; queue.length > 0; steps++) {
+      assert.ok(steps < 100_000, 'the cluster went quiet')
+      const { from, to, msg } = queue.shift() as { from: string, to: string, msg: Signed<PbftMessage> }
+      const r = replicas.get(to)
+      if (r !== undefined) handle(to, r.onMessage(from, msg, now))
+    }
+  }
+
+  for (const [id, r] of replicas) handle(id, r.start({ seq: 0, stateRoot: new Uint8Array(32) }, 0))
+  drop = (_from, to, m) => m.msg.type === 'commit' || (to === 'd' && m.msg.type === 'pre-prepare' && m.msg.seq === WINDOW)
+  const txs = bigTxs(WINDOW)
+  const a = replicas.get('a')
+  assert.ok(a !== undefined)
+  handle('a', a.onRequest(makeBatch(txs), 1))
+  drain(1)
+  const proposed = committed.get('a')?.size ?? 0
+  assert.equal(proposed, 0, 'nothing committed in view 0')
+
+  // Every replica times out the primary of view 0; b leads view 1.
+  drop = () => false
+  for (const [id, r] of replicas) handle(id, r.onTimer(PBFT_TIMERS.viewChange, 2000))
+  drain(2000)
+  for (let now = 3000; now <= 10_000; now += 1000) {
+    for (const [id, r] of replicas) handle(id, r.onTimer(PBFT_TIMERS.resend, now))
+    drain(now)
+  }
+
+  assert.deepEqual(oversized, [], 'every message and record fits its limit')
+  const expected = committed.get('b')
+  assert.ok(expected !== undefined)
+  assert.deepEqual([...expected.keys()].sort(), [1, 2, 3, 4], 'the new view commits every prepared batch')
+  for (const seq of [1, 2, 3, 4]) {
+    const batch = [...txs].slice((seq - 1) * (txs.length / WINDOW), seq * (txs.length / WINDOW))
+    assert.ok(batchBytes(batch) > MAX_BATCH_BYTES - 2 * (4 + MAX_TX_BYTES), 'each batch is near the limit')
+  }
+  for (const id of IDS) assert.deepEqual(committed.get(id), expected, `${id} commits the same batches`)
+  assert.ok(fetchedBy.has('d'), 'd fetched the batch it never saw')
+})
