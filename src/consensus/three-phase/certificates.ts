@@ -18,6 +18,8 @@ export interface CertContext {
   /** Checkpoint proofs and view changes need this many distinct validators. */
   readonly quorum: number
   readonly watermarkWindow: number
+  /** Most prepares a prepared certificate carries (the variant's certificateSize('prepare')). */
+  readonly prepareCertSize: number
 }
 
 const signedBy = (ctx: CertContext, s: Signed<ThreePhaseMessage>): boolean => ctx.validators.has(s.from) && ctx.verifier.verify(s)
@@ -47,7 +49,7 @@ function preparedCertShape (ctx: CertContext, cert: PreparedCert, beforeView: nu
   const pp = cert.prePrepare
   // Digests only: a certificate carrying its batch would make a view change grow with the batches.
   if (pp.msg.batch !== undefined || pp.msg.view >= beforeView || pp.from !== ctx.leaders.leader(pp.msg.view)) return false
-  if (!distinctValidators(ctx, cert.prepares, ctx.validators.n - 1)) return false
+  if (!distinctValidators(ctx, cert.prepares, ctx.prepareCertSize)) return false
   return cert.prepares.every((p) => p.from !== pp.from && p.msg.view === pp.msg.view && p.msg.seq === pp.msg.seq && bytesEqual(p.msg.digest, pp.msg.digest))
 }
 
@@ -78,6 +80,23 @@ export function validViewChange (ctx: CertContext, vc: ViewChange): boolean {
   if (!viewChangeShape(ctx, vc)) return false
   if (vc.stableSeq > 0 && !validCheckpointProof(ctx, vc.stableSeq, vc.stableRoot, vc.checkpointProof)) return false
   return vc.prepared.every((cert) => validPreparedCert(ctx, cert, vc.view))
+}
+
+/** Room a signed message takes around its body: version, protocol and type strings, the signer's id
+ *  (`idBytes` long), the body's length and a signature of up to 64 bytes (Ed25519). */
+const signedOverhead = (protocolBytes: number, idBytes: number): number => 1 + (4 + protocolBytes) + (4 + 16) + (4 + idBytes) + 4 + (4 + 64)
+
+/** The largest encoded new-view an honest primary can send, and so the largest rec-new-view body: a quorum
+ *  of view-changes, each with a checkpoint proof of n signatures and a window of digest certificates of
+ *  `prepareCertSize` prepares, and a window of pre-prepare headers. Vote bodies are view, seq and digest,
+ *  plus a proof field of up to `proofBytes` where the variant has one. */
+export function newViewBytesBound (o: { readonly n: number, readonly quorum: number, readonly window: number, readonly prepareCertSize: number, readonly idBytes: number, readonly protocolBytes: number, readonly proofBytes?: number }): number {
+  const so = signedOverhead(o.protocolBytes, o.idBytes)
+  const vote = 8 + 8 + 4 + 32 + (o.proofBytes === undefined ? 0 : 4 + o.proofBytes)
+  const header = 8 + 8 + 4 + 32 + 1
+  const checkpoint = 8 + 4 + 32
+  const viewChange = 8 + 8 + 4 + 32 + 4 + o.n * (so + checkpoint) + 4 + o.window * (so + header + 4 + o.prepareCertSize * (so + vote))
+  return 8 + 4 + o.quorum * (so + viewChange) + 4 + o.window * (so + header)
 }
 
 export interface NewViewPlan {

@@ -8,7 +8,8 @@ import { EMPTY_BATCH, batchBytes, batchFull, makeBatch, overBatchBudget, splitBy
 import type { Batch, Tx } from '../core/batch.ts'
 import { CheckpointVotes } from '../core/checkpoint-votes.ts'
 import { HelpLimiter } from '../core/help.ts'
-import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES } from '../core/limits.ts'
+import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, MAX_WAL_RECORD_BYTES, RECORD_OVERHEAD_BYTES } from '../core/limits.ts'
+import { ParamError } from '../core/module.ts'
 import { encodeBody } from '../core/message.ts'
 import type { MessageSigner, MessageVerifier, Signed } from '../core/message.ts'
 import { Outbox } from '../core/outbox.ts'
@@ -16,7 +17,8 @@ import type { Checkpoint, Effect, PersistedRecord, Protocol, ProtocolStatus, Tim
 import type { Quorums } from '../core/quorum.ts'
 import { TxTracker } from '../core/tx-tracker.ts'
 import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
-import { newViewProposals, validViewChange, viewChangeShape } from './certificates.ts'
+import { newViewBytesBound, newViewProposals, validViewChange, viewChangeShape } from './certificates.ts'
+import { MAX_PROOF_BYTES } from './codec.ts'
 import type { CertContext, NewViewPlan } from './certificates.ts'
 import type { MessageCodec } from '../core/message.ts'
 import type { BatchReply, BatchRequest, CheckpointMsg, Commit, FullPrePrepare, NewView, ThreePhaseMessage, ThreePhaseRecord, PrePrepare, Prepare, PreparedCert, Status, ViewChange } from './messages.ts'
@@ -64,6 +66,8 @@ const MAX_TIMEOUT_DOUBLINGS = 16
 /** Batches answered to one peer per resend period at most (at least one batch goes): a peer asking for a
  *  whole window of large batches gets them over several periods, not in one burst. */
 const BATCH_REPLY_BYTES_PER_ROUND = MAX_MESSAGE_BYTES
+/** Largest new-view (and so rec-new-view body) a replica accepts or sends: its record fits the WAL. */
+const MAX_NEW_VIEW_BYTES = MAX_WAL_RECORD_BYTES - RECORD_OVERHEAD_BYTES
 /** Batches kept per sequence number: the prepared certificate's and the latest accepted ones. */
 const BATCHES_PER_SEQ = 2
 
@@ -142,6 +146,18 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     this.#tag = opts.variant.protocol
     this.#timers = threePhaseTimers(this.#tag)
     this.codec = opts.codec
+    // A view change must fit its limits for a full window, or the first one under load would halt the view.
+    const utf8 = (s: string): number => new TextEncoder().encode(s).byteLength
+    const bound = newViewBytesBound({
+      n: this.validators.n,
+      quorum: this.#votes.quorum,
+      window: this.params.watermarkWindow,
+      prepareCertSize: this.#votes.certificateSize('prepare'),
+      idBytes: Math.max(...this.validators.ids.map(utf8)),
+      protocolBytes: utf8(this.#tag),
+      proofBytes: this.#votes.prove === undefined ? undefined : MAX_PROOF_BYTES
+    })
+    if (bound > MAX_NEW_VIEW_BYTES) throw new ParamError(`a new-view for ${this.validators.n} validators and watermarkWindow ${this.params.watermarkWindow} may reach ${bound} bytes, over the ${MAX_NEW_VIEW_BYTES} its WAL record allows: use a smaller window`)
   }
 
   // ---- Protocol ----
@@ -268,7 +284,8 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       leaders: this.#variant.leaders,
       prepared: (view, seq, prepares) => this.#votes.decides('prepare', view, seq, prepares),
       quorum: this.#votes.quorum,
-      watermarkWindow: this.params.watermarkWindow
+      watermarkWindow: this.params.watermarkWindow,
+      prepareCertSize: this.#votes.certificateSize('prepare')
     }
   }
 
@@ -654,8 +671,10 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     const m = s.msg
     if (s.from !== this.#primary(m.view)) return undefined
     const ctx = this.#certContext()
-    // Shape first (bounded lists, distinct validators), so a padded new-view costs no verification.
-    if (m.viewChanges.length > this.validators.n || m.prePrepares.length > this.params.watermarkWindow) return undefined
+    // Shape first (bounded size and lists, distinct validators), so a padded new-view costs no verification
+    // and the record persisted for it fits the WAL. An honest primary sends exactly a quorum of view-changes.
+    if (encodeBody(this.codec, m).byteLength > MAX_NEW_VIEW_BYTES) return undefined
+    if (m.viewChanges.length !== this.#votes.quorum || m.prePrepares.length > this.params.watermarkWindow) return undefined
     const senders = new Set<ValidatorId>()
     for (const vc of m.viewChanges) {
       if (vc.msg.view !== m.view || senders.has(vc.from) || !this.validators.has(vc.from) || !viewChangeShape(ctx, vc.msg)) return undefined
