@@ -1,18 +1,19 @@
 // A view change under load: a full watermark window of near-MAX_BATCH_BYTES batches prepared, then a view
 // change. View-changes and new-views carry digests, so every message and record fits its limit, and a
-// replica that never saw one batch fetches it from a peer that prepared it before it prepares and commits.
+// replica that never saw one batch fetches it from a peer that prepared it before it prepares and commits;
+// peers answer such fetches within bounds.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { batchBytes, makeBatch } from '../../../../src/consensus/core/batch.ts'
 import type { Tx } from '../../../../src/consensus/core/batch.ts'
 import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, MAX_TX_BYTES, MAX_WAL_RECORD_BYTES } from '../../../../src/consensus/core/limits.ts'
-import { encodeSigned } from '../../../../src/consensus/core/message.ts'
+import { MessageSigner, encodeSigned } from '../../../../src/consensus/core/message.ts'
 import type { Signed } from '../../../../src/consensus/core/message.ts'
 import type { Effect } from '../../../../src/consensus/core/protocol.ts'
 import { encodeRecord } from '../../../../src/consensus/core/record.ts'
 import { ValidatorSet } from '../../../../src/consensus/core/validators.ts'
 import { PBFT_TIMERS, createPbft, pbftCodec } from '../../../../src/consensus/pbft/index.ts'
-import type { PbftMessage } from '../../../../src/consensus/pbft/index.ts'
+import type { BatchRequest, PbftMessage } from '../../../../src/consensus/pbft/index.ts'
 import { sha256, toHex } from '../../../../src/crypto/hash.ts'
 import { FakeSigner, FakeVerifier } from '../../../../src/crypto/signer.ts'
 
@@ -109,4 +110,24 @@ test('a view change over a full window of near-limit batches fits every limit an
   for (const seq of [1, 2, 3, 4]) assert.ok((batchSizes.get(expected.get(seq) ?? '') ?? 0) > MAX_BATCH_BYTES - 2 * (4 + MAX_TX_BYTES), `batch ${seq} is near the limit`)
   for (const id of IDS) assert.deepEqual(committed.get(id), expected, `${id} commits the same batches`)
   assert.ok(fetchedBy.has('d'), 'd fetched the batch it never saw')
+})
+
+test('batch requests are answered once per peer and resend period, and an over-long request not at all', () => {
+  const a = createPbft({ self: 'a', validators, signer: new FakeSigner('a'), verifier: new FakeVerifier(), genesisHash: genesis, params: { checkpointInterval: 2, watermarkWindow: WINDOW, resendIntervalMs: 1000 } })
+  a.start({ seq: 0, stateRoot: new Uint8Array(32) }, 0)
+  const batch = makeBatch([new Uint8Array([1, 2, 3])])
+  const proposed = a.onRequest(batch, 0).some((e) => e.kind === 'broadcast' && e.msg.msg.type === 'pre-prepare')
+  const fx0 = proposed ? [] : a.onTimer(PBFT_TIMERS.batch, 10)
+  assert.ok(proposed || fx0.some((e) => e.kind === 'broadcast' && e.msg.msg.type === 'pre-prepare'), 'a proposed the batch')
+  const d = new MessageSigner<PbftMessage>(new FakeSigner('d'), pbftCodec, genesis)
+  const ask = (digests: Uint8Array[]) => d.sign<BatchRequest>({ protocol: 'pbft', type: 'batch-request', digests })
+  const replies = (fx: Effect<PbftMessage>[]): Tx[][] => fx.flatMap((e) => e.kind === 'send' && e.msg.msg.type === 'batch' ? [[...e.msg.msg.txs]] : [])
+  const first = replies(a.onMessage('d', ask([batch.id, sha256(new Uint8Array([9]))]), 20))
+  assert.equal(first.length, 1, 'the known batch, not the unknown digest')
+  assert.equal(toHex(makeBatch(first[0]).id), toHex(batch.id))
+  assert.equal(replies(a.onMessage('d', ask([batch.id]), 30)).length, 0, 'once per resend period')
+  assert.equal(replies(a.onMessage('d', ask([batch.id]), 1030)).length, 1, 'again in the next period')
+  const tooLong = a.onMessage('d', ask(Array.from({ length: WINDOW + 1 }, () => batch.id)), 5000)
+  assert.equal(replies(tooLong).length, 0)
+  assert.ok(tooLong.some((e) => e.kind === 'log' && e.event.type === 'invalid-message'))
 })
