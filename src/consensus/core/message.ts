@@ -9,8 +9,9 @@ import { err, ok } from './result.ts'
 import type { Result } from './result.ts'
 import type { ValidatorId } from './validators.ts'
 
-/** Wire and on-disk format version; a decoder refuses versions it does not know. */
-export const WIRE_VERSION = 1
+/** Wire and on-disk format version; a decoder refuses versions it does not know. 2: three-phase
+ *  pre-prepares sign their batch's digest and certificates carry digests (version 1 records are refused). */
+export const WIRE_VERSION = 2
 
 export interface Message {
   /** Which protocol's codec owns this message ('pbft', 'bullshark', ...). */
@@ -29,7 +30,13 @@ export interface MessageCodec<M extends Message = Message> {
   readonly protocol: string
   encodeBody (msg: M, w: Writer): void
   decodeBody (type: string, r: Reader, ctx: DecodeContext): M
+  /** The bytes a signature covers when they are not the whole body: a part that may travel apart from
+   *  what is signed (a pre-prepare signs its batch's digest, so the batch can be left out and fetched). */
+  signedBody? (msg: M): Uint8Array | undefined
 }
+
+/** What a signature over `msg` covers: the codec's signedBody, else the canonical body. */
+const signedBytesOf = <M extends Message>(codec: MessageCodec<M>, msg: M): Uint8Array => codec.signedBody?.(msg) ?? encodeBody(codec, msg)
 
 /** Passed down through nested decodes so a signed message inside a signed message stays bounded. */
 export interface DecodeContext {
@@ -107,7 +114,7 @@ export class MessageSigner<M extends Message = Message> {
   }
 
   sign<T extends M> (msg: T): Signed<T> {
-    const bytes = this.#tags.signingBytes(`${msg.protocol}/${msg.type}`, encodeBody(this.#codec, msg))
+    const bytes = this.#tags.signingBytes(`${msg.protocol}/${msg.type}`, signedBytesOf(this.#codec, msg))
     return { from: this.id, msg, sig: this.#signer.sign(bytes) }
   }
 }
@@ -127,7 +134,7 @@ export class MessageVerifier<M extends Message = Message> {
 
   verify (s: Signed<M>): boolean {
     if (this.#verified.has(s)) return true
-    const bytes = this.#tags.signingBytes(`${s.msg.protocol}/${s.msg.type}`, encodeBody(this.#codec, s.msg))
+    const bytes = this.#tags.signingBytes(`${s.msg.protocol}/${s.msg.type}`, signedBytesOf(this.#codec, s.msg))
     const good = this.#verifier.verify(s.from, bytes, s.sig)
     if (good) this.#verified.add(s)
     return good

@@ -50,9 +50,10 @@ const halves = (ids: readonly ValidatorId[]): [ValidatorId[], ValidatorId[]] => 
 
 /** A batch with the same transactions in another order, or undefined when there is no other order. */
 function variantOf (pp: PrePrepare): PrePrepare | undefined {
-  const txs = pp.batch.txs
+  const txs = pp.batch?.txs ?? []
   if (txs.length === 0) return undefined
-  return { ...pp, batch: txs.length === 1 ? EMPTY_BATCH : makeBatch([...txs].reverse()) }
+  const batch = txs.length === 1 ? EMPTY_BATCH : makeBatch([...txs].reverse())
+  return { ...pp, digest: batch.id, batch }
 }
 
 /** What a replaying node swallows: each protocol's proposal. */

@@ -134,7 +134,7 @@ function pbft (kind: ResourceAdversaryKind, ctx: AdversaryContext): Adversary {
       const batch = makeBatch(oversizedTxs(ctx))
       return {
         kind,
-        effects: bursts(ctx, 3, () => [broadcast(signer.sign<PrePrepare>({ protocol: 'pbft', type: 'pre-prepare', view: ctx.status().view, seq: ctx.status().lastCommitted + 1, batch }))])
+        effects: bursts(ctx, 3, () => [broadcast(signer.sign<PrePrepare>({ protocol: 'pbft', type: 'pre-prepare', view: ctx.status().view, seq: ctx.status().lastCommitted + 1, digest: batch.id, batch }))])
       }
     }
     case 'duplicate-signers':
@@ -144,8 +144,9 @@ function pbft (kind: ResourceAdversaryKind, ctx: AdversaryContext): Adversary {
         effects: (fx) => fx.flatMap((e) => {
           if (e.kind !== 'broadcast' || e.msg.from !== ctx.self || (e.msg.msg.type !== 'prepare' && e.msg.msg.type !== 'pre-prepare')) return [e]
           const m = e.msg.msg as Prepare | PrePrepare
-          const pp = m.type === 'pre-prepare' ? e.msg as Signed<PrePrepare> : signer.sign<PrePrepare>({ protocol: 'pbft', type: 'pre-prepare', view: m.view, seq: m.seq, batch: makeBatch([]) })
-          const p = signer.sign<Prepare>({ protocol: 'pbft', type: 'prepare', view: m.view, seq: m.seq, digest: pp.msg.batch.id })
+          // The pre-prepare as certificates carry it: its header, without the batch.
+          const pp = signer.sign<PrePrepare>({ protocol: 'pbft', type: 'pre-prepare', view: m.view, seq: m.seq, digest: m.type === 'pre-prepare' ? m.digest : makeBatch([]).id })
+          const p = signer.sign<Prepare>({ protocol: 'pbft', type: 'prepare', view: m.view, seq: m.seq, digest: pp.msg.digest })
           const vc: ViewChange = { protocol: 'pbft', type: 'view-change', view: p.msg.view + 1, stableSeq: 0, stableRoot: new Uint8Array(32), checkpointProof: [], prepared: [{ prePrepare: pp, prepares: Array.from({ length: 64 }, () => p) }] }
           return [e, broadcast(signer.sign(vc))]
         })

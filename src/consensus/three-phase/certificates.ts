@@ -2,8 +2,8 @@
 // Both the new primary and every backup run newViewProposals on the same view-changes, so a primary that
 // lies about what may have committed is caught.
 import { bytesEqual, toHex } from '../../crypto/hash.ts'
+import type { Hash } from '../../crypto/hash.ts'
 import { EMPTY_BATCH } from '../core/batch.ts'
-import type { Batch } from '../core/batch.ts'
 import type { LeaderSchedule } from '../core/leaders.ts'
 import type { MessageVerifier, Signed } from '../core/message.ts'
 import type { ValidatorSet } from '../core/validators.ts'
@@ -18,6 +18,8 @@ export interface CertContext {
   /** Checkpoint proofs and view changes need this many distinct validators. */
   readonly quorum: number
   readonly watermarkWindow: number
+  /** Most prepares a prepared certificate carries (the variant's certificateSize('prepare')). */
+  readonly prepareCertSize: number
 }
 
 const signedBy = (ctx: CertContext, s: Signed<ThreePhaseMessage>): boolean => ctx.validators.has(s.from) && ctx.verifier.verify(s)
@@ -45,9 +47,10 @@ export function validCheckpointProof (ctx: CertContext, seq: number, root: Uint8
 
 function preparedCertShape (ctx: CertContext, cert: PreparedCert, beforeView: number): boolean {
   const pp = cert.prePrepare
-  if (pp.msg.view >= beforeView || pp.from !== ctx.leaders.leader(pp.msg.view)) return false
-  if (!distinctValidators(ctx, cert.prepares, ctx.validators.n - 1)) return false
-  return cert.prepares.every((p) => p.from !== pp.from && p.msg.view === pp.msg.view && p.msg.seq === pp.msg.seq && bytesEqual(p.msg.digest, pp.msg.batch.id))
+  // Digests only: a certificate carrying its batch would make a view change grow with the batches.
+  if (pp.msg.batch !== undefined || pp.msg.view >= beforeView || pp.from !== ctx.leaders.leader(pp.msg.view)) return false
+  if (!distinctValidators(ctx, cert.prepares, ctx.prepareCertSize)) return false
+  return cert.prepares.every((p) => p.from !== pp.from && p.msg.view === pp.msg.view && p.msg.seq === pp.msg.seq && bytesEqual(p.msg.digest, pp.msg.digest))
 }
 
 export function validPreparedCert (ctx: CertContext, cert: PreparedCert, beforeView: number): boolean {
@@ -79,16 +82,34 @@ export function validViewChange (ctx: CertContext, vc: ViewChange): boolean {
   return vc.prepared.every((cert) => validPreparedCert(ctx, cert, vc.view))
 }
 
+/** Room a signed message takes around its body: version, protocol and type strings, the signer's id
+ *  (`idBytes` long), the body's length and a signature of up to 64 bytes (Ed25519). */
+const signedOverhead = (protocolBytes: number, idBytes: number): number => 1 + (4 + protocolBytes) + (4 + 16) + (4 + idBytes) + 4 + (4 + 64)
+
+/** The largest encoded new-view an honest primary can send, and so the largest rec-new-view body: a quorum
+ *  of view-changes, each with a checkpoint proof of n signatures and a window of digest certificates of
+ *  `prepareCertSize` prepares, and a window of pre-prepare headers. Vote bodies are view, seq and digest,
+ *  plus a proof field of up to `proofBytes` where the variant has one. */
+export function newViewBytesBound (o: { readonly n: number, readonly quorum: number, readonly window: number, readonly prepareCertSize: number, readonly idBytes: number, readonly protocolBytes: number, readonly proofBytes?: number }): number {
+  const so = signedOverhead(o.protocolBytes, o.idBytes)
+  const vote = 8 + 8 + 4 + 32 + (o.proofBytes === undefined ? 0 : 4 + o.proofBytes)
+  const header = 8 + 8 + 4 + 32 + 1
+  const checkpoint = 8 + 4 + 32
+  const viewChange = 8 + 8 + 4 + 32 + 4 + o.n * (so + checkpoint) + 4 + o.window * (so + header + 4 + o.prepareCertSize * (so + vote))
+  return 8 + 4 + o.quorum * (so + viewChange) + 4 + o.window * (so + header)
+}
+
 export interface NewViewPlan {
   /** The highest stable checkpoint among the view-changes, with its proof. */
   readonly stableSeq: number
   readonly stableRoot: Uint8Array
   readonly stableProof: readonly Signed<CheckpointMsg>[]
-  /** Batches to re-propose for stableSeq + 1 .. stableSeq + proposals.length; null batches fill gaps. */
-  readonly proposals: readonly Batch[]
+  /** Digests of the batches to re-propose for stableSeq + 1 .. stableSeq + proposals.length; the null
+   *  batch's fills gaps. */
+  readonly proposals: readonly Hash[]
 }
 
-/** Castro-Liskov's O set: for each seq above the highest stable checkpoint, the batch of the prepared
+/** Castro-Liskov's O set: for each seq above the highest stable checkpoint, the digest of the prepared
  *  certificate from the highest view, or a null batch where no certificate exists. */
 export function newViewProposals (viewChanges: readonly Signed<ViewChange>[]): NewViewPlan {
   let best = viewChanges[0].msg
@@ -102,14 +123,14 @@ export function newViewProposals (viewChanges: readonly Signed<ViewChange>[]): N
       // Two valid certificates of one view agree (quorums intersect); the digest tie-break only keeps the
       // choice deterministic if more than f validators lied.
       if (prior === undefined || pp.view > prior.prePrepare.msg.view ||
-        (pp.view === prior.prePrepare.msg.view && toHex(pp.batch.id) < toHex(prior.prePrepare.msg.batch.id))) {
+        (pp.view === prior.prePrepare.msg.view && toHex(pp.digest) < toHex(prior.prePrepare.msg.digest))) {
         chosen.set(pp.seq, cert)
       }
     }
   }
   let maxSeq = best.stableSeq
   for (const seq of chosen.keys()) if (seq > maxSeq) maxSeq = seq
-  const proposals: Batch[] = []
-  for (let seq = best.stableSeq + 1; seq <= maxSeq; seq++) proposals.push(chosen.get(seq)?.prePrepare.msg.batch ?? EMPTY_BATCH)
+  const proposals: Hash[] = []
+  for (let seq = best.stableSeq + 1; seq <= maxSeq; seq++) proposals.push(chosen.get(seq)?.prePrepare.msg.digest ?? EMPTY_BATCH.id)
   return { stableSeq: best.stableSeq, stableRoot: best.stableRoot, stableProof: best.checkpointProof, proposals }
 }

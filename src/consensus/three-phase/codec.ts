@@ -3,15 +3,20 @@
 // layout is PBFT's.
 import { HASH_BYTES } from '../../crypto/hash.ts'
 import { makeBatch } from '../core/batch.ts'
-import { CodecError } from '../core/codec.ts'
-import type { Reader, Writer } from '../core/codec.ts'
+import { CodecError, Writer } from '../core/codec.ts'
+import type { Reader } from '../core/codec.ts'
 import { MAX_BATCH_TXS, MAX_TX_BYTES } from '../core/limits.ts'
 import { readSigned, writeSigned } from '../core/message.ts'
 import type { DecodeContext, MessageCodec, Signed } from '../core/message.ts'
-import type { CheckpointMsg, NewView, ThreePhaseMessage, PrePrepare, Prepare, PreparedCert, ViewChange } from './messages.ts'
+import { bytesEqual } from '../../crypto/hash.ts'
+import type { CheckpointMsg, FullPrePrepare, NewView, ThreePhaseMessage, PrePrepare, Prepare, PreparedCert, ViewChange } from './messages.ts'
 
 /** Largest vote proof a variant may carry. */
 export const MAX_PROOF_BYTES = 1024
+/** Most digests one batch-request may name (a replica asks for at most a watermark window's worth). */
+export const MAX_REQUESTED_DIGESTS = 4096
+
+const writeHeader = (w: Writer, m: PrePrepare): Writer => w.u64(m.view).u64(m.seq).bytes(m.digest)
 
 const hash = (r: Reader, what: string): Uint8Array => r.fixed(HASH_BYTES, what)
 const txs = (r: Reader): Uint8Array[] => r.list((r) => r.bytes(MAX_TX_BYTES, 'transaction'), MAX_BATCH_TXS)
@@ -36,10 +41,20 @@ export function threePhaseCodec (protocol: string, proofs = false): MessageCodec
   const codec: MessageCodec<ThreePhaseMessage> = {
     protocol,
 
+    // A pre-prepare's signature covers its header, so the same signature stands with or without the batch.
+    signedBody (m: ThreePhaseMessage): Uint8Array | undefined {
+      return m.type === 'pre-prepare' ? writeHeader(new Writer(64), m).finish() : undefined
+    },
+
     encodeBody (m: ThreePhaseMessage, w: Writer): void {
       switch (m.type) {
         case 'request': w.list(m.txs, (w, t) => w.bytes(t)); return
-        case 'pre-prepare': w.u64(m.view).u64(m.seq).list(m.batch.txs, (w, t) => w.bytes(t)); return
+        case 'pre-prepare':
+          writeHeader(w, m).bool(m.batch !== undefined)
+          if (m.batch !== undefined) w.list(m.batch.txs, (w, t) => w.bytes(t))
+          return
+        case 'batch-request': w.list(m.digests, (w, d) => w.bytes(d)); return
+        case 'batch': w.list(m.txs, (w, t) => w.bytes(t)); return
         case 'prepare': case 'commit':
           w.u64(m.view).u64(m.seq).bytes(m.digest)
           if (proofs) w.bytes(m.proof ?? new Uint8Array(0))
@@ -72,8 +87,14 @@ export function threePhaseCodec (protocol: string, proofs = false): MessageCodec
         case 'pre-prepare': {
           const view = r.u64()
           const seq = r.u64()
-          return { protocol, type, view, seq, batch: makeBatch(txs(r)) } satisfies PrePrepare
+          const digest = hash(r, 'digest')
+          if (!r.bool()) return { protocol, type, view, seq, digest } satisfies PrePrepare
+          const batch = makeBatch(txs(r))
+          if (!bytesEqual(batch.id, digest)) throw new CodecError('pre-prepare batch does not match its digest')
+          return { protocol, type, view, seq, digest, batch } satisfies PrePrepare
         }
+        case 'batch-request': return { protocol, type, digests: r.list((r) => hash(r, 'digest'), MAX_REQUESTED_DIGESTS) }
+        case 'batch': return { protocol, type, txs: txs(r) }
         case 'prepare': case 'commit': {
           const vote = { protocol, type, view: r.u64(), seq: r.u64(), digest: hash(r, 'digest') } satisfies Prepare | { type: 'commit' }
           return proofs ? { ...vote, proof: r.bytes(MAX_PROOF_BYTES, 'vote proof') } : vote
@@ -99,7 +120,11 @@ export function threePhaseCodec (protocol: string, proofs = false): MessageCodec
           } satisfies NewView
         case 'status': return { protocol, type, view: r.u64(), viewChanging: r.bool(), stableSeq: r.u64(), lastCommitted: r.u64() }
         case 'rec-view': return { protocol, type, view: r.u64(), viewChanging: r.bool() }
-        case 'rec-accept': return { protocol, type, prePrepare: signedOf(r, ctx, 'pre-prepare') }
+        case 'rec-accept': {
+          const prePrepare = signedOf(r, ctx, 'pre-prepare')
+          if (prePrepare.msg.batch === undefined) throw new CodecError('an accepted pre-prepare carries its batch')
+          return { protocol, type, prePrepare: prePrepare as Signed<FullPrePrepare> }
+        }
         case 'rec-prepared': return { protocol, type, cert: readCert(r, ctx) }
         case 'rec-stable':
           return { protocol, type, seq: r.u64(), stateRoot: hash(r, 'state root'), proof: r.list((r) => signedOf(r, ctx, 'checkpoint')), view: r.u64(), viewChanging: r.bool() }

@@ -9,13 +9,18 @@ interface Base<T extends string> { readonly protocol: string, readonly type: T }
 
 /** Transactions relayed so every replica knows them and can time out a primary that ignores them. */
 export interface Request extends Base<'request'> { readonly txs: readonly Tx[] }
-export interface PrePrepare extends Base<'pre-prepare'> { readonly view: number, readonly seq: number, readonly batch: Batch }
+/** The primary signs (view, seq, digest) only, as Castro and Liskov do: the batch rides along when the
+ *  pre-prepare proposes, and is left out where the pre-prepare only proves what was proposed (prepared
+ *  certificates, new-view), so those stay small however large the batches are. */
+export interface PrePrepare extends Base<'pre-prepare'> { readonly view: number, readonly seq: number, readonly digest: Hash, readonly batch?: Batch }
+/** A pre-prepare that carries its batch (every one that proposes, is accepted or is persisted as accepted). */
+export type FullPrePrepare = PrePrepare & { readonly batch: Batch }
 /** `proof`: evidence a variant's votes carry (e.g. of sample membership); absent in PBFT. */
 export interface Prepare extends Base<'prepare'> { readonly view: number, readonly seq: number, readonly digest: Hash, readonly proof?: Uint8Array }
 export interface Commit extends Base<'commit'> { readonly view: number, readonly seq: number, readonly digest: Hash, readonly proof?: Uint8Array }
 export interface CheckpointMsg extends Base<'checkpoint'> { readonly seq: number, readonly stateRoot: Hash }
 
-/** A pre-prepare and quorum - 1 matching prepares from backups: the batch may have committed. */
+/** A pre-prepare (without its batch) and quorum - 1 matching prepares from backups: the batch may have committed. */
 export interface PreparedCert {
   readonly prePrepare: Signed<PrePrepare>
   readonly prepares: readonly Signed<Prepare>[]
@@ -43,13 +48,19 @@ export interface Status extends Base<'status'> {
   readonly lastCommitted: number
 }
 
-export type ThreePhaseWireMessage = Request | PrePrepare | Prepare | Commit | CheckpointMsg | ViewChange | NewView | Status
+/** Asks a peer that prepared them for the batches of these digests (a replica that installed a new view
+ *  and lacks them). */
+export interface BatchRequest extends Base<'batch-request'> { readonly digests: readonly Hash[] }
+/** One batch, answering a batch-request; the receiver checks its digest against what it waits for. */
+export interface BatchReply extends Base<'batch'> { readonly txs: readonly Tx[] }
+
+export type ThreePhaseWireMessage = Request | PrePrepare | Prepare | Commit | CheckpointMsg | ViewChange | NewView | Status | BatchRequest | BatchReply
 
 // Persisted records: enough to rebuild everything this replica signed, so after a restart it repeats
 // itself instead of contradicting itself.
 export interface RecView extends Base<'rec-view'> { readonly view: number, readonly viewChanging: boolean }
 /** A pre-prepare this replica accepted (and so prepared for) or, as primary, sent. */
-export interface RecAccept extends Base<'rec-accept'> { readonly prePrepare: Signed<PrePrepare> }
+export interface RecAccept extends Base<'rec-accept'> { readonly prePrepare: Signed<FullPrePrepare> }
 /** A prepared certificate: this replica sent a commit for it. */
 export interface RecPrepared extends Base<'rec-prepared'> { readonly cert: PreparedCert }
 export interface RecStable extends Base<'rec-stable'> {

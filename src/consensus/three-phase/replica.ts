@@ -4,11 +4,12 @@
 // Every input returns the effects to perform; persist effects precede the messages that depend on them.
 import { bytesEqual, toHex } from '../../crypto/hash.ts'
 import type { Hash } from '../../crypto/hash.ts'
-import { batchFull, makeBatch, overBatchBudget, splitByBatchBudget, txKey } from '../core/batch.ts'
+import { EMPTY_BATCH, batchBytes, batchFull, makeBatch, overBatchBudget, splitByBatchBudget, txKey } from '../core/batch.ts'
 import type { Batch, Tx } from '../core/batch.ts'
 import { CheckpointVotes } from '../core/checkpoint-votes.ts'
 import { HelpLimiter } from '../core/help.ts'
-import { MAX_BATCH_BYTES } from '../core/limits.ts'
+import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, MAX_WAL_RECORD_BYTES, RECORD_OVERHEAD_BYTES } from '../core/limits.ts'
+import { ParamError } from '../core/module.ts'
 import { encodeBody } from '../core/message.ts'
 import type { MessageSigner, MessageVerifier, Signed } from '../core/message.ts'
 import { Outbox } from '../core/outbox.ts'
@@ -16,10 +17,11 @@ import type { Checkpoint, Effect, PersistedRecord, Protocol, ProtocolStatus, Tim
 import type { Quorums } from '../core/quorum.ts'
 import { TxTracker } from '../core/tx-tracker.ts'
 import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
-import { newViewProposals, validViewChange, viewChangeShape } from './certificates.ts'
+import { newViewBytesBound, newViewProposals, validViewChange, viewChangeShape } from './certificates.ts'
+import { MAX_PROOF_BYTES } from './codec.ts'
 import type { CertContext, NewViewPlan } from './certificates.ts'
 import type { MessageCodec } from '../core/message.ts'
-import type { CheckpointMsg, Commit, NewView, ThreePhaseMessage, ThreePhaseRecord, PrePrepare, Prepare, PreparedCert, Status, ViewChange } from './messages.ts'
+import type { BatchReply, BatchRequest, CheckpointMsg, Commit, FullPrePrepare, NewView, ThreePhaseMessage, ThreePhaseRecord, PrePrepare, Prepare, PreparedCert, Status, ViewChange } from './messages.ts'
 import { threePhaseParams } from './params.ts'
 import type { ThreePhaseParams } from './params.ts'
 import type { Phase, ThreePhaseVariant, VotePolicy } from './variant.ts'
@@ -38,7 +40,7 @@ export interface ReplicaOptions {
 type Fx = Effect<ThreePhaseMessage>[]
 
 interface Slot {
-  pp?: Signed<PrePrepare>
+  pp?: Signed<FullPrePrepare>
   readonly prepares: Map<ValidatorId, Signed<Prepare>>
   readonly commits: Map<ValidatorId, Signed<Commit>>
   prepared: boolean
@@ -61,6 +63,21 @@ const FETCH_RETRY_RESENDS = 2
 const MAX_FETCH_DOUBLINGS = 3
 /** Doubling stops here so the timeout cannot overflow. */
 const MAX_TIMEOUT_DOUBLINGS = 16
+/** Batches answered to one peer per resend period at most (at least one batch goes): a peer asking for a
+ *  whole window of large batches gets them over several periods, not in one burst. */
+const BATCH_REPLY_BYTES_PER_ROUND = MAX_MESSAGE_BYTES
+/** Largest new-view (and so rec-new-view body) a replica accepts or sends: its record fits the WAL. */
+const MAX_NEW_VIEW_BYTES = MAX_WAL_RECORD_BYTES - RECORD_OVERHEAD_BYTES
+/** Batches kept per sequence number: the prepared certificate's and the latest accepted ones. */
+const BATCHES_PER_SEQ = 2
+
+/** A pre-prepare without its batch: what certificates and new-views carry (the signature covers the digest). */
+const headerOf = (pp: Signed<PrePrepare>): Signed<PrePrepare> =>
+  pp.msg.batch === undefined ? pp : { from: pp.from, sig: pp.sig, msg: { protocol: pp.msg.protocol, type: pp.msg.type, view: pp.msg.view, seq: pp.msg.seq, digest: pp.msg.digest } }
+const withBatch = (pp: Signed<PrePrepare>, batch: Batch): Signed<FullPrePrepare> => ({ from: pp.from, sig: pp.sig, msg: { ...pp.msg, batch } })
+
+/** A slot of a new view whose batch this replica lacks: it waits for the batch from a peer that prepared it. */
+interface MissingBatch { readonly pp: Signed<PrePrepare>, readonly peers: readonly ValidatorId[] }
 
 export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
   readonly codec: MessageCodec<ThreePhaseMessage>
@@ -107,6 +124,12 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
   readonly #futurePerSender = new Map<ValidatorId, number>()
   readonly #o: Outbox<ThreePhaseMessage>
   readonly #help: HelpLimiter
+  /** Batches of accepted pre-prepares above the stable checkpoint, by digest: what a new view re-proposes by
+   *  digest and what peers that lack a batch fetch. */
+  readonly #batches = new Map<string, { readonly seq: number, readonly batch: Batch }>()
+  readonly #missing = new Map<number, MissingBatch>()
+  #batchFetchAttempt = 0
+  readonly #batchHelp: HelpLimiter
 
   constructor (opts: ReplicaOptions) {
     if (!opts.validators.has(opts.self)) throw new Error(`${opts.self} is not in the validator set`)
@@ -117,19 +140,33 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     this.#verifier = opts.verifier
     this.#o = new Outbox(opts.signer)
     this.#help = new HelpLimiter(this.params.resendIntervalMs)
+    this.#batchHelp = new HelpLimiter(this.params.resendIntervalMs)
     this.#variant = opts.variant
     this.#votes = opts.variant.votes
     this.#tag = opts.variant.protocol
     this.#timers = threePhaseTimers(this.#tag)
     this.codec = opts.codec
+    // A view change must fit its limits for a full window, or the first one under load would halt the view.
+    const utf8 = (s: string): number => new TextEncoder().encode(s).byteLength
+    const bound = newViewBytesBound({
+      n: this.validators.n,
+      quorum: this.#votes.quorum,
+      window: this.params.watermarkWindow,
+      prepareCertSize: this.#votes.certificateSize('prepare'),
+      idBytes: Math.max(...this.validators.ids.map(utf8)),
+      protocolBytes: utf8(this.#tag),
+      proofBytes: this.#votes.prove === undefined ? undefined : MAX_PROOF_BYTES
+    })
+    if (bound > MAX_NEW_VIEW_BYTES) throw new ParamError(`a new-view for ${this.validators.n} validators and watermarkWindow ${this.params.watermarkWindow} may reach ${bound} bytes, over the ${MAX_NEW_VIEW_BYTES} its WAL record allows: use a smaller window`)
   }
 
   // ---- Protocol ----
 
   restore (records: readonly PersistedRecord<ThreePhaseMessage>[]): void {
-    const accepted: Signed<PrePrepare>[] = []
+    const accepted: Array<Signed<FullPrePrepare>> = []
     for (const { msg } of records) this.#replay(msg as ThreePhaseRecord, accepted)
     for (const seq of this.#preparedCerts.keys()) if (seq <= this.#stableSeq) this.#preparedCerts.delete(seq)
+    for (const pp of accepted) if (pp.msg.seq > this.#stableSeq) this.#keepBatch(pp.msg.seq, pp.msg.batch)
     this.#lastAssigned = this.#stableSeq
     if (this.#viewChanging) return
     for (const pp of accepted) {
@@ -146,6 +183,15 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       }
       for (const tx of pp.msg.batch.txs) this.#txs.inFlight.set(txKey(tx), tx)
     }
+    // Slots of the installed new view whose batch never arrived are fetched again.
+    const nv = this.#newView
+    if (nv !== undefined && nv.msg.view === this.#view) {
+      for (const pp of nv.msg.prePrepares) {
+        if (!this.#inWindow(pp.msg.seq) || this.#slots.get(pp.msg.seq)?.pp !== undefined) continue
+        this.#lastAssigned = Math.max(this.#lastAssigned, pp.msg.seq)
+        this.#missing.set(pp.msg.seq, { pp, peers: this.#preparedBy(nv, pp.msg.seq, pp.msg.digest) })
+      }
+    }
   }
 
   start (executed: Checkpoint, now: number): Fx {
@@ -154,6 +200,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     this.#lastAssigned = Math.max(this.#lastAssigned, this.#lastCommitted)
     if (this.#lastCommitted < this.#stableSeq) this.#requestState()
     if (this.#viewChanging) this.#sendViewChange()
+    else if (this.#missing.size > 0) this.#requestBatches()
     this.#broadcastStatus()
     this.#armWork()
     return this.#o.end()
@@ -237,7 +284,8 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       leaders: this.#variant.leaders,
       prepared: (view, seq, prepares) => this.#votes.decides('prepare', view, seq, prepares),
       quorum: this.#votes.quorum,
-      watermarkWindow: this.params.watermarkWindow
+      watermarkWindow: this.params.watermarkWindow,
+      prepareCertSize: this.#votes.certificateSize('prepare')
     }
   }
 
@@ -256,8 +304,8 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     return [...items].sort((a, b) => this.validators.indexOf(a.from) - this.validators.indexOf(b.from))
   }
 
-  #prepareFor (pp: PrePrepare): Prepare { return this.#withProof('prepare', { protocol: this.#tag, type: 'prepare', view: pp.view, seq: pp.seq, digest: pp.batch.id }) }
-  #commitFor (pp: PrePrepare): Commit { return this.#withProof('commit', { protocol: this.#tag, type: 'commit', view: pp.view, seq: pp.seq, digest: pp.batch.id }) }
+  #prepareFor (pp: PrePrepare): Prepare { return this.#withProof('prepare', { protocol: this.#tag, type: 'prepare', view: pp.view, seq: pp.seq, digest: pp.digest }) }
+  #commitFor (pp: PrePrepare): Commit { return this.#withProof('commit', { protocol: this.#tag, type: 'commit', view: pp.view, seq: pp.seq, digest: pp.digest }) }
   #withProof<V extends Prepare | Commit> (phase: Phase, vote: V): V {
     return this.#votes.prove === undefined ? vote : { ...vote, proof: this.#votes.prove(phase, vote.view, vote.seq) }
   }
@@ -273,7 +321,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
 
   /** Keeps the view-change and resend timers running exactly while this replica waits for something. */
   #armWork (): void {
-    const waiting = this.#hasWork() || this.#lastCommitted < this.#stableSeq
+    const waiting = this.#hasWork() || this.#lastCommitted < this.#stableSeq || this.#missing.size > 0
     if (waiting || this.#viewChanging) this.#o.arm(this.#timers.resend, this.params.resendIntervalMs)
     if (this.#viewChanging) return
     if (this.#hasWork()) this.#o.arm(this.#timers.viewChange, this.#timeout())
@@ -307,7 +355,8 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
         return
       }
       const seq = this.#lastAssigned + 1
-      const pp = this.#o.sign<PrePrepare>({ protocol: this.#tag, type: 'pre-prepare', view: this.#view, seq, batch: makeBatch(this.#variant.propose === undefined ? txs : this.#variant.propose(txs, seq, this.self)) })
+      const batch = makeBatch(this.#variant.propose === undefined ? txs : this.#variant.propose(txs, seq, this.self))
+      const pp = this.#o.sign<FullPrePrepare>({ protocol: this.#tag, type: 'pre-prepare', view: this.#view, seq, digest: batch.id, batch })
       this.#accept(pp)
       this.#o.broadcast(pp)
       force = false
@@ -328,6 +377,8 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       case 'view-change': this.#onViewChange(from, s as Signed<ViewChange>); return
       case 'new-view': this.#onNewView(s as Signed<NewView>); return
       case 'status': this.#onStatus(from, s.msg); return
+      case 'batch-request': this.#onBatchRequest(from, s.msg); return
+      case 'batch': this.#onBatchReply(s.msg); return
       default: this.#o.log({ type: 'invalid-message', from, reason: `unexpected ${s.msg.type}` })
     }
   }
@@ -378,22 +429,24 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
   #onPrePrepare (s: Signed<PrePrepare>): void {
     const m = s.msg
     if (s.from !== this.#primary()) return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'pre-prepare from a backup' })
+    if (m.batch === undefined) return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'pre-prepare without its batch' })
     if (overBatchBudget(m.batch.txs)) return this.#o.log({ type: 'invalid-message', from: s.from, reason: `batch over ${MAX_BATCH_BYTES} bytes` })
     const keys = new Set(m.batch.txs.map(txKey))
     if (keys.size !== m.batch.txs.length) return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'batch repeats a transaction' })
     const slot = this.#slot(m.seq)
-    if (slot.pp !== undefined) {
-      if (!bytesEqual(slot.pp.msg.batch.id, m.batch.id)) this.#o.log({ type: 'equivocation', from: s.from, view: m.view, seq: m.seq })
-      return
-    }
-    this.#accept(s)
+    const proposed = slot.pp?.msg.digest ?? this.#missing.get(m.seq)?.pp.msg.digest
+    if (proposed !== undefined && !bytesEqual(proposed, m.digest)) return this.#o.log({ type: 'equivocation', from: s.from, view: m.view, seq: m.seq })
+    if (slot.pp !== undefined) return
+    this.#accept(s as Signed<FullPrePrepare>)
   }
 
   /** Accepts a pre-prepare (the primary: its own proposal) and, as a backup, prepares it. */
-  #accept (pp: Signed<PrePrepare>): void {
+  #accept (pp: Signed<FullPrePrepare>): void {
     const m = pp.msg
     const slot = this.#slot(m.seq)
     slot.pp = pp
+    this.#missing.delete(m.seq)
+    this.#keepBatch(m.seq, m.batch)
     this.#lastAssigned = Math.max(this.#lastAssigned, m.seq)
     this.#o.persist(m.seq, { protocol: this.#tag, type: 'rec-accept', prePrepare: pp })
     for (const tx of m.batch.txs) {
@@ -425,12 +478,12 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
 
   #checkPrepared (seq: number, slot: Slot): void {
     if (slot.prepared || slot.pp === undefined) return
-    const digest = slot.pp.msg.batch.id
+    const digest = slot.pp.msg.digest
     const primary = this.#primary()
     const matching = [...slot.prepares.values()].filter((p) => p.from !== primary && bytesEqual(p.msg.digest, digest))
     if (!this.#votes.decides('prepare', slot.pp.msg.view, seq, matching)) return
     slot.prepared = true
-    const cert: PreparedCert = { prePrepare: slot.pp, prepares: this.#byValidatorOrder(matching).slice(0, this.#votes.certificateSize('prepare')) }
+    const cert: PreparedCert = { prePrepare: headerOf(slot.pp), prepares: this.#byValidatorOrder(matching).slice(0, this.#votes.certificateSize('prepare')) }
     this.#preparedCerts.set(seq, cert)
     this.#o.persist(seq, { protocol: this.#tag, type: 'rec-prepared', cert })
     const commit = this.#o.sign(this.#commitFor(slot.pp.msg))
@@ -441,7 +494,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
 
   #checkCommitted (seq: number, slot: Slot): void {
     if (slot.committed || !slot.prepared || slot.pp === undefined) return
-    const digest = slot.pp.msg.batch.id
+    const digest = slot.pp.msg.digest
     const matching = [...slot.commits.values()].filter((c) => bytesEqual(c.msg.digest, digest))
     if (!this.#votes.decides('commit', slot.pp.msg.view, seq, matching)) return
     slot.committed = true
@@ -486,6 +539,8 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     for (const map of [this.#slots, this.#preparedCerts, this.#decided] as Map<number, unknown>[]) {
       for (const k of map.keys()) if (k <= seq) map.delete(k)
     }
+    for (const k of this.#missing.keys()) if (k <= seq) this.#missing.delete(k)
+    for (const [key, b] of this.#batches) if (b.seq <= seq) this.#batches.delete(key)
     this.#checkpointVotes.retain((m) => m.seq > seq)
     this.#lastAssigned = Math.max(this.#lastAssigned, seq)
     this.#o.log({ type: 'stable-checkpoint', seq })
@@ -538,6 +593,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     this.#o.disarm(this.#timers.batch)
     this.#o.disarm(this.#timers.viewChange)
     this.#slots.clear()
+    this.#missing.clear()
     this.#o.persist(this.#stableSeq, { protocol: this.#tag, type: 'rec-view', view, viewChanging: true })
     this.#o.log({ type: 'view-change', view })
     this.#sendViewChange()
@@ -593,8 +649,9 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
   #sendNewView (viewChanges: Signed<ViewChange>[]): void {
     this.#newViewSentFor = this.#view
     const plan = newViewProposals(viewChanges)
-    const prePrepares = plan.proposals.map((batch, i) =>
-      this.#o.sign<PrePrepare>({ protocol: this.#tag, type: 'pre-prepare', view: this.#view, seq: plan.stableSeq + 1 + i, batch }))
+    // Headers only: the batches are known by digest (or fetched), so a new-view stays small.
+    const prePrepares = plan.proposals.map((digest, i) =>
+      this.#o.sign<PrePrepare>({ protocol: this.#tag, type: 'pre-prepare', view: this.#view, seq: plan.stableSeq + 1 + i, digest }))
     const nv = this.#o.sign<NewView>({ protocol: this.#tag, type: 'new-view', view: this.#view, viewChanges, prePrepares })
     this.#o.persist(this.#stableSeq, { protocol: this.#tag, type: 'rec-new-view', newView: nv })
     this.#o.broadcast(nv)
@@ -614,8 +671,10 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     const m = s.msg
     if (s.from !== this.#primary(m.view)) return undefined
     const ctx = this.#certContext()
-    // Shape first (bounded lists, distinct validators), so a padded new-view costs no verification.
-    if (m.viewChanges.length > this.validators.n || m.prePrepares.length > this.params.watermarkWindow) return undefined
+    // Shape first (bounded size and lists, distinct validators), so a padded new-view costs no verification
+    // and the record persisted for it fits the WAL. An honest primary sends exactly a quorum of view-changes.
+    if (encodeBody(this.codec, m).byteLength > MAX_NEW_VIEW_BYTES) return undefined
+    if (m.viewChanges.length !== this.#votes.quorum || m.prePrepares.length > this.params.watermarkWindow) return undefined
     const senders = new Set<ValidatorId>()
     for (const vc of m.viewChanges) {
       if (vc.msg.view !== m.view || senders.has(vc.from) || !this.validators.has(vc.from) || !viewChangeShape(ctx, vc.msg)) return undefined
@@ -627,8 +686,8 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     if (m.prePrepares.length !== plan.proposals.length) return undefined
     for (let i = 0; i < plan.proposals.length; i++) {
       const pp = m.prePrepares[i]
-      if (pp.from !== s.from || pp.msg.view !== m.view || pp.msg.seq !== plan.stableSeq + 1 + i) return undefined
-      if (!bytesEqual(pp.msg.batch.id, plan.proposals[i].id) || !this.#signedBy(pp)) return undefined
+      if (pp.from !== s.from || pp.msg.view !== m.view || pp.msg.seq !== plan.stableSeq + 1 + i || pp.msg.batch !== undefined) return undefined
+      if (!bytesEqual(pp.msg.digest, plan.proposals[i]) || !this.#signedBy(pp)) return undefined
     }
     return plan
   }
@@ -640,19 +699,31 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     this.#newView = nv
     this.#o.disarm(this.#timers.viewChange)
     this.#slots.clear()
+    this.#missing.clear()
     if (plan.stableSeq > this.#stableSeq) this.#makeStable(plan.stableSeq, plan.stableRoot, plan.stableProof)
     this.#lastAssigned = Math.max(this.#stableSeq, plan.stableSeq + plan.proposals.length)
-    // Transactions of proposals that did not survive the view change go back to pending.
-    const surviving = new Set<string>()
-    for (const b of plan.proposals) for (const tx of b.txs) surviving.add(txKey(tx))
-    for (const [key, tx] of this.#txs.inFlight) {
-      if (surviving.has(key)) continue
-      this.#txs.inFlight.delete(key)
-      this.#txs.pending.add(tx)
+    const proposals: Array<Signed<FullPrePrepare>> = []
+    for (const pp of nv.msg.prePrepares) {
+      if (!this.#inWindow(pp.msg.seq)) continue
+      const batch = this.#batchOf(pp.msg.digest)
+      if (batch !== undefined) proposals.push(withBatch(pp, batch))
+      else this.#missing.set(pp.msg.seq, { pp, peers: this.#preparedBy(nv, pp.msg.seq, pp.msg.digest) })
+    }
+    // Transactions of proposals that did not survive the view change go back to pending; while a batch is
+    // missing its transactions are unknown, so nothing goes back (a lost one is still pending at its relayers).
+    if (this.#missing.size === 0) {
+      const surviving = new Set<string>()
+      for (const pp of proposals) for (const tx of pp.msg.batch.txs) surviving.add(txKey(tx))
+      for (const [key, tx] of this.#txs.inFlight) {
+        if (surviving.has(key)) continue
+        this.#txs.inFlight.delete(key)
+        this.#txs.pending.add(tx)
+      }
     }
     this.#o.log({ type: 'new-view', view, primary: this.#primary() })
     this.#variant.observe?.({ kind: 'new-view', view, primary: this.#primary() })
-    for (const pp of nv.msg.prePrepares) if (this.#inWindow(pp.msg.seq)) this.#accept(pp)
+    for (const pp of proposals) this.#accept(pp)
+    if (this.#missing.size > 0) this.#requestBatches()
     const future = this.#future
     this.#clearFuture()
     for (const s of future) {
@@ -661,6 +732,82 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     }
     this.#propose(false)
     this.#armWork()
+  }
+
+  // ---- batches a new view re-proposes by digest ----
+
+  /** Keeps an accepted batch for fetches and later views, at most BATCHES_PER_SEQ per sequence number
+   *  (the prepared certificate's is never the one dropped). */
+  #keepBatch (seq: number, batch: Batch): void {
+    const key = toHex(batch.id)
+    if (this.#batches.has(key)) return
+    const certDigest = this.#preparedCerts.get(seq)?.prePrepare.msg.digest
+    const same = [...this.#batches].filter(([, b]) => b.seq === seq)
+    for (const [k, b] of same.slice(0, Math.max(0, same.length - BATCHES_PER_SEQ + 1))) {
+      if (certDigest === undefined || !bytesEqual(b.batch.id, certDigest)) this.#batches.delete(k)
+    }
+    this.#batches.set(key, { seq, batch })
+  }
+
+  #batchOf (digest: Hash): Batch | undefined {
+    return bytesEqual(digest, EMPTY_BATCH.id) ? EMPTY_BATCH : this.#batches.get(toHex(digest))?.batch
+  }
+
+  /** Who can hand over the batch `digest` prepared at `seq`: the senders of the new-view's view-changes
+   *  that certify it, its primary and the backups that prepared it, in validator order. */
+  #preparedBy (nv: Signed<NewView>, seq: number, digest: Hash): ValidatorId[] {
+    const peers = new Set<ValidatorId>()
+    for (const vc of nv.msg.viewChanges) {
+      for (const cert of vc.msg.prepared) {
+        if (cert.prePrepare.msg.seq !== seq || !bytesEqual(cert.prePrepare.msg.digest, digest)) continue
+        peers.add(vc.from)
+        peers.add(cert.prePrepare.from)
+        for (const p of cert.prepares) peers.add(p.from)
+      }
+    }
+    peers.delete(this.self)
+    return [...peers].sort((a, b) => this.validators.indexOf(a) - this.validators.indexOf(b))
+  }
+
+  /** Asks for every missing batch, each from the next of its peers in turn (a silent peer is skipped on the
+   *  next resend), one request per peer naming at most a window of digests. */
+  #requestBatches (): void {
+    const attempt = this.#batchFetchAttempt++
+    const asks = new Map<ValidatorId, Hash[]>()
+    for (const [, m] of [...this.#missing].sort(([a], [b]) => a - b)) {
+      if (m.peers.length === 0) continue
+      const peer = m.peers[attempt % m.peers.length]
+      const list = asks.get(peer) ?? []
+      if (list.length < this.params.watermarkWindow) list.push(m.pp.msg.digest)
+      asks.set(peer, list)
+    }
+    for (const [peer, digests] of asks) this.#o.send([peer], this.#o.sign<BatchRequest>({ protocol: this.#tag, type: 'batch-request', digests }))
+    this.#o.log({ type: 'batch-fetch', missing: this.#missing.size, attempt })
+  }
+
+  /** Answers with the batches it has, within a byte budget per peer and resend period. */
+  #onBatchRequest (peer: ValidatorId, m: BatchRequest): void {
+    if (peer === this.self) return
+    if (m.digests.length > this.params.watermarkWindow) return this.#o.log({ type: 'invalid-message', from: peer, reason: 'batch-request over the window' })
+    if (!this.#batchHelp.may(peer, this.#o.now)) return
+    let bytes = 0
+    for (const digest of m.digests) {
+      const batch = this.#batches.get(toHex(digest))?.batch
+      if (batch === undefined) continue
+      const size = batchBytes(batch.txs)
+      if (bytes > 0 && bytes + size > BATCH_REPLY_BYTES_PER_ROUND) break
+      bytes += size
+      this.#o.send([peer], this.#o.sign<BatchReply>({ protocol: this.#tag, type: 'batch', txs: batch.txs }))
+    }
+  }
+
+  /** A batch that matches a missing slot's digest fills it; anything else is ignored. */
+  #onBatchReply (m: BatchReply): void {
+    if (this.#viewChanging || this.#missing.size === 0 || overBatchBudget(m.txs)) return
+    const batch = makeBatch(m.txs)
+    for (const [seq, missing] of [...this.#missing]) {
+      if (bytesEqual(missing.pp.msg.digest, batch.id) && this.#inWindow(seq)) this.#accept(withBatch(missing.pp, batch))
+    }
   }
 
   // ---- retransmission and helping replicas that fell behind ----
@@ -685,6 +832,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
         for (const s of mine) if (s !== undefined) this.#o.broadcast(s)
       }
     }
+    if (!this.#viewChanging && this.#missing.size > 0) this.#requestBatches()
     if (this.#lastCommitted < this.#stableSeq) this.#requestState()
     // Only a replica that made no progress for a whole period asks its peers what it is missing.
     if (this.#lastCommitted === this.#committedAtLastResend) this.#broadcastStatus()
@@ -708,7 +856,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
 
   // ---- restart ----
 
-  #replay (rec: ThreePhaseRecord, accepted: Signed<PrePrepare>[]): void {
+  #replay (rec: ThreePhaseRecord, accepted: Array<Signed<FullPrePrepare>>): void {
     switch (rec.type) {
       case 'rec-view':
         if (rec.view >= this.#view) {

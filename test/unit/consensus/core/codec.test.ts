@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { CodecError, Reader, Writer } from '../../../../src/consensus/core/codec.ts'
-import { MessageSigner, MessageVerifier, decodeSigned, encodeSigned, readSigned, writeSigned } from '../../../../src/consensus/core/message.ts'
+import { MessageSigner, MessageVerifier, WIRE_VERSION, decodeSigned, encodeSigned, readSigned, writeSigned } from '../../../../src/consensus/core/message.ts'
 import type { DecodeContext, Message, MessageCodec, Signed } from '../../../../src/consensus/core/message.ts'
 import { decodeRecord, encodeRecord } from '../../../../src/consensus/core/record.ts'
 import { MAX_MESSAGE_BYTES } from '../../../../src/consensus/core/limits.ts'
@@ -83,7 +83,7 @@ test('truncated, garbage, trailing and oversized input is an error result, never
   const big = decodeSigned(codec, new Uint8Array(MAX_MESSAGE_BYTES + 1))
   assert.ok(!big.ok && /exceeds/.test(big.error))
   // A length prefix claiming 4 GiB fails on the bound, before any allocation.
-  const huge = decodeSigned(codec, new Writer().u8(1).str('t').str('ping').str('a').u32(0xfffffff0).finish())
+  const huge = decodeSigned(codec, new Writer().u8(WIRE_VERSION).str('t').str('ping').str('a').u32(0xfffffff0).finish())
   assert.ok(!huge.ok && /exceeds/.test(huge.error))
   const wrongVersion = bytes.slice()
   wrongVersion[0] = 9

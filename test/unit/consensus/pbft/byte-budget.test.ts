@@ -38,7 +38,7 @@ test('a Byzantine primary\'s pre-prepare over the batch budget is refused as inv
     tx.set(sha256(new Uint8Array([i >> 8, i & 255])))
     return tx
   })
-  const pp = new MessageSigner(new FakeSigner('a'), pbftCodec, genesis).sign<PrePrepare>({ protocol: 'pbft', type: 'pre-prepare', view: 0, seq: 1, batch: makeBatch(txs) })
+  const pp = new MessageSigner(new FakeSigner('a'), pbftCodec, genesis).sign<PrePrepare>({ protocol: 'pbft', type: 'pre-prepare', view: 0, seq: 1, digest: makeBatch(txs).id, batch: makeBatch(txs) })
   const wire = encodeSigned(pbftCodec, pp)
   assert.ok(wire.byteLength < MAX_MESSAGE_BYTES)
   driver.receive('a', wire)

@@ -42,7 +42,7 @@ test('a restarted primary never reuses a sequence number for a different batch',
 
 test('a restarted backup does not prepare a conflicting pre-prepare for a slot it accepted', () => {
   const primary = new MessageSigner(new FakeSigner('a'), pbftCodec, genesis)
-  const pp = (t: string) => primary.sign<PrePrepare>({ protocol: 'pbft', type: 'pre-prepare', view: 0, seq: 1, batch: makeBatch([tx(t)]) })
+  const pp = (t: string) => primary.sign<PrePrepare>({ protocol: 'pbft', type: 'pre-prepare', view: 0, seq: 1, digest: makeBatch([tx(t)]).id, batch: makeBatch([tx(t)]) })
   const b = make('b')
   b.start(ZERO, 0)
   const first = b.onMessage('a', pp('A'), 1)

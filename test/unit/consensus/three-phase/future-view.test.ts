@@ -28,7 +28,7 @@ test('far-future views, wrong senders, repeats and sequence numbers outside the 
   for (let view = 2; view < 1000; view++) c.onMessage('d', prepare('d', view, 1), 1)
   assert.equal(c.status().bufferedMessages, 0, 'only the next view is held')
   // View 1 is led by b: a pre-prepare from d, or a prepare from b, is not what view 1 can carry.
-  c.onMessage('d', signer('d').sign<PrePrepare>({ protocol: 'pbft', type: 'pre-prepare', view: 1, seq: 1, batch: makeBatch([new Uint8Array([1])]) }), 1)
+  c.onMessage('d', signer('d').sign<PrePrepare>({ protocol: 'pbft', type: 'pre-prepare', view: 1, seq: 1, digest: makeBatch([new Uint8Array([1])]).id, batch: makeBatch([new Uint8Array([1])]) }), 1)
   c.onMessage('b', prepare('b', 1, 1), 1)
   assert.equal(c.status().bufferedMessages, 0)
   for (let i = 0; i < 100; i++) c.onMessage('d', prepare('d', 1, 1), 1)
@@ -46,7 +46,7 @@ test('each sender is held to its share, and the total to a byte budget', () => {
   assert.equal(c.status().bufferedMessages, 96)
   // The leader of view 1 floods pre-prepares of ~8 MiB: the bytes held stay under the budget.
   const big = makeBatch(Array.from({ length: 128 }, (_, i) => new Uint8Array(64 * 1024).fill(i)))
-  for (let seq = 1; seq <= 32; seq++) c.onMessage('b', signer('b').sign<PrePrepare>({ protocol: 'pbft', type: 'pre-prepare', view: 1, seq, batch: big }), 1)
+  for (let seq = 1; seq <= 32; seq++) c.onMessage('b', signer('b').sign<PrePrepare>({ protocol: 'pbft', type: 'pre-prepare', view: 1, seq, digest: big.id, batch: big }), 1)
   const st = c.status()
   assert.ok((st.bufferedBytes ?? Infinity) <= 64 * 1024 * 1024, `${st.bufferedBytes} bytes held`)
   assert.ok((st.bufferedMessages ?? 0) < 96 + 32, 'some of the flood was refused')
