@@ -7,7 +7,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { freePort } from '../../cli/devnet.ts'
-import { NEEDS_NETNS, type FaultKind } from './manifest.ts'
+import { NEEDS_NETNS, cutLinks, type FaultKind } from './manifest.ts'
 
 /** A process to start; `pipes`: stdin and stdout are pipes to this process (the agent), stderr goes to the log. */
 export interface SpawnSpec { command: string, args: string[], log: string, pipes?: boolean }
@@ -157,16 +157,15 @@ export class NetnsEnv implements ChaosEnv {
     execFileSync('ip', ['netns', 'exec', this.ns(i), 'nft', '-f', '-'], { input: script, stdio: ['pipe', 'pipe', 'pipe'] })
   }
 
+  /** Cuts every link between two nodes that share no group (a node in two groups bridges them: cutLinks). */
   partition (tag: string, groups: number[][]): void {
-    for (const group of groups) {
-      const others = groups.filter(g => g !== group).flat().map(j => this.addr(j))
-      if (others.length === 0) continue
-      for (const i of group) {
-        this.nft(i, `table inet ${tag} {
-  chain input { type filter hook input priority 0; ip saddr { ${others.join(', ')} } drop; }
-  chain output { type filter hook output priority 0; ip daddr { ${others.join(', ')} } drop; }
+    for (const [i, cut] of cutLinks(groups)) {
+      if (cut.length === 0) continue
+      const blocked = cut.map(j => this.addr(j))
+      this.nft(i, `table inet ${tag} {
+  chain input { type filter hook input priority 0; ip saddr { ${blocked.join(', ')} } drop; }
+  chain output { type filter hook output priority 0; ip daddr { ${blocked.join(', ')} } drop; }
 }\n`)
-      }
     }
   }
 

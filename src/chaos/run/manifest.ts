@@ -8,7 +8,8 @@ export type Fault =
   | { kind: 'kill', atS: number, target: FaultTarget, restartAfterS?: number }
   /** SIGSTOP, then SIGCONT after `forS`. */
   | { kind: 'pause', atS: number, target: FaultTarget, forS: number }
-  /** No traffic between the groups (node indices) for `forS`; `isolate` is one node against the rest. */
+  /** No traffic between two nodes that share no group (node indices) for `forS`; a node in two groups is a
+   *  bridge between them; `isolate` is one node against the rest. */
   | { kind: 'partition', atS: number, forS: number, groups?: number[][], isolate?: FaultTarget }
   /** Drops `percent` of the target's packets both ways for `forS`. */
   | { kind: 'loss', atS: number, target: FaultTarget, percent: number, forS: number }
@@ -184,4 +185,11 @@ export function randomManifest (seed: number, opts: { protocol: string, nodes?: 
 /** When every fault has ended (its heal or restart), in seconds from the start of the load. */
 export function lastHealS (m: Manifest): number {
   return m.faults.reduce((t, f) => Math.max(t, f.atS + ('forS' in f ? f.forS : f.kind === 'kill' ? (f.restartAfterS ?? 0) : 0)), 0)
+}
+
+/** Per node, the nodes a partition cuts it off from: every node it shares no group with. Groups may
+ *  overlap, so a node in two groups is a bridge that reaches both sides while they cannot reach each other. */
+export function cutLinks (groups: readonly (readonly number[])[]): Map<number, number[]> {
+  const nodes = [...new Set(groups.flat())]
+  return new Map(nodes.map(i => [i, nodes.filter(j => j !== i && !groups.some(g => g.includes(i) && g.includes(j)))]))
 }

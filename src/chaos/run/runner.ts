@@ -233,7 +233,7 @@ async function run (manifest: Manifest, env: ChaosEnv, opts: RunOptions & { outD
                 const t = await resolveTarget(f.isolate ?? 'random')
                 groups = [[t], Array.from({ length: n }, (_, i) => i).filter(i => i !== t)]
               }
-              event.targets = groups.flat()
+              event.targets = [...new Set(groups.flat())]
               event.note = groups.map(g => `[${g.join(',')}]`).join(' | ')
               env.partition(tag, groups)
               healLater(f.forS, () => env.heal(tag))

@@ -3,7 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
-import { ManifestError, parseManifest, randomManifest, lastHealS, FAULT_KINDS } from '../../../src/chaos/run/manifest.ts'
+import { ManifestError, cutLinks, parseManifest, randomManifest, lastHealS, FAULT_KINDS } from '../../../src/chaos/run/manifest.ts'
 
 const dir = new URL('../../chaos/manifests/', import.meta.url).pathname
 
@@ -45,4 +45,18 @@ test('the generator: same seed same schedule, one fault at a time, all healed be
     }
   }
   assert.deepEqual([...kinds].sort(), [...FAULT_KINDS].sort(), 'every fault kind appears')
+})
+
+test('a partition cuts exactly the links between nodes that share no group; a node in two groups bridges them', () => {
+  const halves = cutLinks([[0, 1], [2, 3]])
+  assert.deepEqual(halves.get(0), [2, 3])
+  assert.deepEqual(halves.get(3), [0, 1])
+  const bridge = cutLinks([[0, 1], [1, 2, 3]])
+  assert.deepEqual(bridge.get(1), [], 'the bridge reaches everyone')
+  assert.deepEqual(bridge.get(0), [2, 3])
+  assert.deepEqual(bridge.get(2), [0])
+  const manifest = parseManifest(JSON.parse(readFileSync(new URL('../../chaos/manifests/partition-bridge.json', import.meta.url), 'utf8')))
+  const f = manifest.faults[0]
+  assert.equal(f.kind, 'partition')
+  assert.deepEqual(f.kind === 'partition' ? f.groups : null, [[0, 1], [1, 2, 3]])
 })
