@@ -320,8 +320,11 @@ export class ConsensusHost {
   }
 }
 
+// Consensus time is monotonic (epoch-based at start, then performance.now()): a wall-clock jump, NTP stepping
+// the clock back or forward, never reaches view timers, backoffs or help rate limits. The wall clock is
+// read only for what is displayed (committedAt in the log, uptime), never for what is agreed.
 const realClock: Clock = {
-  now: () => Date.now(),
+  now: () => performance.timeOrigin + performance.now(),
   setTimer: (ms, fire) => setTimeout(fire, ms),
   clearTimer: handle => clearTimeout(handle as NodeJS.Timeout)
 }
