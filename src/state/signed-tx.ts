@@ -18,7 +18,9 @@ import type { Tx } from './tx.ts'
 /** Distinct from every TX_VERSION of a bare command, so the first byte tells the two apart. */
 export const SIGNED_TX_VERSION = 0x80
 export const SIGNED_TX_OVERHEAD = 1 + ED25519_PUBLIC_KEY_BYTES + 8 + 4 + ED25519_SIGNATURE_BYTES
-export const MAX_SIGNED_TX_BYTES = MAX_TX_BYTES + SIGNED_TX_OVERHEAD
+/** Consensus carries transactions of up to MAX_TX_BYTES, envelope included. */
+export const MAX_SIGNED_TX_BYTES = MAX_TX_BYTES
+export const MAX_SIGNED_COMMAND_BYTES = MAX_TX_BYTES - SIGNED_TX_OVERHEAD
 export const TX_MESSAGE_TYPE = 'tx'
 
 export interface SignedTx {
@@ -50,7 +52,7 @@ function withTag (genesisHash: Uint8Array, part: Uint8Array): Uint8Array {
 /** Signs `command` (bytes from tx.ts's builders) with `privateKey`, valid up to and including height `validUntil`. */
 export function signTx (command: Uint8Array, key: { privateKey: KeyObject, publicKeyRaw: Uint8Array }, validUntil: number, genesisHash: Uint8Array): Uint8Array {
   if (!Number.isSafeInteger(validUntil) || validUntil < 0) throw new RangeError(`validUntil must be a height, got ${validUntil}`)
-  if (command.length > MAX_TX_BYTES) throw new RangeError(`command is ${command.length} bytes, limit ${MAX_TX_BYTES}`)
+  if (command.length > MAX_SIGNED_COMMAND_BYTES) throw new RangeError(`command is ${command.length} bytes, limit ${MAX_SIGNED_COMMAND_BYTES} once signed`)
   const part = signedPart(key.publicKeyRaw, validUntil, command)
   const sig = ed25519Sign(key.privateKey, withTag(genesisHash, part))
   const out = new Uint8Array(part.length + sig.length)
@@ -73,7 +75,7 @@ export function decodeSignedTx (bytes: Uint8Array): Result<SignedTx> {
     if (version !== SIGNED_TX_VERSION) throw new DecodeError(`not a signed transaction (version ${version}, expected ${SIGNED_TX_VERSION})`)
     const signer = r.raw(ED25519_PUBLIC_KEY_BYTES, 'signer').slice()
     const validUntil = r.u64('validUntil')
-    const command = r.bytes(32, MAX_TX_BYTES, 'command').slice()
+    const command = r.bytes(32, MAX_SIGNED_COMMAND_BYTES, 'command').slice()
     const signature = r.raw(ED25519_SIGNATURE_BYTES, 'signature').slice()
     r.end('signed transaction')
     return { signer, validUntil, command, signature }

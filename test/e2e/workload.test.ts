@@ -1,6 +1,7 @@
 // Workloads on a 4-node PBFT devnet of real processes: an infeasible `workload.place` (what a faulty leader
 // could propose) is applied nowhere, a feasible placement lands identically on every replica, and the
-// workloads of a killed host are re-placed on live ones.
+// workloads of a killed host are re-placed on live ones; an unsigned command is signed by the node it is
+// posted to, and one that node may not issue (another host's heartbeat) is refused on apply.
 import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { cli, json, killPid, waitUntil } from './helpers.ts'
@@ -52,6 +53,23 @@ describe('workloads on a 4-node devnet', () => {
     assert.equal(json(stop).state, 'stopped')
     const missing = await cli(['workload', 'show', 'nope', '--data-dir', nodes[0].dataDir])
     assert.equal(missing.code, 1)
+  })
+
+  test('an unsigned command a token holder posts is signed by that node for local use: its own writes commit, a heartbeat for another host is refused everywhere', async () => {
+    const put = await cli(['kv', 'put', 'signed/by-cli', 'v1', '--json', '--data-dir', nodes[0].dataDir])
+    assert.equal(put.code, 0, put.stderr)
+    const r = await client(nodes[1]).request<any>('POST', '/v1/tx', {
+      commands: [{ type: 'kv.put', key: 'signed/by-api', value: 'v2' }, { type: 'node.heartbeat', id: nodes[2].id }, { type: 'node.heartbeat', id: nodes[1].id }],
+      timeoutMs: 20_000
+    })
+    assert.equal(r.committed, 3)
+    assert.equal(r.failed.length, 1, JSON.stringify(r.failed))
+    assert.match(r.failed[0].error, new RegExp(`unauthorized: node.heartbeat for ${nodes[2].id} must be signed by that host's validator key`))
+    await converged(nodes)
+    for (const n of nodes) {
+      assert.equal((await client(n).request<any>('GET', '/v1/kv/get?key=signed/by-cli')).value, 'v1')
+      assert.equal((await client(n).request<any>('GET', '/v1/kv/get?key=signed/by-api')).value, 'v2')
+    }
   })
 
   test('a workload with a duration completes on its own, and its host gets the resources back', async () => {
