@@ -4,6 +4,7 @@ import { ApiError, type AdminApi, type ApiRequest } from '../api/server.ts'
 import { NovacronError } from '../config/errors.ts'
 import { MAX_TX_BYTES, TxValidationError, kvDelTx, kvPutTx, noopTx, encodeTx, type Storage, type Tx } from '../state/index.ts'
 import { toHex } from '../crypto/index.ts'
+import { decodeSignedTx } from '../state/signed-tx.ts'
 import type { CommitReceipt, CommittedBatchEvent, ConsensusHost } from './consensus-host.ts'
 
 export const DEFAULT_COMMIT_TIMEOUT_MS = 10_000
@@ -142,12 +143,21 @@ export function registerClientRoutes (api: AdminApi, { consensus, storage }: Cli
   })
 
   api.route('POST', '/v1/tx', async req => {
-    const commands = field(req.body, 'commands')
-    if (!Array.isArray(commands) || commands.length === 0 || commands.length > MAX_TXS_PER_REQUEST) {
-      throw new ApiError(400, 'bad_request', `"commands" must be an array of 1 to ${MAX_TXS_PER_REQUEST} commands`)
+    // `commands`: unsigned, signed here with this node's key (for local use: the token holder speaks for the
+    // node); `signed`: base64 envelopes a client signed with its own key (signed-tx.ts), passed on as they are.
+    const commands = field(req.body, 'commands') ?? []
+    const signed = field(req.body, 'signed') ?? []
+    if (!Array.isArray(commands) || !Array.isArray(signed) || commands.length + signed.length === 0 || commands.length + signed.length > MAX_TXS_PER_REQUEST) {
+      throw new ApiError(400, 'bad_request', `"commands" and "signed" must be arrays of 1 to ${MAX_TXS_PER_REQUEST} transactions in all`)
     }
     const txs = commands.map((c, i) => {
       try { return txFromJson(c) } catch (err) { throw new ApiError((err as ApiError).status ?? 400, (err as ApiError).code ?? 'bad_request', `command ${i + 1}: ${(err as Error).message}`) }
+    })
+    signed.forEach((b, i) => {
+      const bytes = typeof b === 'string' ? Buffer.from(b, 'base64') : null
+      const d = bytes === null ? null : decodeSignedTx(bytes)
+      if (bytes === null || d === null || !d.ok) throw new ApiError(400, 'bad_request', `signed ${i + 1}: ${d != null && !d.ok ? d.error : 'must be a base64 string'}`)
+      txs.push(bytes)
     })
     const pending = admit(consensus, txs)
     if (field(req.body, 'wait') === false) return { json: { submitted: pending.length, txIds: pending.map(p => p.txId) } }

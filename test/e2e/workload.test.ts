@@ -6,6 +6,12 @@ import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { cli, json, killPid, waitUntil } from './helpers.ts'
 import { client, converged, devnetSuite, type DevnetNode } from './cluster.ts'
+import { join } from 'node:path'
+import { genesisHash, readGenesis } from '../../src/config/genesis.ts'
+import { generateEd25519 } from '../../src/crypto/ed25519.ts'
+import { fromHex } from '../../src/crypto/index.ts'
+import { signTx } from '../../src/state/signed-tx.ts'
+import { kvPutTx } from '../../src/state/tx.ts'
 
 const show = async (n: DevnetNode, id: string): Promise<any> => await client(n).request('GET', `/v1/workload?id=${id}`)
 
@@ -65,8 +71,21 @@ describe('workloads on a 4-node devnet', () => {
     assert.equal(r.committed, 3)
     assert.equal(r.failed.length, 1, JSON.stringify(r.failed))
     assert.match(r.failed[0].error, new RegExp(`unauthorized: node.heartbeat for ${nodes[2].id} must be signed by that host's validator key`))
+    // a client's own key: its envelope passes through as it is; the same one with a flipped signature bit is refused on apply
+    const gh = fromHex(genesisHash(readGenesis(join(nodes[0].dataDir, 'genesis.json'))))
+    const own = generateEd25519()
+    const height = (await client(nodes[3]).status()).height as number
+    const good = signTx(kvPutTx('signed/by-client', 'v3', { nonce: 'random' }), own, height + 100, gh)
+    const bad = signTx(kvPutTx('signed/by-client', 'forged', { nonce: 'random' }), own, height + 100, gh)
+    bad[bad.length - 1] ^= 1
+    const pre = await client(nodes[3]).request<any>('POST', '/v1/tx', { signed: [good, bad].map(b => Buffer.from(b).toString('base64')), timeoutMs: 20_000 })
+    assert.equal(pre.committed, 2)
+    assert.deepEqual(pre.failed.map((f: any) => f.error), ['bad transaction signature'])
+    const junk = await client(nodes[3]).request<any>('POST', '/v1/tx', { signed: ['AAAA'] }).catch((e: Error) => e)
+    assert.match(String((junk as Error).message), /not a signed transaction/)
     await converged(nodes)
     for (const n of nodes) {
+      assert.equal((await client(n).request<any>('GET', '/v1/kv/get?key=signed/by-client')).value, 'v3')
       assert.equal((await client(n).request<any>('GET', '/v1/kv/get?key=signed/by-cli')).value, 'v1')
       assert.equal((await client(n).request<any>('GET', '/v1/kv/get?key=signed/by-api')).value, 'v2')
     }
