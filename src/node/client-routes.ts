@@ -101,6 +101,19 @@ function randomNonce (): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(16))
 }
 
+/** A client-signed envelope (base64) from a request; its layout is checked here, its signature on apply. */
+function signedEnvelope (b: unknown, what: string): Uint8Array {
+  const bytes = typeof b === 'string' ? Buffer.from(b, 'base64') : null
+  const d = bytes === null ? null : decodeSignedTx(bytes)
+  if (bytes === null || d === null || !d.ok) throw new ApiError(400, 'bad_request', `${what}: ${d != null && !d.ok ? d.error : 'must be a base64 string'}`)
+  return bytes
+}
+
+function signedField (body: unknown): Uint8Array | null {
+  const v = field(body, 'signed')
+  return v === undefined ? null : signedEnvelope(v, '"signed"')
+}
+
 export function registerClientRoutes (api: AdminApi, { consensus, storage }: ClientRoutesComponents): void {
   const submitAndMaybeWait = async (req: ApiRequest, tx: Uint8Array, key: string | null): Promise<{ json: unknown }> => {
     const [pending] = admit(consensus, [tx])
@@ -110,15 +123,17 @@ export function registerClientRoutes (api: AdminApi, { consensus, storage }: Cli
     return { json: { key, height: r.height, index: r.index, stateRoot: r.stateRoot, txId: r.txId } }
   }
 
+  // With "signed" (a base64 envelope the CLI signed with client.key), the node passes it on as it is;
+  // without, it builds the command and signs it with its own key (for local use).
   api.route('POST', '/v1/kv/put', async req => {
     const key = stringField(req.body, 'key')
-    const value = stringField(req.body, 'value')
-    return await submitAndMaybeWait(req, encode(() => kvPutTx(key, value, { nonce: 'random' })), key)
+    const signed = signedField(req.body)
+    return await submitAndMaybeWait(req, signed ?? encode(() => kvPutTx(key, stringField(req.body, 'value'), { nonce: 'random' })), key)
   })
 
   api.route('POST', '/v1/kv/del', async req => {
     const key = stringField(req.body, 'key')
-    return await submitAndMaybeWait(req, encode(() => kvDelTx(key, { nonce: 'random' })), key)
+    return await submitAndMaybeWait(req, signedField(req.body) ?? encode(() => kvDelTx(key, { nonce: 'random' })), key)
   })
 
   api.route('GET', '/v1/kv/get', async req => {
@@ -153,12 +168,7 @@ export function registerClientRoutes (api: AdminApi, { consensus, storage }: Cli
     const txs = commands.map((c, i) => {
       try { return txFromJson(c) } catch (err) { throw new ApiError((err as ApiError).status ?? 400, (err as ApiError).code ?? 'bad_request', `command ${i + 1}: ${(err as Error).message}`) }
     })
-    signed.forEach((b, i) => {
-      const bytes = typeof b === 'string' ? Buffer.from(b, 'base64') : null
-      const d = bytes === null ? null : decodeSignedTx(bytes)
-      if (bytes === null || d === null || !d.ok) throw new ApiError(400, 'bad_request', `signed ${i + 1}: ${d != null && !d.ok ? d.error : 'must be a base64 string'}`)
-      txs.push(bytes)
-    })
+    signed.forEach((b, i) => txs.push(signedEnvelope(b, `signed ${i + 1}`)))
     const pending = admit(consensus, txs)
     if (field(req.body, 'wait') === false) return { json: { submitted: pending.length, txIds: pending.map(p => p.txId) } }
     const timeoutMs = timeoutOf(req.body)

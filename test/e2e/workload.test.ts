@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { cli, json, killPid, waitUntil } from './helpers.ts'
 import { client, converged, devnetSuite, type DevnetNode } from './cluster.ts'
 import { join } from 'node:path'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { genesisHash, readGenesis } from '../../src/config/genesis.ts'
 import { generateEd25519 } from '../../src/crypto/ed25519.ts'
 import { fromHex } from '../../src/crypto/index.ts'
@@ -62,8 +63,18 @@ describe('workloads on a 4-node devnet', () => {
   })
 
   test('an unsigned command a token holder posts is signed by that node for local use: its own writes commit, a heartbeat for another host is refused everywhere', async () => {
+    // devnet made a client key in each data dir: the CLI signs its put with it and posts the envelope
+    assert.equal(statSync(join(nodes[0].dataDir, 'client.key')).mode & 0o777, 0o600)
     const put = await cli(['kv', 'put', 'signed/by-cli', 'v1', '--json', '--data-dir', nodes[0].dataDir])
     assert.equal(put.code, 0, put.stderr)
+    // and it does sign with that key: one that is not a 32-byte seed fails the put before anything is sent
+    const keyFile = join(nodes[0].dataDir, 'client.key')
+    const saved = readFileSync(keyFile, 'utf8')
+    writeFileSync(keyFile, 'abcd\n')
+    const broken = await cli(['kv', 'put', 'signed/by-cli', 'never', '--data-dir', nodes[0].dataDir])
+    writeFileSync(keyFile, saved)
+    assert.notEqual(broken.code, 0)
+    assert.match(broken.stderr, /32 or 64 bytes/)
     const r = await client(nodes[1]).request<any>('POST', '/v1/tx', {
       commands: [{ type: 'kv.put', key: 'signed/by-api', value: 'v2' }, { type: 'node.heartbeat', id: nodes[2].id }, { type: 'node.heartbeat', id: nodes[1].id }],
       timeoutMs: 20_000
