@@ -4,12 +4,13 @@
 // Run: npx node scripts/fuzz-corpus.ts
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { FUZZ_PROTOCOLS, CORPUS_DIR } from '../test/fuzz/targets.ts'
+import { FUZZ_PROTOCOLS, FUZZ_TX_AUTH, CORPUS_DIR } from '../test/fuzz/targets.ts'
 import { runScenario } from '../src/consensus/sim/simulation.ts'
 import { scenarioFor } from '../src/consensus/sim/scenario.ts'
 import { decodeSigned } from '../src/consensus/core/message.ts'
 import { decodeRecord } from '../src/consensus/core/record.ts'
 import { kvDelTx, kvPutTx, nodeJoinTx, nodeLeaveTx, nodeUpdateTx, noopTx, workloadStatusTx, workloadSubmitTx } from '../src/state/tx.ts'
+import { signTx } from '../src/state/signed-tx.ts'
 import { MemoryBackend } from '../src/state/memory.ts'
 import { StateMachine } from '../src/state/machine.ts'
 import { exportSnapshot } from '../src/state/snapshot.ts'
@@ -46,6 +47,7 @@ const node = { id: '12D3KooWexample', cpu: 4, memMiB: 8192, diskGiB: 100, addres
 const txs = [kvPutTx('app/replicas', '3', { nonce: 'random' }), kvDelTx('app/replicas', { nonce: 'random' }), nodeJoinTx(node), nodeUpdateTx({ ...node, cpu: 8 }), nodeLeaveTx(node.id),
   workloadSubmitTx({ name: 'web', cpu: 1, memMiB: 512, diskGiB: 1 }), workloadStatusTx('w-1', 'running', 'placed on a'), noopTx()]
 files['state-tx'] = txs.map(hex)
+files['state-signed-tx'] = txs.map((tx, i) => hex(signTx(tx, FUZZ_TX_AUTH.key, 10 + i, FUZZ_TX_AUTH.auth.genesisHash)))
 
 const backend = new MemoryBackend()
 const sm = new StateMachine(backend)

@@ -33,6 +33,8 @@ export interface EventJson {
 
 export interface StatusJson {
   nodeId: string
+  /** sha256 of the canonical genesis (hex): what a client signs its transactions for */
+  genesisHash: string
   cluster: string
   protocol: string
   n: number

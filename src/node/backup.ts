@@ -11,6 +11,7 @@ import { genesisHash, parseGenesis, type Genesis } from '../config/genesis.ts'
 import { MemoryBackend, StateMachine, decodeSnapshot, installSnapshot, type StateBackend, type Storage } from '../state/index.ts'
 import { fromHex, toHex } from '../crypto/index.ts'
 import { DATA_FILES } from './data-dir.ts'
+import { txAuthFor } from './tx-auth.ts'
 
 export const BACKUP_FORMAT = 'novacron-backup'
 export const BACKUP_VERSION = 1
@@ -134,7 +135,7 @@ export function verifyBackup (raw: unknown): { summary: BackupSummary, file: Bac
   if (decoded.value.head.height !== file.snapshot.height || toHex(decoded.value.head.stateRoot) !== file.snapshot.stateRoot) throw bad('the snapshot is not at the height and root it names')
   const replay = (into: StateBackend): void => {
     if (file.snapshot.height > into.head().height) installSnapshot(into, snapshot, { height: file.snapshot.height, stateRoot: fromHex(file.snapshot.stateRoot) })
-    const machine = new StateMachine(into)
+    const machine = new StateMachine(into, { auth: txAuthFor(genesis, file.genesisHash), livenessBeats: genesis.placement?.livenessBeats })
     let expected = file.snapshot.height + 1
     for (const b of file.log) {
       if (b.height !== expected++) throw bad(`log batch ${b.height} is out of order`)

@@ -4,6 +4,7 @@ import { ApiError, type AdminApi, type ApiRequest } from '../api/server.ts'
 import { NovacronError } from '../config/errors.ts'
 import { MAX_TX_BYTES, TxValidationError, kvDelTx, kvPutTx, noopTx, encodeTx, type Storage, type Tx } from '../state/index.ts'
 import { toHex } from '../crypto/index.ts'
+import { decodeSignedTx } from '../state/signed-tx.ts'
 import type { CommitReceipt, CommittedBatchEvent, ConsensusHost } from './consensus-host.ts'
 
 export const DEFAULT_COMMIT_TIMEOUT_MS = 10_000
@@ -100,6 +101,19 @@ function randomNonce (): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(16))
 }
 
+/** A client-signed envelope (base64) from a request; its layout is checked here, its signature on apply. */
+function signedEnvelope (b: unknown, what: string): Uint8Array {
+  const bytes = typeof b === 'string' ? Buffer.from(b, 'base64') : null
+  const d = bytes === null ? null : decodeSignedTx(bytes)
+  if (bytes === null || d === null || !d.ok) throw new ApiError(400, 'bad_request', `${what}: ${d != null && !d.ok ? d.error : 'must be a base64 string'}`)
+  return bytes
+}
+
+function signedField (body: unknown): Uint8Array | null {
+  const v = field(body, 'signed')
+  return v === undefined ? null : signedEnvelope(v, '"signed"')
+}
+
 export function registerClientRoutes (api: AdminApi, { consensus, storage }: ClientRoutesComponents): void {
   const submitAndMaybeWait = async (req: ApiRequest, tx: Uint8Array, key: string | null): Promise<{ json: unknown }> => {
     const [pending] = admit(consensus, [tx])
@@ -109,15 +123,17 @@ export function registerClientRoutes (api: AdminApi, { consensus, storage }: Cli
     return { json: { key, height: r.height, index: r.index, stateRoot: r.stateRoot, txId: r.txId } }
   }
 
+  // With "signed" (a base64 envelope the CLI signed with client.key), the node passes it on as it is;
+  // without, it builds the command and signs it with its own key (for local use).
   api.route('POST', '/v1/kv/put', async req => {
     const key = stringField(req.body, 'key')
-    const value = stringField(req.body, 'value')
-    return await submitAndMaybeWait(req, encode(() => kvPutTx(key, value, { nonce: 'random' })), key)
+    const signed = signedField(req.body)
+    return await submitAndMaybeWait(req, signed ?? encode(() => kvPutTx(key, stringField(req.body, 'value'), { nonce: 'random' })), key)
   })
 
   api.route('POST', '/v1/kv/del', async req => {
     const key = stringField(req.body, 'key')
-    return await submitAndMaybeWait(req, encode(() => kvDelTx(key, { nonce: 'random' })), key)
+    return await submitAndMaybeWait(req, signedField(req.body) ?? encode(() => kvDelTx(key, { nonce: 'random' })), key)
   })
 
   api.route('GET', '/v1/kv/get', async req => {
@@ -142,13 +158,17 @@ export function registerClientRoutes (api: AdminApi, { consensus, storage }: Cli
   })
 
   api.route('POST', '/v1/tx', async req => {
-    const commands = field(req.body, 'commands')
-    if (!Array.isArray(commands) || commands.length === 0 || commands.length > MAX_TXS_PER_REQUEST) {
-      throw new ApiError(400, 'bad_request', `"commands" must be an array of 1 to ${MAX_TXS_PER_REQUEST} commands`)
+    // `commands`: unsigned, signed here with this node's key (for local use: the token holder speaks for the
+    // node); `signed`: base64 envelopes a client signed with its own key (signed-tx.ts), passed on as they are.
+    const commands = field(req.body, 'commands') ?? []
+    const signed = field(req.body, 'signed') ?? []
+    if (!Array.isArray(commands) || !Array.isArray(signed) || commands.length + signed.length === 0 || commands.length + signed.length > MAX_TXS_PER_REQUEST) {
+      throw new ApiError(400, 'bad_request', `"commands" and "signed" must be arrays of 1 to ${MAX_TXS_PER_REQUEST} transactions in all`)
     }
     const txs = commands.map((c, i) => {
       try { return txFromJson(c) } catch (err) { throw new ApiError((err as ApiError).status ?? 400, (err as ApiError).code ?? 'bad_request', `command ${i + 1}: ${(err as Error).message}`) }
     })
+    signed.forEach((b, i) => txs.push(signedEnvelope(b, `signed ${i + 1}`)))
     const pending = admit(consensus, txs)
     if (field(req.body, 'wait') === false) return { json: { submitted: pending.length, txIds: pending.map(p => p.txId) } }
     const timeoutMs = timeoutOf(req.body)

@@ -6,6 +6,9 @@ import { ValidatorSet, txKey, type AddResult, type Batch, type Checkpoint, type 
 import { Ed25519Signer, Ed25519Verifier, fromHex, toHex, type Hash } from '../crypto/index.ts'
 import { StateMachine, type BatchOutcome, type Storage } from '../state/index.ts'
 import { MAX_SNAPSHOT_BYTES } from '../state/limits.ts'
+import { isSignedTx, signTx } from '../state/signed-tx.ts'
+import { ed25519FromSeed, type Ed25519KeyPair } from '../crypto/ed25519.ts'
+import { txAuthFor } from './tx-auth.ts'
 import type { Genesis } from '../config/genesis.ts'
 import { NovacronError } from '../config/errors.ts'
 import type { Logger } from '../log/index.ts'
@@ -64,6 +67,8 @@ export class ConsensusHost {
   private readonly opts: ConsensusHostOptions
   private readonly c: ConsensusHostComponents
   private readonly machine: StateMachine
+  /** signs the node's own commands, and unsigned ones an admin-token holder submits (for local use) */
+  private readonly txKey: Ed25519KeyPair
   private readonly driver: Driver<Message>
   private readonly channel: Channel
   private readonly waiters = new Map<string, Waiter[]>()
@@ -88,7 +93,8 @@ export class ConsensusHost {
       : wireByzantine(opts.byzantine, built.protocol, { self, protocolName: opts.genesis.protocol, validators: this.validators, signer, genesisHash, timeoutMs: built.timeoutMs, seed: Date.now() % 2 ** 31 })
     this.protocol = this.byzantineWiring?.protocol ?? built.protocol
     this.checkpointInterval = built.checkpointInterval
-    this.machine = new StateMachine(components.storage, { livenessBeats: opts.genesis.placement?.livenessBeats })
+    this.txKey = ed25519FromSeed(opts.identity.rawPrivateKey)
+    this.machine = new StateMachine(components.storage, { livenessBeats: opts.genesis.placement?.livenessBeats, auth: txAuthFor(opts.genesis, opts.genesisHash) })
     this.channel = components.net.registerChannel({
       protocol: CONSENSUS_PROTOCOL_ID,
       validatorsOnly: true,
@@ -160,8 +166,9 @@ export class ConsensusHost {
    * transaction is committed and applied here. A refusal (too large, mempool full, node halted) throws
    * a usage or failure error; transactions admitted alongside it still commit.
    */
-  submit (txs: readonly Uint8Array[]): Array<{ txId: string, committed: Promise<CommitReceipt> }> {
+  submit (commands: readonly Uint8Array[]): Array<{ txId: string, committed: Promise<CommitReceipt> }> {
     if (this.halted != null) throw new NovacronError('failure', `this node stopped voting: ${this.halted}`)
+    const txs = commands.map(c => isSignedTx(c) ? c : this.signForLocalUse(c))
     const submittedAt = performance.now()
     const pending = txs.map(tx => {
       const txId = txKey(tx)
@@ -186,6 +193,18 @@ export class ConsensusHost {
       throw new NovacronError(r.reason === 'full' ? 'failure' : 'usage', r.reason === 'full' ? `mempool full: ${r.error}; retry later` : r.error)
     }
     return pending
+  }
+
+  /**
+   * Wraps a bare command in an envelope signed with this node's key, valid until the last height at which
+   * the replay window still remembers it (head + window - 1; it must commit by then or expire).
+   */
+  private signForLocalUse (command: Uint8Array): Uint8Array {
+    try {
+      return signTx(command, this.txKey, this.c.storage.head().height + this.machine.replayWindow - 1, fromHex(this.opts.genesisHash))
+    } catch (err) {
+      throw new NovacronError('usage', (err as Error).message)
+    }
   }
 
   /** Stops waiting for a transaction (the caller timed out); the transaction itself may still commit. */

@@ -10,7 +10,9 @@ export const DATA_FILES = {
   token: 'admin.token',
   config: 'config.json',
   genesis: 'genesis.json',
-  runtime: 'node.json'
+  runtime: 'node.json',
+  /** the CLI's own Ed25519 seed (0600): `kv put|del` sign with it (src/state/signed-tx.ts) */
+  clientKey: 'client.key'
 } as const
 
 export interface RuntimeInfo {
@@ -53,6 +55,13 @@ export function createToken (dataDir: string, { force = false } = {}): string {
   const token = process.getBuiltinModule('node:crypto').randomBytes(32).toString('base64url')
   writePrivateFile(path, token + '\n')
   return token
+}
+
+/** The client key's 32-byte seed, hex, made once (or anew with force). */
+export function createClientKey (dataDir: string, { force = false } = {}): void {
+  const path = join(dataDir, DATA_FILES.clientKey)
+  if (existsSync(path) && !force) return
+  writePrivateFile(path, process.getBuiltinModule('node:crypto').randomBytes(32).toString('hex') + '\n')
 }
 
 export function readToken (path: string): string {

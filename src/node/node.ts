@@ -370,6 +370,7 @@ export class NovacronNode {
     const head = this.storage?.head()
     return {
       nodeId: this.identity.peerId,
+      genesisHash: this.genesisHash,
       cluster: this.genesis.cluster,
       protocol: this.genesis.protocol,
       n,

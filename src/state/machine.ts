@@ -16,6 +16,8 @@ import { decodeTx, TERMINAL_STATUSES, txId, workloadIdFor } from './tx.ts'
 import type { Tx } from './tx.ts'
 import { entryId, StateError } from './backend.ts'
 import type { CommittedBatch, Head, StateBackend, StateWrite, TxResult } from './backend.ts'
+import { checkSignedTx } from './signed-tx.ts'
+import type { TxAuth } from './signed-tx.ts'
 import { DUPLICATE_ERROR, idKey, packReplayRows, readReplayRows, REPLAY_WINDOW, ReplayIndex, replayKey } from './replay.ts'
 
 export interface StateMachineOptions {
@@ -24,6 +26,9 @@ export interface StateMachineOptions {
   /** a host is live while fewer than this many heartbeats (from any host) committed after its latest one;
    * a genesis parameter (`placement.livenessBeats`), default DEFAULT_LIVENESS_BEATS */
   livenessBeats?: number
+  /** when set, every tx must be a signed envelope (signed-tx.ts) valid at its height, checked on apply;
+   * absent: bare commands, unauthenticated (the release before signed transactions) */
+  auth?: TxAuth
 }
 
 /** Four heartbeat rounds of a 4-host cluster: a host that misses about four of its own beats is not live. */
@@ -132,9 +137,11 @@ export class StateMachine {
   private readonly backend: StateBackend
   private readonly replay: ReplayIndex
   readonly livenessBeats: number
+  private readonly auth: TxAuth | undefined
 
   constructor (backend: StateBackend, opts: StateMachineOptions = {}) {
     this.backend = backend
+    this.auth = opts.auth
     this.replay = new ReplayIndex(opts.replayWindow ?? REPLAY_WINDOW)
     this.livenessBeats = opts.livenessBeats ?? DEFAULT_LIVENESS_BEATS
   }
@@ -172,7 +179,7 @@ export class StateMachine {
     // First applications (errors included) are remembered; a duplicate is not decoded, and not
     // remembered again, so skipping it changes nothing but its result.
     const admitted = this.replay.admit(txIds, height)
-    const decoded = txs.map((tx, i) => admitted.duplicate[i] ? null : decodeTx(tx))
+    const decoded = txs.map((tx, i) => admitted.duplicate[i] ? null : this.decode(tx, height))
     this.preload(decoded, txIds, overlay)
     const results: TxResult[] = []
     for (let i = 0; i < txs.length; i++) {
@@ -212,6 +219,10 @@ export class StateMachine {
     this.backend.commitBatch(batch)
     this.replay.committed(batch, expired, admitted.fresh)
     return { height: batch.height, batchId: batch.batchId, txIds, results, stateRoot: batch.stateRoot, committedAt: batch.committedAt }
+  }
+
+  private decode (tx: Uint8Array, height: number): Result<Tx> {
+    return this.auth === undefined ? decodeTx(tx) : checkSignedTx(tx, height, this.replay.window, this.auth)
   }
 
   /** Stages the batch's replay rows and the removal of the expiring height's; returns the removed rows. */

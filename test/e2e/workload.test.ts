@@ -1,10 +1,18 @@
 // Workloads on a 4-node PBFT devnet of real processes: an infeasible `workload.place` (what a faulty leader
 // could propose) is applied nowhere, a feasible placement lands identically on every replica, and the
-// workloads of a killed host are re-placed on live ones.
+// workloads of a killed host are re-placed on live ones; an unsigned command is signed by the node it is
+// posted to, and one that node may not issue (another host's heartbeat) is refused on apply.
 import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { cli, json, killPid, waitUntil } from './helpers.ts'
 import { client, converged, devnetSuite, type DevnetNode } from './cluster.ts'
+import { join } from 'node:path'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import { genesisHash, readGenesis } from '../../src/config/genesis.ts'
+import { generateEd25519 } from '../../src/crypto/ed25519.ts'
+import { fromHex } from '../../src/crypto/index.ts'
+import { signTx } from '../../src/state/signed-tx.ts'
+import { kvPutTx } from '../../src/state/tx.ts'
 
 const show = async (n: DevnetNode, id: string): Promise<any> => await client(n).request('GET', `/v1/workload?id=${id}`)
 
@@ -52,6 +60,46 @@ describe('workloads on a 4-node devnet', () => {
     assert.equal(json(stop).state, 'stopped')
     const missing = await cli(['workload', 'show', 'nope', '--data-dir', nodes[0].dataDir])
     assert.equal(missing.code, 1)
+  })
+
+  test('an unsigned command a token holder posts is signed by that node for local use: its own writes commit, a heartbeat for another host is refused everywhere', async () => {
+    // devnet made a client key in each data dir: the CLI signs its put with it and posts the envelope
+    assert.equal(statSync(join(nodes[0].dataDir, 'client.key')).mode & 0o777, 0o600)
+    const put = await cli(['kv', 'put', 'signed/by-cli', 'v1', '--json', '--data-dir', nodes[0].dataDir])
+    assert.equal(put.code, 0, put.stderr)
+    // and it does sign with that key: one that is not a 32-byte seed fails the put before anything is sent
+    const keyFile = join(nodes[0].dataDir, 'client.key')
+    const saved = readFileSync(keyFile, 'utf8')
+    writeFileSync(keyFile, 'abcd\n')
+    const broken = await cli(['kv', 'put', 'signed/by-cli', 'never', '--data-dir', nodes[0].dataDir])
+    writeFileSync(keyFile, saved)
+    assert.notEqual(broken.code, 0)
+    assert.match(broken.stderr, /32 or 64 bytes/)
+    const r = await client(nodes[1]).request<any>('POST', '/v1/tx', {
+      commands: [{ type: 'kv.put', key: 'signed/by-api', value: 'v2' }, { type: 'node.heartbeat', id: nodes[2].id }, { type: 'node.heartbeat', id: nodes[1].id }],
+      timeoutMs: 20_000
+    })
+    assert.equal(r.committed, 3)
+    assert.equal(r.failed.length, 1, JSON.stringify(r.failed))
+    assert.match(r.failed[0].error, new RegExp(`unauthorized: node.heartbeat for ${nodes[2].id} must be signed by that host's validator key`))
+    // a client's own key: its envelope passes through as it is; the same one with a flipped signature bit is refused on apply
+    const gh = fromHex(genesisHash(readGenesis(join(nodes[0].dataDir, 'genesis.json'))))
+    const own = generateEd25519()
+    const height = (await client(nodes[3]).status()).height as number
+    const good = signTx(kvPutTx('signed/by-client', 'v3', { nonce: 'random' }), own, height + 100, gh)
+    const bad = signTx(kvPutTx('signed/by-client', 'forged', { nonce: 'random' }), own, height + 100, gh)
+    bad[bad.length - 1] ^= 1
+    const pre = await client(nodes[3]).request<any>('POST', '/v1/tx', { signed: [good, bad].map(b => Buffer.from(b).toString('base64')), timeoutMs: 20_000 })
+    assert.equal(pre.committed, 2)
+    assert.deepEqual(pre.failed.map((f: any) => f.error), ['bad transaction signature'])
+    const junk = await client(nodes[3]).request<any>('POST', '/v1/tx', { signed: ['AAAA'] }).catch((e: Error) => e)
+    assert.match(String((junk as Error).message), /not a signed transaction/)
+    await converged(nodes)
+    for (const n of nodes) {
+      assert.equal((await client(n).request<any>('GET', '/v1/kv/get?key=signed/by-client')).value, 'v3')
+      assert.equal((await client(n).request<any>('GET', '/v1/kv/get?key=signed/by-cli')).value, 'v1')
+      assert.equal((await client(n).request<any>('GET', '/v1/kv/get?key=signed/by-api')).value, 'v2')
+    }
   })
 
   test('a workload with a duration completes on its own, and its host gets the resources back', async () => {

@@ -16,10 +16,20 @@ import { decodeFrame } from '../../src/dwcp/wire/frames.ts'
 import { DEFAULT_LIMITS } from '../../src/dwcp/wire/limits.ts'
 import { decodeTx } from '../../src/state/tx.ts'
 import { decodeSnapshot } from '../../src/state/snapshot.ts'
+import { checkSignedTx, decodeSignedTx } from '../../src/state/signed-tx.ts'
+import type { TxAuth } from '../../src/state/signed-tx.ts'
+import { ed25519FromSeed } from '../../src/crypto/ed25519.ts'
 import { decodeNodeRecord, decodeWorkloadRecord } from '../../src/state/records.ts'
 import { HistoryFormatError, parseHistory, parseJepsenLog } from '../../src/chaos/check/index.ts'
 import { parseGenesis } from '../../src/config/genesis.ts'
 import { NovacronError } from '../../src/config/errors.ts'
+
+/** The signer of the signed-tx seeds (a fixed key, so the corpus's signatures verify) and the auth it checks them against. */
+const fuzzKey = ed25519FromSeed(new Uint8Array(32).fill(1))
+export const FUZZ_TX_AUTH: { key: typeof fuzzKey, auth: TxAuth } = {
+  key: fuzzKey,
+  auth: { genesisHash: new Uint8Array(32), validators: new Map([[Buffer.from(fuzzKey.publicKeyRaw).toString('hex'), '12D3KooWexample']]) }
+}
 
 export const CORPUS_DIR = fileURLToPath(new URL('../fixtures/fuzz/', import.meta.url))
 
@@ -73,6 +83,7 @@ export function fuzzTargets (): FuzzTarget[] {
     },
     { name: 'dwcp-frame', kind: 'bytes', run: b => result(decodeFrame(b, DEFAULT_LIMITS)) },
     { name: 'state-tx', kind: 'bytes', run: b => result(decodeTx(b)) },
+    { name: 'state-signed-tx', kind: 'bytes', run: b => { result(decodeSignedTx(b)); result(checkSignedTx(b, 12, 1024, FUZZ_TX_AUTH.auth)) } },
     { name: 'state-snapshot', kind: 'bytes', run: b => result(decodeSnapshot(b)) },
     { name: 'state-records', kind: 'bytes', run: b => { result(decodeNodeRecord(b)); result(decodeWorkloadRecord(b)) } },
     { name: 'chaos-history', kind: 'text', run: b => typed(() => { let raw: unknown; try { raw = JSON.parse(text(b)) } catch { return } parseHistory(raw) }, HistoryFormatError) },

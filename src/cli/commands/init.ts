@@ -1,11 +1,11 @@
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Register } from '../main.ts'
-import { DATA_FILES, createToken, ensureDataDir } from '../../node/data-dir.ts'
+import { DATA_FILES, createClientKey, createToken, ensureDataDir } from '../../node/data-dir.ts'
 
 export const registerInit: Register = (program, context) => {
   program.command('init')
-    .description("create this host's node key (Ed25519, 0600), admin token and default config in its data dir")
+    .description("create this host's node key (Ed25519, 0600), client key (0600, signs kv writes), admin token and default config in its data dir")
     .option('--cluster <name>', 'cluster name; picks the default data dir')
     .option('--force', 'replace an existing key and token (the node gets a new peer id)')
     .addHelpText('after', `
@@ -21,6 +21,7 @@ Example:
       const { createIdentity } = await import('../../net/identity.ts')
       const identity = await createIdentity(dir, { force: opts.force === true })
       createToken(dir, { force: opts.force === true })
+      createClientKey(dir, { force: opts.force === true })
       const configPath = join(dir, DATA_FILES.config)
       if (!existsSync(configPath) || opts.force === true) {
         writeFileSync(configPath, JSON.stringify({ version: 1, cluster: settings.cluster, logLevel: 'info', admin: '127.0.0.1:7401' }, null, 2) + '\n')

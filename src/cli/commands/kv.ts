@@ -2,6 +2,7 @@ import type { Register } from '../main.ts'
 import { usageError } from '../../config/errors.ts'
 import type { CliContext } from '../context.ts'
 import { withProgress } from '../progress.ts'
+import { signWithClientKey } from '../client-key.ts'
 
 export const seconds = (raw: string): number => {
   const n = Number(raw)
@@ -28,7 +29,8 @@ export const registerKv: Register = (program, context) => {
     .addHelpText('after', '\nExample:\n  $ novacron kv put app/replicas 3\n  $ novacron kv put app/mode blue --json --timeout 30')
     .action(async (key: string, value: string, opts: WaitOpts) => {
       const ctx = context()
-      const r = await submit(ctx, '/v1/kv/put', { key, value }, opts)
+      const signed = await signWithClientKey(ctx, tx => tx.kvPutTx(key, value, { nonce: 'random' }))
+      const r = await submit(ctx, '/v1/kv/put', signed === null ? { key, value } : { key, signed }, opts)
       ctx.print(r, x => x.submitted === true ? `submitted ${key} (tx ${String(x.txId).slice(0, 16)})` : `put ${key} at height ${x.height} (index ${x.index}), state root ${String(x.stateRoot).slice(0, 16)}`)
     })
 
@@ -64,7 +66,8 @@ export const registerKv: Register = (program, context) => {
     .addHelpText('after', '\nExample:\n  $ novacron kv del app/mode')
     .action(async (key: string, opts: WaitOpts) => {
       const ctx = context()
-      const r = await submit(ctx, '/v1/kv/del', { key }, opts)
+      const signed = await signWithClientKey(ctx, tx => tx.kvDelTx(key, { nonce: 'random' }))
+      const r = await submit(ctx, '/v1/kv/del', signed === null ? { key } : { key, signed }, opts)
       ctx.print(r, x => x.submitted === true ? `submitted delete of ${key}` : `deleted ${key} at height ${x.height}`)
     })
 }

@@ -6,7 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { StateMachine, Storage, kvPutTx, toHex } from '../../../src/state/index.ts'
-import { GENESIS_VERSION, peerIdFromPublicKey, type Genesis } from '../../../src/config/genesis.ts'
+import { GENESIS_VERSION, genesisHash, peerIdFromPublicKey, type Genesis } from '../../../src/config/genesis.ts'
+import { signTx } from '../../../src/state/signed-tx.ts'
+import { generateEd25519 } from '../../../src/crypto/ed25519.ts'
+import { fromHex } from '../../../src/crypto/index.ts'
+import { txAuthFor } from '../../../src/node/tx-auth.ts'
 import { genesisParams } from '../../../src/node/protocols.ts'
 import { createBackup, restoreInto, signingBound, verifyBackup, type BackupFile } from '../../../src/node/backup.ts'
 import type { NovacronError } from '../../../src/config/errors.ts'
@@ -28,10 +32,15 @@ function withStorage (fn: (storage: Storage, dir: string) => Promise<void> | voi
   }
 }
 
+const client = generateEd25519()
+const signed = (tx: Uint8Array, h: number): Uint8Array => signTx(tx, client, h, fromHex(genesisHash(genesis)))
+
+/** Signed client writes, applied the way a node of this genesis applies them (so a replay checks signatures). */
 function fill (storage: Storage, batches: number): void {
-  const machine = new StateMachine(storage)
+  const machine = new StateMachine(storage, { auth: txAuthFor(genesis, genesisHash(genesis)) })
   for (let h = 1; h <= batches; h++) {
-    machine.applyBatch({ height: h, txs: [kvPutTx(`k${h}`, `v${h}`, { nonce: 'random' }), kvPutTx('same', String(h), { nonce: 'random' })] })
+    const out = machine.applyBatch({ height: h, txs: [signed(kvPutTx(`k${h}`, `v${h}`, { nonce: 'random' }), h), signed(kvPutTx('same', String(h), { nonce: 'random' }), h)] })
+    assert.ok(out.results.every(r => r.ok), JSON.stringify(out.results))
     if (h % 4 === 0) storage.saveSnapshot()
   }
 }

@@ -7,6 +7,7 @@ export const IDS = ['12D3KooWAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAnode0000', '12D
 export function fixtureStatus (over: Partial<StatusJson> = {}, self = 0): StatusJson {
   return {
     nodeId: IDS[self],
+    genesisHash: 'ab'.repeat(32),
     cluster: 'devnet',
     protocol: 'pbft',
     n: 4,

@@ -1,0 +1,128 @@
+// Client-signed transactions: an Ed25519-signed envelope around one command (tx.ts), with an expiry height,
+// and the rules every replica checks on apply (who may issue which command; see checkSignedTx).
+//
+//   u8 SIGNED_TX_VERSION | 32 B signer public key | u64 validUntil | u32 len, command bytes | 64 B signature
+//
+// The signature covers domainTag(genesis, 'tx') || every byte before it, so a signed tx is valid in one
+// cluster only. validUntil must lie in [height, height + replay window - 1]: the replay index remembers an
+// id applied at h up to height h + window - 1, so a replay is refused as a duplicate before it expires and as expired forever after.
+import { ed25519PublicKeyFromRaw, ed25519Sign, ed25519Verify, ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES } from '../crypto/ed25519.ts'
+import type { KeyObject } from 'node:crypto'
+import { domainTag } from '../crypto/domain.ts'
+import { decodeWith, DecodeError, toHex, Writer } from './bytes.ts'
+import type { Result } from './bytes.ts'
+import { MAX_TX_BYTES } from './limits.ts'
+import { decodeTx } from './tx.ts'
+import type { Tx } from './tx.ts'
+
+/** Distinct from every TX_VERSION of a bare command, so the first byte tells the two apart. */
+export const SIGNED_TX_VERSION = 0x80
+export const SIGNED_TX_OVERHEAD = 1 + ED25519_PUBLIC_KEY_BYTES + 8 + 4 + ED25519_SIGNATURE_BYTES
+/** Consensus carries transactions of up to MAX_TX_BYTES, envelope included. */
+export const MAX_SIGNED_TX_BYTES = MAX_TX_BYTES
+export const MAX_SIGNED_COMMAND_BYTES = MAX_TX_BYTES - SIGNED_TX_OVERHEAD
+export const TX_MESSAGE_TYPE = 'tx'
+
+export interface SignedTx {
+  signer: Uint8Array
+  validUntil: number
+  /** the command's canonical bytes (tx.ts) */
+  command: Uint8Array
+  signature: Uint8Array
+}
+
+/** Who the cluster's validators are: raw public key (hex) -> the host id (peer id) it speaks for. */
+export interface TxAuth {
+  genesisHash: Uint8Array
+  validators: ReadonlyMap<string, string>
+}
+
+function signedPart (signer: Uint8Array, validUntil: number, command: Uint8Array): Uint8Array {
+  return new Writer(command.length + SIGNED_TX_OVERHEAD).u8(SIGNED_TX_VERSION).raw(signer).u64(validUntil).bytes32(command).finish()
+}
+
+function withTag (genesisHash: Uint8Array, part: Uint8Array): Uint8Array {
+  const tag = domainTag(genesisHash, TX_MESSAGE_TYPE)
+  const out = new Uint8Array(tag.length + part.length)
+  out.set(tag, 0)
+  out.set(part, tag.length)
+  return out
+}
+
+/** Signs `command` (bytes from tx.ts's builders) with `privateKey`, valid up to and including height `validUntil`. */
+export function signTx (command: Uint8Array, key: { privateKey: KeyObject, publicKeyRaw: Uint8Array }, validUntil: number, genesisHash: Uint8Array): Uint8Array {
+  if (!Number.isSafeInteger(validUntil) || validUntil < 0) throw new RangeError(`validUntil must be a height, got ${validUntil}`)
+  if (command.length > MAX_SIGNED_COMMAND_BYTES) throw new RangeError(`command is ${command.length} bytes, limit ${MAX_SIGNED_COMMAND_BYTES} once signed`)
+  const part = signedPart(key.publicKeyRaw, validUntil, command)
+  const sig = ed25519Sign(key.privateKey, withTag(genesisHash, part))
+  const out = new Uint8Array(part.length + sig.length)
+  out.set(part, 0)
+  out.set(sig, part.length)
+  return out
+}
+
+/** Whether `bytes` claims to be an envelope (rather than a bare command). */
+export function isSignedTx (bytes: Uint8Array): boolean {
+  return bytes instanceof Uint8Array && bytes.length > 0 && bytes[0] === SIGNED_TX_VERSION
+}
+
+/** Parses untrusted bytes; never throws. Checks the layout only, not the signature (checkSignedTx does). */
+export function decodeSignedTx (bytes: Uint8Array): Result<SignedTx> {
+  if (!(bytes instanceof Uint8Array)) return { ok: false, error: 'transaction must be bytes' }
+  if (bytes.length > MAX_SIGNED_TX_BYTES) return { ok: false, error: `signed transaction is ${bytes.length} bytes, limit ${MAX_SIGNED_TX_BYTES}` }
+  const res = decodeWith(bytes, (r): SignedTx => {
+    const version = r.u8('version')
+    if (version !== SIGNED_TX_VERSION) throw new DecodeError(`not a signed transaction (version ${version}, expected ${SIGNED_TX_VERSION})`)
+    const signer = r.raw(ED25519_PUBLIC_KEY_BYTES, 'signer').slice()
+    const validUntil = r.u64('validUntil')
+    const command = r.bytes(32, MAX_SIGNED_COMMAND_BYTES, 'command').slice()
+    const signature = r.raw(ED25519_SIGNATURE_BYTES, 'signature').slice()
+    r.end('signed transaction')
+    return { signer, validUntil, command, signature }
+  })
+  return res.ok ? res : { ok: false, error: `malformed signed transaction: ${res.error}` }
+}
+
+// Commands a host issues about the cluster's hosts: only a validator may, and for node.* only about itself.
+function authorize (tx: Tx, signerHost: string | undefined): string | null {
+  switch (tx.type) {
+    case 'node.heartbeat':
+    case 'node.leave':
+      return signerHost === tx.id ? null : `${tx.type} for ${tx.id} must be signed by that host's validator key`
+    case 'node.join':
+    case 'node.update':
+      return signerHost === tx.node.id ? null : `${tx.type} for ${tx.node.id} must be signed by that host's validator key`
+    case 'workload.place':
+      return signerHost !== undefined ? null : 'workload.place must be signed by a validator key'
+    case 'workload.status':
+      // an operator's stop is a client's command; every other status is a host's report
+      return tx.status === 'stopped' || signerHost !== undefined ? null : `workload.status ${tx.status} must be signed by a validator key`
+    default:
+      return null
+  }
+}
+
+/**
+ * The command inside `bytes` when it is a valid signed tx at `height`, else why not. Deterministic: reads
+ * only its arguments, so every replica decides alike; never throws.
+ */
+export function checkSignedTx (bytes: Uint8Array, height: number, replayWindow: number, auth: TxAuth): Result<Tx> {
+  if (!isSignedTx(bytes)) return { ok: false, error: 'unsigned transaction refused: this cluster requires signed transactions' }
+  const env = decodeSignedTx(bytes)
+  if (!env.ok) return env
+  const { signer, validUntil, command, signature } = env.value
+  if (validUntil < height) return { ok: false, error: `transaction expired at height ${validUntil} (applying ${height})` }
+  if (validUntil >= height + replayWindow) return { ok: false, error: `validUntil ${validUntil} is not below height ${height} + the replay window ${replayWindow}` }
+  let pub: KeyObject
+  try {
+    pub = ed25519PublicKeyFromRaw(signer)
+  } catch {
+    return { ok: false, error: 'signer is not an Ed25519 public key' }
+  }
+  const part = bytes.subarray(0, bytes.length - ED25519_SIGNATURE_BYTES)
+  if (!ed25519Verify(pub, withTag(auth.genesisHash, part), signature)) return { ok: false, error: 'bad transaction signature' }
+  const tx = decodeTx(command)
+  if (!tx.ok) return tx
+  const bad = authorize(tx.value, auth.validators.get(toHex(signer)))
+  return bad === null ? tx : { ok: false, error: `unauthorized: ${bad}` }
+}
