@@ -58,9 +58,9 @@ async function main (): Promise<void> {
   const genesis = join(work, 'genesis.json')
   inNs(pair.a, [nodeBin, cli, 'genesis', 'create', '--cluster', 'bench', '--protocol', 'pbft', '--out', genesis,
     '--validator', `${idA.peerId}=${idA.publicKey}@/ip4/${pair.addrB}/tcp/7500`, '--validator', `${idB.peerId}=${idB.publicKey}@/ip4/${pair.addrA}/tcp/7500`])
-  bg(pair.b, [nodeBin, join(repo, 'bench/lib/delay-proxy.ts'), `${pair.addrB}:7500`, `${pair.addrA}:7400`, String(delayMs)], join(work, 'proxy-b.log'))
-  bg(pair.a, [nodeBin, join(repo, 'bench/lib/delay-proxy.ts'), `${pair.addrA}:7500`, `${pair.addrB}:7400`, String(delayMs)], join(work, 'proxy-a.log'))
-  bg(pair.a, [nodeBin, join(repo, 'bench/lib/delay-proxy.ts'), `${pair.addrA}:7600`, `${pair.addrB}:8730`, String(delayMs)], join(work, 'proxy-rsync.log'))
+  bg(pair.b, [nodeBin, join(repo, 'src/chaos/run/delay-proxy.ts'), `${pair.addrB}:7500`, `${pair.addrA}:7400`, String(delayMs)], join(work, 'proxy-b.log'))
+  bg(pair.a, [nodeBin, join(repo, 'src/chaos/run/delay-proxy.ts'), `${pair.addrA}:7500`, `${pair.addrB}:7400`, String(delayMs)], join(work, 'proxy-a.log'))
+  bg(pair.a, [nodeBin, join(repo, 'src/chaos/run/delay-proxy.ts'), `${pair.addrA}:7600`, `${pair.addrB}:8730`, String(delayMs)], join(work, 'proxy-rsync.log'))
   bg(pair.a, [nodeBin, cli, 'node', 'start', '--data-dir', dirA, '--genesis', genesis, '--listen', `/ip4/${pair.addrA}/tcp/7400`, '--admin', '127.0.0.1:7401', '--log-level', 'warn'], join(work, 'node-a.log'))
   bg(pair.b, [nodeBin, cli, 'node', 'start', '--data-dir', dirB, '--genesis', genesis, '--listen', `/ip4/${pair.addrB}/tcp/7400`, '--admin', '127.0.0.1:7401', '--log-level', 'warn'], join(work, 'node-b.log'))
   for (let i = 0; ; i++) {

@@ -1,17 +1,21 @@
 // A TCP proxy in front of one node that adds a one-way delay to every chunk, both directions, in order
-// (this kernel has no netem). The delay is read from a control file every 100 ms, so a chaos run turns it
-// on and off without restarting anything.
-//   node src/chaos/run/delay-proxy.ts LISTEN_HOST:PORT TARGET_HOST:PORT CONTROL_FILE
+// (this kernel has no netem). The delay is fixed (benchmarks: bench/dwcp-netns.ts) or read from a control
+// file every 100 ms, so a chaos run turns it on and off without restarting anything.
+//   node src/chaos/run/delay-proxy.ts LISTEN_HOST:PORT TARGET_HOST:PORT DELAY_MS|CONTROL_FILE
 import { createConnection, createServer, type Socket } from 'node:net'
 import { readFileSync } from 'node:fs'
 
-const [listen, target, control] = process.argv.slice(2)
+const [listen, target, delayOrControl] = process.argv.slice(2)
 let delayMs = 0
-const readDelay = (): void => {
-  try { delayMs = Math.max(0, Number(readFileSync(control, 'utf8').trim()) || 0) } catch { delayMs = 0 }
+if (/^\d+(\.\d+)?$/.test(delayOrControl)) {
+  delayMs = Number(delayOrControl)
+} else {
+  const readDelay = (): void => {
+    try { delayMs = Math.max(0, Number(readFileSync(delayOrControl, 'utf8').trim()) || 0) } catch { delayMs = 0 }
+  }
+  readDelay()
+  setInterval(readDelay, 100)
 }
-readDelay()
-setInterval(readDelay, 100)
 
 function pipeDelayed (from: Socket, to: Socket): void {
   // One queue per direction, so a change of delay never reorders bytes.

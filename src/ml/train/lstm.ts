@@ -123,21 +123,26 @@ export async function trainLstm (x: Float32Array[], y: ArrayLike<number>, featur
     if (p.log != null && (step % 200 === 0 || step === p.steps - 1)) p.log(`bandwidth: step ${step} loss ${(await loss.data())[0].toFixed(4)}`)
     loss.dispose()
   }
-  const Wt = await W.array()
-  const Rt = await R.array()
+  const weights = await readLstmWeights({ W, R, b, D, db }, H, features, T)
+  optimizer.dispose()
+  return weights
+}
+
+/** The trained variables as ONNX-ordered weights (tfjs holds [F, 4H] for x·W; ONNX wants [4H, F]), disposed. */
+async function readLstmWeights (v: { W: tf.Variable, R: tf.Variable, b: tf.Variable, D: tf.Variable, db: tf.Variable }, H: number, features: number, T: number): Promise<LstmWeights> {
+  const Wt = await v.W.array() as number[][]
+  const Rt = await v.R.array() as number[][]
   const weights: LstmWeights = {
     hidden: H,
     features,
     steps: T,
-    // tfjs holds [F, 4H] for x·W; ONNX wants [4H, F].
     W: Array.from({ length: 4 * H }, (_, r) => Array.from({ length: features }, (_, f) => Wt[f][r])).flat(),
     R: Array.from({ length: 4 * H }, (_, r) => Array.from({ length: H }, (_, k) => Rt[k][r])).flat(),
-    b: Array.from(await b.data()),
-    dense: Array.from(await D.data()),
-    denseBias: (await db.data())[0]
+    b: Array.from(await v.b.data()),
+    dense: Array.from(await v.D.data()),
+    denseBias: (await v.db.data())[0]
   }
-  for (const v of [W, R, b, D, db]) v.dispose()
-  optimizer.dispose()
+  for (const x of [v.W, v.R, v.b, v.D, v.db]) x.dispose()
   return weights
 }
 
@@ -244,19 +249,7 @@ export async function fitLstm (x: Float32Array[], y: ArrayLike<number>, features
     lastLoss = (await loss.data())[0]
     loss.dispose()
   }
-  const Wt = await W.array()
-  const Rt = await R.array()
-  const weights: LstmWeights = {
-    hidden: H,
-    features,
-    steps: T,
-    W: Array.from({ length: 4 * H }, (_, r) => Array.from({ length: features }, (_, f) => Wt[f][r])).flat(),
-    R: Array.from({ length: 4 * H }, (_, r) => Array.from({ length: H }, (_, k) => Rt[k][r])).flat(),
-    b: Array.from(await b.data()),
-    dense: Array.from(await D.data()),
-    denseBias: (await db.data())[0]
-  }
-  for (const v of [W, R, b, D, db]) v.dispose()
+  const weights = await readLstmWeights({ W, R, b, D, db }, H, features, T)
   optimizer.dispose()
   return { weights, samples: n, loss: lastLoss }
 }
