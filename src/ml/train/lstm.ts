@@ -94,19 +94,7 @@ export async function trainLstm (x: Float32Array[], y: ArrayLike<number>, featur
   const D = tf.variable(tf.tensor2d(s0 != null ? s0.dense : init(H, 0.01), [H, 1]))
   const db = tf.variable(tf.scalar(s0 != null ? s0.denseBias : 0))
   const optimizer = tf.train.adam(p.learningRate)
-  const forward = (xb: tf.Tensor3D): tf.Tensor2D => {
-    let h = tf.zeros([xb.shape[0], H]) as tf.Tensor2D
-    let c = tf.zeros([xb.shape[0], H]) as tf.Tensor2D
-    for (let t = 0; t < T; t++) {
-      const xt = xb.slice([0, t, 0], [-1, 1, -1]).reshape([-1, features]) as tf.Tensor2D
-      const g = xt.matMul(W).add(h.matMul(R)).add(b)
-      const [gi, go, gf, gc] = tf.split(g, 4, 1)
-      c = tf.sigmoid(gf).mul(c).add(tf.sigmoid(gi).mul(tf.tanh(gc)))
-      h = tf.sigmoid(go).mul(tf.tanh(c))
-    }
-    const last = xb.slice([0, T - 1, 0], [-1, 1, 1]).reshape([-1, 1])
-    return h.matMul(D).add(db).add(last) as tf.Tensor2D
-  }
+  const forward = tfLstmForward({ W, R, b, D, db }, H, features, T)
   const n = x.length
   for (let step = 0; step < p.steps; step++) {
     const idx = Array.from({ length: Math.min(p.batch, n) }, () => Math.floor(rand() * n))
@@ -126,6 +114,24 @@ export async function trainLstm (x: Float32Array[], y: ArrayLike<number>, featur
   const weights = await readLstmWeights({ W, R, b, D, db }, H, features, T)
   optimizer.dispose()
   return weights
+}
+
+/** The LSTM cell both trainers run: gates i, o, f, c (ONNX order), the last hidden state through a dense
+ *  layer, plus the last input (the model predicts a change from the last sample). */
+function tfLstmForward (v: { W: tf.Variable, R: tf.Variable, b: tf.Variable, D: tf.Variable, db: tf.Variable }, H: number, features: number, T: number): (xb: tf.Tensor3D) => tf.Tensor2D {
+  return (xb) => {
+    let h = tf.zeros([xb.shape[0], H]) as tf.Tensor2D
+    let c = tf.zeros([xb.shape[0], H]) as tf.Tensor2D
+    for (let t = 0; t < T; t++) {
+      const xt = xb.slice([0, t, 0], [-1, 1, -1]).reshape([-1, features]) as tf.Tensor2D
+      const g = xt.matMul(v.W).add(h.matMul(v.R)).add(v.b)
+      const [gi, go, gf, gc] = tf.split(g, 4, 1)
+      c = tf.sigmoid(gf).mul(c).add(tf.sigmoid(gi).mul(tf.tanh(gc)))
+      h = tf.sigmoid(go).mul(tf.tanh(c))
+    }
+    const last = xb.slice([0, T - 1, 0], [-1, 1, 1]).reshape([-1, 1])
+    return h.matMul(v.D).add(v.db).add(last) as tf.Tensor2D
+  }
 }
 
 /** The trained variables as ONNX-ordered weights (tfjs holds [F, 4H] for x·W; ONNX wants [4H, F]), disposed. */
@@ -224,19 +230,7 @@ export async function fitLstm (x: Float32Array[], y: ArrayLike<number>, features
   const D = tf.variable(tf.tensor2d(start != null ? start.dense : init(H, 0.01), [H, 1]))
   const db = tf.variable(tf.scalar(start != null ? start.denseBias : 0))
   const optimizer = p.optimizer === 'sgd' ? tf.train.sgd(p.learningRate) : tf.train.adam(p.learningRate)
-  const forward = (xb: tf.Tensor3D): tf.Tensor2D => {
-    let h = tf.zeros([xb.shape[0], H]) as tf.Tensor2D
-    let c = tf.zeros([xb.shape[0], H]) as tf.Tensor2D
-    for (let t = 0; t < T; t++) {
-      const xt = xb.slice([0, t, 0], [-1, 1, -1]).reshape([-1, features]) as tf.Tensor2D
-      const g = xt.matMul(W).add(h.matMul(R)).add(b)
-      const [gi, go, gf, gc] = tf.split(g, 4, 1)
-      c = tf.sigmoid(gf).mul(c).add(tf.sigmoid(gi).mul(tf.tanh(gc)))
-      h = tf.sigmoid(go).mul(tf.tanh(c))
-    }
-    const last = xb.slice([0, T - 1, 0], [-1, 1, 1]).reshape([-1, 1])
-    return h.matMul(D).add(db).add(last) as tf.Tensor2D
-  }
+  const forward = tfLstmForward({ W, R, b, D, db }, H, features, T)
   const n = x.length
   let lastLoss = NaN
   for (let step = 0; step < p.steps; step++) {
