@@ -12,13 +12,15 @@
 //   epochConfig({ epoch, validators, evidence, checkpointRoot, groupSize, previous?, params? }) => EpochConfig
 //     { epoch, ranking, trust (Q32 per ranked id), convicted, eligible, groups, hash, ... }
 //   viewGroup(config, view) => { members, fallback }: window v of the ranking, then single primaries.
+//   withEvidenceCounts(config, ledger) => config & { counts }: what the admin API's TrustSource serves.
 //   encodeEpochConfig(config), hashEpochConfig(config): the canonical bytes the hash is over, and the hash.
 import { HASH_BYTES, sha256, toHex } from '../../crypto/hash.ts'
 import type { Hash } from '../../crypto/hash.ts'
 import { Writer } from '../core/codec.ts'
 import { ParamError } from '../core/module.ts'
 import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
-import type { TrustLedger } from './evidence.ts'
+import { evidenceCounts } from './evidence.ts'
+import type { EvidenceCounts, TrustLedger } from './evidence.ts'
 import { PPM, QUANTISED_ONE, eigenTrust } from './trust.ts'
 
 /** Version of the configuration encoding (and so of the hash). */
@@ -118,7 +120,8 @@ export interface EpochConfig {
   readonly convicted: readonly ValidatorId[]
   /** m actually used (groupSize clamped to n). */
   readonly groupSize: number
-  /** ceil(n / m) disjoint windows of the ranking (the last wraps around to its start). */
+  /** ceil(c / m) disjoint windows of the ranking without the convicted (c of them; the whole ranking when
+   *  c < m), the last wrapping around to its start. */
   readonly groups: readonly (readonly ValidatorId[])[]
   /** Single primaries of the fallback views: the ranking without the convicted. */
   readonly fallback: readonly ValidatorId[]
@@ -179,8 +182,12 @@ export function epochConfig (input: EpochConfigInput): EpochConfig {
   order.sort((a, b) => klass(a) - klass(b) || b.q - a.q || (a.tie < b.tie ? -1 : a.tie > b.tie ? 1 : 0))
   const ranking = order.map((o) => o.id)
   const m = Math.min(params.groupSize, n)
-  const windows = Math.ceil(n / m)
-  const groups = Array.from({ length: windows }, (_, w) => Array.from({ length: m }, (_, i) => ranking[(w * m + i) % n]))
+  // Windows are cut from the validators not convicted while they can fill one; a convicted validator sits
+  // in a group only when fewer than m others remain (then t-of-m co-signing still bounds what it can do).
+  const fallback = ranking.filter((_, i) => !order[i].convicted)
+  const pool = fallback.length >= m ? fallback : ranking
+  const windows = Math.ceil(pool.length / m)
+  const groups = Array.from({ length: windows }, (_, w) => Array.from({ length: m }, (_, i) => pool[(w * m + i) % pool.length]))
   const partial = {
     epoch,
     ranking,
@@ -189,7 +196,7 @@ export function epochConfig (input: EpochConfigInput): EpochConfig {
     convicted: ids.filter((_, i) => convictedFlags[i]),
     groupSize: m,
     groups,
-    fallback: ranking.filter((_, i) => !order[i].convicted),
+    fallback,
     evidenceFrom,
     evidenceTo,
     checkpointRoot: checkpointRoot.slice(),
@@ -241,4 +248,10 @@ export function viewGroup (config: Pick<EpochConfig, 'groups' | 'fallback' | 'ra
   if (view < w) return { members: config.groups[view], fallback: false }
   const singles = config.fallback.length > 0 ? config.fallback : config.ranking
   return { members: [singles[(view - w) % singles.length]], fallback: true }
+}
+
+/** A configuration with the evidence counts of the epochs it read, per ranked validator (for status and
+ *  the admin API's TrustSource). */
+export function withEvidenceCounts (config: EpochConfig, ledger: TrustLedger): EpochConfig & { readonly counts: readonly EvidenceCounts[] } {
+  return { ...config, counts: evidenceCounts(ledger, config.ranking, config.evidenceFrom, config.evidenceTo) }
 }

@@ -104,7 +104,7 @@ test('penalties and convictions move validators down; the convicted are last wit
 })
 
 test('groups: disjoint windows that wrap, then single primaries round robin', () => {
-  const [c] = configs(history(), 1)
+  const [c] = configs(history().filter(([, x]) => x.convict === undefined), 1)
   assert.equal(c.groups.length, 3)
   assert.deepEqual(c.groups[0], c.ranking.slice(0, 4))
   assert.deepEqual(c.groups[1], c.ranking.slice(4, 8))
@@ -112,6 +112,10 @@ test('groups: disjoint windows that wrap, then single primaries round robin', ()
   assert.deepEqual(viewGroup(c, 0), { members: c.groups[0], fallback: false })
   assert.deepEqual(viewGroup(c, 2), { members: c.groups[2], fallback: false })
   for (let v = 3; v < 30; v++) assert.deepEqual(viewGroup(c, v), { members: [c.fallback[(v - 3) % c.fallback.length]], fallback: true })
+  // A convicted validator is cut out of the windows while the others can fill them (9 left: 3 windows).
+  const [withConvict] = configs(history(), 1)
+  assert.ok(withConvict.groups.every((g) => !g.includes('node-e')))
+  assert.deepEqual(withConvict.groups[2], [withConvict.fallback[8], ...withConvict.fallback.slice(0, 3)])
   // n = 4, m = 4: one window, the whole cluster.
   const four = new ValidatorSet(ids.slice(0, 4).map((id) => ({ id, publicKey: new Uint8Array(32) })))
   const small = epochConfig({ epoch: 0, validators: four, evidence: new TrustLedger(), checkpointRoot: root(0), groupSize: 4 })
