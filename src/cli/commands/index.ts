@@ -31,5 +31,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'chaos', summary: 'run a chaos manifest on real node processes (faults per link in network namespaces) or check a client history for linearizability', load: async () => (await import('./chaos.ts')).registerChaos },
   { name: 'vrf', summary: 'prove and verify with the ECVRF of RFC 9381 (ECVRF-EDWARDS25519-SHA512-TAI), the VRF ProBFT samples its votes with', load: async () => (await import('./vrf.ts')).registerVrf },
   { name: 'probft', summary: 'ProBFT tools: the analytic odds of its sampled quorums for (n, f, l, o)', load: async () => (await import('./probft.ts')).registerProbft },
+  { name: 'trust', summary: 'T-PBFT trust: show an epoch\'s EigenTrust ranking with each node\'s evidence counts', load: async () => (await import('./trust.ts')).registerTrust },
   { name: 'fl', summary: 'federated learning of the bandwidth forecaster among the validators: start rounds, show status and history', load: async () => (await import('./fl.ts')).registerFl }
 ]
