@@ -1,7 +1,10 @@
 // ECVRF cost on this machine: prove and verify (one-shot, and through the injected `Vrf` with the secret
 // expanded and the sender's key table cached, as ProBFT uses it), against node:crypto Ed25519 and the
 // simulator's fake VRF. Every operation runs `--runs` rounds of `--count` calls; the table shows the median
-// microseconds per call over all calls, with p10/p90, and --json prints the same as one JSON document.
+// wall-clock microseconds per call over all calls, with p10/p90, and this thread's CPU microseconds per call
+// (the round's CPU time over its calls, median of the rounds: the kernel counts CPU time in ticks, too coarse
+// for one call), which a loaded machine's preemption does not inflate; --json prints the same as one JSON
+// document.
 //   npm run bench:vrf -- [--runs 5] [--count 100] [--json]
 import { parseArgs } from 'node:util'
 import { cpus, loadavg } from 'node:os'
@@ -44,14 +47,18 @@ if (verifier.verify(publicKey, alphas[0], proofs[0]) === null) throw new Error('
 
 const results = ops.map(([name, op]) => {
   const us: number[] = []
+  const cpuUs: number[] = []
   for (let r = 0; r < runs; r++) {
+    const c0 = process.threadCpuUsage()
     for (let i = 0; i < count; i++) {
       const t0 = performance.now()
       op(i)
       us.push((performance.now() - t0) * 1000)
     }
+    const c = process.threadCpuUsage(c0)
+    cpuUs.push((c.user + c.system) / count)
   }
-  return { op: name, calls: us.length, medianUs: Number(median(us).toFixed(1)), p10Us: Number(quantile(us, 0.1).toFixed(1)), p90Us: Number(quantile(us, 0.9).toFixed(1)) }
+  return { op: name, calls: us.length, medianUs: Number(median(us).toFixed(1)), p10Us: Number(quantile(us, 0.1).toFixed(1)), p90Us: Number(quantile(us, 0.9).toFixed(1)), cpuUsPerCall: Number(median(cpuUs).toFixed(1)) }
 })
 
 const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', loadavg1m: Number(loadavg()[0].toFixed(2)), node: process.version }
@@ -59,8 +66,8 @@ if (values.json) {
   process.stdout.write(JSON.stringify({ runs, count, results, machine }) + '\n')
 } else {
   const w = Math.max(...results.map((r) => r.op.length))
-  process.stdout.write(`${'operation'.padEnd(w)}  ${'median us'.padStart(10)}  ${'p10'.padStart(8)}  ${'p90'.padStart(8)}  calls\n`)
-  for (const r of results) process.stdout.write(`${r.op.padEnd(w)}  ${String(r.medianUs).padStart(10)}  ${String(r.p10Us).padStart(8)}  ${String(r.p90Us).padStart(8)}  ${r.calls}\n`)
+  process.stdout.write(`${'operation'.padEnd(w)}  ${'median us'.padStart(10)}  ${'p10'.padStart(8)}  ${'p90'.padStart(8)}  ${'cpu us'.padStart(8)}  calls\n`)
+  for (const r of results) process.stdout.write(`${r.op.padEnd(w)}  ${String(r.medianUs).padStart(10)}  ${String(r.p10Us).padStart(8)}  ${String(r.p90Us).padStart(8)}  ${String(r.cpuUsPerCall).padStart(8)}  ${r.calls}\n`)
   process.stdout.write(`machine: ${machine.cpus} x ${machine.cpu}, load ${machine.loadavg1m}, node ${machine.node}\n`)
   process.stdout.write(JSON.stringify({ runs, count, results, machine }) + '\n')
 }
