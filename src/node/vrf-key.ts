@@ -7,6 +7,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { NovacronError } from '../config/errors.ts'
+import { validatorVrfPublicKeys, type Genesis } from '../config/genesis.ts'
+import type { Vrf } from '../crypto/vrf.ts'
 import { DATA_FILES, writePrivateFile } from './data-dir.ts'
 import { ed25519FromSeed } from '../crypto/ed25519.ts'
 
@@ -80,4 +82,21 @@ export function readVrfKeyFile (path: string, dataDir = '<data-dir>'): VrfKeyFil
   const publicKey = publicKeyOf(seed)
   if (parsed.publicKey !== undefined && parsed.publicKey !== publicKey) throw new NovacronError('config', `VRF key ${path} is damaged: its publicKey does not match its secretKey`)
   return { secretKey: seed, publicKey }
+}
+
+/**
+ * What a VRF-sampling protocol (ProBFT) is given at node start: this node's ECVRF behind the `Vrf` interface
+ * and every validator's VRF public key from genesis. Config errors, each naming the fix: no vrf.key, a
+ * validator without a vrfPublicKey, or this node's genesis entry naming another key than its vrf.key (its
+ * proofs would be refused by every peer).
+ */
+export async function nodeVrf (dataDir: string, genesis: Pick<Genesis, 'validators'>, self: string): Promise<{ vrf: Vrf, publicKeys: Map<string, Uint8Array> }> {
+  const key = requireVrfKey(dataDir)
+  const publicKeys = validatorVrfPublicKeys(genesis)
+  const own = genesis.validators.find((v) => v.peerId === self)
+  if (own !== undefined && own.vrfPublicKey !== key.publicKey) {
+    throw new NovacronError('config', `genesis names VRF key ${own.vrfPublicKey ?? '(none)'} for this node (${self}), but ${join(dataDir, VRF_KEY_FILE)} holds ${key.publicKey}: the genesis must carry this node's \`novacron node id\` vrfPublicKey`)
+  }
+  const { ecvrf } = await import('../crypto/vrf.ts')
+  return { vrf: ecvrf(key.secretKey), publicKeys }
 }

@@ -3,7 +3,7 @@
 // points, small-order keys and Gamma, and proofs made with the older drafts' challenge that omits Y.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js'
+import { ED25519_TORSION_SUBGROUP, ed25519 } from '@noble/curves/ed25519.js'
 import {
   ecvrf, ecvrfInternals, fakeVrf, fakeVrfPublicKey, isValidVrfPublicKey, vrfKeyFromSeed, vrfProofToHash, vrfProve, vrfVerify,
   VRF_OUTPUT_BYTES, VRF_PROOF_BYTES, VRF_PUBLIC_KEY_BYTES
@@ -242,4 +242,27 @@ test('fakeVrf: deterministic, checkable, and refused under another key, alpha or
   assert.equal(a.verify(pkA, alpha, out.proof.subarray(0, 79)), null)
   // A fake proof is not a real one, and the real verifier refuses it.
   assert.equal(vrfVerify(pkA, alpha, out.proof), null)
+})
+
+test('a proof with a torsion component added to Gamma can verify, with the same beta (why ProBFT dedupes by sender, not proof bytes)', () => {
+  // RFC 9381 does not ask Gamma to be torsion-free, and proof_to_hash clears the cofactor, so a prover that
+  // adds an order-8 point T to Gamma and grinds nonces until 8 | c (then c·T = 0) gets a second valid proof
+  // for the same alpha. Its beta is the same: the VRF output stays unique, the proof bytes do not.
+  const ex = EXAMPLES[1]
+  const sk = fromHex(ex.sk)
+  const alpha = fromHex(ex.alpha)
+  const steps = ecvrfInternals.proveSteps(sk, alpha)
+  const L = ecvrfInternals.order
+  const T = ed25519.Point.fromHex(ED25519_TORSION_SUBGROUP[1]) // order 8
+  const gamma2 = ed25519.Point.fromBytes(steps.gamma).add(T).toBytes()
+  let proof: Uint8Array | null = null
+  for (let k = 1n; k < 200n && proof === null; k++) {
+    const U = ed25519.Point.BASE.multiply(k).toBytes()
+    const V = ed25519.Point.fromBytes(steps.h).multiply(k).toBytes()
+    const c = ecvrfInternals.challenge([fromHex(ex.pk), steps.h, gamma2, U, V])
+    if (c % 8n === 0n) proof = ecvrfInternals.encodeProof(gamma2, c, (k + c * steps.x) % L)
+  }
+  assert.ok(proof !== null, 'found a nonce with 8 | c')
+  assert.notEqual(toHex(proof), ex.pi)
+  assert.equal(toHex(vrfVerify(fromHex(ex.pk), alpha, proof) ?? new Uint8Array()), ex.beta)
 })

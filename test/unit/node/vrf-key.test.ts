@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createVrfKey, loadVrfKey, readVrfKeyFile, requireVrfKey } from '../../../src/node/vrf-key.ts'
+import { createVrfKey, loadVrfKey, nodeVrf, readVrfKeyFile, requireVrfKey } from '../../../src/node/vrf-key.ts'
 import { vrfKeyFromSeed } from '../../../src/crypto/vrf.ts'
 import type { NovacronError } from '../../../src/config/errors.ts'
 
@@ -48,4 +48,23 @@ test('a raw 64-hex seed file works as --key; damaged, foreign or world-readable 
   chmodSync(path, 0o644)
   assert.throws(() => readVrfKeyFile(path), /readable by others/)
   assert.throws(() => readVrfKeyFile(join(dir, 'missing')), /no VRF key/)
+})
+
+test('nodeVrf: the node proves with its vrf.key, verifies with the genesis keys, and refuses a genesis naming another key', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vrfkey-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  await assert.rejects(nodeVrf(dir, { validators: [] }, 'me'), /no VRF key/)
+  const mine = createVrfKey(dir)
+  const other = Buffer.from(vrfKeyFromSeed(new Uint8Array(32).fill(3)).publicKey).toString('hex')
+  const validators = [
+    { peerId: 'me', publicKey: '', addr: '', vrfPublicKey: mine.publicKey },
+    { peerId: 'peer', publicKey: '', addr: '', vrfPublicKey: other }
+  ]
+  const { vrf, publicKeys } = await nodeVrf(dir, { validators }, 'me')
+  assert.equal(Buffer.from(publicKeys.get('peer') ?? []).toString('hex'), other)
+  const alpha = Uint8Array.of(1, 2)
+  const { proof, beta } = vrf.prove(alpha)
+  assert.deepEqual(vrf.verify(publicKeys.get('me') as Uint8Array, alpha, proof), beta)
+  await assert.rejects(nodeVrf(dir, { validators: [{ ...validators[0], vrfPublicKey: other }, validators[1]] }, 'me'), (err: NovacronError) => err.kind === 'config' && /genesis names VRF key/.test(err.message))
+  await assert.rejects(nodeVrf(dir, { validators: [validators[0], { ...validators[1], vrfPublicKey: undefined }] }, 'me'), /1 of 2 validators have no vrfPublicKey \(peer\)/)
 })
