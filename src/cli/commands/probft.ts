@@ -48,7 +48,8 @@ The model (the "NovaCron model" of the design notes, not the paper's bound): eve
 s distinct replicas drawn uniformly without replacement from all n by the sender's VRF (itself included),
 so a replica is in a sender's sample with probability s/n, independently across senders, and the votes it
 receives from m senders are exactly Bin(m, s/n). All tails are exact rationals (then rounded); values below
-1e-308 print as 1eX. A genesis is refused when the per-decision unsafe odds exceed 1e-9 or the miss odds 0.25.
+1e-308 print as 1eX. "Accepted" means within the bounds of src/consensus/probft/odds.ts: per-decision unsafe
+odds at most 1e-9 (PROBFT_MAX_FAILURE_ODDS) and per-replica miss odds at most 0.25 (PROBFT_MAX_MISS_ODDS).
 
 Example:
   $ novacron probft odds --n 100 --f 20 --l 2 --o 2

@@ -249,13 +249,16 @@ export function probftOdds ({ n, f, l, o }: ProbftOddsInput): ProbftOdds {
  * The recommended (l, o) for n validators and f faults: of the settings on the protocol's 0.01 grid
  * (l up to 6, o from 1 to 3) that the bounds accept, the one with the fewest messages (smallest sample),
  * ties going to the smaller missQuorum; l and o are the smallest grid values that give its q and s. Null when
- * none is accepted (then use PBFT). For a fixed q the miss odds fall and the safety odds rise with s, so
- * each q needs one binary search.
+ * none is accepted (then use PBFT). For a fixed q the miss odds fall and the safety odds rise with s, so each
+ * q needs one binary search; the search runs on double-precision log-space tails (fast for large n), and the
+ * winner is then checked with the exact tails (a candidate the exact check refuses is skipped).
  */
 export function recommendProbft (n: number, f: number, bounds: { maxFailureOdds?: number, maxMissOdds?: number } = {}): ProbftOdds | null {
   checkNf(n, f)
   const maxMiss = bounds.maxMissOdds ?? PROBFT_MAX_MISS_ODDS
-  let best: ProbftOdds | null = null
+  const maxFailure = bounds.maxFailureOdds ?? PROBFT_MAX_FAILURE_ODDS
+  const tail = approxTails(n)
+  const candidates: Array<{ l: number, o: number, q: number, s: number, miss: number }> = []
   let lastQ = 0
   for (let lp = 1; lp <= 600; lp++) {
     const l = lp / 100
@@ -264,20 +267,47 @@ export function recommendProbft (n: number, f: number, bounds: { maxFailureOdds?
     lastQ = q
     if (q > n - f) break
     const sizeAt = (op: number): number => probftSampleSize(n, q, op / 100)
+    const missAt = (op: number): number => tail.below(n - f, sizeAt(op) / n, q)
     // smallest o (hundredths, 100..300) whose sample keeps the miss odds within the bound
     let lo = 100
     let hi = 300
-    if (binomialTail(n - f, sizeAt(hi), n, q, false).p > maxMiss) continue
+    if (missAt(hi) > maxMiss) continue
     while (lo < hi) {
       const mid = (lo + hi) >> 1
-      if (binomialTail(n - f, sizeAt(mid), n, q, false).p <= maxMiss) hi = mid
+      if (missAt(mid) <= maxMiss) hi = mid
       else lo = mid + 1
     }
-    const odds = sampledQuorumOdds({ n, f, q, sampleSize: sizeAt(lo) })
-    if (probftRefusal(odds, bounds) !== null) continue
-    if (best === null || odds.sampleSize < best.sampleSize || (odds.sampleSize === best.sampleSize && odds.missQuorum < best.missQuorum)) {
-      best = { ...odds, l, o: lo / 100, acceptable: true, refusal: null }
+    const s = sizeAt(lo)
+    if (Math.min(1, 2 * n * tail.atLeast(f, s / n, q)) > maxFailure) continue
+    candidates.push({ l, o: lo / 100, q, s, miss: missAt(lo) })
+  }
+  candidates.sort((a, b) => a.s - b.s || a.miss - b.miss)
+  for (const c of candidates) {
+    const odds = sampledQuorumOdds({ n, f, q: c.q, sampleSize: c.s })
+    if (probftRefusal(odds, bounds) === null) return { ...odds, l: c.l, o: c.o, acceptable: true, refusal: null }
+  }
+  return null
+}
+
+/** Binomial tails in double precision from a log-factorial table: for the recommender's search only. */
+function approxTails (n: number): { below: (m: number, p: number, k: number) => number, atLeast: (m: number, p: number, k: number) => number } {
+  const lf = new Float64Array(n + 1)
+  for (let i = 1; i <= n; i++) lf[i] = lf[i - 1] + Math.log(i)
+  const pmf = (m: number, p: number, j: number): number => {
+    if (p >= 1) return j === m ? 1 : 0
+    if (p <= 0) return j === 0 ? 1 : 0
+    return Math.exp(lf[m] - lf[j] - lf[m - j] + j * Math.log(p) + (m - j) * Math.log1p(-p))
+  }
+  return {
+    below (m, p, k) {
+      let sum = 0
+      for (let j = 0; j < k && j <= m; j++) sum += pmf(m, p, j)
+      return Math.min(1, sum)
+    },
+    atLeast (m, p, k) {
+      let sum = 0
+      for (let j = Math.max(0, k); j <= m; j++) sum += pmf(m, p, j)
+      return Math.min(1, sum)
     }
   }
-  return best
 }
