@@ -78,6 +78,10 @@ export interface EvidenceContext<M extends Message = Message> {
   readonly protocol: string
   /** Seq of the batch carrying the evidence. */
   readonly carriedAt: number
+  /** The carrying batch's epoch, when views restart every epoch: it goes into the keys of E2 and E3, so
+   *  view v of another epoch is another event. (The signed INNER-CHANGE / VIEW-CHANGE must then bind the
+   *  epoch themselves, or group(view) must refuse views of other epochs, or old complaints replay.) */
+  readonly epoch?: number
   /** A commit certificate names a seq in [carriedAt - maxCommitLag, carriedAt - 1]: old certificates
    *  cannot keep crediting a node that stopped signing. */
   readonly maxCommitLag: number
@@ -123,6 +127,8 @@ function distinctValidators (ctx: Pick<EvidenceContext, 'validators' | 'protocol
   return undefined
 }
 
+const epochPart = (ctx: { readonly epoch?: number }): string => (ctx.epoch === undefined ? '' : `${ctx.epoch}/`)
+
 const allSigned = <M extends Message>(ctx: EvidenceContext<M>, signed: readonly Signed<M>[]): boolean => signed.every((s) => ctx.verifier.verify(s))
 
 function verifyCommits<M extends Message> (ctx: EvidenceContext<M>, commits: readonly Signed<M>[]): Result<EvidenceEffect> {
@@ -165,7 +171,7 @@ function verifyInnerComplaint<M extends Message> (ctx: EvidenceContext<M>, compl
   if (complaints.length < t) return err(`inner complaint: ${complaints.length} inner-changes, the group needs ${t}`)
   if (!allSigned(ctx, complaints)) return err('inner complaint: a bad signature')
   const ratings = complaints.map((s) => s.from).filter((id) => id !== accused).sort().map((rater): Rating => ({ rater, ratee: accused, kind: 'inner' }))
-  return ok({ key: `inner/${view}/${acting}`, ratings })
+  return ok({ key: `inner/${epochPart(ctx)}${view}/${acting}`, ratings })
 }
 
 function verifyViewChanges<M extends Message> (ctx: EvidenceContext<M>, viewChanges: readonly Signed<M>[]): Result<EvidenceEffect> {
@@ -194,7 +200,7 @@ function verifyViewChanges<M extends Message> (ctx: EvidenceContext<M>, viewChan
   const blamed = [...failed].filter((x) => !exonerated.has(x)).sort()
   const ratings: Rating[] = []
   for (const rater of viewChanges.map((s) => s.from).sort()) for (const x of blamed) if (x !== rater) ratings.push({ rater, ratee: x, kind: 'view-change' })
-  return ok({ key: `view/${view}`, ratings })
+  return ok({ key: `view/${epochPart(ctx)}${view}`, ratings })
 }
 
 /** The signer two messages convict: both validly signed by one validator, the same type (one of the
