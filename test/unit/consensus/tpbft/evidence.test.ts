@@ -211,8 +211,21 @@ test('ledger: canonical encoding whatever the order of events, round trip, refus
 
   const bytes = forward.encode()
   for (const cut of [0, 1, 9, bytes.byteLength - 1]) assert.ok(!TrustLedger.decode(bytes.subarray(0, cut)).ok, `cut at ${cut}`)
-  const unsorted = new Writer().u8(EVIDENCE_VERSION).u32(2).u64(1).u32(0).u64(0).u32(0).u32(0).u32(0).finish()
-  assert.match((TrustLedger.decode(unsorted) as { error: string }).error, /canonical order/)
+  // Hand-built encodings: ids, epochs, pairs, keys, convictions.
+  const ledgerBytes = (ids: string[], epochs: Array<[number, Array<[number, number]>]>): Uint8Array => {
+    const w = new Writer().u8(EVIDENCE_VERSION).list(ids, (w, id) => { w.str(id) })
+    w.list(epochs, (w, [e, pairs]) => { w.u64(e).list(pairs, (w, [i, j]) => { w.u32(i).u32(j).u32(1).u32(0).u32(0) }) })
+    return w.u32(0).u32(0).finish()
+  }
+  assert.ok(TrustLedger.decode(ledgerBytes(['a', 'b'], [[0, [[0, 1], [1, 0]]], [1, [[0, 1]]]])).ok, 'the hand-built encoding is sound')
+  const refusedFor = (bytes: Uint8Array): string => (TrustLedger.decode(bytes) as { error: string }).error
+  assert.match(refusedFor(ledgerBytes(['a', 'b'], [[1, [[0, 1]]], [0, [[0, 1]]]])), /epochs not in canonical order/)
+  assert.match(refusedFor(ledgerBytes(['a', 'b'], [[0, [[1, 0], [0, 1]]]])), /pairs not in canonical order/)
+  assert.match(refusedFor(ledgerBytes(['b', 'a'], [[0, [[0, 1]]]])), /ids not in canonical order/)
+  assert.match(refusedFor(ledgerBytes(['a', 'b', 'c'], [[0, [[0, 1]]]])), /no pair uses/)
+  assert.match(refusedFor(ledgerBytes(['a', 'b'], [[0, [[0, 0]]]])), /malformed ledger pair/)
+  assert.match(refusedFor(ledgerBytes(['a', 'b'], [[0, [[0, 2]]]])), /malformed ledger pair/)
+  assert.match(refusedFor(ledgerBytes(['a', 'b'], [[0, []]])), /no pairs/)
   const tooMany = new Writer().u8(EVIDENCE_VERSION).u32(2 ** 21).finish()
   assert.match((TrustLedger.decode(tooMany) as { error: string }).error, /exceeds the limit/)
 })
