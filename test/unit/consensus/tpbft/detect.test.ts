@@ -1,0 +1,47 @@
+// Equivocation detection as messages arrive (src/consensus/tpbft/detect.ts): a conflict yields one item that
+// verification accepts; repeats, other slots and other kinds yield nothing; memory stays bounded.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { ValidatorSet } from '../../../../src/consensus/core/validators.ts'
+import { EquivocationDetector } from '../../../../src/consensus/tpbft/detect.ts'
+import { verifyEvidence } from '../../../../src/consensus/tpbft/evidence.ts'
+import { commit, digest, innerChange, messageVerifier, prepare } from '../../../helpers/tpbft-messages.ts'
+import type { Msg } from '../../../helpers/tpbft-messages.ts'
+
+const validators = new ValidatorSet(['a', 'b', 'c', 'd'].map((id) => ({ id, publicKey: new Uint8Array(32) })))
+const ctx = { validators, verifier: messageVerifier(), protocol: 'tpbft', carriedAt: 100, maxCommitLag: 64, group: () => undefined, innerAccused: () => undefined, innerThreshold: () => 3 }
+
+test('two commits of one signer for one slot with different digests: one verifiable item, once', () => {
+  const d = new EquivocationDetector<Msg>()
+  assert.equal(d.observe(commit('b', 7, digest(1))), undefined)
+  assert.equal(d.observe(commit('b', 7, digest(1))), undefined, 'the same message again is no conflict')
+  const item = d.observe(commit('b', 7, digest(2)))
+  assert.ok(item !== undefined && item.kind === 'equivocation')
+  const r = verifyEvidence(ctx, item)
+  assert.ok(r.ok, r.ok ? '' : r.error)
+  assert.equal(r.value.convict, 'b')
+  assert.equal(d.observe(commit('b', 7, digest(3))), undefined, 'one item per signer and slot')
+})
+
+test('other slots, signers, kinds and non-convicting types are no conflict', () => {
+  const d = new EquivocationDetector<Msg>()
+  d.observe(commit('b', 7, digest(1)))
+  assert.equal(d.observe(commit('b', 8, digest(2))), undefined)
+  assert.equal(d.observe(commit('b', 7, digest(2), 1)), undefined)
+  assert.equal(d.observe(commit('c', 7, digest(2))), undefined)
+  assert.equal(d.observe(prepare('b', 7, digest(2))), undefined)
+  assert.equal(d.observe(innerChange('b', 0, 1)), undefined)
+  assert.equal(d.observe(innerChange('b', 0, 2)), undefined)
+})
+
+test('bounded: a full detector remembers no new slots; prune frees slots below a seq', () => {
+  const d = new EquivocationDetector<Msg>({ maxEntries: 3 })
+  for (let seq = 1; seq <= 10; seq++) d.observe(commit('a', seq, digest(seq)))
+  assert.equal(d.size, 3)
+  assert.equal(d.observe(commit('a', 9, digest(99))), undefined, 'seq 9 was never remembered')
+  assert.ok(d.observe(commit('a', 2, digest(99))) !== undefined, 'what it holds still convicts')
+  d.prune(3)
+  assert.equal(d.size, 1)
+  d.observe(commit('a', 20, digest(20)))
+  assert.ok(d.observe(commit('a', 20, digest(21))) !== undefined)
+})
