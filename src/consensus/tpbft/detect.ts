@@ -23,6 +23,15 @@ const slotOf = (m: Message): Slot | undefined => {
   return { view, seq, digest }
 }
 
+/** A pre-prepare's signature covers its header only (view, seq, digest), so the proof carries it without
+ *  its batch or certificate: an equivocation item stays a few hundred bytes whatever the batches weigh. */
+function lean<M extends Message> (s: Signed<M>): Signed<M> {
+  const r = s.msg as unknown as Record<string, unknown>
+  if (r.batch === undefined && r.cert === undefined) return s
+  const { batch: _batch, cert: _cert, ...header } = r
+  return { from: s.from, sig: s.sig, msg: header as unknown as M }
+}
+
 export class EquivocationDetector<M extends Message = Message> {
   readonly #kinds: ReadonlySet<string>
   readonly #max: number
@@ -47,13 +56,13 @@ export class EquivocationDetector<M extends Message = Message> {
     const key = `${slot.seq}\n${slot.view}\n${s.msg.type}\n${s.from}`
     const prior = this.#seen.get(key)
     if (prior === undefined) {
-      if (this.#seen.size < this.#max) this.#seen.set(key, s)
+      if (this.#seen.size < this.#max) this.#seen.set(key, lean(s))
       return undefined
     }
     const priorSlot = slotOf(prior.msg)!
     if (bytesEqual(priorSlot.digest, slot.digest) || this.#reported.has(key)) return undefined
     this.#reported.add(key)
-    return { kind: 'equivocation', a: prior, b: s }
+    return { kind: 'equivocation', a: prior, b: lean(s) }
   }
 
   /** Forgets slots below `seq` (below the stable checkpoint: no evidence about them is carried any more). */

@@ -2,10 +2,12 @@
 // verification accepts; repeats, other slots and other kinds yield nothing; memory stays bounded.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { makeBatch } from '../../../../src/consensus/core/batch.ts'
 import { ValidatorSet } from '../../../../src/consensus/core/validators.ts'
+import { evidenceCodec } from '../../../../src/consensus/tpbft/evidence.ts'
 import { EquivocationDetector } from '../../../../src/consensus/tpbft/detect.ts'
 import { verifyEvidence } from '../../../../src/consensus/tpbft/evidence.ts'
-import { commit, digest, innerChange, messageVerifier, prepare } from '../../../helpers/tpbft-messages.ts'
+import { codec, commit, digest, innerChange, messageVerifier, prepare, signer } from '../../../helpers/tpbft-messages.ts'
 import type { Msg } from '../../../helpers/tpbft-messages.ts'
 
 const validators = new ValidatorSet(['a', 'b', 'c', 'd'].map((id) => ({ id, publicKey: new Uint8Array(32) })))
@@ -44,4 +46,21 @@ test('bounded: a full detector remembers no new slots; prune frees slots below a
   assert.equal(d.size, 1)
   d.observe(commit('a', 20, digest(20)))
   assert.ok(d.observe(commit('a', 20, digest(21))) !== undefined)
+})
+
+test('pre-prepares are proven by their signed headers: the item carries no batch and still verifies', () => {
+  const d = new EquivocationDetector<Msg>()
+  const big = (x: number): Msg => { const batch = makeBatch([new Uint8Array(50_000).fill(x)]); return { protocol: 'tpbft', type: 'pre-prepare', view: 0, seq: 3, digest: batch.id, batch } }
+  d.observe(signer('a').sign(big(1)))
+  const item = d.observe(signer('a').sign(big(2)))
+  assert.ok(item !== undefined && item.kind === 'equivocation')
+  assert.equal((item.a.msg as { batch?: unknown }).batch, undefined)
+  assert.equal((item.b.msg as { batch?: unknown }).batch, undefined)
+  const bytes = evidenceCodec(codec).encode([item])
+  assert.ok(bytes.byteLength < 1000, `${bytes.byteLength} bytes`)
+  const back = evidenceCodec(codec).decode(bytes)
+  assert.ok(back.ok)
+  const r = verifyEvidence(ctx, back.value[0])
+  assert.ok(r.ok, r.ok ? '' : r.error)
+  assert.equal(r.value.convict, 'a')
 })
