@@ -139,7 +139,9 @@ export class ConsensusHost {
         committed: () => {},
         event: (e: LogEvent) => this.onProtocolEvent(e)
       },
-      onFatal: err => this.halt(err)
+      onFatal: err => this.halt(err),
+      // Persists of one event-loop turn (every message that arrived in it) share one WAL transaction and fsync.
+      groupCommit: flush => setImmediate(flush)
     })
   }
 
