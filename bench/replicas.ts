@@ -33,6 +33,7 @@ import { EventLog } from '../src/node/events.ts'
 import type { Channel, ChannelSpec, NetHost, RequestHandlerSpec, RequestOptions } from '../src/net/host.ts'
 import type { NodeIdentity } from '../src/net/identity.ts'
 import { Storage } from '../src/state/storage/storage.ts'
+import { ConsensusWal } from '../src/state/storage/wal.ts'
 import { kvPutTx } from '../src/state/tx.ts'
 import { SIGNED_TX_OVERHEAD } from '../src/state/signed-tx.ts'
 
@@ -50,6 +51,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     child: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    top: { type: 'string', default: '0' },
     dir: { type: 'string' }
   }
 })
@@ -63,6 +65,7 @@ interface RunResult {
   committed: number[]
   cpuUs: number
   cpuUsPerTxPerReplica: number
+  walAppendsPer1kTxPerReplica: number
   tps: number
   /** per-replica share of the samples, by part, when profiled */
   breakdown?: Record<string, number>
@@ -178,6 +181,21 @@ function breakdownOf (profile: { nodes: ProfileNode[], samples: number[] }): Rec
   return shares
 }
 
+/** The functions with the most samples of their own (`--top N`), as 'share function file:line'. */
+function topSelf (profile: { nodes: Array<ProfileNode & { callFrame: { lineNumber?: number } }>, samples: number[] }, n: number): string[] {
+  const byId = new Map(profile.nodes.map((x) => [x.id, x]))
+  const counts = new Map<string, number>()
+  let total = 0
+  for (const s of profile.samples) {
+    const { functionName, url, lineNumber } = byId.get(s)!.callFrame
+    if (functionName === '(idle)') continue
+    const key = `${functionName || '(anonymous)'} ${url.replace(/^.*\/(src|bench)\//, '$1/')}:${(lineNumber ?? 0) + 1}`
+    counts.set(key, (counts.get(key) ?? 0) + 1)
+    total++
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${(100 * v / total).toFixed(1)}% ${k}`)
+}
+
 // The four replicas share one thread here, so a commit takes about four times as long as on a devnet
 // with a core per node; a view change a loaded devnet would not have would then make the figure noise.
 // Genesis params the protocol has: this raise, then any --param KEY=VALUE.
@@ -193,6 +211,11 @@ function benchParams (defaults: Readonly<Record<string, number>>): Record<string
   }
   return out
 }
+
+// Counts consensus WAL transactions (each one fsync): what group commit is meant to cut.
+let walAppends = 0
+const append = ConsensusWal.prototype.append
+ConsensusWal.prototype.append = function (this: ConsensusWal, ...args: Parameters<typeof append>) { walAppends++; return append.apply(this, args) }
 
 async function childRun (protocol: string, dir: string): Promise<RunResult> {
   const module = PROTOCOL_MODULES.find((m) => m.name === protocol)
@@ -257,16 +280,19 @@ async function childRun (protocol: string, dir: string): Promise<RunResult> {
   }
   const seconds = Number(values.seconds)
   const before = hosts.map((h) => h.figures().committedTx)
+  const appends0 = walAppends
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   await sleep(seconds)
   const cpu = process.cpuUsage(cpu0)
   const wall = (performance.now() - t0) / 1000
   const committed = hosts.map((h, i) => h.figures().committedTx - before[i])
+  const appends = walAppends - appends0
   let breakdown: Record<string, number> | undefined
   if (session !== null) {
     const { profile } = await session.post('Profiler.stop') as unknown as { profile: { nodes: ProfileNode[], samples: number[] } }
     breakdown = breakdownOf(profile)
+    if (Number(values.top) > 0) process.stderr.write(topSelf(profile, Number(values.top)).join('\n') + '\n')
     session.disconnect()
   }
   const mem = process.memoryUsage()
@@ -284,6 +310,7 @@ async function childRun (protocol: string, dir: string): Promise<RunResult> {
     committed,
     cpuUs,
     cpuUsPerTxPerReplica: meanCommitted > 0 ? cpuUs / meanCommitted / REPLICAS : Infinity,
+    walAppendsPer1kTxPerReplica: meanCommitted > 0 ? 1000 * appends / meanCommitted / REPLICAS : 0,
     tps: meanCommitted / wall,
     breakdown,
     rssMiB: mem.rss / 2 ** 20,
@@ -302,7 +329,7 @@ const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - 
 async function spawnRun (protocol: string, profile: boolean): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'nc-bench-replicas-'))
   const args = [import.meta.filename, '--child', '--protocol', protocol, '--dir', dir, '--seconds', String(values.seconds), '--warmup', String(values.warmup),
-    '--inflight', String(values.inflight), '--request', String(values.request), '--tx-size', String(values['tx-size']), ...(profile ? ['--profile'] : []),
+    '--inflight', String(values.inflight), '--request', String(values.request), '--tx-size', String(values['tx-size']), ...(profile ? ['--profile', '--top', String(values.top)] : []),
     ...(values.param as string[]).flatMap((p) => ['--param', p])]
   try {
     return await new Promise<RunResult>((resolve, reject) => {
@@ -349,6 +376,7 @@ async function main (): Promise<void> {
       cpuUsPerTxPerReplica: Math.round(perTx * 10) / 10,
       allRuns: list.map((r) => Math.round(r.cpuUsPerTxPerReplica * 10) / 10),
       tps: Math.round(median(list.map((r) => r.tps))),
+      walAppendsPer1kTxPerReplica: Math.round(10 * median(list.map((r) => r.walAppendsPer1kTxPerReplica))) / 10,
       rssMiB4Replicas: Math.round(median(list.map((r) => r.rssMiB))),
       heapMiB4Replicas: Math.round(median(list.map((r) => r.heapMiB))),
       failedTxs: list.reduce((n, r) => n + r.failed, 0),
@@ -371,8 +399,8 @@ async function main (): Promise<void> {
   }
   if (values.json) { process.stdout.write(JSON.stringify(doc, null, 2) + '\n'); return }
   const lines = [`in-process, ${REPLICAS} replicas, ${doc.txSize} B random txs, ${doc.inflightPerReplica} in flight per replica, median of ${runs} runs of ${doc.seconds} s (load ${doc.machine.loadavgBefore[0]} -> ${doc.machine.loadavgAfter[0]} on ${doc.machine.cpus} cpus)`]
-  lines.push(['protocol', 'CPU-µs/tx/replica', 'runs', 'tx/s (1 process)', 'RSS MiB (4 replicas)', 'heap MiB', 'failed txs', 'refused requests'].join(' | '))
-  for (const r of results) lines.push([r.protocol, r.cpuUsPerTxPerReplica, r.allRuns.join(' '), r.tps, r.rssMiB4Replicas, r.heapMiB4Replicas, r.failedTxs, r.refusedRequests].join(' | '))
+  lines.push(['protocol', 'CPU-µs/tx/replica', 'runs', 'tx/s (1 process)', 'WAL fsyncs/1k tx/replica', 'RSS MiB (4 replicas)', 'heap MiB', 'failed txs', 'refused requests'].join(' | '))
+  for (const r of results) lines.push([r.protocol, r.cpuUsPerTxPerReplica, r.allRuns.join(' '), r.tps, r.walAppendsPer1kTxPerReplica, r.rssMiB4Replicas, r.heapMiB4Replicas, r.failedTxs, r.refusedRequests].join(' | '))
   for (const r of results) {
     if (r.breakdownUsPerTxPerReplica === undefined) continue
     lines.push('', `${r.protocol} breakdown (CPU-µs/tx/replica, from one profiled run's shares):`)

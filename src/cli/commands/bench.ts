@@ -29,6 +29,10 @@ export function benchTable (results: readonly BenchResult[]): string {
       for (const s of r.search) lines.push(`  ${String(s.offeredRate).padStart(9)} ${String(s.tps).padStart(8)} ${ms(s.p50)} ${ms(s.p99)}  ${s.withinCap ? 'yes' : 'no'}`)
     }
     if (r.note != null) lines.push(`${r.protocol}: ${r.note}`)
+    const f = r.failures
+    if (f != null && (f.requests > 0 || f.txs > 0)) lines.push(`${r.protocol}: WARNING ${f.requests} requests failed or were refused, ${f.txs} transactions committed with an error: ${f.firstErrors.join('; ')}`)
+    if (r.achievedOfferedRate != null) lines.push(`${r.protocol}: offered ${r.offeredRate} tx/s, the client kept ${r.achievedOfferedRate} tx/s; latency runs from each request's intended send time`)
+    if (r.client != null && r.loadavg != null) lines.push(`${r.protocol}: client CPU ${r.client.cpuPct}%, load average ${r.loadavg.before} -> ${r.loadavg.after}; ack = ${r.ack ?? 'one replica'}`)
   }
   return lines.join('\n')
 }
