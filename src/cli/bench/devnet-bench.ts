@@ -11,6 +11,7 @@ import { failure } from '../../config/errors.ts'
 import { clientFor, devnetDown, devnetUp, type DevnetNode } from '../devnet.ts'
 import { cpuPercent, sampleProc, type ProcSample } from './proc-stats.ts'
 import { LatencyRecorder } from './stats.ts'
+import type { EtcdResult } from './etcd-bench.ts'
 
 export interface BenchOptions {
   protocol: string
@@ -53,6 +54,9 @@ export interface BenchResult {
   ack?: string
   /** The client process's own CPU over the run, and the machine's load average before and after. */
   client?: { cpuPct: number }
+  /** --etcd: etcd under the same load in the same run (etcd-bench.ts), and this tps over its writes/s. */
+  etcd?: EtcdResult
+  ratioToEtcd?: number
   loadavg?: { before: number, after: number }
   machine: { cpus: number, model: string, memGiB: number, node: string }
   mode: 'devnet' | 'sim'
