@@ -60,6 +60,8 @@ export interface StatusJson {
   events: EventJson[]
   /** Each model's guard: who is in charge (model or its baseline), the live scores and why. */
   models?: ModelGuardJson[]
+  /** This process's memory (MiB): what `bench --json` reports per node. */
+  memory?: { rssMiB: number, heapUsedMiB: number, heapTotalMiB: number }
 }
 
 /** src/ml/guard.ts's GuardState, as the admin API sends it. */

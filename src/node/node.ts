@@ -396,6 +396,7 @@ export class NovacronNode {
       peers: this.peers(),
       health: await this.health(),
       events: this.events.recent(),
+      memory: memoryMiB(),
       models: this.guards.states()
     }
   }
@@ -425,4 +426,10 @@ function resolveGenesis (opts: NodeOptions): Genesis {
   }
   if (!existsSync(stored)) throw new NovacronError('config', `no genesis for this node: pass --genesis FILE on first start (data dir ${opts.dataDir})`)
   return readGenesis(stored)
+}
+
+function memoryMiB (): { rssMiB: number, heapUsedMiB: number, heapTotalMiB: number } {
+  const m = process.memoryUsage()
+  const mib = (b: number): number => Math.round(b / 2 ** 20 * 10) / 10
+  return { rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), heapTotalMiB: mib(m.heapTotal) }
 }
