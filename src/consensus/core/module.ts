@@ -6,6 +6,19 @@ import type { Message, MessageCodec, MessageSigner } from './message.ts'
 import type { Protocol, TimerId } from './protocol.ts'
 import type { ValidatorId, ValidatorSet } from './validators.ts'
 
+/** A verifiable random function as a protocol sees it (ECVRF in the node, a fake in the simulator):
+ *  prove under this replica's key, verify under any validator's public key (null: invalid). */
+export interface VrfProver {
+  prove (alpha: Uint8Array): { readonly proof: Uint8Array, readonly beta: Uint8Array }
+  verify (publicKey: Uint8Array, alpha: Uint8Array, proof: Uint8Array): Uint8Array | null
+}
+
+/** This replica's VRF and every validator's VRF public key (from genesis). */
+export interface ProtocolVrf {
+  readonly vrf: VrfProver
+  readonly publicKeys: ReadonlyMap<ValidatorId, Uint8Array>
+}
+
 /** The keys and validator set a node builds its protocol from. */
 export interface ProtocolKeys {
   readonly self: ValidatorId
@@ -16,6 +29,8 @@ export interface ProtocolKeys {
   readonly verifier: Verifier
   /** sha256 of the genesis file: part of every signature's domain tag. */
   readonly genesisHash: Uint8Array
+  /** For protocols that sample with a VRF (ProBFT); injected like the signer. */
+  readonly vrf?: ProtocolVrf
 }
 
 /** Raised for parameters a protocol refuses; the message names the key and the limit. */

@@ -1,0 +1,70 @@
+// ProBFT's parameters: the three-phase engine's plus l and o (in hundredths, since genesis params are
+// integers) and the faults the sampled quorums are sized for; settings whose analytic failure odds for
+// (n, f) exceed the bound are refused, naming which odds and by how much.
+import { ParamError } from '../core/module.ts'
+import { DEFAULT_THREE_PHASE_PARAMS, THREE_PHASE_GENESIS_DEFAULTS, threePhaseParams, threePhaseParamsFromGenesis } from '../three-phase/params.ts'
+import type { ThreePhaseParams } from '../three-phase/params.ts'
+import { probftOdds, PROBFT_MAX_FAILURE_ODDS, PROBFT_MAX_MISS_ODDS } from './odds-bounds.ts'
+import { quorumSize, sampleSize } from './sampling.ts'
+
+export interface ProbftParams extends ThreePhaseParams {
+  /** l * 100: the quorum is q = ceil(l * sqrt(n)). */
+  readonly lPercent: number
+  /** o * 100: each vote goes to a VRF sample of s = min(n, ceil(o * q)) replicas. */
+  readonly oPercent: number
+  /** Byzantine replicas the sampled quorums are sized for; 0: floor((n - 1) / 3). View changes and
+   *  checkpoints keep the deterministic n - f quorums whatever this says. */
+  readonly faults: number
+  /** Largest accepted chance that Byzantine votes alone fill some replica's quorum (f * P[Bin(f, s/n) >= q]). */
+  readonly maxFailureOdds: number
+  /** Largest accepted chance that a correct replica misses a phase quorum with f silent (P[Bin(n - f, s/n) < q]). */
+  readonly maxMissOdds: number
+}
+
+export const DEFAULT_PROBFT_PARAMS: ProbftParams = {
+  ...DEFAULT_THREE_PHASE_PARAMS,
+  lPercent: 150,
+  oPercent: 200,
+  faults: 0,
+  maxFailureOdds: PROBFT_MAX_FAILURE_ODDS,
+  maxMissOdds: PROBFT_MAX_MISS_ODDS
+}
+
+export function probftParams (overrides: Partial<ProbftParams> = {}): ProbftParams {
+  const p = { ...DEFAULT_PROBFT_PARAMS, ...threePhaseParams(overrides), ...pick(overrides) }
+  for (const k of ['lPercent', 'oPercent'] as const) {
+    if (!Number.isInteger(p[k]) || p[k] < 1 || p[k] > 10_000) throw new ParamError(`${k} must be an integer in 1..10000 (hundredths), got ${p[k]}`)
+  }
+  if (!Number.isInteger(p.faults) || p.faults < 0) throw new ParamError(`faults must be a non-negative integer, got ${p.faults}`)
+  for (const k of ['maxFailureOdds', 'maxMissOdds'] as const) if (!(p[k] > 0 && p[k] <= 1)) throw new ParamError(`${k} must be in (0, 1], got ${p[k]}`)
+  return p
+}
+
+const pick = (o: Partial<ProbftParams>): Partial<ProbftParams> =>
+  Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && ['lPercent', 'oPercent', 'faults', 'maxFailureOdds', 'maxMissOdds'].includes(k)))
+
+export interface ProbftSizes { readonly n: number, readonly f: number, readonly q: number, readonly sampleSize: number, readonly missQuorum: number, readonly byzantineQuorum: number }
+
+/** q, the sample size and their odds for n validators; throws ParamError for settings that cannot form a
+ *  quorum or whose odds exceed the bounds. */
+export function probftSizes (p: ProbftParams, n: number): ProbftSizes {
+  const f = p.faults === 0 ? Math.floor((n - 1) / 3) : p.faults
+  if (f > Math.floor((n - 1) / 3)) throw new ParamError(`faults ${f} exceeds floor((n - 1) / 3) = ${Math.floor((n - 1) / 3)} for ${n} validators`)
+  const q = quorumSize(n, p.lPercent)
+  const s = sampleSize(n, q, p.oPercent)
+  const where = `ProBFT with n=${n}, f=${f}, l=${p.lPercent / 100}, o=${p.oPercent / 100} (q=${q}, sample ${s})`
+  if (q > n - f) throw new ParamError(`${where}: the quorum q=${q} exceeds the ${n - f} correct replicas: use a smaller l`)
+  const odds = probftOdds({ n, f, q, sampleSize: s })
+  if (odds.byzantineQuorum * f > p.maxFailureOdds) throw new ParamError(`${where}: Byzantine votes alone fill a quorum with odds ${(odds.byzantineQuorum * f).toExponential(2)}, over the bound ${p.maxFailureOdds}: raise l, lower o or assume fewer faults`)
+  if (odds.missQuorum > p.maxMissOdds) throw new ParamError(`${where}: a correct replica misses a quorum with odds ${odds.missQuorum.toExponential(2)}, over the bound ${p.maxMissOdds}: raise o or lower l`)
+  return { n, f, q, sampleSize: s, missQuorum: odds.missQuorum, byzantineQuorum: odds.byzantineQuorum }
+}
+
+/** What a genesis file may set: the engine's keys plus lPercent, oPercent and faults (0 = floor((n-1)/3)). */
+export const PROBFT_GENESIS_DEFAULTS = { ...THREE_PHASE_GENESIS_DEFAULTS, lPercent: DEFAULT_PROBFT_PARAMS.lPercent, oPercent: DEFAULT_PROBFT_PARAMS.oPercent, faults: 0 } as const
+
+export function probftParamsFromGenesis (g: Readonly<Record<string, number>>, validators: number): ProbftParams {
+  const p = probftParams({ ...threePhaseParamsFromGenesis(g), lPercent: g.lPercent, oPercent: g.oPercent, faults: g.faults })
+  probftSizes(p, validators)
+  return p
+}
