@@ -47,7 +47,7 @@ export function createProbft (keys: ProtocolKeys, params: Partial<ProbftParams> 
 /** ProBFT's share of the simulator seeds in `npm test`. */
 export const PROBFT_SIM_SEED_COUNT = 144
 
-const SIM_ADVERSARIES = ['none', 'silent', 'crash-mid-broadcast', 'equivocate', 'double-vote', 'bad-signature', 'replay', 'delay']
+const SIM_ADVERSARIES = ['none', 'silent', 'crash-mid-broadcast', 'equivocate', 'double-vote', 'bad-signature', 'replay', 'delay', 'spray-votes', 'echo-amplify', 'minority-proposal', 'forge-certificate']
 
 export const probftModule: ProtocolModule<ProbftParams, ThreePhaseMessage> = {
   name: PROBFT,
@@ -74,6 +74,10 @@ export const probftModule: ProtocolModule<ProbftParams, ThreePhaseMessage> = {
     bites: {
       silent: { event: 'view-change', cleanNetwork: true },
       equivocate: { event: 'equivocation', cleanNetwork: true },
+      'echo-amplify': { event: 'equivocation', cleanNetwork: true },
+      'spray-votes': { event: 'invalid-message', cleanNetwork: true },
+      'minority-proposal': { event: 'batch-fetch', cleanNetwork: true },
+      'forge-certificate': { event: 'invalid-message', cleanNetwork: true }
     },
     longCrashes: false,
     timeoutMs: (p) => p.viewChangeTimeoutMs

@@ -45,7 +45,7 @@ const TWO_64 = 1n << 64n
 
 /** The sample: `s` distinct indices of [0, n), in draw order, by a partial Fisher-Yates shuffle whose draw
  *  m is uniform in [0, n - m) by rejection (words >= floor(2^64 / (n - m)) * (n - m) are skipped). The
- *  sampler may pick the sender itself: its own vote then counts for it without going on the network. */
+ *  sampler may pick the sender itself, which costs no message: a replica's own vote counts for it always. */
 export function sampleIndices (beta: Uint8Array, n: number, s: number): number[] {
   if (!Number.isInteger(n) || n < 1 || !Number.isInteger(s) || s < 0 || s > n) throw new RangeError(`cannot sample ${s} of ${n}`)
   const next = wordStream(beta)

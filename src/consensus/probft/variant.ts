@@ -95,8 +95,10 @@ export function probftVariant (o: ProbftVariantOptions): ProbftVariant {
   }
 
   const vrfProofOf = (v: Prepare | Commit): Uint8Array => (v.proof ?? new Uint8Array(0)).subarray(0, VRF_PROOF_BYTES)
+  // A replica's own vote always counts for itself (delivered locally, whether or not its sample drew it);
+  // anyone else's only when its proven sample holds the holder.
   const counts = (phase: Phase, v: Signed<Prepare | Commit>, holder: ValidatorId): boolean =>
-    (v.msg.proof?.byteLength ?? 0) >= VRF_PROOF_BYTES && sampleOf(v.from, phase, v.msg.view, v.msg.seq, vrfProofOf(v.msg))?.has(holder) === true
+    v.from === holder || ((v.msg.proof?.byteLength ?? 0) >= VRF_PROOF_BYTES && sampleOf(v.from, phase, v.msg.view, v.msg.seq, vrfProofOf(v.msg))?.has(holder) === true)
 
   const threshold = (phase: Phase): number => phase === 'prepare' ? sizes.q - 1 : sizes.q
 
@@ -160,7 +162,7 @@ export function probftVariant (o: ProbftVariantOptions): ProbftVariant {
     stats,
     sampleOf,
     equivocationChangesView: hardening,
-    catchUp: true,
+    catchUp: hardening,
     observe (e: ReplicaObservation) {
       if (e.kind !== 'stable') return
       for (const m of [own, checked, admitted] as Map<number, unknown>[]) for (const seq of m.keys()) if (seq <= e.seq) m.delete(seq)
