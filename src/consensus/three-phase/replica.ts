@@ -452,7 +452,8 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     const m = pp.msg
     const slot = this.#slot(m.seq)
     slot.pp = pp
-    this.#missing.delete(m.seq)
+    // The last missing batch of a new view known: what did not survive the view change goes back to pending.
+    if (this.#missing.delete(m.seq)) this.#requeueOrphans()
     this.#keepBatch(m.seq, m.batch)
     this.#lastAssigned = Math.max(this.#lastAssigned, m.seq)
     this.#o.persist(m.seq, { protocol: this.#tag, type: 'rec-accept', prePrepare: pp })
@@ -762,20 +763,10 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       if (batch !== undefined) proposals.push(withBatch(pp, batch))
       else this.#missing.set(pp.msg.seq, { pp, peers: this.#preparedBy(nv, pp.msg.seq, pp.msg.digest) })
     }
-    // Transactions of proposals that did not survive the view change go back to pending; while a batch is
-    // missing its transactions are unknown, so nothing goes back (a lost one is still pending at its relayers).
-    if (this.#missing.size === 0) {
-      const surviving = new Set<string>()
-      for (const pp of proposals) for (const tx of pp.msg.batch.txs) surviving.add(txKey(tx))
-      for (const [key, tx] of this.#txs.inFlight) {
-        if (surviving.has(key)) continue
-        this.#txs.inFlight.delete(key)
-        this.#txs.pending.add(tx)
-      }
-    }
     this.#o.log({ type: 'new-view', view, primary: this.#primary() })
     this.#variant.observe?.({ kind: 'new-view', view, primary: this.#primary() })
     for (const pp of proposals) this.#accept(pp)
+    this.#requeueOrphans()
     if (this.#missing.size > 0) this.#requestBatches()
     const future = this.#future
     this.#clearFuture()
@@ -860,6 +851,24 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     const batch = makeBatch(m.txs)
     for (const [seq, missing] of [...this.#missing]) {
       if (bytesEqual(missing.pp.msg.digest, batch.id) && this.#inWindow(seq)) this.#accept(withBatch(missing.pp, batch))
+    }
+  }
+
+  /** Transactions in flight that no proposal of this view carries go back to pending: the proposals that
+   *  carried them did not survive a view change, and nobody else may hold them (a relay can be lost with a
+   *  crashed primary). Only once every re-proposed batch is known: a missing batch's transactions are
+   *  unknown, and requeuing one of them would propose it twice. */
+  #requeueOrphans (): void {
+    if (this.#missing.size > 0) return
+    const surviving = new Set<string>()
+    for (const [seq, slot] of this.#slots) {
+      if (seq > this.#lastCommitted && slot.pp !== undefined) for (const tx of slot.pp.msg.batch.txs) surviving.add(txKey(tx))
+    }
+    for (const d of this.#decided.values()) for (const tx of d.batch.txs) surviving.add(txKey(tx))
+    for (const [key, tx] of this.#txs.inFlight) {
+      if (surviving.has(key)) continue
+      this.#txs.inFlight.delete(key)
+      this.#txs.pending.add(tx)
     }
   }
 
