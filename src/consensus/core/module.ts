@@ -2,20 +2,15 @@
 // validation, from genesis and from code), its factory, how the simulator runs it, and its planted bugs.
 // Each protocol folder exports one; src/consensus/registry.ts lists them.
 import type { Signer, Verifier } from '../../crypto/signer.ts'
+import type { Vrf } from '../../crypto/vrf.ts'
 import type { Message, MessageCodec, MessageSigner } from './message.ts'
 import type { Protocol, TimerId } from './protocol.ts'
 import type { ValidatorId, ValidatorSet } from './validators.ts'
 
-/** A verifiable random function as a protocol sees it (ECVRF in the node, a fake in the simulator):
- *  prove under this replica's key, verify under any validator's public key (null: invalid). */
-export interface VrfProver {
-  prove (alpha: Uint8Array): { readonly proof: Uint8Array, readonly beta: Uint8Array }
-  verify (publicKey: Uint8Array, alpha: Uint8Array, proof: Uint8Array): Uint8Array | null
-}
-
 /** This replica's VRF and every validator's VRF public key (from genesis). */
 export interface ProtocolVrf {
-  readonly vrf: VrfProver
+  /** ECVRF in the node, crypto/vrf.ts's fake in the simulator. */
+  readonly vrf: Vrf
   readonly publicKeys: ReadonlyMap<ValidatorId, Uint8Array>
 }
 
@@ -99,6 +94,8 @@ export interface ProtocolModule<P = unknown, M extends Message = Message> {
   messageSigner (keys: ProtocolKeys): MessageSigner<M>
   readonly sim: SimSettings<P>
   readonly plantedBugs: readonly PlantedBug<P>[]
+  /** The protocol samples with a VRF (ProBFT): the node must load its VRF key and inject keys.vrf. */
+  readonly samplesWithVrf?: boolean
 }
 
 /** Applies a genesis file's params to `defaults`, refusing keys that are not in `defaults`. */

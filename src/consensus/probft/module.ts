@@ -82,6 +82,7 @@ export const probftModule: ProtocolModule<ProbftParams, ThreePhaseMessage> = {
     longCrashes: false,
     timeoutMs: (p) => p.viewChangeTimeoutMs
   },
+  samplesWithVrf: true,
   plantedBugs: [
     // Without H1/H2 an equivocating leader's two halves can both decide in one view.
     { name: 'ProBFT without the hardening (equivocation)', checker: 'agreement', adversary: 'equivocate', create: (keys, params) => buildProbft(keys, params, false).replica as unknown as Protocol<Message> },

@@ -4,8 +4,7 @@
 import { ParamError } from '../core/module.ts'
 import { DEFAULT_THREE_PHASE_PARAMS, THREE_PHASE_GENESIS_DEFAULTS, threePhaseParams, threePhaseParamsFromGenesis } from '../three-phase/params.ts'
 import type { ThreePhaseParams } from '../three-phase/params.ts'
-import { probftOdds, PROBFT_MAX_FAILURE_ODDS, PROBFT_MAX_MISS_ODDS } from './odds-bounds.ts'
-import { quorumSize, sampleSize } from './sampling.ts'
+import { probftQuorum, probftRefusal, probftSampleSize, PROBFT_MAX_FAILURE_ODDS, PROBFT_MAX_MISS_ODDS, sampledQuorumOdds } from './odds.ts'
 
 export interface ProbftParams extends ThreePhaseParams {
   /** l * 100: the quorum is q = ceil(l * sqrt(n)). */
@@ -15,7 +14,7 @@ export interface ProbftParams extends ThreePhaseParams {
   /** Byzantine replicas the sampled quorums are sized for; 0: floor((n - 1) / 3). View changes and
    *  checkpoints keep the deterministic n - f quorums whatever this says. */
   readonly faults: number
-  /** Largest accepted chance that Byzantine votes alone fill some replica's quorum (f * P[Bin(f, s/n) >= q]). */
+  /** Largest accepted per-decision chance that Byzantine votes alone fill some replica's quorum (odds.ts decisionUnsafe). */
   readonly maxFailureOdds: number
   /** Largest accepted chance that a correct replica misses a phase quorum with f silent (P[Bin(n - f, s/n) < q]). */
   readonly maxMissOdds: number
@@ -50,13 +49,11 @@ export interface ProbftSizes { readonly n: number, readonly f: number, readonly 
 export function probftSizes (p: ProbftParams, n: number): ProbftSizes {
   const f = p.faults === 0 ? Math.floor((n - 1) / 3) : p.faults
   if (f > Math.floor((n - 1) / 3)) throw new ParamError(`faults ${f} exceeds floor((n - 1) / 3) = ${Math.floor((n - 1) / 3)} for ${n} validators`)
-  const q = quorumSize(n, p.lPercent)
-  const s = sampleSize(n, q, p.oPercent)
-  const where = `ProBFT with n=${n}, f=${f}, l=${p.lPercent / 100}, o=${p.oPercent / 100} (q=${q}, sample ${s})`
-  if (q > n - f) throw new ParamError(`${where}: the quorum q=${q} exceeds the ${n - f} correct replicas: use a smaller l`)
-  const odds = probftOdds({ n, f, q, sampleSize: s })
-  if (odds.byzantineQuorum * f > p.maxFailureOdds) throw new ParamError(`${where}: Byzantine votes alone fill a quorum with odds ${(odds.byzantineQuorum * f).toExponential(2)}, over the bound ${p.maxFailureOdds}: raise l, lower o or assume fewer faults`)
-  if (odds.missQuorum > p.maxMissOdds) throw new ParamError(`${where}: a correct replica misses a quorum with odds ${odds.missQuorum.toExponential(2)}, over the bound ${p.maxMissOdds}: raise o or lower l`)
+  const q = probftQuorum(n, p.lPercent / 100)
+  const s = probftSampleSize(n, q, p.oPercent / 100)
+  const odds = sampledQuorumOdds({ n, f, q, sampleSize: s })
+  const refusal = probftRefusal(odds, { maxFailureOdds: p.maxFailureOdds, maxMissOdds: p.maxMissOdds })
+  if (refusal !== null) throw new ParamError(`ProBFT with n=${n}, f=${f}, l=${p.lPercent / 100}, o=${p.oPercent / 100} (q=${q}, sample ${s}): ${refusal}; \`novacron probft odds --n ${n} --f ${f}\` recommends a setting`)
   return { n, f, q, sampleSize: s, missQuorum: odds.missQuorum, byzantineQuorum: odds.byzantineQuorum }
 }
 

@@ -62,16 +62,3 @@ export function sampleIndices (beta: Uint8Array, n: number, s: number): number[]
   }
   return a.slice(0, s)
 }
-
-/** q = ceil(l * sqrt(n)) with l given in hundredths, computed exactly: the least q with (100 q)^2 >= l^2 n. */
-export function quorumSize (n: number, lPercent: number): number {
-  const target = BigInt(lPercent) * BigInt(lPercent) * BigInt(n)
-  let q = Math.max(0, Math.floor(lPercent * Math.sqrt(n) / 100) - 1)
-  while (BigInt(100 * q) * BigInt(100 * q) < target) q++
-  return q
-}
-
-/** s = min(n, ceil(o * q)) with o in hundredths. */
-export function sampleSize (n: number, q: number, oPercent: number): number {
-  return Math.min(n, Math.ceil(oPercent * q / 100))
-}

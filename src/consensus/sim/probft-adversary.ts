@@ -14,7 +14,7 @@ import { EMPTY_BATCH, makeBatch } from '../core/batch.ts'
 import type { MessageSigner, Signed } from '../core/message.ts'
 import type { Effect } from '../core/protocol.ts'
 import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
-import { fakeVrf } from '../probft/fake-vrf.ts'
+import { fakeVrf, fakeVrfPublicKey } from '../../crypto/vrf.ts'
 import { sampleAlpha, sampleIndices } from '../probft/sampling.ts'
 import type { Commit, FullPrePrepare, Prepare, PrePrepare, ThreePhaseMessage, ViewChange } from '../three-phase/messages.ts'
 import type { Adversary, AdversaryContext } from './adversary.ts'
@@ -50,7 +50,7 @@ export function probftAdversary (kind: string, ctx: AdversaryContext): Adversary
   const signer = ctx.signer as unknown as MessageSigner<ThreePhaseMessage>
   const coalition = coalitionOf(ctx.validators)
   coalition.faulty.add(ctx.self)
-  const vrf = fakeVrf(ctx.self)
+  const vrf = fakeVrf(fakeVrfPublicKey(ctx.self))
   const ids = ctx.validators.ids
   const extra = (): Readonly<Record<string, number | string>> => ctx.status().extra ?? {}
   /** This node's own proof and sample for a vote. */
