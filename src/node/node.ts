@@ -386,6 +386,7 @@ export class NovacronNode {
       round: c?.round ?? null,
       dagSize: c?.dagSize ?? null,
       lastAnchor: c?.lastAnchor ?? null,
+      protocolExtra: c?.extra ?? null,
       stateRoot: head == null ? null : Buffer.from(head.stateRoot).toString('hex'),
       committedTx: figures?.committedTx ?? 0,
       tps1m: figures?.tps1m ?? 0,

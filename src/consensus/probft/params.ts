@@ -57,11 +57,12 @@ export function probftSizes (p: ProbftParams, n: number): ProbftSizes {
   return { n, f, q, sampleSize: s, missQuorum: odds.missQuorum, byzantineQuorum: odds.byzantineQuorum }
 }
 
-/** What a genesis file may set: the engine's keys plus lPercent, oPercent and faults (0 = floor((n-1)/3)). */
-export const PROBFT_GENESIS_DEFAULTS = { ...THREE_PHASE_GENESIS_DEFAULTS, lPercent: DEFAULT_PROBFT_PARAMS.lPercent, oPercent: DEFAULT_PROBFT_PARAMS.oPercent, faults: 0 } as const
+/** What a genesis file may set: the engine's keys plus lPercent and oPercent (genesis params are positive
+ *  integers). A genesis sizes the sampled quorums for the classic f = floor((n - 1) / 3). */
+export const PROBFT_GENESIS_DEFAULTS = { ...THREE_PHASE_GENESIS_DEFAULTS, lPercent: DEFAULT_PROBFT_PARAMS.lPercent, oPercent: DEFAULT_PROBFT_PARAMS.oPercent } as const
 
 export function probftParamsFromGenesis (g: Readonly<Record<string, number>>, validators: number): ProbftParams {
-  const p = probftParams({ ...threePhaseParamsFromGenesis(g), lPercent: g.lPercent, oPercent: g.oPercent, faults: g.faults })
+  const p = probftParams({ ...threePhaseParamsFromGenesis(g), lPercent: g.lPercent, oPercent: g.oPercent })
   probftSizes(p, validators)
   return p
 }

@@ -120,7 +120,7 @@ export function probftVariant (o: ProbftVariantOptions): ProbftVariant {
     admits (phase, v) {
       const m = v.msg
       const proofBytes = m.proof?.byteLength ?? 0
-      if (proofBytes < VRF_PROOF_BYTES || (phase === 'commit' && proofBytes !== VRF_PROOF_BYTES)) return refuse(`${phase} without a sample proof`)
+      if (proofBytes < VRF_PROOF_BYTES || proofBytes > VRF_PROOF_BYTES + 64 || (phase === 'commit' && proofBytes !== VRF_PROOF_BYTES)) return refuse(`${phase} without a sample proof`)
       const members = sampleOf(v.from, phase, m.view, m.seq, vrfProofOf(m))
       if (members === null) return refuse(`${phase} with an invalid sample proof`)
       if (!members.has(o.self)) return refuse(`${phase} to a replica outside the sender's sample`)
@@ -142,6 +142,8 @@ export function probftVariant (o: ProbftVariantOptions): ProbftVariant {
       return done
     },
     certificateSize: threshold,
+    // The VRF proof and, on a prepare, the leader's signature (Ed25519's 64 bytes at most).
+    proofBytes: VRF_PROOF_BYTES + 64,
     quorum: validators.quorums.quorum,
     ...(hardening
       ? {

@@ -160,7 +160,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       prepareCertSize: this.#votes.certificateSize('prepare'),
       idBytes: Math.max(...this.validators.ids.map(utf8)),
       protocolBytes: utf8(this.#tag),
-      proofBytes: this.#votes.prove === undefined ? undefined : MAX_PROOF_BYTES
+      proofBytes: this.#votes.prove === undefined ? undefined : (this.#votes.proofBytes ?? MAX_PROOF_BYTES)
     })
     if (bound > MAX_NEW_VIEW_BYTES) throw new ParamError(`a new-view for ${this.validators.n} validators and watermarkWindow ${this.params.watermarkWindow} may reach ${bound} bytes, over the ${MAX_NEW_VIEW_BYTES} its WAL record allows: use a smaller window`)
   }

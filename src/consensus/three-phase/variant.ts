@@ -16,6 +16,8 @@ export interface VotePolicy {
    *  A variant with proofs builds its codec with threePhaseCodec(tag, true). `proposal`: the signed
    *  pre-prepare a prepare answers (a variant may carry the leader's signature along). */
   prove? (phase: Phase, view: number, seq: number, proposal?: Signed<PrePrepare>): Uint8Array
+  /** Most bytes a proof of this variant takes (default MAX_PROOF_BYTES): sizes the new-view bound. */
+  readonly proofBytes?: number
   /** Whether these distinct, signature-checked votes for one digest decide the phase (prepares: from
    *  backups only) at `holder` (this replica, or the holder of a certificate it checks). PBFT: prepare >=
    *  quorum - 1, commit >= quorum, whoever holds them. */
