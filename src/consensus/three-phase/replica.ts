@@ -900,8 +900,9 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     if (!this.#viewChanging && this.#missing.size > 0) this.#requestBatches()
     if (this.#lastCommitted < this.#stableSeq) this.#requestState()
     // Only a replica that made no progress for a whole period asks its peers what it is missing (with
-    // catch-up, also one that holds later decisions than the next it lacks: it missed that one's quorum).
-    const gap = this.#variant.catchUp === true && this.#decided.size > 0
+    // catch-up, also one that holds later decisions than the next it lacks: it missed that one's quorum; and
+    // one changing view, which votes nowhere and follows the others through their commit certificates).
+    const gap = this.#variant.catchUp === true && (this.#decided.size > 0 || this.#viewChanging)
     if (this.#lastCommitted === this.#committedAtLastResend || gap) this.#broadcastStatus()
     this.#committedAtLastResend = this.#lastCommitted
     this.#armWork()
