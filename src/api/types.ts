@@ -46,6 +46,8 @@ export interface StatusJson {
   round: number | null
   dagSize: number | null
   lastAnchor: number | null
+  /** Protocol-specific figures (ProBFT: q, sampleSize, faults, lastPrepareVotes, lastCommitVotes, refusedVotes); null when none. */
+  protocolExtra?: Record<string, number | string> | null
   stateRoot: string | null
   committedTx: number
   tps1m: number

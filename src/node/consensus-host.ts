@@ -10,7 +10,10 @@ import { MAX_SNAPSHOT_BYTES } from '../state/limits.ts'
 import { isSignedTx, signTx } from '../state/signed-tx.ts'
 import { ed25519FromSeed, type Ed25519KeyPair } from '../crypto/ed25519.ts'
 import { txAuthFor } from './tx-auth.ts'
-import type { Genesis } from '../config/genesis.ts'
+import { validatorVrfPublicKeys, type Genesis } from '../config/genesis.ts'
+import { ecvrf } from '../crypto/vrf.ts'
+import type { ProtocolVrf } from '../consensus/core/module.ts'
+import { findProtocol } from '../consensus/registry.ts'
 import { NovacronError } from '../config/errors.ts'
 import type { Logger } from '../log/index.ts'
 import type { ConsensusMetrics, NetMetrics } from '../metrics/index.ts'
@@ -53,6 +56,8 @@ export interface ConsensusHostOptions {
   genesisHash: string
   /** Test builds only (`node start --byzantine MODE`): run one of the simulator's Byzantine behaviours. */
   byzantine?: string
+  /** This node's VRF secret (vrf.key), for a protocol that samples with a VRF. */
+  vrfSecretKey?: Uint8Array
 }
 
 export interface ConsensusHostComponents {
@@ -95,7 +100,7 @@ export class ConsensusHost {
     const verifier = new Ed25519Verifier(this.validators.publicKeys())
     const genesisHash = fromHex(opts.genesisHash)
     const signer = Ed25519Signer.fromSeed(self, opts.identity.rawPrivateKey)
-    const built = createProtocol(opts.genesis, { self, validators: this.validators, signer, verifier, genesisHash })
+    const built = createProtocol(opts.genesis, { self, validators: this.validators, signer, verifier, genesisHash, ...vrfFor(opts, self) })
     this.byzantineWiring = opts.byzantine == null
       ? null
       : wireByzantine(opts.byzantine, built.protocol, { self, protocolName: opts.genesis.protocol, validators: this.validators, signer, genesisHash, timeoutMs: built.timeoutMs, seed: Date.now() % 2 ** 31 })
@@ -367,4 +372,16 @@ const realClock: Clock = {
   now: () => performance.timeOrigin + performance.now(),
   setTimer: (ms, fire) => setTimeout(fire, ms),
   clearTimer: handle => clearTimeout(handle as NodeJS.Timeout)
+}
+
+/** keys.vrf for a protocol that samples with a VRF: ECVRF under this node's vrf.key, every validator's
+ *  public key from genesis; refused when the genesis entry for this node names another key. */
+function vrfFor (opts: ConsensusHostOptions, self: string): { vrf?: ProtocolVrf } {
+  if (findProtocol(opts.genesis.protocol)?.samplesWithVrf !== true) return {}
+  if (opts.vrfSecretKey === undefined) throw new NovacronError('config', `${opts.genesis.protocol} samples with a VRF: this node has no vrf.key (run \`novacron init\` again)`)
+  const publicKeys = validatorVrfPublicKeys(opts.genesis)
+  const vrf = ecvrf(opts.vrfSecretKey)
+  const listed = publicKeys.get(self)
+  if (listed === undefined || Buffer.compare(Buffer.from(listed), Buffer.from(vrf.publicKey)) !== 0) throw new NovacronError('config', `genesis lists another vrfPublicKey for ${self} than this node's vrf.key`)
+  return { vrf: { vrf, publicKeys } }
 }

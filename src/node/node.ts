@@ -36,6 +36,7 @@ import { FlService } from '../fl/service.ts'
 import { registerFlRoutes } from '../fl/routes.ts'
 import { LinkHistory } from '../fl/link-history.ts'
 import { createBackup } from './backup.ts'
+import { loadVrfKey } from './vrf-key.ts'
 
 export const STATE_DB_FILE = 'state.db'
 
@@ -145,7 +146,7 @@ export class NovacronNode {
     this.net = net
     // Observers follow no protocol: only validators take part in consensus.
     if (this.role === 'validator') {
-      this.consensus = new ConsensusHost({ identity: this.identity, genesis: this.genesis, genesisHash: this.genesisHash, byzantine: this.byzantine }, {
+      this.consensus = new ConsensusHost({ identity: this.identity, genesis: this.genesis, genesisHash: this.genesisHash, byzantine: this.byzantine, vrfSecretKey: loadVrfKey(this.opts.dataDir)?.secretKey }, {
         net, storage, logger: logger.child({ part: 'consensus' }), metrics: this.metrics.consensus, netMetrics: this.metrics.net, events: this.events
       })
     }
@@ -385,6 +386,7 @@ export class NovacronNode {
       round: c?.round ?? null,
       dagSize: c?.dagSize ?? null,
       lastAnchor: c?.lastAnchor ?? null,
+      protocolExtra: c?.extra ?? null,
       stateRoot: head == null ? null : Buffer.from(head.stateRoot).toString('hex'),
       committedTx: figures?.committedTx ?? 0,
       tps1m: figures?.tps1m ?? 0,
