@@ -219,7 +219,7 @@ async function drive (nodes: DevnetNode[], opts: BenchOptions, say: (line: strin
   } finally {
     clearInterval(ticker)
   }
-  if (acked === 0) throw failure(`no transaction was acknowledged (${failedRequests} requests failed); see the node logs`)
+  if (acked === 0) throw failure(`no transaction was acknowledged (${failedRequests} requests failed: ${firstErrors.join('; ')}); see the node logs`)
 
   // Done only when every node has applied everything that was acknowledged.
   say('  waiting for every node to apply every transaction')
