@@ -75,9 +75,9 @@ export const probftModule: ProtocolModule<ProbftParams, ThreePhaseMessage> = {
       silent: { event: 'view-change', cleanNetwork: true },
       equivocate: { event: 'equivocation', cleanNetwork: true },
       'echo-amplify': { event: 'equivocation' },
-      'spray-votes': { event: 'invalid-message', cleanNetwork: true },
-      'minority-proposal': { event: 'batch-fetch', cleanNetwork: true },
-      'forge-certificate': { event: 'invalid-message', cleanNetwork: true }
+      'spray-votes': { event: 'invalid-message' },
+      'minority-proposal': { event: 'batch-fetch' },
+      'forge-certificate': { event: 'invalid-message' }
     },
     longCrashes: false,
     timeoutMs: (p) => p.viewChangeTimeoutMs
