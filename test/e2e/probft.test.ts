@@ -8,7 +8,7 @@ import { killPid } from './helpers.ts'
 import { assertAllHave, client, converged, devnetSuite, load, restart, type DevnetNode } from './cluster.ts'
 
 describe('ProBFT on a 7-node devnet', () => {
-  const devnet = devnetSuite('nc-probft-', ['--nodes', '7', '--protocol', 'probft', '--param', 'checkpointInterval=16', '--param', 'batchDelayMs=5', '--param', 'viewChangeTimeoutMs=8000'])
+  const devnet = devnetSuite('nc-probft-', ['--nodes', '7', '--protocol', 'probft', '--param', 'checkpointInterval=16', '--param', 'batchDelayMs=5', '--param', 'viewChangeTimeoutMs=20000'])
   let nodes: DevnetNode[]
   before(() => { nodes = devnet.nodes })
 
@@ -16,7 +16,7 @@ describe('ProBFT on a 7-node devnet', () => {
     assert.equal(nodes.length, 7)
     const acked = await load(nodes, 'bulk', 1000)
     assert.equal(acked.size, 1000, 'every put acknowledged')
-    const all = await converged(nodes)
+    const all = await converged(nodes, 120_000)
     assert.equal(new Set(all.map((s) => s.stateRoot)).size, 1, 'one state root')
     await assertAllHave(nodes, acked)
     const s = await client(nodes[0]).status() as any
@@ -37,7 +37,7 @@ describe('ProBFT on a 7-node devnet', () => {
     await restart(victim)
     const more = await load(nodes, 'after-crash', 50)
     assert.ok(acked.size > 0 && more.size === 50)
-    const all = await converged(nodes, 90_000)
+    const all = await converged(nodes, 120_000)
     assert.equal(new Set(all.map((s) => s.stateRoot)).size, 1, 'one state root')
     await assertAllHave(nodes, new Map([...acked, ...more]))
   })

@@ -74,10 +74,10 @@ export const probftModule: ProtocolModule<ProbftParams, ThreePhaseMessage> = {
     bites: {
       silent: { event: 'view-change', cleanNetwork: true },
       equivocate: { event: 'equivocation', cleanNetwork: true },
-      'echo-amplify': { event: 'equivocation', cleanNetwork: true },
-      'spray-votes': { event: 'invalid-message', cleanNetwork: true },
-      'minority-proposal': { event: 'batch-fetch', cleanNetwork: true },
-      'forge-certificate': { event: 'invalid-message', cleanNetwork: true }
+      'echo-amplify': { event: 'equivocation' },
+      'spray-votes': { event: 'invalid-message' },
+      'minority-proposal': { event: 'batch-fetch' },
+      'forge-certificate': { event: 'invalid-message' }
     },
     longCrashes: false,
     timeoutMs: (p) => p.viewChangeTimeoutMs
