@@ -4,6 +4,7 @@
 // interval of the analytic value.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { mulberry32 } from '../../../../src/ml/train/random.ts'
 import {
   binomialTail, probftOdds, probftQuorum, probftRefusal, probftSampleSize, recommendProbft, sampledQuorumOdds,
   PROBFT_MAX_FAILURE_ODDS, PROBFT_MAX_MISS_ODDS
@@ -143,17 +144,6 @@ test('refusals name the reason; the recommendation is accepted and the cheapest'
 
 const MONTE_CARLO_TRIALS = 20_000
 const MONTE_CARLO_SEED = 0x5eed
-
-function mulberry32 (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Wilson score interval at z (2.576: 99%). */
 function wilson (hits: number, trials: number, z = 2.576): [number, number] {
