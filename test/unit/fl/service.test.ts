@@ -47,9 +47,10 @@ describe('FL service', () => {
         }))
       })
       const b = services.get('node-b') as FlService
-      assert.deepEqual(await b.start(2, 'full', 30_000), { coordinator: 'node-a', started: true })
+      assert.deepEqual(await b.start(2, 'full', 120_000), { coordinator: 'node-a', started: true })
       const a = services.get('node-a') as FlService
-      for (let i = 0; i < 600 && (a.status().running || a.versions().length < 2); i++) await sleep(50)
+      // A bound for a hung service, not a timing check: two rounds of local training take tens of seconds on a loaded 2-core machine.
+      for (let i = 0; i < 3600 && (a.status().running || a.versions().length < 2); i++) await sleep(50)
       const history = a.versions()
       assert.equal(history.length, 2)
       for (const v of history) {

@@ -8,7 +8,6 @@ import { batchBytes, makeBatch } from '../../../../src/consensus/core/batch.ts'
 import type { Tx } from '../../../../src/consensus/core/batch.ts'
 import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, MAX_TX_BYTES, MAX_WAL_RECORD_BYTES } from '../../../../src/consensus/core/limits.ts'
 import { MessageSigner, encodeSigned } from '../../../../src/consensus/core/message.ts'
-import type { Signed } from '../../../../src/consensus/core/message.ts'
 import type { Effect } from '../../../../src/consensus/core/protocol.ts'
 import { encodeRecord } from '../../../../src/consensus/core/record.ts'
 import { ValidatorSet } from '../../../../src/consensus/core/validators.ts'
@@ -16,6 +15,7 @@ import { PBFT_TIMERS, createPbft, pbftCodec } from '../../../../src/consensus/pb
 import type { BatchRequest, PbftMessage } from '../../../../src/consensus/pbft/index.ts'
 import { sha256, toHex } from '../../../../src/crypto/hash.ts'
 import { FakeSigner, FakeVerifier } from '../../../../src/crypto/signer.ts'
+import { PbftCluster } from '../../../helpers/pbft-cluster.ts'
 
 const IDS = ['a', 'b', 'c', 'd']
 const validators = new ValidatorSet(IDS.map((id) => ({ id, publicKey: new Uint8Array(32) })))
@@ -33,72 +33,48 @@ function bigTxs (batches: number): Tx[] {
 }
 
 test('a view change over a full window of near-limit batches fits every limit and commits them all, fetching a missing batch', (t) => {
-  const replicas = new Map(IDS.map((id) => [id, createPbft({
-    self: id,
-    validators,
-    signer: new FakeSigner(id),
-    verifier: new FakeVerifier(),
-    genesisHash: genesis,
-    params: { batchSize: 4096, checkpointInterval: 2, watermarkWindow: WINDOW, resendIntervalMs: 1000 }
-  })]))
   const oversized: string[] = []
   const largest = new Map<string, number>()
   const note = (what: string, bytes: number): void => { largest.set(what, Math.max(largest.get(what) ?? 0, bytes)) }
   const committed = new Map<string, Map<number, string>>(IDS.map((id) => [id, new Map()]))
   const fetchedBy = new Set<string>()
   const batchSizes = new Map<string, number>()
-  const queue: Array<{ from: string, to: string, msg: Signed<PbftMessage> }> = []
-  // Phase one drops every commit (so the window stays prepared, not committed) and d's pre-prepare for seq 4.
-  let drop = (_from: string, _to: string, _m: Signed<PbftMessage>): boolean => false
-
-  const handle = (id: string, fx: Effect<PbftMessage>[]): void => {
-    for (const e of fx) {
-      if (e.kind === 'persist') {
-        const bytes = encodeRecord(pbftCodec, e.record).byteLength
-        note(`record ${e.record.msg.type}`, bytes)
-        if (bytes > MAX_WAL_RECORD_BYTES) oversized.push(`${id} record ${e.record.msg.type}: ${bytes} bytes`)
-      } else if (e.kind === 'send' || e.kind === 'broadcast') {
-        const bytes = encodeSigned(pbftCodec, e.msg).byteLength
-        note(`message ${e.msg.msg.type}`, bytes)
-        if (bytes > MAX_MESSAGE_BYTES) {
-          oversized.push(`${id} message ${e.msg.msg.type}: ${bytes} bytes`)
-          continue // the wire refuses it
-        }
-        if (e.msg.msg.type === 'batch-request') fetchedBy.add(id)
-        const to = e.kind === 'broadcast' ? IDS.filter((p) => p !== id) : e.to
-        for (const peer of to) if (!drop(id, peer, e.msg)) queue.push({ from: id, to: peer, msg: e.msg })
-      } else if (e.kind === 'commit') {
-        committed.get(id)?.set(e.seq, toHex(e.batch.id))
-        batchSizes.set(toHex(e.batch.id), batchBytes(e.batch.txs))
+  const cluster = new PbftCluster(IDS, genesis, { batchSize: 4096, checkpointInterval: 2, watermarkWindow: WINDOW, resendIntervalMs: 1000 }, (id, e) => {
+    if (e.kind === 'persist') {
+      const bytes = encodeRecord(pbftCodec, e.record).byteLength
+      note(`record ${e.record.msg.type}`, bytes)
+      if (bytes > MAX_WAL_RECORD_BYTES) oversized.push(`${id} record ${e.record.msg.type}: ${bytes} bytes`)
+    } else if (e.kind === 'send' || e.kind === 'broadcast') {
+      const bytes = encodeSigned(pbftCodec, e.msg).byteLength
+      note(`message ${e.msg.msg.type}`, bytes)
+      if (bytes > MAX_MESSAGE_BYTES) {
+        oversized.push(`${id} message ${e.msg.msg.type}: ${bytes} bytes`)
+        return 'skip' // the wire refuses it
       }
+      if (e.msg.msg.type === 'batch-request') fetchedBy.add(id)
+    } else if (e.kind === 'commit') {
+      committed.get(id)?.set(e.seq, toHex(e.batch.id))
+      batchSizes.set(toHex(e.batch.id), batchBytes(e.batch.txs))
     }
-  }
-  const drain = (now: number): void => {
-    for (let steps = 0; queue.length > 0; steps++) {
-      assert.ok(steps < 100_000, 'the cluster went quiet')
-      const { from, to, msg } = queue.shift() as { from: string, to: string, msg: Signed<PbftMessage> }
-      const r = replicas.get(to)
-      if (r !== undefined) handle(to, r.onMessage(from, msg, now))
-    }
-  }
+    return 'deliver'
+  })
 
-  for (const [id, r] of replicas) handle(id, r.start({ seq: 0, stateRoot: new Uint8Array(32) }, 0))
-  drop = (_from, to, m) => m.msg.type === 'commit' || (to === 'd' && m.msg.type === 'pre-prepare' && m.msg.seq === WINDOW)
+  cluster.start()
+  // Phase one drops every commit (so the window stays prepared, not committed) and d's pre-prepare for seq 4.
+  cluster.drop = (_from, to, m) => m.msg.type === 'commit' || (to === 'd' && m.msg.type === 'pre-prepare' && m.msg.seq === WINDOW)
   const txs = bigTxs(WINDOW)
-  const a = replicas.get('a')
-  assert.ok(a !== undefined)
-  handle('a', a.onRequest(makeBatch(txs), 1))
-  drain(1)
+  cluster.handle('a', cluster.replica('a').onRequest(makeBatch(txs), 1))
+  cluster.drain(1)
   const proposed = committed.get('a')?.size ?? 0
   assert.equal(proposed, 0, 'nothing committed in view 0')
 
   // Every replica times out the primary of view 0; b leads view 1.
-  drop = () => false
-  for (const [id, r] of replicas) handle(id, r.onTimer(PBFT_TIMERS.viewChange, 2000))
-  drain(2000)
+  cluster.drop = () => false
+  cluster.timer(PBFT_TIMERS.viewChange, 2000)
+  cluster.drain(2000)
   for (let now = 3000; now <= 10_000; now += 1000) {
-    for (const [id, r] of replicas) handle(id, r.onTimer(PBFT_TIMERS.resend, now))
-    drain(now)
+    cluster.timer(PBFT_TIMERS.resend, now)
+    cluster.drain(now)
   }
 
   t.diagnostic(`largest: ${[...largest].map(([k, v]) => `${k} ${v}`).join(', ')}`)
