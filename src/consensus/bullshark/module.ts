@@ -70,6 +70,8 @@ export const bullsharkModule: ProtocolModule<BullsharkParams, BullsharkMessage> 
     longCrashes: true,
     timeoutMs: (p) => p.maxHeaderDelayMs
   },
+  // The leader wait of a round. Bullshark's genesis names no maximum: 8 × maxHeaderDelayMs stands in.
+  adaptiveTimeout: { timers: [BULLSHARK_TIMERS.header], baseMs: (p) => p.maxHeaderDelayMs, maxMs: (p) => 8 * p.maxHeaderDelayMs },
   plantedBugs: [{
     name: 'commits an anchor without f + 1 support',
     checker: 'agreement',

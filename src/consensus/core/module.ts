@@ -65,6 +65,16 @@ export interface PlantedBug<P> {
   create (keys: ProtocolKeys, params: P): Protocol<Message>
 }
 
+/** The timers that end a wait on other nodes (view change, a round's leader wait), which a host may stretch
+ *  or shrink at run time (the driver's timerMs hook), and the bounds it must keep them in. */
+export interface AdaptiveTimeoutSpec<P> {
+  readonly timers: readonly TimerId[]
+  /** The duration these parameters give the first attempt (the genesis value). */
+  baseMs (p: P): number
+  /** The most a host may set (the genesis maximum). */
+  maxMs (p: P): number
+}
+
 export interface ProtocolModule<P = unknown, M extends Message = Message> {
   /** The protocol tag of its messages and its signing domain; the genesis `protocol` value. */
   readonly name: string
@@ -83,6 +93,8 @@ export interface ProtocolModule<P = unknown, M extends Message = Message> {
   /** A signer under this protocol's codec, for simulator adversaries that forge as their own node. */
   messageSigner (keys: ProtocolKeys): MessageSigner<M>
   readonly sim: SimSettings<P>
+  /** Optional: the timeout a host may adapt (see AdaptiveTimeoutSpec). */
+  readonly adaptiveTimeout?: AdaptiveTimeoutSpec<P>
   readonly plantedBugs: readonly PlantedBug<P>[]
 }
 
