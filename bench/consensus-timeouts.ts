@@ -14,7 +14,8 @@ import { runScenario } from '../src/consensus/sim/simulation.ts'
 import { FIXTURE_PINGS_CSV } from '../src/consensus/sim/pings.ts'
 import { decodeLatency, encodeLatency } from '../src/ml/features/consensus-latency.ts'
 import { ModelGuard, startFromManifest } from '../src/ml/guard.ts'
-import { readManifest } from '../src/ml/manifest.ts'
+import { DEFAULT_MODELS_DIR, readManifest } from '../src/ml/manifest.ts'
+import { join } from 'node:path'
 import { predict, type GbdtModel } from '../src/ml/train/gbdt.ts'
 import type { LinearModel } from '../src/ml/train/linear.ts'
 import { AdaptiveTimeout, type LatencyPredictor } from '../src/node/adaptive-timeout.ts'
@@ -31,16 +32,16 @@ const TX_BYTES = 1024
 const BATCH = 16
 const SIZES = [4, 7]
 
-const { values } = parseArgs({ options: { seeds: { type: 'string', default: String(DEFAULT_SEEDS) }, 'submit-s': { type: 'string', default: '30' }, out: { type: 'string' }, protocol: { type: 'string' } } })
+const { values } = parseArgs({ options: { seeds: { type: 'string', default: String(DEFAULT_SEEDS) }, 'submit-s': { type: 'string', default: '30' }, out: { type: 'string' }, protocol: { type: 'string' }, models: { type: 'string', default: DEFAULT_MODELS_DIR } } })
 const seeds = Number(values.seeds)
 const submitMs = Number(values['submit-s']) * 1000
 const SHARED_PINGS = '../shared/data/latency/wondernetwork/pings-2020-07-19-2020-07-20-grouped.csv'
 const pings = existsSync(SHARED_PINGS) ? SHARED_PINGS : FIXTURE_PINGS_CSV
 
-const manifest = readManifest()
+const manifest = readManifest(values.models)
 const entry = manifest.models['consensus-latency']
 if (entry == null) throw new Error('models/manifest.json has no consensus-latency model: train it first')
-const trees = JSON.parse(readFileSync(new URL('../models/consensus-latency-trees.json', import.meta.url), 'utf8')) as GbdtModel
+const trees = JSON.parse(readFileSync(join(values.models, 'consensus-latency-trees.json'), 'utf8')) as GbdtModel
 const bp = entry.baselineParams as { linearRtt: LinearModel, ewmaAlpha: number, guardBaseline: string }
 const modelPredict: LatencyPredictor = (o) => decodeLatency(Math.exp(predict(trees, encodeLatency(o))[0]), o)
 

@@ -11,8 +11,11 @@ import { judgeFold, type BySourceResult } from './by-source.ts'
 import { regressionMetrics, type RegressionMetrics } from './consensus.ts'
 import { partOf, type Part } from './split.ts'
 
-export const LATENCY_GBDT: GbdtParams = { ...DEFAULT_PARAMS, loss: 'squared', rounds: 300, learningRate: 0.05, maxDepth: 4, minChildWeight: 5, lambda: 1, subsample: 0.9, seed: 1 }
-export const FOLD_ROUNDS = 150
+// Shallow trees with large leaves: the target is noisy and held-out groups are far from the training ones.
+// In a sweep on the generated set (depth 2-4, 5-40 rows per leaf) depth 2 / 20 rows per leaf beat depth 4 / 5
+// on every left-out group, at 0.005 MAPE worse on the random configuration split.
+export const LATENCY_GBDT: GbdtParams = { ...DEFAULT_PARAMS, loss: 'squared', rounds: 300, learningRate: 0.05, maxDepth: 2, minChildWeight: 20, lambda: 1, subsample: 0.9, seed: 1 }
+export const FOLD_ROUNDS = 100
 export const SPLIT_SALT = 'consensus-latency'
 
 export interface LatencyBaselines { linearRtt: LinearModel }

@@ -6,7 +6,7 @@ import { LATENCY_FEATURES, LATENCY_PROTOCOLS, MESSAGE_DELAYS, encodeLatency } fr
 import type { ManifestEntry } from '../manifest.ts'
 import { bySourceMarkdown } from '../tasks/by-source.ts'
 import { CONSENSUS_BY_SOURCE_COLUMNS } from '../tasks/consensus.ts'
-import { LATENCY_GBDT, evaluateLatency, fitBaselines, latencyBySource, modelPredictMs, partOfRow, type LatencyEval } from '../tasks/consensus-latency.ts'
+import { FOLD_ROUNDS, LATENCY_GBDT, evaluateLatency, fitBaselines, latencyBySource, modelPredictMs, partOfRow, type LatencyEval } from '../tasks/consensus-latency.ts'
 import { predict } from './gbdt.ts'
 import { mdTable, publish, rowsReference } from './publish.ts'
 import type { TrainOptions } from './reliability.ts'
@@ -69,7 +69,7 @@ the protocol's message delays. The guard's baseline in the node is the best of t
 
 ## Leave-one-configuration-group-out
 
-${bySource == null ? 'Not run in a quick run.' : `Each group (a protocol, a cluster size${sources.length > 1 ? ', the devnet runs' : ''}) left out of training in turn: the GBDT (${150} rounds, no early stopping) and the
+${bySource == null ? 'Not run in a quick run.' : `Each group (a protocol, a cluster size${sources.length > 1 ? ', the devnet runs' : ''}) left out of training in turn: the GBDT (${FOLD_ROUNDS} rounds, no early stopping) and the
 fitted baselines trained on the simulator rows outside it, scored on every row in it. Seed ${seed}.
 
 ${bySourceMarkdown(bySource, CONSENSUS_BY_SOURCE_COLUMNS)}
