@@ -17,6 +17,7 @@ import { registerClientRoutes } from './client-routes.ts'
 import { registerWorkloadRoutes } from './workload-routes.ts'
 import { hostCapacity, WorkloadAgent, type AsyncBidder } from './workload-agent.ts'
 import { registerTransferRoutes } from './transfer-routes.ts'
+import { registerTrustRoutes, trustSourceOf } from '../api/trust.ts'
 import { createHealthMonitor, healthJson, refreshMetrics } from './health.ts'
 import { DwcpService, type HealthMonitor } from '../dwcp/index.ts'
 import { ModelRegistry } from '../ml/registry.ts'
@@ -36,6 +37,7 @@ import { FlService } from '../fl/service.ts'
 import { registerFlRoutes } from '../fl/routes.ts'
 import { LinkHistory } from '../fl/link-history.ts'
 import { createBackup } from './backup.ts'
+import { loadVrfKey } from './vrf-key.ts'
 
 export const STATE_DB_FILE = 'state.db'
 
@@ -146,7 +148,7 @@ export class NovacronNode {
     this.net = net
     // Observers follow no protocol: only validators take part in consensus.
     if (this.role === 'validator') {
-      this.consensus = new ConsensusHost({ identity: this.identity, genesis: this.genesis, genesisHash: this.genesisHash, byzantine: this.byzantine }, {
+      this.consensus = new ConsensusHost({ identity: this.identity, genesis: this.genesis, genesisHash: this.genesisHash, byzantine: this.byzantine, vrfSecretKey: loadVrfKey(this.opts.dataDir)?.secretKey }, {
         net, storage, logger: logger.child({ part: 'consensus' }), metrics: this.metrics.consensus, netMetrics: this.metrics.net, events: this.events
       })
     }
@@ -228,6 +230,7 @@ export class NovacronNode {
     if (this.consensus != null && this.workloads != null) registerWorkloadRoutes(api, { consensus: this.consensus, storage, agent: this.workloads })
     registerTransferRoutes(api, dwcp, id => id !== this.identity.peerId && net.isValidator(id))
     if (this.fl != null) registerFlRoutes(api, this.fl)
+    registerTrustRoutes(api, { protocol: this.genesis.protocol, source: () => trustSourceOf(this.consensus?.protocol) })
     this.api = api
     this.adminUrl = await api.start()
     if (this.opts.metrics != null) this.metricsServer = await startMetricsServer(this.opts.metrics, this.metrics.registry)
@@ -389,6 +392,7 @@ export class NovacronNode {
       round: c?.round ?? null,
       dagSize: c?.dagSize ?? null,
       lastAnchor: c?.lastAnchor ?? null,
+      protocolExtra: c?.extra ?? null,
       stateRoot: head == null ? null : Buffer.from(head.stateRoot).toString('hex'),
       committedTx: figures?.committedTx ?? 0,
       tps1m: figures?.tps1m ?? 0,
@@ -400,6 +404,7 @@ export class NovacronNode {
       peers: this.peers(),
       health: await this.health(),
       events: this.events.recent(),
+      memory: memoryMiB(),
       models: this.guards.states(),
       consensusTimeout: this.timeout?.state() ?? null
     }
@@ -430,4 +435,10 @@ function resolveGenesis (opts: NodeOptions): Genesis {
   }
   if (!existsSync(stored)) throw new NovacronError('config', `no genesis for this node: pass --genesis FILE on first start (data dir ${opts.dataDir})`)
   return readGenesis(stored)
+}
+
+function memoryMiB (): { rssMiB: number, heapUsedMiB: number, heapTotalMiB: number } {
+  const m = process.memoryUsage()
+  const mib = (b: number): number => Math.round(b / 2 ** 20 * 10) / 10
+  return { rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), heapTotalMiB: mib(m.heapTotal) }
 }

@@ -68,6 +68,8 @@ export interface ProtocolStatus {
   readonly bufferedBytes?: number
   /** What a stranger can make this replica hold and redo, for the simulator's bounded-resources checker. */
   readonly resources?: ProtocolResources
+  /** Protocol-specific figures (e.g. ProBFT's quorum and sample sizes), shown as they are. */
+  readonly extra?: Readonly<Record<string, number | string>>
 }
 
 export interface ProtocolResources {

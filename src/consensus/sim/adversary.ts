@@ -9,6 +9,7 @@ import type { Effect, Protocol, ProtocolStatus } from '../core/protocol.ts'
 import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
 import type { PbftMessage, PrePrepare } from '../pbft/messages.ts'
 import { bullsharkAdversary } from './bullshark-adversary.ts'
+import { probftAdversary } from './probft-adversary.ts'
 import type { Prng } from './prng.ts'
 import type { ResourceAdversaryKind } from './resource-adversary.ts'
 import type { SimProtocolName } from './protocols.ts'
@@ -24,6 +25,8 @@ export interface AdversaryContext {
   readonly family: AdversaryFamily
   readonly validators: ValidatorSet
   readonly signer: MessageSigner<Message>
+  /** The run's genesis hash (VRF inputs of sampling protocols). */
+  readonly genesisHash: Uint8Array
   /** The protocol's timeout that a delaying adversary slips just past. */
   readonly timeoutMs: number
   /** The honest protocol's own view of where it stands. */
@@ -66,6 +69,10 @@ export const isOwn = <M extends Message>(ctx: AdversaryContext, e: Effect<M>): e
 export function makeAdversary (kind: AdversaryKind, ctx: AdversaryContext): Adversary | undefined {
   if (ctx.family === 'dag') {
     const specific = bullsharkAdversary(kind, ctx)
+    if (specific !== undefined) return specific
+  }
+  if (ctx.family === 'three-phase') {
+    const specific = probftAdversary(kind, ctx)
     if (specific !== undefined) return specific
   }
   return threePhaseOrGeneric(kind, ctx)
