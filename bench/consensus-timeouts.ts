@@ -3,8 +3,11 @@
 // adaptive timeout. Arms: fixed (the genesis value), baseline (the guard's baseline sets it), model (the
 // consensus-latency model sets it), guarded (what the node runs: the guard, started from the manifest's
 // leave-one-group-out verdict). Every run has the agreement, validity and liveness checkers on; a
-// silent-primary run per seed shows what a longer timeout costs when a primary really is faulty.
-// `npm run bench:consensus-timeouts [-- --seeds 5 --submit-s 30 --out FILE]`; medians over seeds.
+// silent-primary run per seed shows what a longer timeout costs when a primary really is faulty (time to
+// the first commit, and latencies). The jitter is heavy on purpose: per message a chance of a uniform
+// 1.5–3 s spike, so that commits sometimes take longer than the genesis timeout and fixed timeouts fire
+// spuriously (the case an adaptive timeout is for).
+// `npm run bench:consensus-timeouts [-- --seeds 5 --submit-s 30 --spike-chance 0.03 --out FILE]`; medians over seeds.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -24,17 +27,22 @@ import { AdaptiveTimeout, type LatencyPredictor } from '../src/node/adaptive-tim
 const DEFAULT_SEEDS = 5
 const ARMS = ['fixed', 'baseline', 'model', 'guarded'] as const
 type Arm = typeof ARMS[number]
-/** The jitter every run has: per message a 5% chance of an exponential spike of mean 800 ms, 1% loss. */
-const JITTER = { latencyScale: 1, spikeChance: 0.05, spikeMeanMs: 800, bytesPerMs: 12_500 }
+/** The jitter every run has: per message a chance (--spike-chance) of a spike uniform in [1.5 s, 3 s], 1% loss. */
+const DEFAULT_SPIKE_CHANCE = 0.03
+const SPIKE_MIN_MS = 1500
+const SPIKE_MAX_MS = 3000
 const LOSS = 0.01
 const RATE_TX_S = 30
 const TX_BYTES = 1024
 const BATCH = 16
 const SIZES = [4, 7]
 
-const { values } = parseArgs({ options: { seeds: { type: 'string', default: String(DEFAULT_SEEDS) }, 'submit-s': { type: 'string', default: '30' }, out: { type: 'string' }, protocol: { type: 'string' }, models: { type: 'string', default: DEFAULT_MODELS_DIR } } })
+const { values } = parseArgs({ options: { seeds: { type: 'string', default: String(DEFAULT_SEEDS) }, 'submit-s': { type: 'string', default: '30' }, 'spike-chance': { type: 'string', default: String(DEFAULT_SPIKE_CHANCE) }, out: { type: 'string' }, protocol: { type: 'string' }, models: { type: 'string', default: DEFAULT_MODELS_DIR }, arms: { type: 'string' }, n: { type: 'string' } } })
 const seeds = Number(values.seeds)
 const submitMs = Number(values['submit-s']) * 1000
+const JITTER = { latencyScale: 1, spikeChance: Number(values['spike-chance']), spikeMeanMs: (SPIKE_MIN_MS + SPIKE_MAX_MS) / 2, spikeMinMs: SPIKE_MIN_MS, spikeMaxMs: SPIKE_MAX_MS, bytesPerMs: 12_500 }
+const onlyArms = values.arms == null ? ARMS : ARMS.filter(a => values.arms!.split(',').includes(a))
+const sizes = values.n == null ? SIZES : values.n.split(',').map(Number)
 const SHARED_PINGS = '../shared/data/latency/wondernetwork/pings-2020-07-19-2020-07-20-grouped.csv'
 const pings = existsSync(SHARED_PINGS) ? SHARED_PINGS : FIXTURE_PINGS_CSV
 
@@ -55,7 +63,7 @@ function scenario (protocol: string, n: number, seed: number, adversary: string,
   }
 }
 
-interface RunFigures { spurious: number, viewChangesAll: number, violations: number, p50Ms: number, p99Ms: number, meanTimeoutMs: number, modelShare: number }
+interface RunFigures { spurious: number, viewChangesAll: number, violations: number, p50Ms: number, p99Ms: number, firstCommitMs: number, meanTimeoutMs: number, raisedShare: number, modelShare: number }
 
 function run (protocol: string, n: number, seed: number, arm: Arm, adversary: string): RunFigures {
   const module = PROTOCOL_MODULES.find(m => m.name === protocol)!
@@ -80,6 +88,9 @@ function run (protocol: string, n: number, seed: number, arm: Arm, adversary: st
   const submittedAt = new Map<string, number>()
   const timeouts: number[] = []
   let modelSet = 0
+  let raised = 0
+  let firstSubmit = Infinity
+  let firstCommit = Infinity
   const result = runScenario(s, {
     pingsCsv: pings,
     ...(arm === 'fixed'
@@ -88,13 +99,14 @@ function run (protocol: string, n: number, seed: number, arm: Arm, adversary: st
           timerMs: (node, id, ms) => {
             const c = controllers[node]
             const out = c.timerMs(id, ms)
-            if (out !== ms || spec.timers.includes(id)) { timeouts.push(c.state().timeoutMs); if (c.state().setBy === 'model') modelSet++ }
+            if (spec.timers.includes(id)) { const st = c.state(); timeouts.push(st.timeoutMs); if (st.setBy === 'model') modelSet++; if (st.setBy !== 'genesis') raised++ }
             return out
           }
         }),
     observer: {
-      submitted: (node, key, now) => { submittedAt.set(`${node}/${key}`, now); controllers[node]?.submitted(1, TX_BYTES, now) },
+      submitted: (node, key, now) => { firstSubmit = Math.min(firstSubmit, now); submittedAt.set(`${node}/${key}`, now); controllers[node]?.submitted(1, TX_BYTES, now) },
       applied: (node, keys, now) => {
+        if (!s.byzantine.includes(node) && keys.length > 0) firstCommit = Math.min(firstCommit, now)
         for (const k of keys) {
           const t = submittedAt.get(`${node}/${k}`)
           if (t === undefined) continue
@@ -113,7 +125,9 @@ function run (protocol: string, n: number, seed: number, arm: Arm, adversary: st
     violations: result.violations.length,
     p50Ms: result.stats.latencyP50Ms,
     p99Ms: result.stats.latencyMaxMs,
+    firstCommitMs: Number.isFinite(firstCommit) ? Math.round(firstCommit - firstSubmit) : NaN,
     meanTimeoutMs: timeouts.length === 0 ? (spec.baseMs(params)) : Math.round(timeouts.reduce((a, b) => a + b, 0) / timeouts.length),
+    raisedShare: timeouts.length === 0 ? 0 : Math.round(100 * raised / timeouts.length) / 100,
     modelShare: timeouts.length === 0 ? 0 : Math.round(100 * modelSet / timeouts.length) / 100
   }
 }
@@ -123,17 +137,19 @@ const median = (xs: number[]): number => { const s = xs.filter(Number.isFinite).
 const protocols = PROTOCOL_MODULES.filter(m => m.adaptiveTimeout != null && (values.protocol == null || m.name === values.protocol)).map(m => m.name)
 const rows: Array<Record<string, unknown>> = []
 for (const protocol of protocols) {
-  for (const n of SIZES) {
-    for (const arm of ARMS) {
+  for (const n of sizes) {
+    for (const arm of onlyArms) {
       const jitter = Array.from({ length: seeds }, (_, i) => run(protocol, n, 1000 + i, arm, 'none'))
       const silent = Array.from({ length: seeds }, (_, i) => run(protocol, n, 2000 + i, arm, 'silent'))
       const row = {
         protocol, n, arm,
         spuriousViewChanges: median(jitter.map(r => r.spurious)),
         meanTimeoutMs: median(jitter.map(r => r.meanTimeoutMs)),
+        raisedShare: median(jitter.map(r => r.raisedShare)),
         modelShare: median(jitter.map(r => r.modelShare)),
         jitterP50Ms: median(jitter.map(r => r.p50Ms)),
         jitterMaxMs: median(jitter.map(r => r.p99Ms)),
+        silentFirstCommitMs: median(silent.map(r => r.firstCommitMs)),
         silentPrimaryP50Ms: median(silent.map(r => r.p50Ms)),
         silentPrimaryMaxMs: median(silent.map(r => r.p99Ms)),
         violations: [...jitter, ...silent].reduce((a, r) => a + r.violations, 0),
@@ -144,9 +160,9 @@ for (const protocol of protocols) {
     }
   }
 }
-const head = ['protocol', 'n', 'arm', 'spurious VCs', 'mean timeout ms', 'model share', 'jitter p50 ms', 'jitter max ms', 'silent-primary p50 ms', 'silent-primary max ms', 'violations']
-const keys = ['protocol', 'n', 'arm', 'spuriousViewChanges', 'meanTimeoutMs', 'modelShare', 'jitterP50Ms', 'jitterMaxMs', 'silentPrimaryP50Ms', 'silentPrimaryMaxMs', 'violations']
-process.stdout.write(`SIMULATED (virtual time): ${seeds} seeds per row, medians; jitter: spikes ${JITTER.spikeChance} × ${JITTER.spikeMeanMs} ms, loss ${LOSS}, ${RATE_TX_S} tx/s for ${submitMs / 1000} s, batch ${BATCH}; latency ${pings.includes('shared') ? 'WonderNetwork pings' : 'RTT fixture'}\n`)
+const head = ['protocol', 'n', 'arm', 'spurious VCs', 'mean timeout ms', 'raised share', 'raised by model', 'jitter p50 ms', 'jitter max ms', 'silent: first commit ms', 'silent p50 ms', 'silent max ms', 'violations']
+const keys = ['protocol', 'n', 'arm', 'spuriousViewChanges', 'meanTimeoutMs', 'raisedShare', 'modelShare', 'jitterP50Ms', 'jitterMaxMs', 'silentFirstCommitMs', 'silentPrimaryP50Ms', 'silentPrimaryMaxMs', 'violations']
+process.stdout.write(`SIMULATED (virtual time): ${seeds} seeds per row, medians; jitter: spikes ${JITTER.spikeChance} per message, uniform ${SPIKE_MIN_MS}–${SPIKE_MAX_MS} ms, loss ${LOSS}, ${RATE_TX_S} tx/s for ${submitMs / 1000} s, batch ${BATCH}; latency ${pings.includes('shared') ? 'WonderNetwork pings' : 'RTT fixture'}\n`)
 process.stdout.write([`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map(r => `| ${keys.map(k => String(r[k])).join(' | ')} |`)].join('\n') + '\n')
 const json = { simulated: true, seeds, submitS: submitMs / 1000, jitter: JITTER, loss: LOSS, rateTxS: RATE_TX_S, rows }
 process.stdout.write(JSON.stringify(json) + '\n')

@@ -1,9 +1,13 @@
 // The adaptive view-change / leader timeout. Every interval the node closes its window of measured commit
 // latencies (submission to its own apply), predicts the next interval's p99 two ways (the consensus-latency
 // model and its baseline), scores last interval's predictions on what it just measured (the guard), and
-// sets the timeout to TIMEOUT_SAFETY × the p99 of whichever is in charge, bounded between a floor and the
-// genesis maximum. The driver's timerMs hook scales the protocol's own timer by timeout / genesis value, so
-// PBFT's doubling on failed views is kept. The same class runs in the node (ONNX model, async) and in the
+// sets the timeout from whichever is in charge. The prediction can only RAISE the timeout: it is
+// clamp(max(genesis, TIMEOUT_SAFETY × share × predicted p99), genesis, genesis maximum), where share is the
+// part of a commit's latency the timer waits for (the protocol's spec). A prediction below the genesis
+// value leaves the genesis value: a shorter wait than the one the genesis chose removes no spurious view
+// change and only adds some, so the floor is the genesis value itself. The driver's timerMs hook scales the
+// protocol's own timer by timeout / genesis value (never below the protocol's own duration), so PBFT's
+// doubling on failed views is kept. The same class runs in the node (ONNX model, async) and in the
 // simulator bench (the model's trees, synchronously in virtual time).
 import type { TimerId } from '../consensus/core/protocol.ts'
 import type { AdaptiveTimeoutSpec } from '../consensus/core/module.ts'
@@ -12,9 +16,8 @@ import { messageDelays } from '../ml/features/consensus-latency.ts'
 import type { ModelGuard } from '../ml/guard.ts'
 import { linearPredict, type LinearModel } from '../ml/train/linear.ts'
 
-/** The timeout never goes below this, whatever the prediction (a loopback cluster's p99 is a few ms). */
-export const TIMEOUT_FLOOR_MS = 250
-/** Timeout = this × the predicted p99 commit latency: a wait that a healthy primary misses only on a tail far past its p99. */
+/** Timeout = this × the predicted p99 of what the timer waits for: a wait that a healthy primary misses only
+ *  on a tail far past its p99 (when that is above the genesis value). */
 export const TIMEOUT_SAFETY = 2
 /** The window the model was trained on (src/ml/data/consensus-sim.ts INTERVAL_MS). */
 export const TIMEOUT_INTERVAL_MS = 2000
@@ -40,7 +43,8 @@ export interface AdaptiveTimeoutOptions {
   timers: readonly TimerId[]
   baseMs: number
   maxMs: number
-  floorMs?: number
+  /** The part of a commit's latency the adapted timer waits for (AdaptiveTimeoutSpec.latencyShare; default 1). */
+  latencyShare?: number
   intervalMs?: number
   baselines: TimeoutBaselines
   /** Absent: the baseline alone sets the timeout. */
@@ -52,7 +56,9 @@ export interface AdaptiveTimeoutOptions {
 
 export interface TimeoutState {
   timeoutMs: number
+  /** 'genesis' while no prediction raises the timeout above the genesis value; else who raised it. */
   setBy: TimeoutSetter
+  /** The lower bound: the genesis value (a prediction never lowers the timeout). */
   floorMs: number
   maxMs: number
   genesisMs: number
@@ -63,6 +69,11 @@ export interface TimeoutState {
 
 /** Bounds a timeout between the floor and the maximum (a floor above the maximum yields the maximum). */
 export const boundTimeout = (ms: number, floorMs: number, maxMs: number): number => Math.min(maxMs, Math.max(floorMs, Number.isFinite(ms) ? ms : maxMs))
+
+/** The timeout a predicted p99 commit latency asks for: the genesis value unless TIMEOUT_SAFETY × share × the
+ *  prediction is above it, then that, up to the maximum. A non-finite or negative prediction leaves the genesis value. */
+export const raisedTimeout = (predictedP99Ms: number, share: number, baseMs: number, maxMs: number): number =>
+  Number.isFinite(predictedP99Ms) && predictedP99Ms > 0 ? boundTimeout(Math.max(baseMs, TIMEOUT_SAFETY * share * predictedP99Ms), baseMs, maxMs) : Math.min(baseMs, maxMs)
 
 const relativeError = (p: number, actual: number): number => Math.abs(p - actual) / Math.max(actual, 1)
 const q = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]
@@ -86,20 +97,21 @@ export class AdaptiveTimeout {
   private closed = 0
 
   constructor (opts: AdaptiveTimeoutOptions) {
-    this.o = { floorMs: TIMEOUT_FLOOR_MS, intervalMs: TIMEOUT_INTERVAL_MS, ...opts }
+    this.o = { latencyShare: 1, intervalMs: TIMEOUT_INTERVAL_MS, ...opts }
     this.timers = new Set(opts.timers)
-    this.current = boundTimeout(opts.baseMs, this.o.floorMs, opts.maxMs)
+    this.current = Math.min(opts.baseMs, opts.maxMs)
   }
 
   /** The spec of a protocol module, with its parameters, as options. */
-  static specOptions<P> (spec: AdaptiveTimeoutSpec<P>, params: P): Pick<AdaptiveTimeoutOptions, 'timers' | 'baseMs' | 'maxMs'> {
-    return { timers: spec.timers, baseMs: spec.baseMs(params), maxMs: spec.maxMs(params) }
+  static specOptions<P> (spec: AdaptiveTimeoutSpec<P>, params: P): Pick<AdaptiveTimeoutOptions, 'timers' | 'baseMs' | 'maxMs' | 'latencyShare'> {
+    return { timers: spec.timers, baseMs: spec.baseMs(params), maxMs: spec.maxMs(params), latencyShare: spec.latencyShare ?? 1 }
   }
 
-  /** The driver's timerMs hook: the protocol's duration for an adapted timer, scaled and bounded. */
+  /** The driver's timerMs hook: the protocol's duration for an adapted timer, scaled by timeout / genesis
+   *  value up to the maximum, and never below the protocol's own duration. */
   timerMs (id: TimerId, ms: number): number {
     if (!this.timers.has(id)) return ms
-    return boundTimeout(ms * this.current / this.o.baseMs, this.o.floorMs, this.o.maxMs)
+    return Math.max(ms, Math.min(this.o.maxMs, ms * this.current / this.o.baseMs))
   }
 
   /** Transactions handed to this node (the load it sees) and their mean size. */
@@ -181,11 +193,11 @@ export class AdaptiveTimeout {
     const useModel = p.model != null && Number.isFinite(p.model) && (this.o.guard == null || this.o.guard.inCharge === 'model')
     const chosen = useModel ? p.model as number : p.baseline
     this.predicted = Math.round(chosen * 10) / 10
-    this.setBy = useModel ? 'model' : 'baseline'
-    this.current = boundTimeout(TIMEOUT_SAFETY * chosen, this.o.floorMs, this.o.maxMs)
+    this.current = raisedTimeout(chosen, this.o.latencyShare, this.o.baseMs, this.o.maxMs)
+    this.setBy = this.current > this.o.baseMs ? (useModel ? 'model' : 'baseline') : 'genesis'
   }
 
   state (): TimeoutState {
-    return { timeoutMs: Math.round(this.current), setBy: this.setBy, floorMs: this.o.floorMs, maxMs: this.o.maxMs, genesisMs: this.o.baseMs, predictedP99Ms: this.predicted, baseline: this.o.baselines.name, intervals: this.closed }
+    return { timeoutMs: Math.round(this.current), setBy: this.setBy, floorMs: this.o.baseMs, maxMs: this.o.maxMs, genesisMs: this.o.baseMs, predictedP99Ms: this.predicted, baseline: this.o.baselines.name, intervals: this.closed }
   }
 }

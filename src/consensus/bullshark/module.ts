@@ -71,7 +71,10 @@ export const bullsharkModule: ProtocolModule<BullsharkParams, BullsharkMessage> 
     timeoutMs: (p) => p.maxHeaderDelayMs
   },
   // The leader wait of a round. Bullshark's genesis names no maximum: 8 × maxHeaderDelayMs stands in.
-  adaptiveTimeout: { timers: [BULLSHARK_TIMERS.header], baseMs: (p) => p.maxHeaderDelayMs, maxMs: (p) => 8 * p.maxHeaderDelayMs },
+  // latencyShare: the wait spans one round, and a transaction's commit about four (its batch and header, the
+  // next even round's anchor, the anchor's voting round, the commit): an estimate, not a measurement. The
+  // host raises the wait only once the predicted p99 commit latency passes base / (TIMEOUT_SAFETY × share) = 2 × the base.
+  adaptiveTimeout: { timers: [BULLSHARK_TIMERS.header], baseMs: (p) => p.maxHeaderDelayMs, maxMs: (p) => 8 * p.maxHeaderDelayMs, latencyShare: 0.25 },
   plantedBugs: [{
     name: 'commits an anchor without f + 1 support',
     checker: 'agreement',

@@ -83,6 +83,9 @@ export interface AdaptiveTimeoutSpec<P> {
   baseMs (p: P): number
   /** The most a host may set (the genesis maximum). */
   maxMs (p: P): number
+  /** The part of a transaction's commit latency this timer waits for (default 1: the whole commit). A host
+   *  raises the timer above baseMs only when TIMEOUT_SAFETY × this × the predicted p99 commit latency is above it. */
+  readonly latencyShare?: number
 }
 
 export interface ProtocolModule<P = unknown, M extends Message = Message> {

@@ -23,6 +23,9 @@ export interface LinkConditions {
   /** Per message, the chance of a delay spike, and the spike's mean (exponentially distributed) in ms. */
   readonly spikeChance: number
   readonly spikeMeanMs: number
+  /** Present: a spike is uniform in [spikeMinMs, spikeMaxMs] instead of exponential (the timeout bench's heavy spikes). */
+  readonly spikeMinMs?: number
+  readonly spikeMaxMs?: number
   /** Serialisation: a message of B bytes takes B / bytesPerMs ms more (0: no bandwidth limit). */
   readonly bytesPerMs: number
 }

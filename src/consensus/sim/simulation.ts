@@ -330,7 +330,7 @@ class Simulation {
     const l = this.#s.links
     if (l === undefined) return base
     let delay = base * l.latencyScale
-    if (l.spikeChance > 0 && rng.chance(l.spikeChance)) delay += -Math.log(1 - rng.float()) * l.spikeMeanMs
+    if (l.spikeChance > 0 && rng.chance(l.spikeChance)) delay += l.spikeMaxMs !== undefined ? rng.range(l.spikeMinMs ?? 0, l.spikeMaxMs) : -Math.log(1 - rng.float()) * l.spikeMeanMs
     if (l.bytesPerMs > 0) delay += bytes / l.bytesPerMs
     return delay
   }

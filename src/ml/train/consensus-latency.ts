@@ -41,7 +41,8 @@ export async function trainConsensusLatency (opts: TrainOptions): Promise<{ entr
   const card = `# Model card: consensus-latency
 
 Predicts the p99 commit latency (ms) of the next ${INTERVAL_MS / 1000}-second interval of a NovaCron cluster running ${LATENCY_PROTOCOLS.join(' or ')}, from what one
-node observes. The node sets its view-change (PBFT) / leader (Bullshark) timeout from it, behind the guard (src/node/adaptive-timeout.ts).
+node observes. The node may raise its view-change (PBFT) / leader (Bullshark) timeout above the genesis value from it, never lower it, behind
+the guard (src/node/adaptive-timeout.ts; what that does under jitter, and what it costs with a silent leader: bench/consensus-timeouts.md).
 
 - **Model**: gradient-boosted trees (${model.trees.length} trees, depth ≤ ${LATENCY_GBDT.maxDepth}) on log(next p99 / EWMA of past p99s), exported as
   ai.onnx.ml \`TreeEnsembleRegressor\` + \`Exp\` (input \`features\` [N, ${LATENCY_FEATURES.length}], output \`ratio\` [N, 1]; ms = ratio × EWMA). The trees
