@@ -34,9 +34,9 @@ describe('AdaptiveTimeout', () => {
     assert.equal(raisedTimeout(999, 1, 2000, 16_000), 2000, 'TIMEOUT_SAFETY × 999 is under the genesis value')
     assert.equal(raisedTimeout(1500, 1, 2000, 16_000), TIMEOUT_SAFETY * 1500)
     assert.equal(raisedTimeout(1e9, 1, 2000, 16_000), 16_000)
-    // A timer that waits for a quarter of a commit (Bullshark's leader wait) is raised only past 2 × its base.
-    assert.equal(raisedTimeout(1900, 0.25, 1000, 8000), 1000)
-    assert.equal(raisedTimeout(3000, 0.25, 1000, 8000), TIMEOUT_SAFETY * 0.25 * 3000)
+    // A timer that waits for an eighth of a commit (Bullshark's leader wait) is raised only past 4 × its base.
+    assert.equal(raisedTimeout(3900, 0.125, 1000, 8000), 1000)
+    assert.equal(raisedTimeout(6000, 0.125, 1000, 8000), TIMEOUT_SAFETY * 0.125 * 6000)
     for (const bad of [NaN, Infinity, -1, 0]) assert.equal(raisedTimeout(bad, 1, 2000, 16_000), 2000, String(bad))
   })
 
@@ -76,17 +76,17 @@ describe('AdaptiveTimeout', () => {
     assert.equal(t.timerMs('pbft/resend', 1000), 1000)
   })
 
-  it('a module latencyShare scales what the prediction asks for (Bullshark: raised only once the p99 nears 2 × its base)', () => {
-    const opts = { ...base, protocol: 'bullshark', timers: ['bullshark/header'], baseMs: 1000, maxMs: 8000, latencyShare: 0.25 }
-    const low = new AdaptiveTimeout({ ...opts, predict: () => 1800 })
+  it('a module latencyShare scales what the prediction asks for (Bullshark: raised only once the p99 passes 4 × its base)', () => {
+    const opts = { ...base, protocol: 'bullshark', timers: ['bullshark/header'], baseMs: 1000, maxMs: 8000, latencyShare: 0.125 }
+    const low = new AdaptiveTimeout({ ...opts, predict: () => 3800 })
     low.roll(0)
     interval(low, 0, 100)
     assert.deepEqual([low.state().timeoutMs, low.state().setBy], [1000, 'genesis'])
-    const high = new AdaptiveTimeout({ ...opts, predict: () => 6000 })
+    const high = new AdaptiveTimeout({ ...opts, predict: () => 12_000 })
     high.roll(0)
     interval(high, 0, 100)
     assert.deepEqual([high.state().timeoutMs, high.state().setBy], [3000, 'model'])
-    assert.equal(bullsharkModule.adaptiveTimeout?.latencyShare, 0.25)
+    assert.equal(bullsharkModule.adaptiveTimeout?.latencyShare, 0.125)
     assert.equal(pbftModule.adaptiveTimeout?.latencyShare ?? 1, 1)
   })
 
