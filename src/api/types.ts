@@ -62,6 +62,8 @@ export interface StatusJson {
   events: EventJson[]
   /** Each model's guard: who is in charge (model or its baseline), the live scores and why. */
   models?: ModelGuardJson[]
+  /** The view-change / leader timeout in force and who set it (src/node/adaptive-timeout.ts); null without consensus. */
+  consensusTimeout?: { timeoutMs: number, setBy: 'genesis' | 'model' | 'baseline', floorMs: number, maxMs: number, genesisMs: number, predictedP99Ms: number | null, baseline: string, intervals: number } | null
   /** This process's memory (MiB): what `bench --json` reports per node. */
   memory?: { rssMiB: number, heapUsedMiB: number, heapTotalMiB: number }
 }

@@ -46,7 +46,8 @@ export function createMetrics (registry = new Registry()) {
   const models = {
     inCharge: new Gauge({ name: 'novacron_model_in_charge', help: 'Who decides for each model: 1 the model, 0 its baseline (the guard)', labelNames: ['model', 'baseline'], registers: r }),
     liveLoss: new Gauge({ name: 'novacron_model_live_loss', help: 'Mean loss over the guard window on what this node observed (lower is better)', labelNames: ['model', 'scorer'], registers: r }),
-    switches: new Gauge({ name: 'novacron_model_guard_switches', help: 'Times the guard handed a model\'s decision over', labelNames: ['model'], registers: r })
+    switches: new Gauge({ name: 'novacron_model_guard_switches', help: 'Times the guard handed a model\'s decision over', labelNames: ['model'], registers: r }),
+    consensusTimeout: new Gauge({ name: 'novacron_consensus_timeout_ms', help: 'View-change / leader timeout in force (first attempt), labelled by who set it: model, baseline or genesis', labelNames: ['set_by'], registers: r })
   }
   const api = {
     requests: new Counter({ name: 'novacron_api_requests_total', help: 'Admin API requests', labelNames: ['route', 'status'], registers: r })

@@ -43,6 +43,7 @@ const TASKS: Record<string, () => Promise<ModelTask>> = {
   reliability: async () => (await import('./tasks/reliability-task.ts')).reliabilityTask,
   compression: async () => (await import('./tasks/compression-task.ts')).compressionTask,
   consensus: async () => (await import('./tasks/consensus-task.ts')).consensusTask,
+  'consensus-latency': async () => (await import('./tasks/consensus-latency-task.ts')).consensusLatencyTask,
   bandwidth: async () => (await import('./tasks/bandwidth-task.ts')).bandwidthTask,
   placement: async () => (await import('./tasks/placement.ts')).placementTask
 }

@@ -69,6 +69,13 @@ export interface ConsensusHostComponents {
   events: EventLog
 }
 
+/** What the adaptive view-change / leader timeout needs from the host (src/node/adaptive-timeout.ts). */
+export interface ConsensusTimeoutHooks {
+  timerMs (id: string, ms: number): number
+  submitted (count: number, bytes: number, now: number): void
+  committed (latencyMs: number, now: number): void
+}
+
 interface Waiter { resolve: (r: CommitReceipt) => void, submittedAt: number }
 
 export class ConsensusHost {
@@ -88,6 +95,7 @@ export class ConsensusHost {
   private halted: string | null = null
   private readonly byzantineWiring: ByzantineWiring | null
   private committedSinceStart = 0
+  private timeouts: ConsensusTimeoutHooks | null = null
   private readonly machineOptions: StateMachineOptions
   private snapshotting = false
   private lastSnapshotAt = -Infinity
@@ -145,10 +153,14 @@ export class ConsensusHost {
         event: (e: LogEvent) => this.onProtocolEvent(e)
       },
       onFatal: err => this.halt(err),
+      timerMs: (id, ms) => this.timeouts?.timerMs(id, ms) ?? ms,
       // Persists of one event-loop turn (every message that arrived in it) share one WAL transaction and fsync.
       groupCommit: flush => setImmediate(flush)
     })
   }
+
+  /** From now on the adaptive timeout sets the protocol's view-change / leader timer and sees each commit. */
+  useTimeouts (hooks: ConsensusTimeoutHooks): void { this.timeouts = hooks }
 
   /** Restores the protocol from the WAL and starts it where the state machine stands. */
   start (): void {
@@ -186,6 +198,7 @@ export class ConsensusHost {
     if (this.halted != null) throw new NovacronError('failure', `this node stopped voting: ${this.halted}`)
     const txs = commands.map(c => isSignedTx(c) ? c : this.signForLocalUse(c))
     const submittedAt = performance.now()
+    this.timeouts?.submitted(txs.length, txs.reduce((a, t) => a + t.byteLength, 0), submittedAt)
     const pending = txs.map(tx => {
       const txId = txKey(tx)
       const committed = new Promise<CommitReceipt>(resolve => {
@@ -280,6 +293,7 @@ export class ConsensusHost {
         const ms = now - w.submittedAt
         m.commitLatency.observe(ms / 1000)
         this.rolling.latency(ms)
+        this.timeouts?.committed(ms, now)
         w.resolve({ txId: key, height: outcome.height, index, stateRoot, ok: result.ok, error: result.ok ? null : result.error })
       }
     })

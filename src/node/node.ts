@@ -25,6 +25,7 @@ import { PeerReliability } from './peer-reliability.ts'
 import { ModelCodecSelector } from './model-codec-selector.ts'
 import { BandwidthPlanner } from './bandwidth-planner.ts'
 import { GuardBoard } from '../ml/guard.ts'
+import { openAdaptiveTimeout, type RunningTimeout } from './timeout-wiring.ts'
 import { forecastBandwidth } from '../ml/tasks/bandwidth-task.ts'
 import { DEFAULT_LIMITS, maxFrameBytes } from '../dwcp/wire/limits.ts'
 import { AdminApi, startMetricsServer, type MetricsServer } from '../api/server.ts'
@@ -83,6 +84,7 @@ export class NovacronNode {
   private reliability: PeerReliability | null = null
   private workloads: WorkloadAgent | null = null
   private models: ModelRegistry | null = null
+  private timeout: RunningTimeout | null = null
   private readonly guards = new GuardBoard()
   private bandwidth: BandwidthPlanner | null = null
   private fl: FlService | null = null
@@ -152,6 +154,7 @@ export class NovacronNode {
     }
     if (this.consensus != null) this.fl = this.startFl(net, this.consensus)
     this.models = this.openModels()
+    if (this.consensus != null) this.timeout = openAdaptiveTimeout({ genesis: this.genesis, consensus: this.consensus, models: this.models, guards: this.guards, logger: this.logger.child({ part: 'ml' }), peers: () => this.peers() })
     this.bandwidth = this.openBandwidthPlanner()
     const receiveDir = this.opts.receiveDir ?? join(this.opts.dataDir, 'received')
     mkdirSync(receiveDir, { recursive: true })
@@ -215,6 +218,8 @@ export class NovacronNode {
         if (g.baselineLoss != null) this.metrics.models.liveLoss.set({ model: g.model, scorer: g.baseline }, g.baselineLoss)
         this.metrics.models.switches.set({ model: g.model }, g.switches)
       }
+      const t = this.timeout?.state()
+      if (t != null) for (const who of ['genesis', 'model', 'baseline'] as const) this.metrics.models.consensusTimeout.set({ set_by: who }, who === t.setBy ? t.timeoutMs : 0)
       return { text: await this.metrics.registry.metrics(), contentType: this.metrics.registry.contentType }
     })
     if (this.consensus != null) {
@@ -315,6 +320,7 @@ export class NovacronNode {
     this.healthMonitor?.stop()
     this.reliability?.stop()
     this.workloads?.stop()
+    this.timeout?.stop()
     this.consensus?.stop()
     await this.net?.stop()
     await this.dwcp?.close()
@@ -399,7 +405,8 @@ export class NovacronNode {
       health: await this.health(),
       events: this.events.recent(),
       memory: memoryMiB(),
-      models: this.guards.states()
+      models: this.guards.states(),
+      consensusTimeout: this.timeout?.state() ?? null
     }
   }
 }

@@ -159,7 +159,7 @@ export async function runMaxP99Search (opts: BenchOptions & { maxP99Ms: number, 
   }
 }
 
-async function drive (nodes: DevnetNode[], opts: BenchOptions, say: (line: string) => void, tick: (fraction: number, line: string) => void = () => {}): Promise<BenchResult> {
+export async function drive (nodes: DevnetNode[], opts: BenchOptions, say: (line: string) => void, tick: (fraction: number, line: string) => void = () => {}): Promise<BenchResult> {
   const clients = nodes.map(n => clientFor(n))
   const latency = new LatencyRecorder()
   const runId = Math.random().toString(36).slice(2, 8)

@@ -18,6 +18,7 @@ export function renderStatus (s: StatusJson): string {
     ...(s.protocolExtra != null ? [`${s.protocol.padEnd(7)} ${Object.entries(s.protocolExtra).map(([k, v]) => `${k} ${v}`).join('  ')}`] : []),
     `health  ${s.health.status}   peers ${connected}/${s.peers.length} connected`,
     ...(s.models != null && s.models.length > 0 ? [`models  ${s.models.map(m => `${m.model}: ${m.inCharge === 'model' ? 'model' : `baseline (${m.baseline})`}`).join('  ')}`] : []),
+    ...(s.consensusTimeout != null ? [`timeout ${s.consensusTimeout.timeoutMs} ms set by ${s.consensusTimeout.setBy === 'baseline' ? `baseline (${s.consensusTimeout.baseline})` : s.consensusTimeout.setBy}  (bounds ${s.consensusTimeout.floorMs}..${s.consensusTimeout.maxMs} ms, genesis ${s.consensusTimeout.genesisMs} ms)`] : []),
     renderPeers(s.peers)
   ]
   return lines.join('\n')

@@ -70,6 +70,14 @@ export const bullsharkModule: ProtocolModule<BullsharkParams, BullsharkMessage> 
     longCrashes: true,
     timeoutMs: (p) => p.maxHeaderDelayMs
   },
+  // The leader wait of a round. Bullshark's genesis names no maximum: 8 × maxHeaderDelayMs stands in.
+  // latencyShare: a transaction's commit takes about four rounds (its batch and header, the next even round's
+  // anchor, the anchor's voting round, the commit), and the wait starts only once a quorum of the round is
+  // certified, so it covers the leader's lag behind that quorum: about half a round, 1/8 of a commit (an
+  // estimate, not a measurement; bench/consensus-timeouts.md: no leader timeout fires at the fixed value
+  // under 1.5–3 s spikes, so a raise there is only cost). The host raises the wait only once the predicted
+  // p99 commit latency passes base / (TIMEOUT_SAFETY × share) = 4 × the base.
+  adaptiveTimeout: { timers: [BULLSHARK_TIMERS.header], baseMs: (p) => p.maxHeaderDelayMs, maxMs: (p) => 8 * p.maxHeaderDelayMs, latencyShare: 0.125 },
   plantedBugs: [{
     name: 'commits an anchor without f + 1 support',
     checker: 'agreement',

@@ -75,6 +75,19 @@ export interface PlantedBug<P> {
   create (keys: ProtocolKeys, params: P): Protocol<Message>
 }
 
+/** The timers that end a wait on other nodes (view change, a round's leader wait), which a host may stretch
+ *  or shrink at run time (the driver's timerMs hook), and the bounds it must keep them in. */
+export interface AdaptiveTimeoutSpec<P> {
+  readonly timers: readonly TimerId[]
+  /** The duration these parameters give the first attempt (the genesis value). */
+  baseMs (p: P): number
+  /** The most a host may set (the genesis maximum). */
+  maxMs (p: P): number
+  /** The part of a transaction's commit latency this timer waits for (default 1: the whole commit). A host
+   *  raises the timer above baseMs only when TIMEOUT_SAFETY × this × the predicted p99 commit latency is above it. */
+  readonly latencyShare?: number
+}
+
 export interface ProtocolModule<P = unknown, M extends Message = Message> {
   /** The protocol tag of its messages and its signing domain; the genesis `protocol` value. */
   readonly name: string
@@ -93,6 +106,8 @@ export interface ProtocolModule<P = unknown, M extends Message = Message> {
   /** A signer under this protocol's codec, for simulator adversaries that forge as their own node. */
   messageSigner (keys: ProtocolKeys): MessageSigner<M>
   readonly sim: SimSettings<P>
+  /** Optional: the timeout a host may adapt (see AdaptiveTimeoutSpec). */
+  readonly adaptiveTimeout?: AdaptiveTimeoutSpec<P>
   readonly plantedBugs: readonly PlantedBug<P>[]
   /** The protocol samples with a VRF (ProBFT): the node must load its VRF key and inject keys.vrf. */
   readonly samplesWithVrf?: boolean

@@ -32,6 +32,9 @@ export interface DriverOptions<M extends Message> {
   readonly mempool?: Partial<MempoolLimits>
   /** Called when a host interface fails (WAL write, execution): the node must stop voting. */
   readonly onFatal?: (error: Error) => void
+  /** Rewrites the duration of a timer the protocol sets, so the host can stretch or shrink its view-change /
+   *  leader timeout at run time (the node's adaptive timeout) without the protocol knowing; identity when absent. */
+  readonly timerMs?: (id: TimerId, ms: number) => number
   /** Group commit: when set, a persist is not written at once; `schedule` is asked to call `flush` later
    *  (the node: at the end of this event-loop turn), and every persist queued by then, from this input
    *  and any that arrived meanwhile, becomes one WAL append (one transaction, one fsync). Everything
@@ -227,8 +230,9 @@ export class Driver<M extends Message = Message> {
     done.then(release, (error: unknown) => this.#fatal(error))
   }
 
-  #setTimer (id: TimerId, ms: number): void {
+  #setTimer (id: TimerId, requestedMs: number): void {
     this.#cancelTimer(id)
+    const ms = this.#o.timerMs === undefined ? requestedMs : this.#o.timerMs(id, requestedMs)
     this.#timers.set(id, this.#o.clock.setTimer(ms, () => {
       this.#timers.delete(id)
       if (!this.#stopped) this.#run(this.protocol.onTimer(id, this.#o.clock.now()))

@@ -67,6 +67,8 @@ export const pbftModule: ProtocolModule<PbftParams, PbftMessage> = {
     longCrashes: false,
     timeoutMs: (p) => p.viewChangeTimeoutMs
   },
+  // The view-change timer; its doubling on failed views is kept (the host scales it), capped at the maximum.
+  adaptiveTimeout: { timers: [PBFT_TIMERS.viewChange], baseMs: (p) => p.viewChangeTimeoutMs, maxMs: (p) => p.maxViewChangeTimeoutMs },
   plantedBugs: PBFT_PLANTED_BUGS.map((bug) => ({
     name: bug.name,
     checker: bug.checker,

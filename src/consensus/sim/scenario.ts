@@ -15,6 +15,21 @@ export interface Partition { readonly at: number, readonly heal: number, readonl
 /** An honest node stops at `at` and restarts from its WAL and state at `restart`. */
 export interface Crash { readonly node: number, readonly at: number, readonly restart: number }
 
+/** Link conditions beyond the latency model (the consensus-latency data generator and timeout bench set
+ *  them; absent, links are exactly the latency model and the trace is unchanged). */
+export interface LinkConditions {
+  /** Multiplies every one-way delay of the latency model. */
+  readonly latencyScale: number
+  /** Per message, the chance of a delay spike, and the spike's mean (exponentially distributed) in ms. */
+  readonly spikeChance: number
+  readonly spikeMeanMs: number
+  /** Present: a spike is uniform in [spikeMinMs, spikeMaxMs] instead of exponential (the timeout bench's heavy spikes). */
+  readonly spikeMinMs?: number
+  readonly spikeMaxMs?: number
+  /** Serialisation: a message of B bytes takes B / bytesPerMs ms more (0: no bandwidth limit). */
+  readonly bytesPerMs: number
+}
+
 export interface Scenario {
   readonly protocol: SimProtocolName
   readonly seed: number
@@ -38,6 +53,10 @@ export interface Scenario {
   readonly livenessBoundMs: number
   readonly maxTimeMs: number
   readonly params: SimParams
+  /** Optional link conditions (see LinkConditions). */
+  readonly links?: LinkConditions
+  /** Pads every client transaction to this many bytes (absent: short tags). */
+  readonly txBytes?: number
 }
 
 export interface ScenarioChoice {

@@ -11,6 +11,7 @@ import type { ValidatorId } from '../core/validators.ts'
 import { CountingMetrics } from '../driver/counting-metrics.ts'
 import { Driver } from '../driver/driver.ts'
 import type { Clock, WalEntry } from '../driver/interfaces.ts'
+import type { TimerId } from '../core/protocol.ts'
 import type { Message } from '../core/message.ts'
 import { protocolModule } from '../registry.ts'
 import { buildNode, checkpointIntervalOf } from './protocols.ts'
@@ -36,6 +37,13 @@ export interface SimOptions extends ProtocolBuilds {
   readonly adversary?: (ctx: AdversaryContext) => Adversary | undefined
   /** Sees every message delivered and every WAL record written (the fuzz corpus is cut from these). */
   readonly tap?: { readonly wire?: (bytes: Uint8Array) => void, readonly wal?: (bytes: Uint8Array) => void }
+  /** Rewrites the duration of a timer a node's protocol sets (the adaptive view-change / leader timeout). */
+  readonly timerMs?: (node: number, id: TimerId, ms: number) => number
+  /** Sees each transaction a client hands to a node, and each batch a node applies (keys, virtual time). */
+  readonly observer?: {
+    readonly submitted?: (node: number, key: string, now: number) => void
+    readonly applied?: (node: number, keys: readonly string[], now: number) => void
+  }
 }
 
 export interface SimResult {
@@ -61,6 +69,8 @@ export interface SimResult {
     readonly latencyMaxMs: number
     /** Peaks over the honest nodes: messages held, held messages re-examined in vain and messages sent for one received. */
     readonly resources: { readonly held: number, readonly wastedScans: number, readonly sends: number }
+    /** Round-trip times over all links as a node's pings would see them (sampled after the run). */
+    readonly rttMs: { readonly p50: number, readonly p90: number }
   }
 }
 
@@ -223,7 +233,8 @@ class Simulation {
       },
       executor: { execute: (seq, batch) => this.#execute(node, seq, batch) },
       stateSync: { fetch: (from, checkpoint, done) => this.#fetchState(node, from, checkpoint.seq, checkpoint.stateRoot, done) },
-      metrics: this.#meter.watch(node.index, node.metrics)
+      metrics: this.#meter.watch(node.index, node.metrics),
+      ...(this.#o.timerMs !== undefined ? { timerMs: (id: TimerId, ms: number) => (this.#o.timerMs as NonNullable<SimOptions['timerMs']>)(node.index, id, ms) } : {})
     })
     node.driver = driver
     node.up = true
@@ -249,6 +260,7 @@ class Simulation {
     this.#trace.add(4, node.index, seq, batch.txs.length)
     this.#trace.addBytes(batch.id)
     if (node.honest) for (const k of keys) this.#applied(node, k)
+    this.#o.observer?.applied?.(node.index, keys, this.#now)
     return root
   }
 
@@ -304,12 +316,23 @@ class Simulation {
         if (unstable && rng.chance(this.#s.loss)) continue
         const copies = unstable && rng.chance(this.#s.duplicate) ? 2 : 1
         for (let c = 0; c < copies; c++) {
-          let delay = o.delayMs + this.#latency.sample(node.index, target.index, rng)
+          let delay = o.delayMs + this.#linkDelay(node.index, target.index, o.bytes.byteLength, rng)
           if (unstable && rng.chance(this.#s.reorder)) delay += rng.range(0, 200)
           this.#at(delay, () => this.#deliver(node.index, target, o.bytes))
         }
       }
     }
+  }
+
+  /** One-way delay of a message: the latency model, then the scenario's link conditions when it has them. */
+  #linkDelay (a: number, b: number, bytes: number, rng: Prng): number {
+    const base = this.#latency.sample(a, b, rng)
+    const l = this.#s.links
+    if (l === undefined) return base
+    let delay = base * l.latencyScale
+    if (l.spikeChance > 0 && rng.chance(l.spikeChance)) delay += l.spikeMaxMs !== undefined ? rng.range(l.spikeMinMs ?? 0, l.spikeMaxMs) : -Math.log(1 - rng.float()) * l.spikeMeanMs
+    if (l.bytesPerMs > 0) delay += bytes / l.bytesPerMs
+    return delay
   }
 
   #deliver (from: number, target: NodeState, bytes: Uint8Array): void {
@@ -339,7 +362,8 @@ class Simulation {
     const bursts = Array.from({ length: Math.max(1, Math.round(s.txs / 12)) }, () => rng.range(100, s.submitUntilMs))
     for (let i = 0; i < s.txs; i++) {
       const at = rng.pick(bursts) + rng.range(0, 20)
-      const tx = new TextEncoder().encode(`sim/${s.seed}/tx/${i}/${rng.next().toString(36)}`)
+      const tag = new TextEncoder().encode(`sim/${s.seed}/tx/${i}/${rng.next().toString(36)}`)
+      const tx = s.txBytes === undefined || s.txBytes <= tag.length ? tag : padded(tag, s.txBytes)
       this.#queue.push(at, () => {
         const c: ClientTx = { tx, key: txKey(tx), submittedAt: this.#now, lastNode: -1, appliedBy: new Set(), doneAt: undefined }
         this.#txs.push(c)
@@ -356,11 +380,29 @@ class Simulation {
     if (target === c.lastNode) target = (target + 1) % this.#s.n
     c.lastNode = target
     const node = this.#nodes[target]
-    if (node.up && node.driver !== undefined) node.driver.submit(c.tx)
+    if (node.up && node.driver !== undefined) {
+      node.driver.submit(c.tx)
+      this.#o.observer?.submitted?.(target, c.key, this.#now)
+    }
     this.#at(this.#s.clientRetryMs, () => this.#submit(c, rng))
   }
 
   // ---- result ----
+
+  /** Ping-like samples of every link both ways, from a generator of their own (the run's trace is untouched). */
+  #rttStats (): { p50: number, p90: number } {
+    const rng = new Prng(this.#s.seed ^ 0x477)
+    const rtts: number[] = []
+    for (let a = 0; a < this.#s.n; a++) {
+      for (let b = 0; b < this.#s.n; b++) {
+        if (a === b) continue
+        for (let k = 0; k < 4; k++) rtts.push(this.#linkDelay(a, b, 64, rng) + this.#linkDelay(b, a, 64, rng))
+      }
+    }
+    rtts.sort((x, y) => x - y)
+    const q = (p: number): number => Math.round((rtts[Math.min(rtts.length - 1, Math.floor(p * rtts.length))] ?? 0) * 10) / 10
+    return { p50: q(0.5), p90: q(0.9) }
+  }
 
   #result (events: number): SimResult {
     const nodes: NodeRecord[] = this.#nodes.map((n) => ({
@@ -404,10 +446,17 @@ class Simulation {
         dropped,
         protocolEvents: countEvents(honest.map((n) => n.metrics)),
         ...latencies(this.#txs),
-        resources: this.#meter.peaks((i) => this.#nodes[i].honest)
+        resources: this.#meter.peaks((i) => this.#nodes[i].honest),
+        rttMs: this.#rttStats()
       }
     }
   }
+}
+
+function padded (tag: Uint8Array, bytes: number): Uint8Array {
+  const out = new Uint8Array(bytes).fill(0x2e)
+  out.set(tag)
+  return out
 }
 
 function latencies (txs: readonly ClientTx[]): { latencyP50Ms: number, latencyMaxMs: number } {
