@@ -60,7 +60,8 @@ export const bullsharkModule: ProtocolModule<BullsharkParams, BullsharkMessage> 
     // n = 3 and 6 (3f + 3) are where f + 1 support failed to meet every quorum; the commit threshold is
     // n - quorum + 1 now (ordering: commitStake), and these sizes keep it honest.
     sizes: [3, 4, 5, 6, 7, 10],
-    seeds: 528,
+    // Five passes over the sizes x adversaries grid (66 pairs), sized to the npm test budget.
+    seeds: 330,
     bites: {
       equivocate: { event: 'equivocation' },
       'few-parents': { event: 'invalid-message' },
