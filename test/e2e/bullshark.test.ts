@@ -3,9 +3,8 @@
 // others move past the garbage-collection depth catches up by state transfer and rejoins the DAG.
 import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { killPid, metricValue } from './helpers.ts'
-import { assertAllHave, client, converged, devnetSuite, load, restart, runtimeAdmin, token, type DevnetNode } from './cluster.ts'
+import { assertAllHave, client, converged, crashUnderLoad, devnetSuite, load, restart, runtimeAdmin, token, type DevnetNode } from './cluster.ts'
 
 describe('Bullshark on a 4-node devnet', () => {
   const devnet = devnetSuite('nc-bullshark-', ['--protocol', 'bullshark', '--param', 'checkpointInterval=4', '--param', 'gcDepth=10', '--param', 'maxHeaderDelayMs=100', '--param', 'batchDelayMs=10'])
@@ -24,13 +23,7 @@ describe('Bullshark on a 4-node devnet', () => {
   })
 
   test('kill -9 and restart of a node under load: nothing acknowledged is lost', async () => {
-    const victim = nodes[2]
-    const survivors = nodes.filter(n => n !== victim)
-    const phase = load(survivors, 'crash', 300, 16)
-    await sleep(300)
-    killPid(victim.pid, 'SIGKILL')
-    const acked = await phase
-    await restart(victim)
+    const acked = await crashUnderLoad(nodes, nodes[2], 'crash')
     const more = await load(nodes, 'after-crash', 50)
     assert.ok(acked.size > 0 && more.size === 50)
     await converged(nodes, 90_000)

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { AdminClient } from '../../src/api/client.ts'
-import { background, cleanup, cli, json, tempDir, waitUntil } from './helpers.ts'
+import { background, cleanup, cli, json, killPid, tempDir, waitUntil } from './helpers.ts'
 
 export interface DevnetNode { id: string, admin: string, listen: string, dataDir: string, pid: number }
 
@@ -94,4 +94,26 @@ export function devnetSuite (prefix: string, args: string[]): { nodes: DevnetNod
     cleanup()
   })
   return suite
+}
+
+/** Kills `victim` with SIGKILL while `count` puts go to the other nodes, then starts it again from its data
+ *  dir: the puts acknowledged meanwhile (the consensus suites' crash-under-load step). */
+export async function crashUnderLoad (nodes: DevnetNode[], victim: DevnetNode, prefix: string, count = 300, concurrency = 16): Promise<Map<string, string>> {
+  const running = load(nodes.filter(n => n !== victim), prefix, count, concurrency)
+  await sleep(300)
+  killPid(victim.pid, 'SIGKILL')
+  const acked = await running
+  await restart(victim)
+  return acked
+}
+
+/** Every node at or past the highest height any node shows now, with one state root at that height: agreement
+ *  checked without waiting for a quiet cluster (on a ProBFT devnet the nodes' heartbeats keep a block in
+ *  flight most of the time, so `converged`'s empty mempools everywhere at once rarely happen). */
+export async function oneRootAtTop (nodes: DevnetNode[], timeoutMs = 60_000): Promise<{ height: number, stateRoot: string }> {
+  const height = Math.max(...(await statuses(nodes)).map(s => s.height))
+  await waitUntil(`every node to reach height ${height}`, timeoutMs, async () => (await statuses(nodes)).every(s => s.height >= height) ? true : null)
+  const roots = await Promise.all(nodes.map(async n => (await client(n).request<Array<{ stateRoot: string }>>('GET', `/v1/log?from=${height}&limit=1`))[0]?.stateRoot))
+  assert.equal(new Set(roots).size, 1, `state roots at height ${height}: ${roots.join(', ')}`)
+  return { height, stateRoot: roots[0] }
 }

@@ -6,7 +6,7 @@ import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { assertOneLineError, cli, json, killPid, metricValue, waitUntil } from './helpers.ts'
-import { assertAllHave, client, converged, devnetSuite, load, restart, runtimeAdmin, statuses, token, type DevnetNode } from './cluster.ts'
+import { assertAllHave, client, converged, crashUnderLoad, devnetSuite, load, restart, runtimeAdmin, statuses, token, type DevnetNode } from './cluster.ts'
 
 describe('PBFT on a 4-node devnet', () => {
   const devnet = devnetSuite('nc-pbft-', ['--param', 'checkpointInterval=8', '--param', 'viewChangeTimeoutMs=1000'])
@@ -41,16 +41,8 @@ describe('PBFT on a 4-node devnet', () => {
     const primary = nodes.find(n => n.id === primaryId)!
     const follower = nodes.find(n => n.id !== primaryId)!
     // Load goes to the nodes that stay up; the victim is killed while the load runs, then restarted.
-    const crashUnderLoad = async (victim: DevnetNode, prefix: string): Promise<Map<string, string>> => {
-      const running = load(nodes.filter(n => n !== victim), prefix, 300, 16)
-      await sleep(300)
-      killPid(victim.pid, 'SIGKILL')
-      const acked = await running
-      await restart(victim)
-      return acked
-    }
-    const acked1 = await crashUnderLoad(follower, 'crash1')
-    const acked2 = await crashUnderLoad(primary, 'crash2')
+    const acked1 = await crashUnderLoad(nodes, follower, 'crash1')
+    const acked2 = await crashUnderLoad(nodes, primary, 'crash2')
     const acked3 = await load(nodes, 'crash3', 50)
     const all = await converged(nodes, 90_000)
     assert.ok(all.every(s => s.view > view0), `view changed from ${view0} to ${all.map(s => s.view).join(',')}`)

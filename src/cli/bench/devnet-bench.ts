@@ -66,6 +66,9 @@ export interface BenchResult {
   /** --sim: figures are in simulated time, not measured on this machine. */
   simulated?: boolean
   note?: string
+  /** Devnet runs: payload bytes all nodes sent over their channels during the run (novacron_bytes_out_total),
+   *  the blocks decided meanwhile (node 0's height) and their ratio. */
+  network?: { bytesOut: number, decisions: number, bytesPerDecision: number | null }
 }
 
 export function machineInfo (): BenchResult['machine'] {
@@ -173,6 +176,8 @@ export async function drive (nodes: DevnetNode[], opts: BenchOptions, say: (line
   const cpu0 = process.cpuUsage()
   const before = nodes.map(n => sampleProc(n.pid))
   const baseHeights = await Promise.all(clients.map(async c => (await c.status()).committedTx))
+  const bytes0 = await Promise.all(clients.map(async c => await bytesOut(c)))
+  const decisions0 = (await clients[0].status()).height
   const t0 = performance.now()
   const endAt = t0 + opts.durationS * 1000
   let sendSpan = 0
@@ -234,6 +239,8 @@ export async function drive (nodes: DevnetNode[], opts: BenchOptions, say: (line
     await sleep(50)
   }
   const after = nodes.map(n => sampleProc(n.pid))
+  const bytes = (await Promise.all(clients.map(async c => await bytesOut(c)))).reduce((a, b, i) => a + b - bytes0[i], 0)
+  const decisions = (await clients[0].status()).height - decisions0
   const cpu = process.cpuUsage(cpu0)
   const memory = await Promise.all(clients.map(async c => (await c.status().catch(() => null))?.memory ?? null))
   const perNode = nodes.map((n, i) => {
@@ -257,6 +264,13 @@ export async function drive (nodes: DevnetNode[], opts: BenchOptions, say: (line
     client: { cpuPct: Math.round(1000 * (cpu.user + cpu.system) / 1000 / (tEnd - t0)) / 10 },
     loadavg: { before: Math.round(load0 * 100) / 100, after: Math.round(loadavg()[0] * 100) / 100 },
     machine: machineInfo(),
-    mode: 'devnet'
+    mode: 'devnet',
+    network: { bytesOut: bytes, decisions, bytesPerDecision: decisions > 0 ? Math.round(bytes / decisions) : null }
   }
+}
+
+/** A node's channel payload bytes sent so far, over every channel protocol. */
+async function bytesOut (c: ReturnType<typeof clientFor>): Promise<number> {
+  const text = await c.metrics()
+  return text.split('\n').filter(l => l.startsWith('novacron_bytes_out_total')).reduce((a, l) => a + Number(l.split(' ').pop()), 0)
 }

@@ -33,6 +33,7 @@ export function benchTable (results: readonly BenchResult[]): string {
     if (f != null && (f.requests > 0 || f.txs > 0)) lines.push(`${r.protocol}: WARNING ${f.requests} requests failed or were refused, ${f.txs} transactions committed with an error: ${f.firstErrors.join('; ')}`)
     if (r.achievedOfferedRate != null) lines.push(`${r.protocol}: offered ${r.offeredRate} tx/s, the client kept ${r.achievedOfferedRate} tx/s; latency runs from each request's intended send time`)
     if (r.etcd != null) lines.push(`${r.protocol}: etcd ${r.etcd.version}, ${r.etcd.members} members, ${r.etcd.clients} clients, same run: ${r.etcd.writesPerS} writes/s, p50 ${r.etcd.latencyMs.p50 ?? '-'} ms; ratio ${r.ratioToEtcd ?? '-'}`)
+    if (r.network != null) lines.push(`${r.protocol}: ${r.network.bytesOut} bytes sent over ${r.network.decisions} decisions: ${r.network.bytesPerDecision ?? '-'} bytes per decision`)
     if (r.client != null && r.loadavg != null) lines.push(`${r.protocol}: client CPU ${r.client.cpuPct}%, load average ${r.loadavg.before} -> ${r.loadavg.after}; ack = ${r.ack ?? 'one replica'}`)
   }
   return lines.join('\n')

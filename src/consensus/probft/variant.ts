@@ -24,9 +24,27 @@ export interface ProbftVariantOptions {
   readonly genesisHash: Uint8Array
   readonly vrf: ProtocolVrf
   readonly sizes: ProbftSizes
-  /** false only in planted-bug builds: no leader header in prepares (H1) and no view change on
-   *  equivocation (H2). */
-  readonly hardening?: boolean
+  /** false (or some parts false) only in planted-bug builds: see ProbftHardening. */
+  readonly hardening?: boolean | Partial<ProbftHardening>
+}
+
+/** The hardening's parts that a planted-bug build can switch off one by one (design note PROBFT.md 3.2;
+ *  H3, commit only when prepared, is the engine's own rule and stays). */
+export interface ProbftHardening {
+  /** H1: a prepare carries the leader's signed header, and a replica that missed the proposal adopts it. */
+  readonly proposalForwarding: boolean
+  /** H2: two leader headers for one slot stop voting there and change view. */
+  readonly equivocationViewChange: boolean
+  /** H4: a replica that missed a quorum takes the decision from a peer's commit certificate. */
+  readonly catchUp: boolean
+}
+
+const ALL_HARDENING: ProbftHardening = { proposalForwarding: true, equivocationViewChange: true, catchUp: true }
+
+export function probftHardening (h: boolean | Partial<ProbftHardening> | undefined): ProbftHardening {
+  if (h === undefined || h === true) return ALL_HARDENING
+  if (h === false) return { proposalForwarding: false, equivocationViewChange: false, catchUp: false }
+  return { ...ALL_HARDENING, ...h }
 }
 
 /** Refused votes by reason, and the vote counts of the last decision: what status shows. */
@@ -48,7 +66,7 @@ export type ProbftVariant = ThreePhaseVariant & { readonly stats: ProbftStats, s
 export function probftVariant (o: ProbftVariantOptions): ProbftVariant {
   const { validators, sizes } = o
   const ids = validators.ids
-  const hardening = o.hardening !== false
+  const hardening = probftHardening(o.hardening)
   const leaders = roundRobin(validators)
   const stats: ProbftStats = { refused: new Map(), lastPrepareVotes: 0, lastCommitVotes: 0, verifications: 0 }
   // Both caches by sequence number, so a stable checkpoint drops everything at or below it.
@@ -111,7 +129,7 @@ export function probftVariant (o: ProbftVariantOptions): ProbftVariant {
     recipients: (phase, view, seq) => mine(phase, view, seq).sample,
     prove (phase, view, seq, proposal?: Signed<PrePrepare>) {
       const proof = mine(phase, view, seq).proof
-      if (phase !== 'prepare' || !hardening || proposal === undefined) return proof
+      if (phase !== 'prepare' || !hardening.proposalForwarding || proposal === undefined) return proof
       const out = new Uint8Array(proof.byteLength + proposal.sig.byteLength)
       out.set(proof)
       out.set(proposal.sig, proof.byteLength)
@@ -145,7 +163,7 @@ export function probftVariant (o: ProbftVariantOptions): ProbftVariant {
     // The VRF proof and, on a prepare, the leader's signature (Ed25519's 64 bytes at most).
     proofBytes: VRF_PROOF_BYTES + 64,
     quorum: validators.quorums.quorum,
-    ...(hardening
+    ...(hardening.proposalForwarding
       ? {
           proposalIn (v: Signed<Prepare>): Signed<PrePrepare> | undefined {
             const sig = v.msg.proof?.subarray(VRF_PROOF_BYTES)
@@ -163,8 +181,8 @@ export function probftVariant (o: ProbftVariantOptions): ProbftVariant {
     votes,
     stats,
     sampleOf,
-    equivocationChangesView: hardening,
-    catchUp: hardening,
+    equivocationChangesView: hardening.equivocationViewChange,
+    catchUp: hardening.catchUp,
     observe (e: ReplicaObservation) {
       if (e.kind !== 'stable') return
       for (const m of [own, checked, admitted] as Map<number, unknown>[]) for (const seq of m.keys()) if (seq <= e.seq) m.delete(seq)

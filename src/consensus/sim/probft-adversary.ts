@@ -5,8 +5,9 @@
 //   spray-votes        every vote goes to everyone, not only to the sender's sample
 //   echo-amplify       the leader equivocates (halves); faulty backups prepare and commit at once each
 //                      side's digest, with the leader's header, to the members of their samples on that side
-//   minority-proposal  the leader proposes only to n - quorum honest replicas (plus the faulty), faulty
-//                      backups echo to that minority only, and faulty view-changes carry no certificates
+//   minority-proposal  the leader proposes only to n - quorum honest replicas (the same ones all view),
+//                      faulty backups echo to that minority only, and faulty view-changes carry no
+//                      certificates and skip the minority (design note PROBFT.md 4, the exclusion hole)
 //   forge-certificate  faulty replicas vote for a digest the leader never proposed to each other only, to
 //                      assemble a Byzantine-only certificate, and carry it in their view-changes
 import { sha256 } from '../../crypto/hash.ts'
@@ -25,12 +26,14 @@ type Phase = 'prepare' | 'commit'
 export const PROBFT_ADVERSARIES: readonly string[] = ['spray-votes', 'echo-amplify', 'minority-proposal', 'forge-certificate']
 
 interface Side { readonly members: ReadonlySet<ValidatorId>, readonly header: Signed<PrePrepare> }
-interface Coalition { readonly faulty: Set<ValidatorId>, readonly sides: Map<string, Side[]> }
+/** minorities: the honest replicas a minority-proposal leader feeds in each view (the same ones for every
+ *  slot of the view, so they keep deciding and do not time out while the rest do). */
+interface Coalition { readonly faulty: Set<ValidatorId>, readonly sides: Map<string, Side[]>, readonly minorities: Map<number, readonly ValidatorId[]> }
 
 const coalitions = new WeakMap<ValidatorSet, Coalition>()
 const coalitionOf = (v: ValidatorSet): Coalition => {
   let c = coalitions.get(v)
-  if (c === undefined) { c = { faulty: new Set(), sides: new Map() }; coalitions.set(v, c) }
+  if (c === undefined) { c = { faulty: new Set(), sides: new Map(), minorities: new Map() }; coalitions.set(v, c) }
   return c
 }
 
@@ -114,9 +117,13 @@ export function probftAdversary (kind: string, ctx: AdversaryContext): Adversary
             // The minority leaves out the next view's leader, and the faulty do not get the proposal either:
             // their honest code times out with the rest and their view-changes (without certificates) arrive
             // early enough to fill the next leader's quorum before the minority joins.
-            const next = ids[(m.view + 1) % ids.length]
-            const honest = ctx.rng.shuffle(honestOthers().filter((id) => id !== next))
-            const a = honest.slice(0, Math.max(1, ids.length - ctx.validators.quorums.quorum))
+            let a = coalition.minorities.get(m.view)
+            if (a === undefined) {
+              const next = ids[(m.view + 1) % ids.length]
+              const honest = ctx.rng.shuffle(honestOthers().filter((id) => id !== next))
+              a = honest.slice(0, Math.max(1, ids.length - ctx.validators.quorums.quorum))
+              coalition.minorities.set(m.view, a)
+            }
             sides = [{ members: new Set(a), header: headerOf(pp) }]
             coalition.sides.set(key(m.view, m.seq), sides)
             echoed.add(key(m.view, m.seq))
@@ -131,7 +138,10 @@ export function probftAdversary (kind: string, ctx: AdversaryContext): Adversary
             return sides.flatMap(echo)
           }
           if (m.type === 'view-change' && kind === 'minority-proposal') {
-            return [{ kind: 'broadcast', msg: signer.sign<ViewChange>({ ...(m as ViewChange), prepared: [] }) }]
+            // Not to the minorities fed so far: they see only the honest view-changes, so they join the view
+            // change last and the next leader's first n - f view-changes are likely to leave them all out.
+            const fed = new Set([...coalition.minorities].filter(([v]) => v < m.view).flatMap(([, a]) => a))
+            return [{ kind: 'send', to: ctx.others.filter((id) => !fed.has(id)), msg: signer.sign<ViewChange>({ ...(m as ViewChange), prepared: [] }) }]
           }
           return [e]
         })]
