@@ -68,6 +68,8 @@ export interface ProtocolStatus {
   readonly bufferedBytes?: number
   /** What a stranger can make this replica hold and redo, for the simulator's bounded-resources checker. */
   readonly resources?: ProtocolResources
+  /** Protocol-specific fields (T-PBFT: epoch, group, trust ranking, inner failovers). */
+  readonly extra?: Readonly<Record<string, unknown>>
 }
 
 export interface ProtocolResources {
