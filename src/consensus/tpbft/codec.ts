@@ -22,7 +22,7 @@ export const tpbftCodec: MessageCodec<TpbftMessage> = {
     switch (m.type) {
       case 'group-share': w.u64(m.view).u64(m.seq).bytes(m.digest).u32(m.acting); return
       case 'inner-change': w.u64(m.view).u32(m.acting); return
-      case 'rec-share': w.u64(m.view).u64(m.seq).bytes(m.digest); return
+      case 'rec-share': w.u64(m.view).u64(m.seq).bytes(m.digest).u32(m.acting); return
       case 'rec-inner': w.u64(m.view).u32(m.acting)
     }
   },
@@ -31,7 +31,7 @@ export const tpbftCodec: MessageCodec<TpbftMessage> = {
     switch (type) {
       case 'group-share': return { protocol, type, view: r.u64(), seq: r.u64(), digest: r.fixed(HASH_BYTES, 'digest'), acting: r.u32() }
       case 'inner-change': return { protocol, type, view: r.u64(), acting: r.u32() }
-      case 'rec-share': return { protocol, type, view: r.u64(), seq: r.u64(), digest: r.fixed(HASH_BYTES, 'digest') }
+      case 'rec-share': return { protocol, type, view: r.u64(), seq: r.u64(), digest: r.fixed(HASH_BYTES, 'digest'), acting: r.u32() }
       case 'rec-inner': return { protocol, type, view: r.u64(), acting: r.u32() }
       default: return base.decodeBody(type, r, ctx)
     }

@@ -14,7 +14,7 @@ export interface GroupShare extends Base<'group-share'> { readonly view: number,
 /** A member's vote that the group's proposer index in `view` move to `acting`. */
 export interface InnerChange extends Base<'inner-change'> { readonly view: number, readonly acting: number }
 /** Persisted before a share leaves: this member co-signed `digest` for (view, seq). */
-export interface RecShare extends Base<'rec-share'> { readonly view: number, readonly seq: number, readonly digest: Hash }
+export interface RecShare extends Base<'rec-share'> { readonly view: number, readonly seq: number, readonly digest: Hash, readonly acting: number }
 /** Persisted when the acting proposer index of `view` moved to `acting`. */
 export interface RecInner extends Base<'rec-inner'> { readonly view: number, readonly acting: number }
 

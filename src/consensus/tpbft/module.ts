@@ -39,8 +39,7 @@ const signingSlot = (m: TpbftMessage): string | undefined => {
   switch (m.type) {
     case 'pre-prepare': case 'prepare': case 'commit': return `${m.type}/${m.view}/${m.seq}`
     case 'new-view': return `new-view/${m.view}`
-    case 'group-share': return `group-share/${m.view}/${m.seq}/${m.acting}`
-    case 'inner-change': return `inner-change/${m.view}/${m.acting}`
+    case 'group-share': return `group-share/${m.view}/${m.seq}`
     default: return undefined
   }
 }

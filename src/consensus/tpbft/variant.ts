@@ -44,8 +44,9 @@ export class TpbftVariant implements ThreePhaseVariant {
   #config: EpochConfig
   /** Acting member index per view (only the current view's matters; 0 when never moved). */
   readonly #acting = new Map<number, number>()
-  /** What this replica co-signed: `${view}/${seq}` -> digest (rebuilt from rec-share on restart). */
-  readonly #shared = new Map<string, Uint8Array>()
+  /** What this replica co-signed: `${view}/${seq}` -> digest and the acting index it signed under (rebuilt
+   *  from rec-share on restart, so a share signed again is the same message). */
+  readonly #shared = new Map<string, { readonly digest: Uint8Array, readonly acting: number }>()
   /** Its own signed shares of the current view, by seq (a new acting member re-uses them). */
   readonly #myShares = new Map<number, Signed<GroupShare>>()
   /** Proposals of the current view it co-signed, by seq: what it re-certifies if it becomes the acting member. */
@@ -161,7 +162,7 @@ export class TpbftVariant implements ThreePhaseVariant {
   restore (records: readonly PersistedRecord<ThreePhaseMessage>[]): void {
     for (const { msg } of records) {
       const m = msg as unknown as TpbftMessage
-      if (m.type === 'rec-share') this.#shared.set(this.#key(m.view, m.seq), m.digest)
+      if (m.type === 'rec-share') this.#shared.set(this.#key(m.view, m.seq), { digest: m.digest, acting: m.acting })
       else if (m.type === 'rec-inner' && m.acting > (this.#acting.get(m.view) ?? 0)) this.#acting.set(m.view, m.acting)
     }
     this.#restarted = true
@@ -236,18 +237,19 @@ export class TpbftVariant implements ThreePhaseVariant {
     const { view, seq, digest } = s.msg
     const key = this.#key(view, seq)
     const prior = this.#shared.get(key)
-    if (prior !== undefined && !bytesEqual(prior, digest)) {
+    if (prior !== undefined && !bytesEqual(prior.digest, digest)) {
       this.counters.refusedShares++
       h.log({ type: 'share-refused', from: s.from, view, seq, reason: 'co-signed another digest' })
       return undefined
     }
     const mine = this.#myShares.get(seq)
     if (mine !== undefined && mine.msg.view === view && bytesEqual(mine.msg.digest, digest)) return mine
+    const acting = prior?.acting ?? this.#actingIndex(view)
     if (prior === undefined) {
-      this.#shared.set(key, digest)
-      h.persist(seq, { protocol: TPBFT, type: 'rec-share', view, seq, digest } as unknown as ThreePhaseMessage)
+      this.#shared.set(key, { digest, acting })
+      h.persist(seq, { protocol: TPBFT, type: 'rec-share', view, seq, digest, acting } as unknown as ThreePhaseMessage)
     }
-    const share = h.sign({ protocol: TPBFT, type: 'group-share', view, seq, digest, acting: this.#actingIndex(view) } as unknown as ThreePhaseMessage) as unknown as Signed<GroupShare>
+    const share = h.sign({ protocol: TPBFT, type: 'group-share', view, seq, digest, acting } as unknown as ThreePhaseMessage) as unknown as Signed<GroupShare>
     this.#myShares.set(seq, share)
     return share
   }
