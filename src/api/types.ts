@@ -46,6 +46,9 @@ export interface StatusJson {
   round: number | null
   dagSize: number | null
   lastAnchor: number | null
+  /** Protocol-specific fields, or null (T-PBFT: epoch, epochConfig, group, acting, threshold, rankingTop,
+   *  rankingBottom, innerFailovers, outerViewChanges). */
+  consensus?: Readonly<Record<string, unknown>> | null
   stateRoot: string | null
   committedTx: number
   tps1m: number

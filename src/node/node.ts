@@ -383,6 +383,8 @@ export class NovacronNode {
       round: c?.round ?? null,
       dagSize: c?.dagSize ?? null,
       lastAnchor: c?.lastAnchor ?? null,
+      // Protocol-specific fields (T-PBFT: epoch, group, trust ranking, inner failovers, outer view changes).
+      consensus: c?.extra ?? null,
       stateRoot: head == null ? null : Buffer.from(head.stateRoot).toString('hex'),
       committedTx: figures?.committedTx ?? 0,
       tps1m: figures?.tps1m ?? 0,

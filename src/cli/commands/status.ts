@@ -15,11 +15,25 @@ export function renderStatus (s: StatusJson): string {
     `${s.cluster}  ${s.protocol}  n=${s.n} f=${s.f}  ${s.role}  up ${s.uptimeS}s`,
     `node    ${s.nodeId}`,
     `height  ${s.height}${s.view != null ? `  view ${s.view}` : ''}${s.leader != null ? `  leader ${s.leader.slice(-8)}` : ''}  committed ${s.committedTx} tx  tps(1m) ${s.tps1m}`,
+    ...groupLines(s),
     `health  ${s.health.status}   peers ${connected}/${s.peers.length} connected`,
     ...(s.models != null && s.models.length > 0 ? [`models  ${s.models.map(m => `${m.model}: ${m.inCharge === 'model' ? 'model' : `baseline (${m.baseline})`}`).join('  ')}`] : []),
     renderPeers(s.peers)
   ]
   return lines.join('\n')
+}
+
+/** T-PBFT's line: epoch, the view's group (acting member marked), trust ranking ends, failovers. */
+function groupLines (s: StatusJson): string[] {
+  const c = s.consensus
+  if (c == null || c.epoch == null) return []
+  const short = (id: unknown): string => String(id).slice(-8)
+  const ids = (v: unknown): string => Array.isArray(v) ? v.map(short).join(',') : '-'
+  const group = Array.isArray(c.group) ? c.group.map(id => id === c.acting ? `*${short(id)}` : short(id)).join(',') : '-'
+  return [
+    `epoch   ${String(c.epoch)}  group ${group} (t=${String(c.threshold)})  inner failovers ${String(c.innerFailovers)}  outer view changes ${String(c.outerViewChanges)}`,
+    `trust   top ${ids(c.rankingTop)}  bottom ${ids(c.rankingBottom)}`
+  ]
 }
 
 export function renderPeers (peers: PeerJson[]): string {
