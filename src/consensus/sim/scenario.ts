@@ -56,7 +56,7 @@ export function scenarioFor (choice: ScenarioChoice): Scenario {
   const f = Math.floor((n - 1) / 3)
   const adversary = choice.adversary ?? rng.pick(adversariesOf(protocol))
   // Half the runs put the first primary among the faulty, so every adversary meets a view change.
-  const byzantine: number[] = []
+  let byzantine: number[] = []
   if (adversary !== 'none') {
     // At most f: a cluster that tolerates none (n < 4) runs the adversary on nobody.
     const count = Math.min(f, 1 + rng.int(f))
@@ -64,6 +64,9 @@ export function scenarioFor (choice: ScenarioChoice): Scenario {
     if (rng.chance(0.5) && count > 0) byzantine.push(0)
     while (byzantine.length < count) byzantine.push(pool.pop() as number)
     byzantine.sort((a, b) => a - b)
+    // Drawn above either way, so the random stream (and every other protocol's scenarios) stay as they were.
+    const placed = sim.placeByzantine?.(adversary, n)
+    if (placed !== undefined && placed.length <= f) byzantine = [...placed]
   }
   const honest = Array.from({ length: n }, (_, i) => i).filter((i) => !byzantine.includes(i))
   const partitions: Partition[] = []

@@ -17,7 +17,7 @@ import { buildNode, checkpointIntervalOf } from './protocols.ts'
 import type { ProtocolBuilds } from './protocols.ts'
 import { byzantine, makeAdversary } from './adversary.ts'
 import type { Adversary, AdversaryContext } from './adversary.ts'
-import { checkAgreement, checkLiveness, checkValidity } from './checkers.ts'
+import { checkAgreement, checkEpochConfigs, checkLiveness, checkValidity } from './checkers.ts'
 import type { NodeRecord, RunRecord, TxRecord } from './checkers.ts'
 import { EventQueue } from './event-queue.ts'
 import { measuredLatency, syntheticLatency } from './latency.ts'
@@ -368,7 +368,9 @@ class Simulation {
       commits: n.record.commits,
       committedTxs: n.record.committedTxs,
       roots: n.record.roots,
-      applied: n.sm.log
+      applied: n.sm.log,
+      epochConfigs: n.metrics.epochConfigs,
+      epochConfigChanges: n.metrics.epochConfigChanges
     }))
     const txs: TxRecord[] = this.#txs.map((t) => ({ key: t.key, submittedAt: t.submittedAt, doneAt: t.doneAt }))
     const run: RunRecord = {
@@ -382,7 +384,7 @@ class Simulation {
       // Submissions scheduled past the end never happened; that is a scenario bug, not a protocol one.
       throw new Error(`scenario ended before all ${this.#s.txs} transactions were submitted`)
     }
-    const violations = [...checkAgreement(run), ...checkValidity(run), ...checkLiveness(run), ...this.#meter.violations((i) => this.#nodes[i].honest)]
+    const violations = [...checkAgreement(run), ...checkValidity(run), ...checkLiveness(run), ...checkEpochConfigs(run), ...this.#meter.violations((i) => this.#nodes[i].honest)]
     const honest = this.#nodes.filter((n) => n.honest)
     const dropped: Record<string, number> = {}
     for (const n of this.#nodes) for (const [k, v] of n.metrics.drops) dropped[k] = (dropped[k] ?? 0) + v

@@ -61,6 +61,12 @@ export class TpbftVariant implements ThreePhaseVariant {
   #progressMark = -1
   #consecutiveFailovers = 0
   #restarted = false
+  /** An 'epoch-config' event is due: at the first input, after a restart, on entering an epoch. */
+  #logEpoch = true
+  /** Shares seen this view, by `${signer}/${seq}`: a second one for another digest is an equivocation proof. */
+  readonly #sharesSeen = new Map<string, Signed<GroupShare>>()
+  /** Members caught co-signing two digests for one slot (both signatures checked): never counted again. */
+  readonly #convicted = new Map<ValidatorId, readonly [Signed<GroupShare>, Signed<GroupShare>]>()
 
   constructor (validators: ValidatorSet, params: TpbftParams, verifier: MessageVerifier<TpbftMessage>) {
     this.#validators = validators
@@ -160,16 +166,21 @@ export class TpbftVariant implements ThreePhaseVariant {
   }
 
   restore (records: readonly PersistedRecord<ThreePhaseMessage>[]): void {
+    let stable = 0
     for (const { msg } of records) {
       const m = msg as unknown as TpbftMessage
       if (m.type === 'rec-share') this.#shared.set(this.#key(m.view, m.seq), { digest: m.digest, acting: m.acting })
       else if (m.type === 'rec-inner' && m.acting > (this.#acting.get(m.view) ?? 0)) this.#acting.set(m.view, m.acting)
+      else if (m.type === 'rec-stable') stable = Math.max(stable, m.seq)
     }
     this.#restarted = true
+    // Back in the epoch of its last stable checkpoint, with that epoch's configuration.
+    this.#enterEpoch(Math.floor(stable / this.#params.epochLength))
   }
 
   afterInput (): void {
     const h = this.#h()
+    this.#flushEpochLog()
     const view = h.view()
     if (this.#restarted) {
       // A member back from a crash does not know whether the group moved on without it; if it was the
@@ -197,19 +208,31 @@ export class TpbftVariant implements ThreePhaseVariant {
       this.#proposals.clear()
       this.#myShares.clear()
       this.#innerVotes.clear()
+      this.#sharesSeen.clear()
       this.#consecutiveFailovers = 0
       for (const v of this.#acting.keys()) if (v < e.view) this.#acting.delete(v)
     } else if (e.kind === 'stable') {
       for (const [key] of this.#shared) if (Number(key.split('/')[1]) <= e.seq) this.#shared.delete(key)
       for (const m of [this.#proposals, this.#collecting, this.#myShares] as Map<number, unknown>[]) for (const seq of m.keys()) if (seq <= e.seq) m.delete(seq)
-      if (e.seq % this.#params.epochLength === 0) {
-        const epoch = e.seq / this.#params.epochLength
-        if (epoch > this.#config.epoch) {
-          this.#config = standInEpochConfig(epoch, this.#validators, this.#params.groupSize)
-          this.#host?.log({ type: 'epoch', epoch, config: toHex(this.#config.hash) })
-        }
-      }
+      for (const [key, sh] of this.#sharesSeen) if (sh.msg.seq <= e.seq) this.#sharesSeen.delete(key)
+      // The epoch the stable checkpoint is in (a replica that skipped a boundary by state transfer too).
+      this.#enterEpoch(Math.floor(e.seq / this.#params.epochLength))
     }
+  }
+
+  /** Recomputes the configuration once the stable checkpoint closing epoch - 1 is reached. */
+  #enterEpoch (epoch: number): void {
+    if (epoch <= this.#config.epoch) return
+    this.#config = standInEpochConfig(epoch, this.#validators, this.#params.groupSize)
+    this.#logEpoch = true
+    this.#flushEpochLog()
+  }
+
+  /** Reports the configuration in force (the simulator's checker compares it across honest nodes). */
+  #flushEpochLog (): void {
+    if (!this.#logEpoch || this.#host === undefined) return
+    this.#logEpoch = false
+    this.#host.log({ type: 'epoch-config', epoch: this.#config.epoch, config: toHex(this.#config.hash) })
   }
 
   status (): Readonly<Record<string, unknown>> {
@@ -224,6 +247,7 @@ export class TpbftVariant implements ThreePhaseVariant {
       threshold: this.threshold(view),
       rankingTop: r.slice(0, Math.min(3, r.length)),
       rankingBottom: r.slice(Math.max(0, r.length - 3)),
+      convicted: [...this.#convicted.keys()],
       innerFailovers: this.counters.innerFailovers,
       outerViewChanges: this.counters.outerViewChanges
     }
@@ -264,7 +288,17 @@ export class TpbftVariant implements ThreePhaseVariant {
   #onShare (s: Signed<GroupShare>): void {
     const h = this.#h()
     const m = s.msg
-    if (h.viewChanging() || m.view !== h.view() || !this.#inGroup(m.view, s.from)) return
+    if (h.viewChanging() || m.view !== h.view() || !this.#inGroup(m.view, s.from) || this.#convicted.has(s.from)) return
+    const seenKey = `${s.from}/${m.seq}`
+    const prior = this.#sharesSeen.get(seenKey)
+    if (prior !== undefined && !bytesEqual(prior.msg.digest, m.digest)) {
+      // Two signed shares for one slot: the proof convicts the signer, whose shares no longer count.
+      this.#convicted.set(s.from, [prior, s])
+      h.log({ type: 'conviction', who: s.from, view: m.view, seq: m.seq, reason: 'co-signed two digests' })
+      for (const c of this.#collecting.values()) c.shares.delete(s.from)
+      return
+    }
+    if (prior === undefined) this.#sharesSeen.set(seenKey, s)
     const c = this.#collecting.get(m.seq)
     if (c === undefined || c.pp.msg.view !== m.view || !bytesEqual(c.pp.msg.digest, m.digest)) return
     if (!c.shares.has(s.from)) c.shares.set(s.from, s)
