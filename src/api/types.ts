@@ -81,3 +81,36 @@ export interface ModelGuardJson {
 export interface ErrorJson {
   error: { code: string, message: string }
 }
+
+/** One validator in `GET /v1/trust` (`novacron trust show --json`). */
+export interface TrustNodeJson {
+  rank: number
+  id: string
+  /** Quantised EigenTrust score as a fraction (trustQ32 / 2^32); the scores of an epoch sum to about 1. */
+  trust: number
+  trustQ32: number
+  eligible: boolean
+  convicted: boolean
+  /** The windows (primary groups of views 0, 1, ...) this validator belongs to. */
+  windows: number[]
+  /** Evidence received over the epochs the configuration read. */
+  evidence: { agreements: number, coSigned: number, innerComplaints: number, viewChangeBlames: number, convictedAt: number | null }
+}
+
+/** `GET /v1/trust?epoch=E`: one T-PBFT epoch configuration (404 on a cluster running another protocol). */
+export interface TrustEpochJson {
+  protocol: string
+  epoch: number
+  /** Epochs this node holds configurations of. */
+  epochs: number[]
+  hash: string
+  checkpointRoot: string
+  previousHash: string
+  groupSize: number
+  eligible: number
+  /** Evidence epochs the configuration read (null in epoch 0: pre-trust only). */
+  evidenceEpochs: { from: number, to: number } | null
+  groups: string[][]
+  fallback: string[]
+  ranking: TrustNodeJson[]
+}

@@ -17,6 +17,7 @@ import { registerClientRoutes } from './client-routes.ts'
 import { registerWorkloadRoutes } from './workload-routes.ts'
 import { hostCapacity, WorkloadAgent, type AsyncBidder } from './workload-agent.ts'
 import { registerTransferRoutes } from './transfer-routes.ts'
+import { registerTrustRoutes, trustSourceOf } from '../api/trust.ts'
 import { createHealthMonitor, healthJson, refreshMetrics } from './health.ts'
 import { DwcpService, type HealthMonitor } from '../dwcp/index.ts'
 import { ModelRegistry } from '../ml/registry.ts'
@@ -223,6 +224,7 @@ export class NovacronNode {
     if (this.consensus != null && this.workloads != null) registerWorkloadRoutes(api, { consensus: this.consensus, storage, agent: this.workloads })
     registerTransferRoutes(api, dwcp, id => id !== this.identity.peerId && net.isValidator(id))
     if (this.fl != null) registerFlRoutes(api, this.fl)
+    registerTrustRoutes(api, { protocol: this.genesis.protocol, source: () => trustSourceOf(this.consensus?.protocol) })
     this.api = api
     this.adminUrl = await api.start()
     if (this.opts.metrics != null) this.metricsServer = await startMetricsServer(this.opts.metrics, this.metrics.registry)

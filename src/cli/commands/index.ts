@@ -29,5 +29,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'completion', summary: 'print a shell completion script (bash, zsh or fish)', load: async () => (await import('./completion.ts')).registerCompletion },
   { name: 'workload', summary: 'submit, list, show and stop workloads; the cluster places them through consensus', load: async () => (await import('./workload.ts')).registerWorkload },
   { name: 'chaos', summary: 'run a chaos manifest on real node processes (faults per link in network namespaces) or check a client history for linearizability', load: async () => (await import('./chaos.ts')).registerChaos },
+  { name: 'trust', summary: 'T-PBFT trust: show an epoch\'s EigenTrust ranking with each node\'s evidence counts', load: async () => (await import('./trust.ts')).registerTrust },
   { name: 'fl', summary: 'federated learning of the bandwidth forecaster among the validators: start rounds, show status and history', load: async () => (await import('./fl.ts')).registerFl }
 ]
