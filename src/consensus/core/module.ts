@@ -53,9 +53,9 @@ export interface SimSettings<P> {
   readonly longCrashes: boolean
   /** The timeout a 'delay' adversary slips just past. */
   timeoutMs (p: P): number
-  /** Where an adversary's nodes sit when placement is the attack (T-PBFT: the whole first group), or
-   *  undefined for the suite's random placement; at most f indices. */
-  placeByzantine? (adversary: string, n: number): readonly number[] | undefined
+  /** Where an adversary's nodes sit (indices into `ids`, the canonical order) when placement is the
+   *  attack (T-PBFT: the whole first group), or undefined for the suite's random placement; at most f. */
+  placeByzantine? (adversary: string, ids: readonly ValidatorId[]): readonly number[] | undefined
 }
 
 export type Checker = 'agreement' | 'validity' | 'liveness' | 'determinism'

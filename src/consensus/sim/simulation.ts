@@ -16,6 +16,7 @@ import { protocolModule } from '../registry.ts'
 import { buildNode, checkpointIntervalOf } from './protocols.ts'
 import type { ProtocolBuilds } from './protocols.ts'
 import { byzantine, makeAdversary } from './adversary.ts'
+import { simNodeIds } from './scenario.ts'
 import type { Adversary, AdversaryContext } from './adversary.ts'
 import { checkAgreement, checkEpochConfigs, checkLiveness, checkValidity } from './checkers.ts'
 import type { NodeRecord, RunRecord, TxRecord } from './checkers.ts'
@@ -117,7 +118,7 @@ class Simulation {
     this.#rng = new Prng(scenario.seed)
     this.#netRng = this.#rng.fork(1)
     const n = scenario.n
-    const ids = Array.from({ length: n }, (_, i) => `node-${String(i).padStart(2, '0')}`)
+    const ids = simNodeIds(n)
     if (scenario.realSignatures) {
       const keys = ids.map((_, i) => ed25519FromSeed(sha256(new TextEncoder().encode(`sim/${scenario.seed}/${i}`))))
       this.#signers = ids.map((id, i) => new Ed25519Signer(id, keys[i]))

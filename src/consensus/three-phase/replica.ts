@@ -398,7 +398,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
 
   #propose (force: boolean): void {
     if (this.#viewChanging || !this.#isPrimary()) return
-    while (this.#lastAssigned + 1 <= this.#stableSeq + this.params.watermarkWindow) {
+    while (this.#lastAssigned + 1 <= this.#stableSeq + this.params.watermarkWindow && this.#variant.mayProposeSeq?.(this.#lastAssigned + 1) !== false) {
       const txs = this.#txs.pending.take(this.params.batchSize, undefined, MAX_BATCH_BYTES)
       if (txs.length === 0) return
       if (!batchFull(txs, this.params.batchSize) && !force) {
@@ -600,7 +600,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     this.#checkpointVotes.retain((m) => m.seq > seq)
     this.#lastAssigned = Math.max(this.#lastAssigned, seq)
     this.#o.log({ type: 'stable-checkpoint', seq })
-    this.#variant.observe?.({ kind: 'stable', seq })
+    this.#variant.observe?.({ kind: 'stable', seq, stateRoot: root })
     if (this.#lastCommitted < seq) this.#requestState()
     this.#propose(false)
   }

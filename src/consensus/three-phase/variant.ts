@@ -29,7 +29,7 @@ export interface VotePolicy {
  *  or an epoch's leader group): the same on every honest replica. */
 export type ReplicaObservation =
   | { readonly kind: 'committed', readonly seq: number, readonly view: number, readonly primary: ValidatorId }
-  | { readonly kind: 'stable', readonly seq: number }
+  | { readonly kind: 'stable', readonly seq: number, readonly stateRoot: Uint8Array }
   | { readonly kind: 'new-view', readonly view: number, readonly primary: ValidatorId }
 
 export interface ThreePhaseVariant {
@@ -64,6 +64,9 @@ export interface ThreePhaseVariant {
   restore? (records: readonly PersistedRecord<ThreePhaseMessage>[]): void
   /** Called once the engine has handled an input, before its effects leave (timers the variant keeps). */
   afterInput? (): void
+  /** Whether the primary may propose `seq` now (default: yes); T-PBFT holds the first seq of an epoch
+   *  until the checkpoint closing the previous one is stable. */
+  mayProposeSeq? (seq: number): boolean
   /** Extra fields for status(). */
   status? (): Readonly<Record<string, unknown>>
   /** The engine hands the variant its side of the replica before the first input. */

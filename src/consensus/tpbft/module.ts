@@ -12,6 +12,9 @@ import type { TpbftMessage } from './messages.ts'
 import { DEFAULT_TPBFT_PARAMS, TPBFT_GENESIS_DEFAULTS, tpbftParams, tpbftParamsFromGenesis } from './params.ts'
 import type { TpbftParams } from './params.ts'
 import { TPBFT_INNER_TIMER, TpbftVariant } from './variant.ts'
+import { epochConfig } from './epoch.ts'
+import { TrustLedger } from './evidence.ts'
+import { ValidatorSet } from '../core/validators.ts'
 
 /** Seeds `npm test` runs: each (size, adversary) pair twice, well under a minute on two quiet cores. */
 export const TPBFT_SIM_SEEDS = 78
@@ -82,11 +85,13 @@ export const tpbftModule: ProtocolModule<TpbftParams, TpbftMessage> = {
     timeoutMs: (p) => p.viewChangeTimeoutMs,
     // The whole first group (the ranking's first window) where it fits within f; for conflicting new
     // views also the next view's first member, which sends the new-view.
-    placeByzantine: (adversary, n) => {
-      const m = Math.min(DEFAULT_TPBFT_PARAMS.groupSize, n)
-      const f = Math.floor((n - 1) / 3)
-      const count = adversary === 'byzantine-group' ? m : adversary === 'conflicting-new-view' ? m + 1 : 0
-      return count > 0 && count <= f ? Array.from({ length: count }, (_, i) => i) : undefined
+    placeByzantine: (adversary, ids) => {
+      if (adversary !== 'byzantine-group' && adversary !== 'conflicting-new-view') return undefined
+      const validators = new ValidatorSet(ids.map((id) => ({ id, publicKey: new Uint8Array(32) })))
+      const config = epochConfig({ epoch: 0, validators, evidence: new TrustLedger(), checkpointRoot: new Uint8Array(32), groupSize: DEFAULT_TPBFT_PARAMS.groupSize })
+      const members = adversary === 'byzantine-group' ? config.groups[0] : [...config.groups[0], ...(config.groups[1]?.slice(0, 1) ?? [])]
+      const placed = [...new Set(members)].map((id) => validators.indexOf(id)).sort((a, b) => a - b)
+      return placed.length <= validators.f ? placed : undefined
     }
   },
   plantedBugs: []

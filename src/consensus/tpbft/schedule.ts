@@ -1,24 +1,18 @@
-// Who may propose in a T-PBFT view: the epoch configuration's groups in turn (one disjoint window of the
-// trust ranking per view), then, once every window has had its view, single primaries down the ranking for
-// a round (plain PBFT's liveness), then the windows again. Every replica computes the same schedule from
-// the same configuration.
-import type { Hash } from '../../crypto/hash.ts'
+// Who may propose in a T-PBFT view, from the epoch configuration (epoch.ts): the windows of the trust
+// ranking in turn, one per view, then, once every window has had its view, single primaries down the
+// ranking for a round (plain PBFT's liveness, convicted validators skipped), then the windows again. Views
+// are numbered across epochs; every replica computes the same schedule from the same configuration.
 import type { ValidatorId } from '../core/validators.ts'
+import type { EpochConfig } from './epoch.ts'
 
-/** What an epoch's trust computation fixes: the ranking (best first) and its windows of m members. */
-export interface EpochConfig {
-  readonly epoch: number
-  readonly ranking: readonly ValidatorId[]
-  readonly groups: readonly (readonly ValidatorId[])[]
-  readonly hash: Hash
-}
+export type { EpochConfig } from './epoch.ts'
 
 /** The primary group of `view`: a window of the ranking, or a single primary in the fallback round. */
-export function groupOf (config: EpochConfig, view: number): readonly ValidatorId[] {
+export function groupOf (config: Pick<EpochConfig, 'groups' | 'fallback' | 'ranking'>, view: number): readonly ValidatorId[] {
+  const singles = config.fallback.length > 0 ? config.fallback : config.ranking
   const w = config.groups.length
-  const cycle = w + config.ranking.length
-  const k = view % cycle
-  return k < w ? config.groups[k] : [config.ranking[k - w]]
+  const k = view % (w + singles.length)
+  return k < w ? config.groups[k] : [singles[k - w]]
 }
 
 /** Co-signatures a group of `size` needs: t of the parameters, clamped to the group, at least a majority. */

@@ -20,7 +20,8 @@ import { groupThreshold } from './params.ts'
 import type { TpbftParams } from './params.ts'
 import { groupOf, thresholdOf } from './schedule.ts'
 import type { EpochConfig } from './schedule.ts'
-import { standInEpochConfig } from './standin-config.ts'
+import { epochConfig } from './epoch.ts'
+import { TrustLedger } from './evidence.ts'
 
 export const TPBFT_INNER_TIMER = `${TPBFT}/inner`
 
@@ -42,6 +43,8 @@ export class TpbftVariant implements ThreePhaseVariant {
   readonly #verifier: MessageVerifier<TpbftMessage>
   #host: VariantHost | undefined
   #config: EpochConfig
+  /** The trust evidence the configurations are computed from (committed evidence is not carried yet). */
+  readonly #ledger = new TrustLedger()
   /** Acting member index per view (only the current view's matters; 0 when never moved). */
   readonly #acting = new Map<number, number>()
   /** What this replica co-signed: `${view}/${seq}` -> digest and the acting index it signed under (rebuilt
@@ -61,6 +64,8 @@ export class TpbftVariant implements ThreePhaseVariant {
   #progressMark = -1
   #consecutiveFailovers = 0
   #restarted = false
+  /** Pre-prepares of the next epoch that arrived before its configuration, by seq. */
+  readonly #early = new Map<number, { readonly peer: ValidatorId, readonly pp: Signed<FullPrePrepare> }>()
   /** An 'epoch-config' event is due: at the first input, after a restart, on entering an epoch. */
   #logEpoch = true
   /** Shares seen this view, by `${signer}/${seq}`: a second one for another digest is an equivocation proof. */
@@ -72,7 +77,7 @@ export class TpbftVariant implements ThreePhaseVariant {
     this.#validators = validators
     this.#params = params
     this.#verifier = verifier
-    this.#config = standInEpochConfig(0, validators, params.groupSize)
+    this.#config = this.#configFor(0)
     // PBFT's votes: broadcast to all, prepared at quorum - 1 backups, committed at quorum of all n.
     const q = validators.quorums.quorum
     this.votes = {
@@ -106,11 +111,28 @@ export class TpbftVariant implements ThreePhaseVariant {
 
   attach (host: VariantHost): void { this.#host = host }
 
-  mayPropose (view: number, from: ValidatorId): boolean { return this.#inGroup(view, from) }
+  /** In the current (or a later) view: a member of its group. The pre-prepares of earlier views inside
+   *  prepared certificates are judged by their prepares (2f of them, so honest backups accepted them), not
+   *  by a group that a replica in another epoch would compute differently. */
+  mayPropose (view: number, from: ValidatorId): boolean {
+    const current = this.#host?.view() ?? 0
+    return view < current ? this.#validators.has(from) : this.#inGroup(view, from)
+  }
+
+  /** The epoch barrier: seq e*E+1 waits until the checkpoint at e*E is stable (and so the configuration
+   *  of epoch e is known). */
+  mayProposeSeq (seq: number): boolean { return this.#epochOfSeq(seq) <= this.#config.epoch }
+
+  #epochOfSeq (seq: number): number { return Math.floor((seq - 1) / this.#params.epochLength) }
 
   admitPrePrepare (peer: ValidatorId, s: Signed<FullPrePrepare>): boolean {
     const h = this.#h()
     const m = s.msg
+    // A proposal of another epoch is judged by that epoch's groups: one of the next epoch waits here (one
+    // per seq, all within the engine's window) until this replica's checkpoint closes the current epoch.
+    const epoch = this.#epochOfSeq(m.seq)
+    if (epoch === this.#config.epoch + 1) this.#early.set(m.seq, { peer, pp: s })
+    if (epoch !== this.#config.epoch) return false
     if (m.cert !== undefined) {
       const acting = this.#checkCert(s)
       if (acting === undefined) {
@@ -173,7 +195,8 @@ export class TpbftVariant implements ThreePhaseVariant {
       else if (m.type === 'rec-inner' && m.acting > (this.#acting.get(m.view) ?? 0)) this.#acting.set(m.view, m.acting)
       else if (m.type === 'rec-stable') stable = Math.max(stable, m.seq)
     }
-    this.#restarted = true
+    // A fresh node (no records) starts as the schedule says; only one back from a crash steps aside.
+    this.#restarted = records.length > 0
     // Back in the epoch of its last stable checkpoint, with that epoch's configuration.
     this.#enterEpoch(Math.floor(stable / this.#params.epochLength))
   }
@@ -209,6 +232,7 @@ export class TpbftVariant implements ThreePhaseVariant {
       this.#myShares.clear()
       this.#innerVotes.clear()
       this.#sharesSeen.clear()
+      this.#early.clear()
       this.#consecutiveFailovers = 0
       for (const v of this.#acting.keys()) if (v < e.view) this.#acting.delete(v)
     } else if (e.kind === 'stable') {
@@ -220,10 +244,34 @@ export class TpbftVariant implements ThreePhaseVariant {
     }
   }
 
-  /** Recomputes the configuration once the stable checkpoint closing epoch - 1 is reached. */
+  /** Epoch e's configuration: EigenTrust over the committed evidence (none is carried yet: the ledger is
+   *  empty, so trust is the uniform pre-trust and the ranking is the tie-break, which rotates the groups
+   *  every epoch). The tie-break seed and the previous hash are fixed (zeros) rather than the checkpoint
+   *  root and the chained hash: neither is in the replicated state yet, and a replica that skipped the
+   *  boundary checkpoint by state transfer must compute the same configuration. */
+  #configFor (epoch: number): EpochConfig {
+    return epochConfig({
+      epoch,
+      validators: this.#validators,
+      evidence: this.#ledger,
+      checkpointRoot: new Uint8Array(32),
+      groupSize: this.#params.groupSize,
+      ...(epoch > 0 ? { previous: { epoch: epoch - 1, hash: new Uint8Array(32) } } : {}),
+      params: { epochLength: this.#params.epochLength, groupSize: this.#params.groupSize }
+    })
+  }
+
+  /** Recomputes the configuration once the stable checkpoint closing epoch - 1 is reached; the acting
+   *  index and inner votes start over with the new groups. */
   #enterEpoch (epoch: number): void {
     if (epoch <= this.#config.epoch) return
-    this.#config = standInEpochConfig(epoch, this.#validators, this.#params.groupSize)
+    this.#config = this.#configFor(epoch)
+    this.#acting.clear()
+    this.#innerVotes.clear()
+    this.#collecting.clear()
+    const early = [...this.#early.entries()].sort(([a], [b]) => a - b)
+    this.#early.clear()
+    for (const [seq, { peer, pp }] of early) if (this.#epochOfSeq(seq) === epoch && this.#host !== undefined && !this.#host.viewChanging()) this.#host.deliver(peer, pp)
     this.#logEpoch = true
     this.#flushEpochLog()
   }
