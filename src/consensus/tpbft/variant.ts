@@ -309,7 +309,10 @@ export class TpbftVariant implements ThreePhaseVariant {
     const { view, seq, digest } = s.msg
     const key = this.#key(view, seq)
     const prior = this.#shared.get(key)
-    if (prior !== undefined && !bytesEqual(prior.digest, digest)) {
+    // Nor for a slot where it already accepted another (certified) pre-prepare: a new acting member that
+    // missed it cannot certify a rival, and the one the others hold can still commit.
+    const accepted = h.accepted(seq)
+    if ((prior !== undefined && !bytesEqual(prior.digest, digest)) || (accepted !== undefined && !bytesEqual(accepted.msg.digest, digest))) {
       this.counters.refusedShares++
       h.log({ type: 'share-refused', from: s.from, view, seq, reason: 'co-signed another digest' })
       return undefined
