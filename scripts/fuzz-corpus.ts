@@ -4,7 +4,13 @@
 // Run: npx node scripts/fuzz-corpus.ts
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { FUZZ_PROTOCOLS, FUZZ_TX_AUTH, CORPUS_DIR } from '../test/fuzz/targets.ts'
+import { FUZZ_PROTOCOLS, FUZZ_TPBFT_EVIDENCE, FUZZ_TX_AUTH, CORPUS_DIR } from '../test/fuzz/targets.ts'
+import { MessageSigner } from '../src/consensus/core/message.ts'
+import { TrustLedger } from '../src/consensus/tpbft/evidence.ts'
+import type { Evidence } from '../src/consensus/tpbft/evidence.ts'
+import type { ThreePhaseMessage } from '../src/consensus/three-phase/messages.ts'
+import { FakeSigner } from '../src/crypto/signer.ts'
+import { sha256 } from '../src/crypto/hash.ts'
 import { runScenario } from '../src/consensus/sim/simulation.ts'
 import { scenarioFor } from '../src/consensus/sim/scenario.ts'
 import { decodeSigned } from '../src/consensus/core/message.ts'
@@ -17,6 +23,9 @@ import { exportSnapshot } from '../src/state/snapshot.ts'
 import { encodeFrame, type Frame } from '../src/dwcp/wire/frames.ts'
 import { newTransferId } from '../src/dwcp/amst/sender.ts'
 import { encodeFrames } from '../src/net/framing.ts'
+import { threePhaseCodec } from '../src/consensus/three-phase/codec.ts'
+
+const threePhaseCodecForCorpus = threePhaseCodec('tpbft')
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const files: Record<string, string[]> = {}
@@ -80,6 +89,24 @@ const utf8 = (s: string): string => hex(Buffer.from(s, 'utf8'))
 files['chaos-history'] = [utf8(JSON.stringify({ format: 'novacron-history/1', ops: [{ process: 'c1', key: 'k', f: 'write', value: '1', invoke: 0, complete: 5, outcome: 'ok', txId: 'ab', height: 3 }, { process: 'c2', key: 'k', f: 'read', value: '1', invoke: 6, complete: 9, outcome: 'ok' }, { process: 'c3', key: 'k', f: 'cas', expect: '1', value: '2', invoke: 7, complete: null, outcome: 'unknown' }], logs: { n1: [{ height: 3, batchId: 'b', stateRoot: 'r', txIds: ['ab'] }] } }))]
 files['chaos-jepsen-log'] = [utf8('INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 1\t:invoke\t:write\t4\nINFO  jepsen.util - 0\t:ok\t:read\tnil\nINFO  jepsen.util - 1\t:info\t:write\t:timed-out\nINFO  jepsen.util - 2\t:invoke\t:cas\t[4 1]\nINFO  jepsen.util - 2\t:fail\t:cas\t[4 1]\n')]
 files['config-genesis'] = [utf8(JSON.stringify({ version: 1, cluster: 'prod', protocol: 'pbft', createdAt: '2026-01-01T00:00:00.000Z', params: { batchSize: 256 }, validators: [{ peerId: '12D3KooWexample', publicKey: '00'.repeat(32), addr: '/ip4/10.0.0.1/tcp/7400' }] }))]
+
+// T-PBFT trust evidence: one item of each kind (commit certificate, complaints, view-changes,
+// equivocation), and a ledger with ratings, keys and a conviction.
+const tpbftSign = (id: string, m: ThreePhaseMessage) => new MessageSigner(new FakeSigner(id), threePhaseCodecForCorpus, new Uint8Array(32)).sign(m)
+const d = (x: number): Uint8Array => sha256(Uint8Array.of(x))
+const tpbftCommit = (id: string, seq: number, x = seq): ReturnType<typeof tpbftSign> => tpbftSign(id, { protocol: 'tpbft', type: 'commit', view: 0, seq, digest: d(x) })
+const items: Evidence<ThreePhaseMessage>[] = [
+  { kind: 'commits', commits: ['a', 'b', 'c'].map((id) => tpbftCommit(id, 5)) },
+  { kind: 'inner-complaint', complaints: ['a', 'b'].map((id) => tpbftSign(id, { protocol: 'tpbft', type: 'prepare', view: 1, seq: 2, digest: d(2) })) },
+  { kind: 'view-change', viewChanges: ['c'].map((id) => tpbftSign(id, { protocol: 'tpbft', type: 'view-change', view: 1, stableSeq: 0, stableRoot: new Uint8Array(32), checkpointProof: [], prepared: [] })) },
+  { kind: 'equivocation', a: tpbftCommit('d', 7, 1), b: tpbftCommit('d', 7, 2) }
+]
+files['tpbft-evidence'] = [hex(FUZZ_TPBFT_EVIDENCE.encode(items)), hex(FUZZ_TPBFT_EVIDENCE.encode(items.slice(3))), hex(FUZZ_TPBFT_EVIDENCE.encode([]))]
+const trustLedger = new TrustLedger()
+trustLedger.apply(0, { key: 'commit/5', ratings: [{ rater: 'a', ratee: 'b', kind: 'agree' }, { rater: 'b', ratee: 'a', kind: 'agree' }] })
+trustLedger.apply(1, { key: 'inner/1/0/1', ratings: [{ rater: 'c', ratee: 'a', kind: 'inner' }, { rater: 'b', ratee: 'a', kind: 'view-change' }] })
+trustLedger.apply(1, { key: 'convict/d', ratings: [], convict: 'd' })
+files['tpbft-ledger'] = [hex(trustLedger.encode()), hex(new TrustLedger().encode())]
 
 mkdirSync(CORPUS_DIR, { recursive: true })
 for (const [name, lines] of Object.entries(files)) {

@@ -46,9 +46,10 @@ export interface StatusJson {
   round: number | null
   dagSize: number | null
   lastAnchor: number | null
-  /** Protocol-specific fields, or null (T-PBFT: epoch, epochConfig, group, acting, threshold, rankingTop,
-   *  rankingBottom, innerFailovers, outerViewChanges). */
-  consensus?: Readonly<Record<string, unknown>> | null
+  /** Protocol-specific figures (ProtocolStatus.extra), or null when none (ProBFT: q, sampleSize, faults,
+   *  lastPrepareVotes, lastCommitVotes, refusedVotes; T-PBFT: epoch, epochConfig, group, acting, threshold,
+   *  rankingTop, rankingBottom, convicted, innerFailovers, outerViewChanges). */
+  protocolExtra?: Readonly<Record<string, number | string | readonly string[]>> | null
   stateRoot: string | null
   committedTx: number
   tps1m: number
@@ -63,6 +64,8 @@ export interface StatusJson {
   events: EventJson[]
   /** Each model's guard: who is in charge (model or its baseline), the live scores and why. */
   models?: ModelGuardJson[]
+  /** This process's memory (MiB): what `bench --json` reports per node. */
+  memory?: { rssMiB: number, heapUsedMiB: number, heapTotalMiB: number }
 }
 
 /** src/ml/guard.ts's GuardState, as the admin API sends it. */

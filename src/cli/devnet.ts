@@ -10,6 +10,7 @@ import { NovacronError, failure, usageError } from '../config/errors.ts'
 import { GENESIS_VERSION, type Genesis, type GenesisParams } from '../config/genesis.ts'
 import { checkGenesis, genesisParams } from '../node/protocols.ts'
 import { DATA_FILES, createClientKey, createToken, ensureDataDir, isAlive, readRuntime, readToken, runningNodePid, type RuntimeInfo } from '../node/data-dir.ts'
+import { createVrfKey } from '../node/vrf-key.ts'
 import { AdminClient } from '../api/client.ts'
 import type { StatusJson } from '../api/types.ts'
 import { selfCommand } from './self.ts'
@@ -68,8 +69,9 @@ export async function devnetUp (opts: DevnetUpOptions, { progress }: { progress:
     const identity = await createIdentity(dataDir)
     createToken(dataDir)
     createClientKey(dataDir)
+    const vrfKey = createVrfKey(dataDir)
     const port = opts.basePort != null ? opts.basePort + 2 * i : await freePort()
-    validators.push({ peerId: identity.peerId, publicKey: identity.publicKey, addr: `/ip4/127.0.0.1/tcp/${port}` })
+    validators.push({ peerId: identity.peerId, publicKey: identity.publicKey, addr: `/ip4/127.0.0.1/tcp/${port}`, vrfPublicKey: vrfKey.publicKey })
     dataDirs.push(dataDir)
   }
   const genesis: Genesis = {

@@ -1,11 +1,12 @@
 // The genesis file: the cluster's name, its consensus protocol and parameters, and its validators (peer id,
-// Ed25519 public key, address). Every validator must run the same genesis; its hash is part of every signed
+// Ed25519 public key, address, and for protocols that sample with a VRF, an ECVRF public key). Every validator must run the same genesis; its hash is part of every signed
 // consensus payload's domain tag, so a signature can never be replayed in another cluster.
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { base58btc } from 'multiformats/bases/base58'
 import { NovacronError } from './errors.ts'
 import { PLACEMENT_POLICIES, type PlacementPolicyName } from '../alloc/policies.ts'
+import { isStrictNonSmallOrderPoint } from '../crypto/ed25519-point.ts'
 
 export const GENESIS_VERSION = 1
 
@@ -18,6 +19,9 @@ export interface Validator {
   /** Raw 32-byte Ed25519 public key, hex. */
   publicKey: string
   addr: string
+  /** Raw 32-byte ECVRF-EDWARDS25519-SHA512-TAI public key, hex (the node's vrf.key, not its signing key).
+   *  Optional: only VRF-sampling protocols (ProBFT) need it; present only when the file has it. */
+  vrfPublicKey?: string
 }
 
 export interface Genesis {
@@ -76,7 +80,33 @@ export function parseValidator (raw: unknown, where: string): Validator {
   if (typeof publicKey !== 'string' || !/^[0-9a-f]{64}$/.test(publicKey)) fail(where, 'publicKey must be 64 lowercase hex characters (a raw Ed25519 public key)')
   if (peerIdFromPublicKey(publicKey) !== peerId) fail(where, `publicKey does not belong to peer ${peerId}`)
   if (typeof addr !== 'string' || !/^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d{1,5}$/.test(addr)) fail(where, `addr must be a TCP multiaddr like /ip4/10.0.0.5/tcp/7400, got ${JSON.stringify(addr)}`)
-  return { peerId, publicKey, addr }
+  if (raw.vrfPublicKey === undefined) return { peerId, publicKey, addr }
+  return { peerId, publicKey, addr, vrfPublicKey: parseVrfPublicKey(raw.vrfPublicKey, publicKey, where) }
+}
+
+function parseVrfPublicKey (raw: unknown, publicKey: string, where: string): string {
+  if (typeof raw !== 'string' || !/^[0-9a-f]*$/.test(raw)) fail(where, `vrfPublicKey must be lowercase hex (a raw 32-byte ECVRF public key, \`novacron node id\` shows it), got ${JSON.stringify(raw)}`)
+  if (raw.length !== 64) fail(where, `vrfPublicKey must be 64 hex characters (32 bytes), got ${raw.length}`)
+  if (!isStrictNonSmallOrderPoint(Buffer.from(raw, 'hex'))) fail(where, 'vrfPublicKey is not a valid ECVRF public key (not a canonical edwards25519 point, or one of small order)')
+  if (raw === publicKey) fail(where, 'vrfPublicKey must not be the signing key: the VRF key is a separate key (vrf.key in the data dir)')
+  return raw
+}
+
+/**
+ * Every validator's VRF public key, by peer id, for a protocol that samples with a VRF. With `required`
+ * (ProBFT), a validator without one is a config error naming it; otherwise such validators are left out.
+ */
+export function validatorVrfPublicKeys (genesis: Pick<Genesis, 'validators'>, { required = true, where = 'genesis' } = {}): Map<string, Uint8Array> {
+  const keys = new Map<string, Uint8Array>()
+  const missing: string[] = []
+  for (const v of genesis.validators) {
+    if (v.vrfPublicKey === undefined) missing.push(v.peerId)
+    else keys.set(v.peerId, new Uint8Array(Buffer.from(v.vrfPublicKey, 'hex')))
+  }
+  if (required && missing.length > 0) {
+    fail(where, `${missing.length} of ${genesis.validators.length} validators have no vrfPublicKey (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}); this protocol samples with a VRF: give each \`--validator PEER_ID=PUBKEY,vrf=VRF_PUBKEY@MULTIADDR\` from its \`novacron node id\``)
+  }
+  return keys
 }
 
 /** The shape only: positive integers by name. Missing keys take the protocol's defaults. */
@@ -106,9 +136,14 @@ export function parseGenesis (raw: unknown, where = 'genesis'): Genesis {
   if (!Array.isArray(raw.validators) || raw.validators.length === 0) fail(where, 'validators must be a non-empty array')
   const validators = raw.validators.map((v, i) => parseValidator(v, `${where}: validators[${i}]`))
   const seen = new Set<string>()
+  const vrfKeys = new Map<string, string>()
   for (const v of validators) {
     if (seen.has(v.peerId)) fail(where, `validator ${v.peerId} is listed twice`)
     seen.add(v.peerId)
+    if (v.vrfPublicKey === undefined) continue
+    const other = vrfKeys.get(v.vrfPublicKey)
+    if (other !== undefined) fail(where, `validators ${other} and ${v.peerId} have the same vrfPublicKey (each validator needs its own VRF key)`)
+    vrfKeys.set(v.vrfPublicKey, v.peerId)
   }
   const createdAt = typeof raw.createdAt === 'string' ? raw.createdAt : fail(where, 'createdAt must be an ISO date string')
   const genesis: Genesis = { version: GENESIS_VERSION, cluster: raw.cluster, protocol, createdAt, params: parseParamsObject(raw.params, where), validators }
@@ -148,12 +183,12 @@ export function faultTolerance (n: number): number {
   return Math.floor((n - 1) / 3)
 }
 
-/** Parses `PEER_ID=PUBKEY@MULTIADDR` as given to `genesis create --validator`. */
+/** Parses `PEER_ID=PUBKEY[,vrf=VRF_PUBKEY]@MULTIADDR` as given to `genesis create --validator`. */
 export function parseValidatorSpec (spec: string): Validator {
-  const m = /^([^=]+)=([^@]+)@(.+)$/.exec(spec)
-  if (m == null) throw new NovacronError('usage', `--validator ${JSON.stringify(spec)}: expected PEER_ID=PUBKEY@MULTIADDR (see \`novacron node id\`)`)
+  const m = /^([^=]+)=([^@,]+)(?:,vrf=([^@]*))?@(.+)$/.exec(spec)
+  if (m == null) throw new NovacronError('usage', `--validator ${JSON.stringify(spec)}: expected PEER_ID=PUBKEY@MULTIADDR or PEER_ID=PUBKEY,vrf=VRF_PUBKEY@MULTIADDR (see \`novacron node id\`)`)
   try {
-    return parseValidator({ peerId: m[1], publicKey: m[2], addr: m[3] }, `--validator ${m[1]}`)
+    return parseValidator({ peerId: m[1], publicKey: m[2], addr: m[4], ...(m[3] !== undefined ? { vrfPublicKey: m[3] } : {}) }, `--validator ${m[1]}`)
   } catch (err) {
     throw new NovacronError('usage', (err as Error).message)
   }

@@ -31,6 +31,7 @@ export function wireByzantine (mode: string, inner: Protocol<Message>, ctx: { se
     family: protocolModule(ctx.protocolName).sim.adversaryFamily,
     validators: ctx.validators,
     signer: new MessageSigner(ctx.signer, inner.codec, ctx.genesisHash),
+    genesisHash: ctx.genesisHash,
     timeoutMs: ctx.timeoutMs,
     status: () => inner.status(),
     rng: new Prng(ctx.seed),

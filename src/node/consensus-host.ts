@@ -2,14 +2,18 @@
 // SQLite WAL, the state machine as executor, and snapshots over request/response for state transfer. It
 // also tracks commits for callers waiting on their transactions, and the figures `status` shows.
 import { Driver, type Clock, type DropReason, type Executor, type StateSync, type Transport, type Wal } from '../consensus/driver/index.ts'
-import { ValidatorSet, txKey, type AddResult, type Batch, type Checkpoint, type LogEvent, type Message, type Protocol, type ProtocolStatus } from '../consensus/core/index.ts'
+import { ValidatorSet, txId, txKey, type AddResult, type Batch, type Checkpoint, type LogEvent, type Message, type Protocol, type ProtocolStatus } from '../consensus/core/index.ts'
 import { Ed25519Signer, Ed25519Verifier, fromHex, toHex, type Hash } from '../crypto/index.ts'
-import { StateMachine, type BatchOutcome, type Storage } from '../state/index.ts'
+import { StateMachine, type BatchOutcome, type StateMachineOptions, type Storage } from '../state/index.ts'
+import { installTransfer } from '../state/transfer.ts'
 import { MAX_SNAPSHOT_BYTES } from '../state/limits.ts'
 import { isSignedTx, signTx } from '../state/signed-tx.ts'
 import { ed25519FromSeed, type Ed25519KeyPair } from '../crypto/ed25519.ts'
 import { txAuthFor } from './tx-auth.ts'
-import type { Genesis } from '../config/genesis.ts'
+import { validatorVrfPublicKeys, type Genesis } from '../config/genesis.ts'
+import { ecvrf } from '../crypto/vrf.ts'
+import type { ProtocolVrf } from '../consensus/core/module.ts'
+import { findProtocol } from '../consensus/registry.ts'
 import { NovacronError } from '../config/errors.ts'
 import type { Logger } from '../log/index.ts'
 import type { ConsensusMetrics, NetMetrics } from '../metrics/index.ts'
@@ -22,8 +26,12 @@ import { wireByzantine, type ByzantineWiring } from './byzantine.ts'
 
 export const CONSENSUS_PROTOCOL_ID = '/novacron/consensus/1.0.0'
 export const STATE_PROTOCOL_ID = '/novacron/state/1.0.0'
-/** Snapshots kept for peers that fall behind; older ones are pruned. */
+/** Snapshots kept for peers that fall behind; older ones, and the log below the oldest, are pruned. */
 const SNAPSHOTS_KEPT = 2
+/** A snapshot is materialised at a checkpoint at most this often (the first checkpoint always gets one):
+ *  state transfer sends the latest one plus the log after it, so checkpoints need not each export the
+ *  whole state, which cost seconds on the apply path at a few hundred thousand keys. */
+const SNAPSHOT_EVERY_MS = 60_000
 
 export interface CommitReceipt {
   txId: string
@@ -48,6 +56,8 @@ export interface ConsensusHostOptions {
   genesisHash: string
   /** Test builds only (`node start --byzantine MODE`): run one of the simulator's Byzantine behaviours. */
   byzantine?: string
+  /** This node's VRF secret (vrf.key), for a protocol that samples with a VRF. */
+  vrfSecretKey?: Uint8Array
 }
 
 export interface ConsensusHostComponents {
@@ -78,6 +88,9 @@ export class ConsensusHost {
   private halted: string | null = null
   private readonly byzantineWiring: ByzantineWiring | null
   private committedSinceStart = 0
+  private readonly machineOptions: StateMachineOptions
+  private snapshotting = false
+  private lastSnapshotAt = -Infinity
 
   constructor (opts: ConsensusHostOptions, components: ConsensusHostComponents) {
     this.opts = opts
@@ -87,14 +100,15 @@ export class ConsensusHost {
     const verifier = new Ed25519Verifier(this.validators.publicKeys())
     const genesisHash = fromHex(opts.genesisHash)
     const signer = Ed25519Signer.fromSeed(self, opts.identity.rawPrivateKey)
-    const built = createProtocol(opts.genesis, { self, validators: this.validators, signer, verifier, genesisHash })
+    const built = createProtocol(opts.genesis, { self, validators: this.validators, signer, verifier, genesisHash, ...vrfFor(opts, self) })
     this.byzantineWiring = opts.byzantine == null
       ? null
       : wireByzantine(opts.byzantine, built.protocol, { self, protocolName: opts.genesis.protocol, validators: this.validators, signer, genesisHash, timeoutMs: built.timeoutMs, seed: Date.now() % 2 ** 31 })
     this.protocol = this.byzantineWiring?.protocol ?? built.protocol
     this.checkpointInterval = built.checkpointInterval
     this.txKey = ed25519FromSeed(opts.identity.rawPrivateKey)
-    this.machine = new StateMachine(components.storage, { livenessBeats: opts.genesis.placement?.livenessBeats, auth: txAuthFor(opts.genesis, opts.genesisHash) })
+    this.machineOptions = { livenessBeats: opts.genesis.placement?.livenessBeats, auth: txAuthFor(opts.genesis, opts.genesisHash) }
+    this.machine = new StateMachine(components.storage, this.machineOptions)
     this.channel = components.net.registerChannel({
       protocol: CONSENSUS_PROTOCOL_ID,
       validatorsOnly: true,
@@ -130,7 +144,9 @@ export class ConsensusHost {
         committed: () => {},
         event: (e: LogEvent) => this.onProtocolEvent(e)
       },
-      onFatal: err => this.halt(err)
+      onFatal: err => this.halt(err),
+      // Persists of one event-loop turn (every message that arrived in it) share one WAL transaction and fsync.
+      groupCommit: flush => setImmediate(flush)
     })
   }
 
@@ -236,7 +252,7 @@ export class ConsensusHost {
     return {
       execute: (seq: number, batch: Batch): Hash => {
         const t0 = performance.now()
-        const outcome = this.machine.applyBatch({ height: seq, txs: batch.txs, batchId: batch.id, committedAt: Date.now() })
+        const outcome = this.machine.applyBatch({ height: seq, txs: batch.txs, txIds: batch.txs.map(txId), batchId: batch.id, committedAt: Date.now() })
         this.c.metrics.fsyncSeconds.observe({ what: 'batch' }, (performance.now() - t0) / 1000)
         if (seq % this.checkpointInterval === 0) this.keepSnapshot(seq)
         this.afterCommit(outcome)
@@ -273,23 +289,33 @@ export class ConsensusHost {
     for (const l of this.commitListeners) l(event)
   }
 
+  /** At a checkpoint: starts a background snapshot when none was taken for SNAPSHOT_EVERY_MS. It never
+   *  stops the node: a state too large to export (MAX_SNAPSHOT_BYTES) is logged, and peers are then
+   *  served from an older snapshot and the log, or not at all. */
   private keepSnapshot (height: number): void {
+    if (this.snapshotting || performance.now() - this.lastSnapshotAt < SNAPSHOT_EVERY_MS) return
+    this.snapshotting = true
+    this.lastSnapshotAt = performance.now()
     const t0 = performance.now()
     const storage = this.c.storage
-    storage.saveSnapshot()
-    const keepFrom = height - (SNAPSHOTS_KEPT - 1) * this.checkpointInterval
-    storage.db.write('prune old snapshots', () => storage.db.sql.prepare('DELETE FROM snapshots WHERE height < ?').run(keepFrom))
-    this.c.logger.debug({ height, ms: Math.round(performance.now() - t0) }, 'saved checkpoint snapshot')
+    void storage.exportSnapshotInBackground().then(({ info, bytes }) => {
+      storage.storeSnapshot(info, bytes)
+      const kept = storage.snapshotHeights()
+      if (kept.length > SNAPSHOTS_KEPT) storage.pruneBelow(kept[SNAPSHOTS_KEPT - 1])
+      this.c.logger.debug({ checkpoint: height, height: info.height, entries: info.entries, bytes: info.bytes, ms: Math.round(performance.now() - t0) }, 'saved a snapshot')
+    }).catch((err: unknown) => {
+      this.c.logger.warn({ height, err: String(err) }, 'snapshot not saved')
+    }).finally(() => { this.snapshotting = false })
   }
 
   private async serveSnapshot (from: string, request: Uint8Array): Promise<Uint8Array> {
     const height = Number(Buffer.from(request).toString('utf8'))
     if (!Number.isSafeInteger(height) || height < 0) throw new Error('bad snapshot request')
-    const snapshot = this.c.storage.getSnapshot(height) ?? (this.c.storage.head().height === height ? this.c.storage.exportSnapshot() : null)
-    if (snapshot == null) throw new Error(`no snapshot at height ${height}`)
+    const transfer = this.c.storage.transferFor(height)
+    if (transfer == null) throw new Error(`no snapshot and log up to height ${height}`)
     this.c.metrics.snapshotsServed.inc()
-    this.c.logger.info({ peer: from, height, bytes: snapshot.byteLength }, 'served a snapshot')
-    return snapshot
+    this.c.logger.info({ peer: from, height, snapshotHeight: transfer.snapshotHeight, batches: transfer.batches, bytes: transfer.bytes.byteLength }, 'served a state transfer')
+    return transfer.bytes
   }
 
   private stateSync (): StateSync {
@@ -302,12 +328,12 @@ export class ConsensusHost {
     for (const peer of from) {
       try {
         const bytes = await this.c.net.request(peer, STATE_PROTOCOL_ID, Buffer.from(String(checkpoint.seq)), { timeoutMs: 60_000, maxResponseBytes: MAX_SNAPSHOT_BYTES })
-        this.c.storage.installSnapshot(bytes, { height: checkpoint.seq, stateRoot: checkpoint.stateRoot })
+        const installed = installTransfer(this.c.storage, bytes, { height: checkpoint.seq, stateRoot: checkpoint.stateRoot }, this.machineOptions)
         this.c.metrics.snapshotsInstalled.inc()
         this.acknowledgeInstalled(checkpoint)
         this.c.metrics.height.set(checkpoint.seq)
         this.c.events.push('info', `caught up by state transfer: installed a snapshot at height ${checkpoint.seq} from ${peer.slice(-8)}`)
-        this.c.logger.info({ peer, height: checkpoint.seq, bytes: bytes.byteLength }, 'installed snapshot')
+        this.c.logger.info({ peer, height: checkpoint.seq, snapshotHeight: installed.snapshotHeight, batches: installed.batches, bytes: bytes.byteLength }, 'installed snapshot')
         return true
       } catch (err) {
         this.c.logger.warn({ peer, height: checkpoint.seq, err: String(err) }, 'state transfer from peer failed')
@@ -352,4 +378,16 @@ const realClock: Clock = {
   now: () => performance.timeOrigin + performance.now(),
   setTimer: (ms, fire) => setTimeout(fire, ms),
   clearTimer: handle => clearTimeout(handle as NodeJS.Timeout)
+}
+
+/** keys.vrf for a protocol that samples with a VRF: ECVRF under this node's vrf.key, every validator's
+ *  public key from genesis; refused when the genesis entry for this node names another key. */
+function vrfFor (opts: ConsensusHostOptions, self: string): { vrf?: ProtocolVrf } {
+  if (findProtocol(opts.genesis.protocol)?.samplesWithVrf !== true) return {}
+  if (opts.vrfSecretKey === undefined) throw new NovacronError('config', `${opts.genesis.protocol} samples with a VRF: this node has no vrf.key (run \`novacron init\` again)`)
+  const publicKeys = validatorVrfPublicKeys(opts.genesis)
+  const vrf = ecvrf(opts.vrfSecretKey)
+  const listed = publicKeys.get(self)
+  if (listed === undefined || Buffer.compare(Buffer.from(listed), Buffer.from(vrf.publicKey)) !== 0) throw new NovacronError('config', `genesis lists another vrfPublicKey for ${self} than this node's vrf.key`)
+  return { vrf: { vrf, publicKeys } }
 }

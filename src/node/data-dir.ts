@@ -12,7 +12,9 @@ export const DATA_FILES = {
   genesis: 'genesis.json',
   runtime: 'node.json',
   /** the CLI's own Ed25519 seed (0600): `kv put|del` sign with it (src/state/signed-tx.ts) */
-  clientKey: 'client.key'
+  clientKey: 'client.key',
+  /** the ECVRF secret seed (0600), separate from node.key: ProBFT proves its vote samples with it (src/node/vrf-key.ts) */
+  vrfKey: 'vrf.key'
 } as const
 
 export interface RuntimeInfo {

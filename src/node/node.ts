@@ -36,6 +36,7 @@ import { FlService } from '../fl/service.ts'
 import { registerFlRoutes } from '../fl/routes.ts'
 import { LinkHistory } from '../fl/link-history.ts'
 import { createBackup } from './backup.ts'
+import { loadVrfKey } from './vrf-key.ts'
 
 export const STATE_DB_FILE = 'state.db'
 
@@ -145,7 +146,7 @@ export class NovacronNode {
     this.net = net
     // Observers follow no protocol: only validators take part in consensus.
     if (this.role === 'validator') {
-      this.consensus = new ConsensusHost({ identity: this.identity, genesis: this.genesis, genesisHash: this.genesisHash, byzantine: this.byzantine }, {
+      this.consensus = new ConsensusHost({ identity: this.identity, genesis: this.genesis, genesisHash: this.genesisHash, byzantine: this.byzantine, vrfSecretKey: loadVrfKey(this.opts.dataDir)?.secretKey }, {
         net, storage, logger: logger.child({ part: 'consensus' }), metrics: this.metrics.consensus, netMetrics: this.metrics.net, events: this.events
       })
     }
@@ -385,8 +386,8 @@ export class NovacronNode {
       round: c?.round ?? null,
       dagSize: c?.dagSize ?? null,
       lastAnchor: c?.lastAnchor ?? null,
-      // Protocol-specific fields (T-PBFT: epoch, group, trust ranking, inner failovers, outer view changes).
-      consensus: c?.extra ?? null,
+      // Protocol-specific figures (ProBFT: quorum and sample sizes; T-PBFT: epoch, group, trust ranking, failovers).
+      protocolExtra: c?.extra ?? null,
       stateRoot: head == null ? null : Buffer.from(head.stateRoot).toString('hex'),
       committedTx: figures?.committedTx ?? 0,
       tps1m: figures?.tps1m ?? 0,
@@ -398,6 +399,7 @@ export class NovacronNode {
       peers: this.peers(),
       health: await this.health(),
       events: this.events.recent(),
+      memory: memoryMiB(),
       models: this.guards.states()
     }
   }
@@ -427,4 +429,10 @@ function resolveGenesis (opts: NodeOptions): Genesis {
   }
   if (!existsSync(stored)) throw new NovacronError('config', `no genesis for this node: pass --genesis FILE on first start (data dir ${opts.dataDir})`)
   return readGenesis(stored)
+}
+
+function memoryMiB (): { rssMiB: number, heapUsedMiB: number, heapTotalMiB: number } {
+  const m = process.memoryUsage()
+  const mib = (b: number): number => Math.round(b / 2 ** 20 * 10) / 10
+  return { rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), heapTotalMiB: mib(m.heapTotal) }
 }

@@ -42,17 +42,30 @@ function compareEntries (a: StateEntry, b: StateEntry): number {
   return a.table !== b.table ? a.table - b.table : Buffer.compare(a.key, b.key)
 }
 
-export function encodeSnapshot (head: Head, entries: Iterable<StateEntry>): Uint8Array {
-  const body = new Writer(64 * 1024)
-  let count = 0
-  for (const e of entries) {
-    body.u8(e.table).bytes16(e.key).bytes32(e.value)
-    count++
+/** Builds a snapshot entry by entry (a background export feeds it a slice of rows per event-loop turn);
+ *  refuses to grow past MAX_SNAPSHOT_BYTES rather than building a buffer no peer would accept. */
+export class SnapshotEncoder {
+  readonly #body = new Writer(64 * 1024)
+  count = 0
+
+  add (e: StateEntry): void {
+    this.#body.u8(e.table).bytes16(e.key).bytes32(e.value)
+    this.count++
+    if (this.count % 1024 === 0 && this.#body.view().length > MAX_SNAPSHOT_BYTES) throw new SnapshotError(`snapshot passes ${MAX_SNAPSHOT_BYTES} bytes at ${this.count} entries`)
   }
-  const bytes = body.finish()
-  const out = new Writer(bytes.length + 64).raw(MAGIC).u8(SNAPSHOT_VERSION).u64(head.height).raw(head.stateRoot).u64(count).raw(bytes).finish()
-  if (out.length > MAX_SNAPSHOT_BYTES) throw new SnapshotError(`snapshot is ${out.length} bytes, limit ${MAX_SNAPSHOT_BYTES}`)
-  return out
+
+  finish (head: Head): Uint8Array {
+    const bytes = this.#body.finish()
+    const out = new Writer(bytes.length + 64).raw(MAGIC).u8(SNAPSHOT_VERSION).u64(head.height).raw(head.stateRoot).u64(this.count).raw(bytes).finish()
+    if (out.length > MAX_SNAPSHOT_BYTES) throw new SnapshotError(`snapshot is ${out.length} bytes, limit ${MAX_SNAPSHOT_BYTES}`)
+    return out
+  }
+}
+
+export function encodeSnapshot (head: Head, entries: Iterable<StateEntry>): Uint8Array {
+  const enc = new SnapshotEncoder()
+  for (const e of entries) enc.add(e)
+  return enc.finish(head)
 }
 
 /** Parses and verifies a snapshot: the entries must hash to the root it claims. Never throws. */

@@ -89,18 +89,25 @@ describe('operator workflows on a shared devnet', () => {
 
     // The host is lost: its node stops and its data dir is gone; the operator kept its key.
     const key = readFileSync(join(lost.dataDir, 'node.key'), 'utf8')
+    const vrfKey = readFileSync(join(lost.dataDir, 'vrf.key'), 'utf8')
     assert.equal((await cli(['devnet', 'stop', '3', '--dir', dir])).code, 0)
     rmSync(lost.dataDir, { recursive: true, force: true })
     const keyFile = join(tempDir('nc-e2e-key-'), 'node-3.key')
     writeFileSync(keyFile, key, { mode: 0o600 })
+    const vrfKeyFile = join(tempDir('nc-e2e-key-'), 'node-3.vrf.key')
+    writeFileSync(vrfKeyFile, vrfKey, { mode: 0o600 })
     const target = join(tempDir('nc-e2e-restore-'), 'node-3')
     const live = ['--node', a.admin, '--token-file', join(a.dataDir, 'admin.token')]
-    const refused = await cli(['backup', 'restore', file, '--data-dir', target, '--key', keyFile, ...live])
+    const noVrf = await cli(['backup', 'restore', file, '--data-dir', target, '--key', keyFile, '--old-wal-gone', ...live])
+    assert.equal(noVrf.code, 2, 'the genesis names the validator\'s VRF key: restore needs it')
+    assert.match(noVrf.stderr, /--vrf-key/)
+    const refused = await cli(['backup', 'restore', file, '--data-dir', target, '--key', keyFile, '--vrf-key', vrfKeyFile, ...live])
     assert.equal(refused.code, 2, 'reusing a validator key needs --old-wal-gone')
+    assert.match(refused.stderr, /--old-wal-gone/)
     // The cluster must move past what the old node may have signed (backup head + 4 checkpoint intervals).
     let height = 0
     for (let i = 0; height <= summary.height + 32; i++) height = (await put(a, `after/${i}`, 'x')).height
-    const restore = await cli(['backup', 'restore', file, '--data-dir', target, '--key', keyFile, '--old-wal-gone', '--json', ...live])
+    const restore = await cli(['backup', 'restore', file, '--data-dir', target, '--key', keyFile, '--vrf-key', vrfKeyFile, '--old-wal-gone', '--json', ...live])
     assert.equal(restore.code, 0, restore.stderr)
     assert.deepEqual({ role: json(restore).role, nodeId: json(restore).nodeId, height: json(restore).height }, { role: 'validator', nodeId: lost.id, height: summary.height })
 

@@ -19,7 +19,7 @@ describe('T-PBFT on a 7-node devnet', () => {
     assert.equal(warm.size, 50)
     const before = await statuses(nodes)
     assert.equal(before[0].protocol, 'tpbft')
-    const c0 = before[0].consensus
+    const c0 = before[0].protocolExtra
     assert.ok(c0 != null && Array.isArray(c0.group) && c0.group.length === 4, `status names a group of 4: ${JSON.stringify(c0)}`)
     const actingId: string = c0.acting
     assert.equal(before[0].leader, actingId)
@@ -50,7 +50,7 @@ describe('T-PBFT on a 7-node devnet', () => {
     assert.ok(failovers.some(f => f >= 1), 'some survivor saw an inner failover')
     assert.deepEqual(outer, others.map(() => 0), 'no outer view change')
     assert.ok(after.every(s => s.view === view0), `every survivor is still in view ${view0}`)
-    assert.ok(after.every(s => s.consensus.acting !== actingId), 'the killed member no longer acts')
+    assert.ok(after.every(s => s.protocolExtra.acting !== actingId), 'the killed member no longer acts')
     const s = await client(victim).status() as any
     assert.equal(s.view, view0, `the restarted member rejoined view ${view0}`)
   })

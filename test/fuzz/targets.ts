@@ -23,6 +23,8 @@ import { decodeNodeRecord, decodeWorkloadRecord } from '../../src/state/records.
 import { HistoryFormatError, parseHistory, parseJepsenLog } from '../../src/chaos/check/index.ts'
 import { parseGenesis } from '../../src/config/genesis.ts'
 import { NovacronError } from '../../src/config/errors.ts'
+import { threePhaseCodec } from '../../src/consensus/three-phase/codec.ts'
+import { TrustLedger, evidenceCodec } from '../../src/consensus/tpbft/evidence.ts'
 
 /** The signer of the signed-tx seeds (a fixed key, so the corpus's signatures verify) and the auth it checks them against. */
 const fuzzKey = ed25519FromSeed(new Uint8Array(32).fill(1))
@@ -36,10 +38,13 @@ export const CORPUS_DIR = fileURLToPath(new URL('../fixtures/fuzz/', import.meta
 /** The message codec of every protocol the registry offers. */
 export const FUZZ_PROTOCOLS: Record<(typeof AVAILABLE_PROTOCOLS)[number], MessageCodec<any>> = { pbft: pbftCodec, bullshark: bullsharkCodec }
 
+/** T-PBFT's trust evidence (batch metadata) over the three-phase messages under the 'tpbft' tag. */
+export const FUZZ_TPBFT_EVIDENCE = evidenceCodec(threePhaseCodec('tpbft'))
+
 export class EscapedError extends Error {}
 
 type Res = { ok: true } | { ok: false, error: string }
-const UNTYPED = /^malformed (input \(|message: |record: |frame: )/
+const UNTYPED = /^malformed (input \(|message: |record: |frame: |evidence: |trust ledger: )/
 
 /** A Result-returning decoder: fine unless it throws or reports an escaped exception. */
 function result (r: Res): void {
@@ -88,6 +93,8 @@ export function fuzzTargets (): FuzzTarget[] {
     { name: 'state-records', kind: 'bytes', run: b => { result(decodeNodeRecord(b)); result(decodeWorkloadRecord(b)) } },
     { name: 'chaos-history', kind: 'text', run: b => typed(() => { let raw: unknown; try { raw = JSON.parse(text(b)) } catch { return } parseHistory(raw) }, HistoryFormatError) },
     { name: 'chaos-jepsen-log', kind: 'text', run: b => typed(() => parseJepsenLog(text(b)), HistoryFormatError) },
+    { name: 'tpbft-evidence', kind: 'bytes', run: b => result(FUZZ_TPBFT_EVIDENCE.decode(b)) },
+    { name: 'tpbft-ledger', kind: 'bytes', run: b => result(TrustLedger.decode(b)) },
     { name: 'config-genesis', kind: 'text', run: b => typed(() => { let raw: unknown; try { raw = JSON.parse(text(b)) } catch { return } parseGenesis(raw) }, NovacronError) }
   )
   return targets

@@ -12,6 +12,7 @@ import { GENESIS_VERSION, type Genesis } from '../../config/genesis.ts'
 import { checkGenesis, genesisParams } from '../../node/protocols.ts'
 import { createIdentity } from '../../net/identity.ts'
 import { createToken, ensureDataDir, readToken, DATA_FILES } from '../../node/data-dir.ts'
+import { createVrfKey } from '../../node/vrf-key.ts'
 import { selfCommand } from '../../cli/self.ts'
 import { ValidatorSet } from '../../consensus/core/index.ts'
 import { checkHistory, type History, type HistoryReport, type Verdict } from '../check/index.ts'
@@ -134,7 +135,7 @@ async function run (manifest: Manifest, env: ChaosEnv, opts: RunOptions & { outD
     createToken(d)
     dataDirs.push(d)
     peerIds.push(identity.peerId)
-    validators.push({ peerId: identity.peerId, publicKey: identity.publicKey, addr: env.genesisAddr(i) })
+    validators.push({ peerId: identity.peerId, publicKey: identity.publicKey, addr: env.genesisAddr(i), vrfPublicKey: createVrfKey(d).publicKey })
   }
   const params = { ...genesisParams(protocol, []), ...(manifest.params ?? {}) }
   const genesis: Genesis = { version: GENESIS_VERSION, cluster: `chaos-${manifest.name}`, protocol, createdAt: new Date().toISOString(), params, validators }

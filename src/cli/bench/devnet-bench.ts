@@ -1,8 +1,9 @@
 // `novacron bench` on real processes: a fresh devnet, load from this (separate) client process through
 // the admin API in batches, latency from submission to the client's acknowledgement of the commit, and
 // tps counted only once every node has applied (and fsynced) every transaction.
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { cpus, tmpdir, totalmem } from 'node:os'
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { GenesisParams } from '../../config/genesis.ts'
@@ -10,6 +11,7 @@ import { failure } from '../../config/errors.ts'
 import { clientFor, devnetDown, devnetUp, type DevnetNode } from '../devnet.ts'
 import { cpuPercent, sampleProc, type ProcSample } from './proc-stats.ts'
 import { LatencyRecorder } from './stats.ts'
+import type { EtcdResult } from './etcd-bench.ts'
 
 export interface BenchOptions {
   protocol: string
@@ -41,7 +43,21 @@ export interface BenchResult {
   committedTx: number
   tps: number
   latencyMs: { p50: number | null, p90: number | null, p99: number | null }
-  perNode: Array<{ id: string, cpuPct: number, rssMiB: number }>
+  perNode: Array<{ id: string, cpuPct: number, rssMiB: number, heapUsedMiB?: number }>
+  /** What went wrong, reported rather than only subtracted: requests that failed or were refused (HTTP
+   *  errors, timeouts, mempool full) and transactions that committed with an error result. */
+  failures?: { requests: number, txs: number, firstErrors: string[] }
+  /** --rate: the rate the client actually kept (it shares the cores), and that latency runs from each
+   *  request's intended send time, so a client falling behind schedule shows as latency (coordinated omission). */
+  achievedOfferedRate?: number
+  /** What an acknowledgement means here. */
+  ack?: string
+  /** The client process's own CPU over the run, and the machine's load average before and after. */
+  client?: { cpuPct: number }
+  /** --etcd: etcd under the same load in the same run (etcd-bench.ts), and this tps over its writes/s. */
+  etcd?: EtcdResult
+  ratioToEtcd?: number
+  loadavg?: { before: number, after: number }
   machine: { cpus: number, model: string, memGiB: number, node: string }
   mode: 'devnet' | 'sim'
   /** --max-p99: the cap, and every step of the search (the result above is the best step within it). */
@@ -56,10 +72,12 @@ export function machineInfo (): BenchResult['machine'] {
   return { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version }
 }
 
-// A kv put whose encoded transaction is about txSize bytes (key, nonce and framing take ~40).
+// A kv put whose encoded transaction is about txSize bytes (key, nonce and framing take ~40). The value is
+// random (base64url of random bytes: 6 bits of entropy a byte), so no compression on the way inflates the result.
 function commands (start: number, count: number, txSize: number, runId: string): Array<{ type: 'kv.put', key: string, value: string }> {
-  const pad = 'x'.repeat(Math.max(1, txSize - 48))
-  return Array.from({ length: count }, (_, i) => ({ type: 'kv.put' as const, key: `bench/${runId}/${start + i}`, value: pad }))
+  const len = Math.max(1, txSize - 48)
+  const pool = randomBytes(Math.ceil(len * 3 / 4) * count + 3).toString('base64url')
+  return Array.from({ length: count }, (_, i) => ({ type: 'kv.put' as const, key: `bench/${runId}/${start + i}`, value: pool.slice(i * len, (i + 1) * len) }))
 }
 
 export async function runDevnetBench (opts: BenchOptions): Promise<BenchResult> {
@@ -148,21 +166,30 @@ async function drive (nodes: DevnetNode[], opts: BenchOptions, say: (line: strin
   let submitted = 0
   let acked = 0
   let failedRequests = 0
+  let failedTxs = 0
+  const firstErrors: string[] = []
+  const noteError = (e: string): void => { if (firstErrors.length < 5 && !firstErrors.includes(e)) firstErrors.push(e) }
+  const load0 = loadavg()[0]
+  const cpu0 = process.cpuUsage()
   const before = nodes.map(n => sampleProc(n.pid))
   const baseHeights = await Promise.all(clients.map(async c => (await c.status()).committedTx))
   const t0 = performance.now()
   const endAt = t0 + opts.durationS * 1000
+  let sendSpan = 0
 
-  const send = async (i: number): Promise<void> => {
+  // `intendedAt`: when an open-loop schedule meant to send it (latency runs from there), else now.
+  const send = async (i: number, intendedAt?: number): Promise<void> => {
     const start = submitted
     submitted += opts.batch
-    const sentAt = performance.now()
+    const sentAt = intendedAt ?? performance.now()
     try {
-      await clients[i % clients.length].request('POST', '/v1/tx', { commands: commands(start, opts.batch, opts.txSize, runId), timeoutMs: 60_000 }, 'json', 70_000)
+      const res = await clients[i % clients.length].request('POST', '/v1/tx', { commands: commands(start, opts.batch, opts.txSize, runId), timeoutMs: 60_000 }, 'json', 70_000) as { failed?: Array<{ error: string }> }
       latency.add(performance.now() - sentAt, opts.batch)
       acked += opts.batch
-    } catch {
+      for (const f of res?.failed ?? []) { failedTxs++; noteError(`tx failed: ${f.error}`) }
+    } catch (err) {
       failedRequests++
+      noteError(err instanceof Error ? err.message : String(err))
     }
   }
 
@@ -181,34 +208,38 @@ async function drive (nodes: DevnetNode[], opts: BenchOptions, say: (line: strin
       const interval = (opts.batch / opts.rate) * 1000
       const pending: Array<Promise<void>> = []
       for (let i = 0; performance.now() < endAt; i++) {
-        pending.push(send(i))
+        pending.push(send(i, t0 + i * interval))
         const due = t0 + (i + 1) * interval
         const wait = due - performance.now()
         if (wait > 0) await sleep(wait)
       }
+      sendSpan = (performance.now() - t0) / 1000
       await Promise.all(pending)
     }
   } finally {
     clearInterval(ticker)
   }
-  if (acked === 0) throw failure(`no transaction was acknowledged (${failedRequests} requests failed); see the node logs`)
+  if (acked === 0) throw failure(`no transaction was acknowledged (${failedRequests} requests failed: ${firstErrors.join('; ')}); see the node logs`)
 
   // Done only when every node has applied everything that was acknowledged.
   say('  waiting for every node to apply every transaction')
   let tEnd = performance.now()
   const deadline = tEnd + 120_000
   for (;;) {
-    const counts = await Promise.all(clients.map(async (c, i) => (await c.status()).committedTx - baseHeights[i]))
+    // A node too busy to answer its status in time is asked again, not taken for a failed run.
+    const counts = await Promise.all(clients.map(async (c, i) => await c.status().then(s => s.committedTx - baseHeights[i], () => -1)))
     tEnd = performance.now()
     if (counts.every(c => c >= acked)) break
     if (tEnd > deadline) throw failure(`nodes did not all apply ${acked} transactions within 120 s (${counts.join(', ')})`)
     await sleep(50)
   }
   const after = nodes.map(n => sampleProc(n.pid))
+  const cpu = process.cpuUsage(cpu0)
+  const memory = await Promise.all(clients.map(async c => (await c.status().catch(() => null))?.memory ?? null))
   const perNode = nodes.map((n, i) => {
     const a = before[i] as ProcSample | null
     const b = after[i] as ProcSample | null
-    return { id: n.id, cpuPct: a != null && b != null ? cpuPercent(a, b) : 0, rssMiB: b?.rssMiB ?? 0 }
+    return { id: n.id, cpuPct: a != null && b != null ? cpuPercent(a, b) : 0, rssMiB: b?.rssMiB ?? 0, ...(memory[i] != null ? { heapUsedMiB: memory[i].heapUsedMiB } : {}) }
   })
   return {
     protocol: opts.protocol,
@@ -220,6 +251,11 @@ async function drive (nodes: DevnetNode[], opts: BenchOptions, say: (line: strin
     tps: Math.round(acked / ((tEnd - t0) / 1000)),
     latencyMs: latency.summary(),
     perNode,
+    failures: { requests: failedRequests, txs: failedTxs, firstErrors },
+    ...(opts.rate != null && sendSpan > 0 ? { achievedOfferedRate: Math.round(submitted / sendSpan) } : {}),
+    ack: 'the node a request went to applied (and fsynced) every transaction of it; one replica, not f+1',
+    client: { cpuPct: Math.round(1000 * (cpu.user + cpu.system) / 1000 / (tEnd - t0)) / 10 },
+    loadavg: { before: Math.round(load0 * 100) / 100, after: Math.round(loadavg()[0] * 100) / 100 },
     machine: machineInfo(),
     mode: 'devnet'
   }

@@ -79,6 +79,7 @@ Example:
     .description('seed a new or replaced host\'s data dir from a backup; started, the node catches up from the cluster')
     .argument('<file>')
     .option('--key <file>', 'the node.key of the validator this host replaces (default: the data dir\'s own key, or a new one)')
+    .option('--vrf-key <file>', 'the vrf.key of that validator, when the genesis names its VRF key (ProBFT)')
     .option('--old-wal-gone', 'state that the old node\'s data dir (its consensus WAL) is lost and it will never run again: needed to reuse its key')
     .addHelpText('after', `
 A validator's key may be reused only by one node at a time, and never by one that forgot what it signed:
@@ -94,7 +95,7 @@ Example:
   $ novacron backup restore /backups/prod.json --data-dir /var/lib/novacron --key /secrets/node-3.key \\
       --old-wal-gone --node http://10.0.0.1:7401 --token-file prod.token
   $ novacron node start --data-dir /var/lib/novacron`)
-    .action(async (file: string, opts: { key?: string, oldWalGone?: boolean }) => {
+    .action(async (file: string, opts: { key?: string, vrfKey?: string, oldWalGone?: boolean }) => {
       const ctx = context()
       if (ctx.flags.dataDir == null) throw usageError('backup restore needs --data-dir DIR (the data dir to seed)')
       const s = ctx.settings()
@@ -110,6 +111,17 @@ Example:
       if (opts.key != null && existsSync(ownKey)) throw usageError(`${dataDir} already has a node.key: drop --key, or restore into a data dir without one`)
       const identity = opts.key != null ? identityFromKeyFile(resolve(opts.key)) : existsSync(ownKey) ? loadIdentity(dataDir) : null
       const validator = identity != null && backupFile.genesis.validators.some(v => v.peerId === identity.peerId)
+      // A validator whose genesis entry names a VRF key needs that key's secret half too, or it cannot vote.
+      const { VRF_KEY_FILE, readVrfKeyFile } = await import('../../node/vrf-key.ts')
+      const ownVrfKey = join(dataDir, VRF_KEY_FILE)
+      const vrfPublicKey = validator ? backupFile.genesis.validators.find(v => v.peerId === identity.peerId)?.vrfPublicKey : undefined
+      const givenVrf = opts.vrfKey != null ? readVrfKeyFile(resolve(opts.vrfKey)) : null
+      if (opts.vrfKey != null && existsSync(ownVrfKey)) throw usageError(`${dataDir} already has a vrf.key: drop --vrf-key, or restore into a data dir without one`)
+      if (vrfPublicKey != null) {
+        const present = givenVrf ?? (existsSync(ownVrfKey) ? readVrfKeyFile(ownVrfKey, dataDir) : null)
+        if (present == null) throw usageError(`the genesis names a VRF key for validator ${identity?.peerId ?? ''}: give its vrf.key with --vrf-key FILE`)
+        if (present.publicKey !== vrfPublicKey.toLowerCase()) throw usageError(`the vrf.key given is ${present.publicKey.slice(0, 16)}…, the genesis names ${vrfPublicKey.slice(0, 16)}… for this validator`)
+      }
       if (validator) {
         if (identity.peerId !== backupFile.nodeId) process.stderr.write(`novacron: note: the key is validator ${identity.peerId.slice(-8)}'s, the backup was taken from ${backupFile.nodeId.slice(-8)} (the state is the same cluster's)\n`)
         if (opts.oldWalGone !== true) throw usageError(`the key is validator ${identity.peerId}'s: reusing it needs --old-wal-gone (see --help: a node that forgot what it signed must not sign with the same key)`)
@@ -123,6 +135,7 @@ Example:
       }
       const restored = await withProgress(ctx, `restoring height ${backupFile.height} into ${dataDir}`, async () => await restoreInto(dataDir, verified))
       if (opts.key != null) writePrivateFile(ownKey, readFileSync(resolve(opts.key), 'utf8'))
+      if (opts.vrfKey != null) writePrivateFile(ownVrfKey, readFileSync(resolve(opts.vrfKey), 'utf8'))
       const nodeId = identity?.peerId ?? (await createIdentity(dataDir)).peerId
       createToken(dataDir)
       const result = { dataDir, nodeId, role: validator ? 'validator' : 'observer', reusedKey: validator, height: restored.height, stateRoot: restored.stateRoot, cluster: backupFile.cluster, from: backupFile.nodeId }

@@ -29,6 +29,11 @@ export function benchTable (results: readonly BenchResult[]): string {
       for (const s of r.search) lines.push(`  ${String(s.offeredRate).padStart(9)} ${String(s.tps).padStart(8)} ${ms(s.p50)} ${ms(s.p99)}  ${s.withinCap ? 'yes' : 'no'}`)
     }
     if (r.note != null) lines.push(`${r.protocol}: ${r.note}`)
+    const f = r.failures
+    if (f != null && (f.requests > 0 || f.txs > 0)) lines.push(`${r.protocol}: WARNING ${f.requests} requests failed or were refused, ${f.txs} transactions committed with an error: ${f.firstErrors.join('; ')}`)
+    if (r.achievedOfferedRate != null) lines.push(`${r.protocol}: offered ${r.offeredRate} tx/s, the client kept ${r.achievedOfferedRate} tx/s; latency runs from each request's intended send time`)
+    if (r.etcd != null) lines.push(`${r.protocol}: etcd ${r.etcd.version}, ${r.etcd.members} members, ${r.etcd.clients} clients, same run: ${r.etcd.writesPerS} writes/s, p50 ${r.etcd.latencyMs.p50 ?? '-'} ms; ratio ${r.ratioToEtcd ?? '-'}`)
+    if (r.client != null && r.loadavg != null) lines.push(`${r.protocol}: client CPU ${r.client.cpuPct}%, load average ${r.loadavg.before} -> ${r.loadavg.after}; ack = ${r.ack ?? 'one replica'}`)
   }
   return lines.join('\n')
 }
@@ -65,6 +70,8 @@ export const registerBench: Register = (program, context) => {
     .option('--inflight <n>', 'requests in flight per node (closed loop)', number('--inflight', 1, 1000), 4)
     .option('--param <key=value>', 'consensus parameter in the genesis (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--max-p99 <ms>', 'search for the highest rate whose p99 latency stays under this many ms (short open-loop steps, each reported)', number('--max-p99', 1, 600_000))
+    .option('--etcd', 'also run 3 etcd members on loopback (when `etcd` is installed) under the same load and report tps as a ratio to its writes/s')
+    .option('--etcd-clients <n>', 'concurrent etcd clients (--etcd)', number('--etcd-clients', 1, 4096), 256)
     .option('--sim', 'run the deterministic simulator in process (no faults) instead of a devnet; figures are in simulated time')
     .option('--seed <n>', 'simulator seed (--sim)', number('--seed', 0, 2 ** 31), 1)
     .option('--out <file>', 'also write the JSON result to FILE, and a CSV and an SVG plot of latency against rate beside it')
@@ -85,10 +92,11 @@ Example:
   $ novacron bench --protocol pbft --nodes 4 --duration 10
   $ novacron bench --rate 5000 --json --out pbft.json      # also pbft.csv and pbft.svg
   $ novacron bench --max-p99 200 --out search.json
+  $ novacron bench --protocol pbft --duration 10 --etcd       # etcd side by side, as a ratio
   $ novacron bench --sim --nodes 7 --rate 500
   $ novacron bench --placement --policy all --trace azure --json
   $ novacron bench --fl --clients 20 --policy all --seeds 5 --json --out fl.json`)
-    .action(async (opts: { protocol: string, nodes: number, duration?: number, txSize: number, rate?: number, batch: number, inflight: number, param?: string[], maxP99?: number, sim?: boolean, seed: number, out?: string, placement?: boolean, fl?: boolean, policy: string, trace: 'azure' | 'openb', seeds: number, clients: number, perRound: number, maxRounds: number, data?: string }) => {
+    .action(async (opts: { protocol: string, nodes: number, duration?: number, txSize: number, rate?: number, batch: number, inflight: number, param?: string[], maxP99?: number, etcd?: boolean, etcdClients: number, sim?: boolean, seed: number, out?: string, placement?: boolean, fl?: boolean, policy: string, trace: 'azure' | 'openb', seeds: number, clients: number, perRound: number, maxRounds: number, data?: string }) => {
       const ctx = context()
       if (opts.placement === true) {
         if (opts.seeds < 2) throw usageError('--seeds must be at least 2 with --placement (paired intervals need two seeds)')
@@ -122,6 +130,13 @@ Example:
           results.push(opts.maxP99 != null
             ? await bench.runMaxP99Search({ ...common, durationS: opts.duration ?? 3, rate: null, maxP99Ms: opts.maxP99, startRate: opts.rate })
             : await bench.runDevnetBench({ ...common, durationS: opts.duration ?? 10, rate: opts.rate ?? null }))
+        }
+        if (opts.etcd === true && opts.sim !== true) {
+          bar.update('etcd', 0, 'etcd, 3 members on loopback')
+          const { runEtcdBench } = await import('../bench/etcd-bench.ts')
+          const etcd = await runEtcdBench({ durationS: opts.duration ?? 10, valueBytes: Math.max(1, opts.txSize - 48), clients: opts.etcdClients })
+          if (etcd == null) process.stderr.write('--etcd: no `etcd` on PATH (Debian: apt-get install etcd-server); skipped\n')
+          else for (const r of results) { r.etcd = etcd; r.ratioToEtcd = etcd.writesPerS > 0 ? Math.round(r.tps / etcd.writesPerS * 100) / 100 : undefined }
         }
       } finally {
         bar.done()

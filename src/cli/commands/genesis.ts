@@ -14,7 +14,7 @@ export const registerGenesis: Register = (program, context) => {
     .description('write a genesis file from the validators\' `novacron node id` lines')
     .requiredOption('--cluster <name>', 'cluster name')
     .addOption(new Option('--protocol <name>', 'consensus protocol').choices(KNOWN_PROTOCOLS).makeOptionMandatory())
-    .requiredOption('--validator <spec>', 'PEER_ID=PUBKEY@MULTIADDR (repeatable; one per validator)', collect)
+    .requiredOption('--validator <spec>', 'PEER_ID=PUBKEY[,vrf=VRF_PUBKEY]@MULTIADDR (repeatable; one per validator; `node id` prints it; ProBFT needs the vrf key)', collect)
     .option('--param <key=value>', `consensus parameter (repeatable); per protocol: ${AVAILABLE_PROTOCOLS.map((p) => `${p}: ${Object.keys(findProtocol(p)?.params.genesisDefaults ?? {}).join(', ')}`).join('; ')}`, collect)
     .option('--out <file>', 'write here instead of stdout')
     .addHelpText('after', `

@@ -11,7 +11,7 @@ export interface CommandEntry {
 }
 
 export const COMMANDS: readonly CommandEntry[] = [
-  { name: 'init', summary: "create this host's node key (Ed25519, 0600), admin token and default config in its data dir", load: async () => (await import('./init.ts')).registerInit },
+  { name: 'init', summary: "create this host's node key (Ed25519, 0600), VRF key (0600), admin token and default config in its data dir", load: async () => (await import('./init.ts')).registerInit },
   { name: 'node', summary: 'run this host as a cluster node, stop it, or show its identity', load: async () => (await import('./node.ts')).registerNode },
   { name: 'genesis', summary: 'create the genesis file every validator of a cluster starts from', load: async () => (await import('./genesis.ts')).registerGenesis },
   { name: 'devnet', summary: 'run a local cluster of real node processes on loopback', load: async () => (await import('./devnet.ts')).registerDevnet },
@@ -29,6 +29,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'completion', summary: 'print a shell completion script (bash, zsh or fish)', load: async () => (await import('./completion.ts')).registerCompletion },
   { name: 'workload', summary: 'submit, list, show and stop workloads; the cluster places them through consensus', load: async () => (await import('./workload.ts')).registerWorkload },
   { name: 'chaos', summary: 'run a chaos manifest on real node processes (faults per link in network namespaces) or check a client history for linearizability', load: async () => (await import('./chaos.ts')).registerChaos },
+  { name: 'vrf', summary: 'prove and verify with the ECVRF of RFC 9381 (ECVRF-EDWARDS25519-SHA512-TAI), the VRF ProBFT samples its votes with', load: async () => (await import('./vrf.ts')).registerVrf },
+  { name: 'probft', summary: 'ProBFT tools: the analytic odds of its sampled quorums for (n, f, l, o)', load: async () => (await import('./probft.ts')).registerProbft },
   { name: 'trust', summary: 'T-PBFT trust: show an epoch\'s EigenTrust ranking with each node\'s evidence counts', load: async () => (await import('./trust.ts')).registerTrust },
   { name: 'fl', summary: 'federated learning of the bandwidth forecaster among the validators: start rounds, show status and history', load: async () => (await import('./fl.ts')).registerFl }
 ]

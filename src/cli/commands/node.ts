@@ -96,8 +96,10 @@ Example:
     })
 
   node.command('id')
-    .description("print this node's peer id, public key and addresses (what a genesis needs)")
+    .description("print this node's peer id, public key, VRF public key and addresses (what a genesis needs)")
     .addHelpText('after', `
+vrfPublicKey is the ECVRF key of <data-dir>/vrf.key (null when an older init made none: run init again).
+
 Example:
   $ novacron node id --data-dir /var/lib/novacron
   $ novacron node id --json | jq -r .peerId`)
@@ -112,8 +114,10 @@ Example:
       if (addrs.length === 0 && existsSync(genesisPath)) {
         addrs = readGenesis(genesisPath).validators.filter(v => v.peerId === identity.peerId).map(v => v.addr)
       }
-      ctx.print({ peerId: identity.peerId, publicKey: identity.publicKey, addrs }, r =>
-        `peer id    ${r.peerId}\npublic key ${r.publicKey}\naddrs      ${r.addrs.length > 0 ? r.addrs.join(' ') : '(not listening; the genesis decides)'}\n` +
-        `for genesis create: --validator ${r.peerId}=${r.publicKey}@${(r.addrs[0] as string | undefined)?.replace(/\/p2p\/.*/, '') ?? '/ip4/HOST_IP/tcp/7400'}`)
+      const { loadVrfKey } = await import('../../node/vrf-key.ts')
+      const vrfPublicKey = loadVrfKey(settings.dataDir)?.publicKey ?? null
+      ctx.print({ peerId: identity.peerId, publicKey: identity.publicKey, vrfPublicKey, addrs }, r =>
+        `peer id    ${r.peerId}\npublic key ${r.publicKey}\nvrf key    ${r.vrfPublicKey ?? '(none: run `novacron init` again to add vrf.key)'}\naddrs      ${r.addrs.length > 0 ? r.addrs.join(' ') : '(not listening; the genesis decides)'}\n` +
+        `for genesis create: --validator ${r.peerId}=${r.publicKey}${r.vrfPublicKey != null ? `,vrf=${r.vrfPublicKey}` : ''}@${(r.addrs[0] as string | undefined)?.replace(/\/p2p\/.*/, '') ?? '/ip4/HOST_IP/tcp/7400'}`)
     })
 }

@@ -2,9 +2,17 @@
 // validation, from genesis and from code), its factory, how the simulator runs it, and its planted bugs.
 // Each protocol folder exports one; src/consensus/registry.ts lists them.
 import type { Signer, Verifier } from '../../crypto/signer.ts'
+import type { Vrf } from '../../crypto/vrf.ts'
 import type { Message, MessageCodec, MessageSigner } from './message.ts'
 import type { Protocol, TimerId } from './protocol.ts'
 import type { ValidatorId, ValidatorSet } from './validators.ts'
+
+/** This replica's VRF and every validator's VRF public key (from genesis). */
+export interface ProtocolVrf {
+  /** ECVRF in the node, crypto/vrf.ts's fake in the simulator. */
+  readonly vrf: Vrf
+  readonly publicKeys: ReadonlyMap<ValidatorId, Uint8Array>
+}
 
 /** The keys and validator set a node builds its protocol from. */
 export interface ProtocolKeys {
@@ -16,6 +24,8 @@ export interface ProtocolKeys {
   readonly verifier: Verifier
   /** sha256 of the genesis file: part of every signature's domain tag. */
   readonly genesisHash: Uint8Array
+  /** For protocols that sample with a VRF (ProBFT); injected like the signer. */
+  readonly vrf?: ProtocolVrf
 }
 
 /** Raised for parameters a protocol refuses; the message names the key and the limit. */
@@ -88,6 +98,8 @@ export interface ProtocolModule<P = unknown, M extends Message = Message> {
   messageSigner (keys: ProtocolKeys): MessageSigner<M>
   readonly sim: SimSettings<P>
   readonly plantedBugs: readonly PlantedBug<P>[]
+  /** The protocol samples with a VRF (ProBFT): the node must load its VRF key and inject keys.vrf. */
+  readonly samplesWithVrf?: boolean
 }
 
 /** Applies a genesis file's params to `defaults`, refusing keys that are not in `defaults`. */

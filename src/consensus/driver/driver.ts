@@ -32,6 +32,12 @@ export interface DriverOptions<M extends Message> {
   readonly mempool?: Partial<MempoolLimits>
   /** Called when a host interface fails (WAL write, execution): the node must stop voting. */
   readonly onFatal?: (error: Error) => void
+  /** Group commit: when set, a persist is not written at once; `schedule` is asked to call `flush` later
+   *  (the node: at the end of this event-loop turn), and every persist queued by then, from this input
+   *  and any that arrived meanwhile, becomes one WAL append (one transaction, one fsync). Everything
+   *  queued after the first of them waits for it, as behind any pending persist. Unset (the simulator):
+   *  each input's persists are written at once. */
+  readonly groupCommit?: (flush: () => void) => void
 }
 
 interface Commit<M extends Message> { readonly seq: number, readonly batch: Batch, readonly certificate: readonly Signed<M>[] }
@@ -128,7 +134,10 @@ export class Driver<M extends Message = Message> {
     while (!this.#persisting && !this.#stopped && this.#effectsAt < this.#effects.length) {
       const e = this.#effects[this.#effectsAt++]
       switch (e.kind) {
-        case 'persist': this.#persist(e); break
+        case 'persist':
+          if (this.#o.groupCommit !== undefined) { this.#effectsAt--; this.#holdForGroup(); break }
+          this.#persist(e)
+          break
         case 'send': this.#transmit(e.to, e.msg); break
         case 'broadcast': this.#transmit(this.#o.validators.others(this.self), e.msg); break
         case 'setTimer': this.#setTimer(e.id, e.ms); break
@@ -177,6 +186,45 @@ export class Driver<M extends Message = Message> {
       this.#persisting = false
       this.#drain()
     }, (error: unknown) => this.#fatal(error))
+  }
+
+  /** Holds everything from the first queued persist on, and asks for the flush that writes the group. */
+  #holdForGroup (): void {
+    this.#persisting = true
+    this.#o.groupCommit!(() => this.#flushGroup())
+  }
+
+  /** Writes every persist still queued as one append, in order; the other effects keep their order and
+   *  run once it is durable. A persist thus moves ahead of sends queued before it: writing a record
+   *  earlier than needed never breaks "durable before any message that follows it". */
+  #flushGroup (): void {
+    if (this.#stopped) return
+    const entries: WalEntry[] = []
+    let pruneBelow: number | undefined
+    const rest: Effect<M>[] = []
+    for (let i = this.#effectsAt; i < this.#effects.length; i++) {
+      const e = this.#effects[i]
+      if (e.kind !== 'persist') { rest.push(e); continue }
+      const bytes = encodeRecord(this.protocol.codec, e.record)
+      if (bytes.byteLength > MAX_WAL_RECORD_BYTES) this.#metrics.event({ type: 'record-too-large', record: e.record.msg.type, bytes: bytes.byteLength })
+      else entries.push({ seq: e.record.seq, bytes })
+      if (e.pruneBelow !== undefined) pruneBelow = Math.max(pruneBelow ?? 0, e.pruneBelow)
+    }
+    this.#effects = rest
+    this.#effectsAt = 0
+    const release = (): void => {
+      this.#persisting = false
+      this.#drain()
+    }
+    if (entries.length === 0 && pruneBelow === undefined) return release()
+    let done: ReturnType<Wal['append']>
+    try {
+      done = this.#o.wal.append(entries, pruneBelow)
+    } catch (error) {
+      return this.#fatal(error)
+    }
+    if (!isPromise(done)) return release()
+    done.then(release, (error: unknown) => this.#fatal(error))
   }
 
   #setTimer (id: TimerId, ms: number): void {

@@ -12,7 +12,7 @@ export const PBFT = 'pbft'
 export function fullQuorumVotes (size: number): VotePolicy {
   return {
     recipients: () => 'all',
-    decides: (phase, _view, _seq, votes) => votes.length >= (phase === 'prepare' ? size - 1 : size),
+    decides: (phase, _view, _seq, votes, _holder) => votes.length >= (phase === 'prepare' ? size - 1 : size),
     certificateSize: (phase) => phase === 'prepare' ? size - 1 : size,
     quorum: size
   }

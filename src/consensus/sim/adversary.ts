@@ -10,6 +10,7 @@ import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
 import type { PbftMessage, PrePrepare } from '../pbft/messages.ts'
 import { bullsharkAdversary } from './bullshark-adversary.ts'
 import { groupAdversary } from './group-adversary.ts'
+import { probftAdversary } from './probft-adversary.ts'
 import type { Prng } from './prng.ts'
 import type { ResourceAdversaryKind } from './resource-adversary.ts'
 import type { SimProtocolName } from './protocols.ts'
@@ -25,6 +26,8 @@ export interface AdversaryContext {
   readonly family: AdversaryFamily
   readonly validators: ValidatorSet
   readonly signer: MessageSigner<Message>
+  /** The run's genesis hash (VRF inputs of sampling protocols). */
+  readonly genesisHash: Uint8Array
   /** The protocol's timeout that a delaying adversary slips just past. */
   readonly timeoutMs: number
   /** The honest protocol's own view of where it stands. */
@@ -71,6 +74,10 @@ export function makeAdversary (kind: AdversaryKind, ctx: AdversaryContext): Adve
   }
   if (ctx.family === 'group') {
     const specific = groupAdversary(kind, ctx)
+    if (specific !== undefined) return specific
+  }
+  if (ctx.family === 'three-phase') {
+    const specific = probftAdversary(kind, ctx)
     if (specific !== undefined) return specific
   }
   return threePhaseOrGeneric(kind, ctx)

@@ -188,6 +188,7 @@ class Simulation {
       family: protocolModule(s.protocol).sim.adversaryFamily,
       validators: this.#validators,
       signer: built.signer,
+      genesisHash: GENESIS,
       timeoutMs: built.timeoutMs,
       status: () => honestProtocol.status(),
       rng,

@@ -15,8 +15,9 @@ export interface CertContext {
   readonly leaders: LeaderSchedule
   /** Who may sign a pre-prepare of a view (default: its leader); the variant's mayPropose. */
   readonly mayPropose?: (view: number, from: ValidatorId) => boolean
-  /** Whether these distinct, signature-checked prepares from backups prove the batch prepared (the variant's rule). */
-  readonly prepared: (view: number, seq: number, prepares: readonly Signed<Prepare>[]) => boolean
+  /** Whether these distinct, signature-checked prepares from backups prove the batch prepared at `holder`,
+   *  the replica whose view-change carries them (the variant's rule). */
+  readonly prepared: (view: number, seq: number, prepares: readonly Signed<Prepare>[], holder: ValidatorId) => boolean
   /** Checkpoint proofs and view changes need this many distinct validators. */
   readonly quorum: number
   readonly watermarkWindow: number
@@ -56,9 +57,10 @@ function preparedCertShape (ctx: CertContext, cert: PreparedCert, beforeView: nu
   return cert.prepares.every((p) => p.from !== pp.from && p.msg.view === pp.msg.view && p.msg.seq === pp.msg.seq && bytesEqual(p.msg.digest, pp.msg.digest))
 }
 
-export function validPreparedCert (ctx: CertContext, cert: PreparedCert, beforeView: number): boolean {
+/** `holder`: the replica whose view-change carries the certificate. */
+export function validPreparedCert (ctx: CertContext, cert: PreparedCert, beforeView: number, holder: ValidatorId): boolean {
   const pp = cert.prePrepare
-  if (!preparedCertShape(ctx, cert, beforeView) || !ctx.prepared(pp.msg.view, pp.msg.seq, cert.prepares)) return false
+  if (!preparedCertShape(ctx, cert, beforeView) || !ctx.prepared(pp.msg.view, pp.msg.seq, cert.prepares, holder)) return false
   return signedBy(ctx, pp) && cert.prepares.every((p) => signedBy(ctx, p))
 }
 
@@ -78,11 +80,11 @@ export function viewChangeShape (ctx: CertContext, vc: ViewChange): boolean {
 }
 
 /** Everything in a view-change but its outer signature, which the driver checked. The whole shape is
- *  checked before the first signature is verified. */
-export function validViewChange (ctx: CertContext, vc: ViewChange): boolean {
+ *  checked before the first signature is verified. `holder`: its sender. */
+export function validViewChange (ctx: CertContext, vc: ViewChange, holder: ValidatorId): boolean {
   if (!viewChangeShape(ctx, vc)) return false
   if (vc.stableSeq > 0 && !validCheckpointProof(ctx, vc.stableSeq, vc.stableRoot, vc.checkpointProof)) return false
-  return vc.prepared.every((cert) => validPreparedCert(ctx, cert, vc.view))
+  return vc.prepared.every((cert) => validPreparedCert(ctx, cert, vc.view, holder))
 }
 
 /** Room a signed message takes around its body: version, protocol and type strings, the signer's id

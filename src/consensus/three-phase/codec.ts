@@ -76,6 +76,10 @@ export function threePhaseCodec (protocol: string, proofs = false, certs = false
           w.list(m.prePrepares, (w, s) => writeSigned(w, codec, s))
           return
         case 'status': w.u64(m.view).bool(m.viewChanging).u64(m.stableSeq).u64(m.lastCommitted); return
+        case 'decided':
+          w.u64(m.view).u64(m.seq).bytes(m.digest).list(m.txs, (w, t) => w.bytes(t))
+          w.list(m.commits, (w, s) => writeSigned(w, codec, s))
+          return
         case 'rec-view': w.u64(m.view).bool(m.viewChanging); return
         case 'rec-accept': writeSigned(w, codec, m.prePrepare); return
         case 'rec-prepared': writeCert(w, m.cert); return
@@ -126,6 +130,14 @@ export function threePhaseCodec (protocol: string, proofs = false, certs = false
             prePrepares: r.list((r) => signedOf(r, ctx, 'pre-prepare'))
           } satisfies NewView
         case 'status': return { protocol, type, view: r.u64(), viewChanging: r.bool(), stableSeq: r.u64(), lastCommitted: r.u64() }
+        case 'decided': {
+          const view = r.u64()
+          const seq = r.u64()
+          const digest = hash(r, 'digest')
+          const batch = makeBatch(txs(r))
+          if (!bytesEqual(batch.id, digest)) throw new CodecError('decided batch does not match its digest')
+          return { protocol, type, view, seq, digest, txs: batch.txs, commits: r.list((r) => signedOf(r, ctx, 'commit')) }
+        }
         case 'rec-view': return { protocol, type, view: r.u64(), viewChanging: r.bool() }
         case 'rec-accept': {
           const prePrepare = signedOf(r, ctx, 'pre-prepare')

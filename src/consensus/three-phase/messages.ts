@@ -62,7 +62,18 @@ export interface BatchRequest extends Base<'batch-request'> { readonly digests: 
 /** One batch, answering a batch-request; the receiver checks its digest against what it waits for. */
 export interface BatchReply extends Base<'batch'> { readonly txs: readonly Tx[] }
 
-export type ThreePhaseWireMessage = Request | PrePrepare | Prepare | Commit | CheckpointMsg | ViewChange | NewView | Status | BatchRequest | BatchReply
+/** A decided batch with the commits that decided it at `from` (each addressed to it): what a variant with
+ *  catch-up (ThreePhaseVariant.catchUp) hands a replica that reports, in its status, that it is behind.
+ *  The receiver checks the commits with the variant's rule for the sender as their holder. */
+export interface Decided extends Base<'decided'> {
+  readonly view: number
+  readonly seq: number
+  readonly digest: Hash
+  readonly txs: readonly Tx[]
+  readonly commits: readonly Signed<Commit>[]
+}
+
+export type ThreePhaseWireMessage = Request | PrePrepare | Prepare | Commit | CheckpointMsg | ViewChange | NewView | Status | BatchRequest | BatchReply | Decided
 
 // Persisted records: enough to rebuild everything this replica signed, so after a restart it repeats
 // itself instead of contradicting itself.

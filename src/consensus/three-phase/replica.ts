@@ -21,7 +21,7 @@ import { newViewBytesBound, newViewProposals, validViewChange, viewChangeShape }
 import { MAX_PROOF_BYTES } from './codec.ts'
 import type { CertContext, NewViewPlan } from './certificates.ts'
 import type { MessageCodec } from '../core/message.ts'
-import type { BatchReply, BatchRequest, CheckpointMsg, Commit, FullPrePrepare, NewView, ThreePhaseMessage, ThreePhaseRecord, PrePrepare, Prepare, PreparedCert, Status, ViewChange } from './messages.ts'
+import type { BatchReply, BatchRequest, CheckpointMsg, Commit, Decided, FullPrePrepare, NewView, ThreePhaseMessage, ThreePhaseRecord, PrePrepare, Prepare, PreparedCert, Status, ViewChange } from './messages.ts'
 import { threePhaseParams } from './params.ts'
 import type { ThreePhaseParams } from './params.ts'
 import type { Phase, ThreePhaseVariant, VariantHost, VotePolicy } from './variant.ts'
@@ -49,7 +49,7 @@ interface Slot {
   readonly since: number
 }
 
-interface Decided { readonly batch: Batch, readonly view: number, readonly primary: ValidatorId, readonly cert: readonly Signed<Commit>[] }
+interface Decision { readonly batch: Batch, readonly view: number, readonly primary: ValidatorId, readonly cert: readonly Signed<Commit>[] }
 
 /** The timers of variant `tag`. */
 export const threePhaseTimers = (tag: string) => ({ viewChange: `${tag}/view-change`, batch: `${tag}/batch`, relay: `${tag}/relay`, resend: `${tag}/resend` }) as const
@@ -107,7 +107,11 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
 
   readonly #slots = new Map<number, Slot>()
   readonly #preparedCerts = new Map<number, PreparedCert>()
-  readonly #decided = new Map<number, Decided>()
+  readonly #decided = new Map<number, Decision>()
+  /** Variants with catch-up: committed batches above the stable checkpoint with the commits that decided
+   *  them here, handed to peers whose status shows them behind. */
+  readonly #decisions = new Map<number, Decision>()
+  readonly #catchUpHelp: HelpLimiter
   /** Pending: known transactions not yet in an accepted pre-prepare; in flight: in accepted pre-prepares
    *  that have not committed yet. */
   readonly #txs = new TxTracker()
@@ -141,6 +145,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     this.#o = new Outbox(opts.signer)
     this.#help = new HelpLimiter(this.params.resendIntervalMs)
     this.#batchHelp = new HelpLimiter(this.params.resendIntervalMs)
+    this.#catchUpHelp = new HelpLimiter(this.params.resendIntervalMs)
     this.#variant = opts.variant
     this.#votes = opts.variant.votes
     this.#tag = opts.variant.protocol
@@ -155,7 +160,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       prepareCertSize: this.#votes.certificateSize('prepare'),
       idBytes: Math.max(...this.validators.ids.map(utf8)),
       protocolBytes: utf8(this.#tag),
-      proofBytes: this.#votes.prove === undefined ? undefined : MAX_PROOF_BYTES
+      proofBytes: this.#votes.prove === undefined ? undefined : (this.#votes.proofBytes ?? MAX_PROOF_BYTES)
     })
     if (bound > MAX_NEW_VIEW_BYTES) throw new ParamError(`a new-view for ${this.validators.n} validators and watermarkWindow ${this.params.watermarkWindow} may reach ${bound} bytes, over the ${MAX_NEW_VIEW_BYTES} its WAL record allows: use a smaller window`)
     this.#variant.attach?.(this.#host())
@@ -223,7 +228,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       slot.pp = pp
       this.#lastAssigned = Math.max(this.#lastAssigned, seq)
       // Backups prepared what they accepted (in PBFT every accepted pre-prepare of a view is its primary's).
-      if (pp.from !== this.self) slot.prepares.set(this.self, this.#o.sign(this.#prepareFor(pp.msg)))
+      if (pp.from !== this.self) slot.prepares.set(this.self, this.#o.sign(this.#prepareFor(pp)))
       const cert = this.#preparedCerts.get(seq)
       if (cert !== undefined && cert.prePrepare.msg.view === view) {
         slot.prepared = true
@@ -313,7 +318,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       bufferedMessages: this.#future.length,
       bufferedBytes: this.#futureBytes,
       resources: { held: this.#future.length, wastedScans: 0 },
-      ...(this.#variant.status === undefined ? {} : { extra: this.#variant.status() })
+      ...(this.#variant.extraStatus === undefined ? {} : { extra: this.#variant.extraStatus() })
     }
   }
 
@@ -333,7 +338,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       verifier: this.#verifier,
       leaders: this.#variant.leaders,
       ...(this.#variant.mayPropose === undefined ? {} : { mayPropose: this.#variant.mayPropose.bind(this.#variant) }),
-      prepared: (view, seq, prepares) => this.#votes.decides('prepare', view, seq, prepares),
+      prepared: (view, seq, prepares, holder) => this.#votes.decides('prepare', view, seq, prepares, holder),
       quorum: this.#votes.quorum,
       watermarkWindow: this.params.watermarkWindow,
       prepareCertSize: this.#votes.certificateSize('prepare')
@@ -355,10 +360,10 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     return [...items].sort((a, b) => this.validators.indexOf(a.from) - this.validators.indexOf(b.from))
   }
 
-  #prepareFor (pp: PrePrepare): Prepare { return this.#withProof('prepare', { protocol: this.#tag, type: 'prepare', view: pp.view, seq: pp.seq, digest: pp.digest }) }
+  #prepareFor (s: Signed<PrePrepare>): Prepare { const pp = s.msg; return this.#withProof('prepare', { protocol: this.#tag, type: 'prepare', view: pp.view, seq: pp.seq, digest: pp.digest }, s) }
   #commitFor (pp: PrePrepare): Commit { return this.#withProof('commit', { protocol: this.#tag, type: 'commit', view: pp.view, seq: pp.seq, digest: pp.digest }) }
-  #withProof<V extends Prepare | Commit> (phase: Phase, vote: V): V {
-    return this.#votes.prove === undefined ? vote : { ...vote, proof: this.#votes.prove(phase, vote.view, vote.seq) }
+  #withProof<V extends Prepare | Commit> (phase: Phase, vote: V, proposal?: Signed<PrePrepare>): V {
+    return this.#votes.prove === undefined ? vote : { ...vote, proof: this.#votes.prove(phase, vote.view, vote.seq, proposal === undefined ? undefined : headerOf(proposal)) }
   }
 
   /** Sends this replica's vote to the recipients the variant names. */
@@ -431,6 +436,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       case 'status': this.#onStatus(from, s.msg); return
       case 'batch-request': this.#onBatchRequest(from, s.msg); return
       case 'batch': this.#onBatchReply(s.msg); return
+      case 'decided': this.#onDecided(s as Signed<Decided>); return
       default:
         if (this.#variant.onMessage !== undefined) this.#variant.onMessage(from, s)
         else this.#o.log({ type: 'invalid-message', from, reason: `unexpected ${s.msg.type}` })
@@ -489,7 +495,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     if (keys.size !== m.batch.txs.length) return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'batch repeats a transaction' })
     const slot = this.#slot(m.seq)
     const proposed = slot.pp?.msg.digest ?? this.#missing.get(m.seq)?.pp.msg.digest
-    if (proposed !== undefined && !bytesEqual(proposed, m.digest)) return this.#o.log({ type: 'equivocation', from: s.from, view: m.view, seq: m.seq })
+    if (proposed !== undefined && !bytesEqual(proposed, m.digest)) return this.#equivocation(s.from, m.view, m.seq)
     if (this.#variant.admitPrePrepare !== undefined && !this.#variant.admitPrePrepare(from, s as Signed<FullPrePrepare>)) return
     if (slot.pp !== undefined) return
     this.#accept(s as Signed<FullPrePrepare>)
@@ -500,7 +506,8 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     const m = pp.msg
     const slot = this.#slot(m.seq)
     slot.pp = pp
-    this.#missing.delete(m.seq)
+    // The last missing batch of a new view known: what did not survive the view change goes back to pending.
+    if (this.#missing.delete(m.seq)) this.#requeueOrphans()
     this.#keepBatch(m.seq, m.batch)
     this.#lastAssigned = Math.max(this.#lastAssigned, m.seq)
     this.#o.persist(m.seq, { protocol: this.#tag, type: 'rec-accept', prePrepare: pp })
@@ -510,7 +517,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       if (!this.#txs.committed.has(key) && m.seq > this.#lastCommitted) this.#txs.inFlight.set(key, tx)
     }
     if (pp.from !== this.self) {
-      const prepare = this.#o.sign(this.#prepareFor(m))
+      const prepare = this.#o.sign(this.#prepareFor(pp))
       slot.prepares.set(this.self, prepare)
       this.#sendVote('prepare', prepare)
     }
@@ -521,12 +528,57 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
   #onPrepare (s: Signed<Prepare>): void {
     // The pre-prepare's signer does not prepare its own (in PBFT it is the view's primary).
     if (s.from === (this.#slots.get(s.msg.seq)?.pp?.from ?? this.#primary())) return
+    if (!this.#admitted('prepare', s)) return
+    if (this.#votes.proposalIn !== undefined && !this.#checkProposalIn(s, this.#votes.proposalIn(s))) return
     const slot = this.#slot(s.msg.seq)
     if (!slot.prepares.has(s.from)) slot.prepares.set(s.from, s)
     this.#checkPrepared(s.msg.seq, slot)
   }
 
+  /** The variant's admission check of a peer's vote (sample membership and the like); a refusal is logged. */
+  #admitted (phase: Phase, s: Signed<Prepare | Commit>): boolean {
+    if (s.from === this.self || this.#votes.admits === undefined) return true
+    const refusal = this.#votes.admits(phase, s)
+    if (refusal === undefined) return true
+    this.#o.log({ type: 'invalid-message', from: s.from, reason: refusal })
+    return false
+  }
+
+  /** A prepare carrying the leader's header: a header that is not the primary's for this vote refuses the
+   *  vote; one for another digest than this replica's proves equivocation; one for a slot this replica has
+   *  no proposal for is adopted (its batch fetched from the voter and the primary). */
+  #checkProposalIn (s: Signed<Prepare>, header: Signed<PrePrepare> | undefined): boolean {
+    const m = s.msg
+    const known = this.#slots.get(m.seq)?.pp ?? this.#missing.get(m.seq)?.pp
+    // The header this replica already holds needs no second signature check.
+    const seen = known !== undefined && header !== undefined && header.from === known.from && bytesEqual(header.sig, known.sig) && bytesEqual(header.msg.digest, known.msg.digest)
+    if (!seen && (header === undefined || header.from !== this.#primary() || header.msg.type !== 'pre-prepare' || header.msg.view !== m.view ||
+      header.msg.seq !== m.seq || !bytesEqual(header.msg.digest, m.digest) || header.msg.batch !== undefined || !this.#signedBy(header))) {
+      this.#o.log({ type: 'invalid-message', from: s.from, reason: 'prepare without the primary\'s header' })
+      return false
+    }
+    if (header === undefined) return false
+    const proposed = known?.msg.digest
+    if (proposed === undefined) {
+      this.#missing.set(m.seq, { pp: header, peers: [s.from, header.from].filter((id) => id !== this.self) })
+      this.#requestBatches()
+      this.#armWork()
+      return true
+    }
+    if (bytesEqual(proposed, m.digest)) return true
+    this.#equivocation(header.from, m.view, m.seq)
+    return false
+  }
+
+  /** Proof that the primary signed two digests for one slot: logged; a variant that asks for it leaves the
+   *  view at once, voting no more in it. */
+  #equivocation (primary: ValidatorId, view: number, seq: number): void {
+    this.#o.log({ type: 'equivocation', from: primary, view, seq })
+    if (this.#variant.equivocationChangesView === true && view === this.#view && !this.#viewChanging) this.#startViewChange(this.#view + 1)
+  }
+
   #onCommit (s: Signed<Commit>): void {
+    if (!this.#admitted('commit', s)) return
     const slot = this.#slot(s.msg.seq)
     if (!slot.commits.has(s.from)) slot.commits.set(s.from, s)
     this.#checkCommitted(s.msg.seq, slot)
@@ -537,7 +589,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     const digest = slot.pp.msg.digest
     const proposer = slot.pp.from
     const matching = [...slot.prepares.values()].filter((p) => p.from !== proposer && bytesEqual(p.msg.digest, digest))
-    if (!this.#votes.decides('prepare', slot.pp.msg.view, seq, matching)) return
+    if (!this.#votes.decides('prepare', slot.pp.msg.view, seq, matching, this.self)) return
     slot.prepared = true
     const cert: PreparedCert = { prePrepare: headerOf(slot.pp), prepares: this.#byValidatorOrder(matching).slice(0, this.#votes.certificateSize('prepare')) }
     this.#preparedCerts.set(seq, cert)
@@ -552,7 +604,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     if (slot.committed || !slot.prepared || slot.pp === undefined) return
     const digest = slot.pp.msg.digest
     const matching = [...slot.commits.values()].filter((c) => bytesEqual(c.msg.digest, digest))
-    if (!this.#votes.decides('commit', slot.pp.msg.view, seq, matching)) return
+    if (!this.#votes.decides('commit', slot.pp.msg.view, seq, matching, this.self)) return
     slot.committed = true
     if (seq > this.#lastCommitted) this.#decided.set(seq, { batch: slot.pp.msg.batch, view: slot.pp.msg.view, primary: slot.pp.from, cert: this.#byValidatorOrder(matching).slice(0, this.#votes.certificateSize('commit')) })
     this.#deliver()
@@ -565,6 +617,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       const seq = ++this.#lastCommitted
       this.#decided.delete(seq)
       this.#o.commit(seq, d.batch, d.cert)
+      if (this.#variant.catchUp === true) this.#decisions.set(seq, d)
       for (const tx of d.batch.txs) this.#txs.markCommitted(txKey(tx))
       this.#variant.observe?.({ kind: 'committed', seq, view: d.view, primary: d.primary })
       progressed = true
@@ -592,7 +645,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     this.#stableRoot = root
     this.#stableProof = proof
     this.#o.persist(seq, { protocol: this.#tag, type: 'rec-stable', seq, stateRoot: root, proof, view: this.#view, viewChanging: this.#viewChanging }, seq)
-    for (const map of [this.#slots, this.#preparedCerts, this.#decided] as Map<number, unknown>[]) {
+    for (const map of [this.#slots, this.#preparedCerts, this.#decided, this.#decisions] as Map<number, unknown>[]) {
       for (const k of map.keys()) if (k <= seq) map.delete(k)
     }
     for (const k of this.#missing.keys()) if (k <= seq) this.#missing.delete(k)
@@ -694,7 +747,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     }
     const prior = this.#viewChanges.get(s.from)
     if (prior !== undefined && prior.msg.view >= w) return
-    if (!validViewChange(this.#certContext(), s.msg)) return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'invalid view-change' })
+    if (!validViewChange(this.#certContext(), s.msg, s.from)) return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'invalid view-change' })
     this.#viewChanges.set(s.from, s)
     // f + 1 replicas want a higher view: at least one is honest, so join the smallest such view.
     const higher = [...this.#viewChanges.values()].filter((v) => v.msg.view > this.#view)
@@ -737,7 +790,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       senders.add(vc.from)
     }
     if (senders.size < this.#votes.quorum) return undefined
-    for (const vc of m.viewChanges) if (!this.#signedBy(vc) || !validViewChange(ctx, vc.msg)) return undefined
+    for (const vc of m.viewChanges) if (!this.#signedBy(vc) || !validViewChange(ctx, vc.msg, vc.from)) return undefined
     const plan = newViewProposals(m.viewChanges)
     if (m.prePrepares.length !== plan.proposals.length) return undefined
     for (let i = 0; i < plan.proposals.length; i++) {
@@ -765,20 +818,10 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       if (batch !== undefined) proposals.push(withBatch(pp, batch))
       else this.#missing.set(pp.msg.seq, { pp, peers: this.#preparedBy(nv, pp.msg.seq, pp.msg.digest) })
     }
-    // Transactions of proposals that did not survive the view change go back to pending; while a batch is
-    // missing its transactions are unknown, so nothing goes back (a lost one is still pending at its relayers).
-    if (this.#missing.size === 0) {
-      const surviving = new Set<string>()
-      for (const pp of proposals) for (const tx of pp.msg.batch.txs) surviving.add(txKey(tx))
-      for (const [key, tx] of this.#txs.inFlight) {
-        if (surviving.has(key)) continue
-        this.#txs.inFlight.delete(key)
-        this.#txs.pending.add(tx)
-      }
-    }
     this.#o.log({ type: 'new-view', view, primary: this.#primary() })
     this.#variant.observe?.({ kind: 'new-view', view, primary: this.#primary() })
     for (const pp of proposals) this.#accept(pp)
+    this.#requeueOrphans()
     if (this.#missing.size > 0) this.#requestBatches()
     const future = this.#future
     this.#clearFuture()
@@ -866,6 +909,24 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     }
   }
 
+  /** Transactions in flight that no proposal of this view carries go back to pending: the proposals that
+   *  carried them did not survive a view change, and nobody else may hold them (a relay can be lost with a
+   *  crashed primary). Only once every re-proposed batch is known: a missing batch's transactions are
+   *  unknown, and requeuing one of them would propose it twice. */
+  #requeueOrphans (): void {
+    if (this.#missing.size > 0) return
+    const surviving = new Set<string>()
+    for (const [seq, slot] of this.#slots) {
+      if (seq > this.#lastCommitted && slot.pp !== undefined) for (const tx of slot.pp.msg.batch.txs) surviving.add(txKey(tx))
+    }
+    for (const d of this.#decided.values()) for (const tx of d.batch.txs) surviving.add(txKey(tx))
+    for (const [key, tx] of this.#txs.inFlight) {
+      if (surviving.has(key)) continue
+      this.#txs.inFlight.delete(key)
+      this.#txs.pending.add(tx)
+    }
+  }
+
   // ---- retransmission and helping replicas that fell behind ----
 
   #broadcastStatus (): void {
@@ -884,14 +945,20 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       for (const [seq, slot] of this.#slots) {
         if (seq <= this.#lastCommitted || slot.pp === undefined || this.#o.now - slot.since < this.params.resendIntervalMs) continue
         if (slot.pp.from === this.self) this.#o.broadcast(slot.pp)
-        const mine = [slot.prepares.get(this.self), slot.commits.get(this.self)]
-        for (const s of mine) if (s !== undefined) this.#o.broadcast(s)
+        // To the same recipients as the first time (a sampled variant's sample, PBFT's everyone).
+        const prepare = slot.prepares.get(this.self)
+        const commit = slot.commits.get(this.self)
+        if (prepare !== undefined) this.#sendVote('prepare', prepare)
+        if (commit !== undefined) this.#sendVote('commit', commit)
       }
     }
     if (!this.#viewChanging && this.#missing.size > 0) this.#requestBatches()
     if (this.#lastCommitted < this.#stableSeq) this.#requestState()
-    // Only a replica that made no progress for a whole period asks its peers what it is missing.
-    if (this.#lastCommitted === this.#committedAtLastResend) this.#broadcastStatus()
+    // Only a replica that made no progress for a whole period asks its peers what it is missing (with
+    // catch-up, also one that holds later decisions than the next it lacks: it missed that one's quorum; and
+    // one changing view, which votes nowhere and follows the others through their commit certificates).
+    const gap = this.#variant.catchUp === true && (this.#decided.size > 0 || this.#viewChanging)
+    if (this.#lastCommitted === this.#committedAtLastResend || gap) this.#broadcastStatus()
     this.#committedAtLastResend = this.#lastCommitted
     this.#armWork()
   }
@@ -905,9 +972,49 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     const behindCheckpoint = st.stableSeq < this.#stableSeq && st.lastCommitted < this.#stableSeq
     const behindView = !this.#viewChanging && this.#newView !== undefined &&
       (st.view < this.#view || (st.view === this.#view && st.viewChanging))
+    if (this.#variant.catchUp === true && st.lastCommitted < this.#lastCommitted && !behindCheckpoint) this.#sendDecisions(peer, st)
     if (!(behindCheckpoint || behindView) || !this.#help.may(peer, this.#o.now)) return
     if (behindCheckpoint) for (const cp of this.#stableProof) this.#o.send([peer], cp)
     if (behindView && this.#newView !== undefined) this.#o.send([peer], this.#newView)
+  }
+
+  /** Catch-up (variants that ask for it): a peer behind this replica's commits gets the decided batches it
+   *  lacks with their commit certificates, within a byte budget per resend period. */
+  #sendDecisions (peer: ValidatorId, st: Status): void {
+    if (!this.#catchUpHelp.may(peer, this.#o.now)) return
+    let bytes = 0
+    for (let seq = st.lastCommitted + 1; seq <= this.#lastCommitted; seq++) {
+      const d = this.#decisions.get(seq)
+      if (d === undefined) continue
+      const size = batchBytes(d.batch.txs)
+      if (bytes > 0 && bytes + size > BATCH_REPLY_BYTES_PER_ROUND) break
+      bytes += size
+      this.#o.send([peer], this.#o.sign<Decided>({ protocol: this.#tag, type: 'decided', view: d.view, seq, digest: d.batch.id, txs: d.batch.txs, commits: d.cert }))
+    }
+  }
+
+  /** A decided batch from a peer: taken when its commits decide it at that peer under the variant's rule
+   *  (every one signed, for this view, sequence number and digest), whatever view this replica is in. */
+  #onDecided (s: Signed<Decided>): void {
+    const m = s.msg
+    if (this.#variant.catchUp !== true || s.from === this.self) return
+    if (m.seq <= this.#lastCommitted || this.#decided.has(m.seq) || !this.#inWindow(m.seq) || overBatchBudget(m.txs)) return
+    const senders = new Set<ValidatorId>()
+    for (const c of m.commits) {
+      if (senders.has(c.from) || !this.validators.has(c.from) || c.msg.type !== 'commit' || c.msg.view !== m.view || c.msg.seq !== m.seq || !bytesEqual(c.msg.digest, m.digest)) {
+        return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'decided with a malformed certificate' })
+      }
+      senders.add(c.from)
+    }
+    if (m.commits.length > this.#votes.certificateSize('commit') || !this.#votes.decides('commit', m.view, m.seq, m.commits, s.from) || !m.commits.every((c) => this.#signedBy(c))) {
+      return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'decided without a commit certificate' })
+    }
+    const batch = makeBatch(m.txs)
+    const slot = this.#slots.get(m.seq)
+    if (slot !== undefined) slot.committed = true
+    this.#decided.set(m.seq, { batch, view: m.view, primary: this.#primary(m.view), cert: m.commits })
+    this.#o.log({ type: 'caught-up', seq: m.seq, from: s.from })
+    this.#deliver()
   }
 
   // ---- restart ----

@@ -5,8 +5,8 @@ import type { LeaderSchedule } from '../core/leaders.ts'
 import type { Signed } from '../core/message.ts'
 import type { Quorums } from '../core/quorum.ts'
 import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
-import type { Commit, FullPrePrepare, Prepare, ThreePhaseMessage } from './messages.ts'
-import type { LogEvent, PersistedRecord, TimerId } from '../core/protocol.ts'
+import type { Commit, FullPrePrepare, Prepare, PrePrepare, ThreePhaseMessage } from './messages.ts'
+import type { LogEvent, PersistedRecord, ProtocolExtra, TimerId } from '../core/protocol.ts'
 
 export type Phase = 'prepare' | 'commit'
 
@@ -14,11 +14,22 @@ export interface VotePolicy {
   /** Who receives this replica's vote: 'all' is PBFT's broadcast, a list is a sample. */
   recipients (phase: Phase, view: number, seq: number): readonly ValidatorId[] | 'all'
   /** Evidence to carry in this replica's vote (e.g. a VRF proof of sample membership); none in PBFT.
-   *  A variant with proofs builds its codec with threePhaseCodec(tag, true). */
-  prove? (phase: Phase, view: number, seq: number): Uint8Array
+   *  A variant with proofs builds its codec with threePhaseCodec(tag, true). `proposal`: the signed
+   *  pre-prepare a prepare answers (a variant may carry the leader's signature along). */
+  prove? (phase: Phase, view: number, seq: number, proposal?: Signed<PrePrepare>): Uint8Array
+  /** Most bytes a proof of this variant takes (default MAX_PROOF_BYTES): sizes the new-view bound. */
+  readonly proofBytes?: number
   /** Whether these distinct, signature-checked votes for one digest decide the phase (prepares: from
-   *  backups only). PBFT: prepare >= quorum - 1, commit >= quorum. */
-  decides (phase: Phase, view: number, seq: number, votes: readonly Signed<Prepare | Commit>[]): boolean
+   *  backups only) at `holder` (this replica, or the holder of a certificate it checks). PBFT: prepare >=
+   *  quorum - 1, commit >= quorum, whoever holds them. */
+  decides (phase: Phase, view: number, seq: number, votes: readonly Signed<Prepare | Commit>[], holder: ValidatorId): boolean
+  /** Checked before a peer's vote is stored: a reason to refuse it (e.g. its sample proof is invalid or
+   *  leaves this replica out), or undefined to accept. None in PBFT: every signed vote is stored. */
+  admits? (phase: Phase, vote: Signed<Prepare | Commit>): string | undefined
+  /** The leader's pre-prepare header a prepare carries (unverified; the engine checks its signature), or
+   *  undefined. With it a replica that missed the proposal adopts it and fetches the batch, and one that
+   *  accepted another digest for the slot holds proof that the leader equivocated. None in PBFT. */
+  proposalIn? (vote: Signed<Prepare>): Signed<PrePrepare> | undefined
   /** How many of the deciding votes (in validator order) a prepared certificate or commit certificate keeps. */
   certificateSize (phase: Phase): number
   /** Distinct validators a checkpoint proof, a view change and a new-view certificate need. */
@@ -42,6 +53,13 @@ export interface ThreePhaseVariant {
   propose? (txs: Tx[], seq: number, self: ValidatorId): Tx[]
   /** Whether the view-change timer starts a view change (default: true). */
   readonly changesViewOnTimeout?: boolean
+  /** Whether proof that the primary signed two digests for one slot starts a view change at once (default:
+   *  false: PBFT's quorums intersect, so it only logs it; a sampled variant must stop voting). */
+  readonly equivocationChangesView?: boolean
+  /** Whether replicas answer a peer's status that shows it behind with the decided batches and their
+   *  commit certificates (default: false: PBFT's commit quorums reach every honest replica; a sampled
+   *  variant's may miss one). */
+  readonly catchUp?: boolean
 
   // ---- Optional hooks for variants whose proposals need more than the primary's signature (T-PBFT's
   // co-signing primary group). A variant that defines none of them is plain PBFT's engine, effect for
@@ -67,8 +85,9 @@ export interface ThreePhaseVariant {
   /** Whether the primary may propose `seq` now (default: yes); T-PBFT holds the first seq of an epoch
    *  until the checkpoint closing the previous one is stable. */
   mayProposeSeq? (seq: number): boolean
-  /** Extra fields for status(). */
-  status? (): Readonly<Record<string, unknown>>
+  /** Variant-specific figures for status() (ProtocolStatus.extra): ProBFT's quorum and sample sizes,
+   *  T-PBFT's epoch, group and ranking. */
+  extraStatus? (): ProtocolExtra
   /** The engine hands the variant its side of the replica before the first input. */
   attach? (host: VariantHost): void
 }

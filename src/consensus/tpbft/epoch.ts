@@ -96,16 +96,19 @@ export function epochOf (seq: number, epochLength: number): number {
  *  in the order of `ids`. Agreement saturates at one per pair and epoch, so leading many blocks earns no
  *  more than co-signing one (no entrenchment of proposers). */
 export function localTrust (ids: readonly ValidatorId[], ledger: TrustLedger, fromEpoch: number, toEpoch: number, params: Pick<TrustParams, 'innerPenalty' | 'viewChangePenalty'>): number[][] {
-  const epochs = ledger.epochs().filter((e) => e >= fromEpoch && e <= toEpoch)
-  return ids.map((rater) => ids.map((ratee) => {
-    if (rater === ratee) return 0
-    let s = 0
-    for (const e of epochs) {
-      const c = ledger.counts(e, rater, ratee)
-      s += Math.min(c.agree, 1) - params.innerPenalty * c.inner - params.viewChangePenalty * c.viewChange
-    }
-    return s
-  }))
+  const index = new Map(ids.map((id, i) => [id, i]))
+  // Integer sums (safe integers, exact), so the ledger's iteration order cannot change the result.
+  const s = ids.map(() => new Array<number>(ids.length).fill(0))
+  for (const e of ledger.epochs()) {
+    if (e < fromEpoch || e > toEpoch) continue
+    ledger.forEachPair(e, (rater, ratee, c) => {
+      const i = index.get(rater)
+      const j = index.get(ratee)
+      if (i === undefined || j === undefined || i === j) return
+      s[i][j] += Math.min(c.agree, 1) - params.innerPenalty * c.inner - params.viewChangePenalty * c.viewChange
+    })
+  }
+  return s
 }
 
 export interface EpochConfig {

@@ -78,6 +78,10 @@ export interface EvidenceContext<M extends Message = Message> {
   readonly protocol: string
   /** Seq of the batch carrying the evidence. */
   readonly carriedAt: number
+  /** The carrying batch's epoch, when views restart every epoch: it goes into the keys of E2 and E3, so
+   *  view v of another epoch is another event. (The signed INNER-CHANGE / VIEW-CHANGE must then bind the
+   *  epoch themselves, or group(view) must refuse views of other epochs, or old complaints replay.) */
+  readonly epoch?: number
   /** A commit certificate names a seq in [carriedAt - maxCommitLag, carriedAt - 1]: old certificates
    *  cannot keep crediting a node that stopped signing. */
   readonly maxCommitLag: number
@@ -123,6 +127,8 @@ function distinctValidators (ctx: Pick<EvidenceContext, 'validators' | 'protocol
   return undefined
 }
 
+const epochPart = (ctx: { readonly epoch?: number }): string => (ctx.epoch === undefined ? '' : `${ctx.epoch}/`)
+
 const allSigned = <M extends Message>(ctx: EvidenceContext<M>, signed: readonly Signed<M>[]): boolean => signed.every((s) => ctx.verifier.verify(s))
 
 function verifyCommits<M extends Message> (ctx: EvidenceContext<M>, commits: readonly Signed<M>[]): Result<EvidenceEffect> {
@@ -165,7 +171,7 @@ function verifyInnerComplaint<M extends Message> (ctx: EvidenceContext<M>, compl
   if (complaints.length < t) return err(`inner complaint: ${complaints.length} inner-changes, the group needs ${t}`)
   if (!allSigned(ctx, complaints)) return err('inner complaint: a bad signature')
   const ratings = complaints.map((s) => s.from).filter((id) => id !== accused).sort().map((rater): Rating => ({ rater, ratee: accused, kind: 'inner' }))
-  return ok({ key: `inner/${view}/${acting}`, ratings })
+  return ok({ key: `inner/${epochPart(ctx)}${view}/${acting}`, ratings })
 }
 
 function verifyViewChanges<M extends Message> (ctx: EvidenceContext<M>, viewChanges: readonly Signed<M>[]): Result<EvidenceEffect> {
@@ -194,7 +200,7 @@ function verifyViewChanges<M extends Message> (ctx: EvidenceContext<M>, viewChan
   const blamed = [...failed].filter((x) => !exonerated.has(x)).sort()
   const ratings: Rating[] = []
   for (const rater of viewChanges.map((s) => s.from).sort()) for (const x of blamed) if (x !== rater) ratings.push({ rater, ratee: x, kind: 'view-change' })
-  return ok({ key: `view/${view}`, ratings })
+  return ok({ key: `view/${epochPart(ctx)}${view}`, ratings })
 }
 
 /** The signer two messages convict: both validly signed by one validator, the same type (one of the
@@ -325,7 +331,7 @@ export class TrustLedger {
     if (effect.convict !== undefined && this.#convicted.has(effect.convict)) return false
     this.#keys.set(effect.key, epoch)
     if (effect.convict !== undefined) this.#convicted.set(effect.convict, epoch)
-    if (effect.ratings.length > 0) {
+    if (effect.ratings.some((r) => r.rater !== r.ratee)) {
       let pairs = this.#epochs.get(epoch)
       if (pairs === undefined) {
         pairs = new Map()
@@ -364,16 +370,39 @@ export class TrustLedger {
     for (const [k, e] of [...this.#keys]) if (e < epoch && !k.startsWith('convict/')) this.#keys.delete(k)
   }
 
-  /** [version u8][epochs: (u64 epoch, pairs: (rater, ratee, agree u32, inner u32, viewChange u32))]
-   *  [keys: (key, u64 epoch)][convicted: (id, u64 epoch)], every list sorted. */
+  /** Calls `fn` for every pair with counts in `epoch`, in no particular order (insertion order, which
+   *  differs between nodes): only for order-independent uses such as integer sums. */
+  forEachPair (epoch: number, fn: (rater: ValidatorId, ratee: ValidatorId, counts: PairCounts) => void): void {
+    const pairs = this.#epochs.get(epoch)
+    if (pairs === undefined) return
+    for (const [k, c] of pairs) {
+      const cut = k.indexOf('\n')
+      fn(k.slice(0, cut), k.slice(cut + 1), c)
+    }
+  }
+
+  /** [version u8][ids: sorted, every id some pair names][epochs: (u64 epoch, pairs: (u32 rater index,
+   *  u32 ratee index, agree u32, inner u32, viewChange u32))][keys: (key, u64 epoch)][convicted: (id, u64
+   *  epoch)], every list sorted: one encoding per ledger. Ids are written once, so n^2 pairs cost 20 bytes
+   *  each rather than two peer ids. */
   encode (): Uint8Array {
-    const w = new Writer().u8(EVIDENCE_VERSION)
-    w.list(this.epochs(), (w, e) => {
-      w.u64(e)
+    const epochs = this.epochs()
+    const used = new Set<string>()
+    const sorted = new Map<number, Array<[string, PairCounts]>>()
+    for (const e of epochs) {
       const pairs = [...this.#epochs.get(e)!.entries()].sort((a, b) => cmp(a[0], b[0]))
-      w.list(pairs, (w, [k, c]) => {
-        const [rater, ratee] = k.split('\n')
-        w.str(rater).str(ratee).u32(c.agree).u32(c.inner).u32(c.viewChange)
+      sorted.set(e, pairs)
+      for (const [k] of pairs) { const cut = k.indexOf('\n'); used.add(k.slice(0, cut)); used.add(k.slice(cut + 1)) }
+    }
+    const ids = [...used].sort(cmp)
+    const index = new Map(ids.map((id, i) => [id, i]))
+    const w = new Writer(1024).u8(EVIDENCE_VERSION)
+    w.list(ids, (w, id) => { w.str(id) })
+    w.list(epochs, (w, e) => {
+      w.u64(e)
+      w.list(sorted.get(e)!, (w, [k, c]) => {
+        const cut = k.indexOf('\n')
+        w.u32(index.get(k.slice(0, cut))!).u32(index.get(k.slice(cut + 1))!).u32(c.agree).u32(c.inner).u32(c.viewChange)
       })
     })
     w.list([...this.#keys.entries()].sort((a, b) => cmp(a[0], b[0])), (w, [k, e]) => { w.str(k).u64(e) })
@@ -392,24 +421,37 @@ export class TrustLedger {
       const ascending = (prev: string | number | undefined, next: string | number, what: string): void => {
         if (prev !== undefined && !(prev < next)) throw new CodecError(`${what} not in canonical order`)
       }
+      let prevId: string | undefined
+      const ids = r.list((r) => {
+        const id = r.str()
+        if (id.includes('\n')) throw new CodecError('malformed ledger id')
+        ascending(prevId, id, 'ledger ids')
+        prevId = id
+        return id
+      }, MAX_LEDGER_ENTRIES)
+      const used = new Set<number>()
       let prevEpoch: number | undefined
       r.list((r) => {
         const e = r.u64('epoch')
         ascending(prevEpoch, e, 'ledger epochs')
         prevEpoch = e
         const pairs = new Map<string, PairCounts>()
-        let prevPair: string | undefined
+        let prevPair: number | undefined
         r.list((r) => {
-          const rater = r.str()
-          const ratee = r.str()
-          if (rater.includes('\n') || ratee.includes('\n') || rater === ratee) throw new CodecError('malformed ledger pair')
-          const k = pairKey(rater, ratee)
-          ascending(prevPair, k, 'ledger pairs')
-          prevPair = k
-          pairs.set(k, { agree: r.u32(), inner: r.u32(), viewChange: r.u32() })
+          const i = r.u32('rater index')
+          const j = r.u32('ratee index')
+          if (i >= ids.length || j >= ids.length || i === j) throw new CodecError('malformed ledger pair')
+          // (i, j) ascending as one number: ids are sorted, so this is the canonical (rater, ratee) order.
+          const order = i * ids.length + j
+          ascending(prevPair, order, 'ledger pairs')
+          prevPair = order
+          used.add(i).add(j)
+          pairs.set(pairKey(ids[i], ids[j]), { agree: r.u32(), inner: r.u32(), viewChange: r.u32() })
         }, MAX_LEDGER_ENTRIES)
+        if (pairs.size === 0) throw new CodecError(`ledger epoch ${e} has no pairs`)
         ledger.#epochs.set(e, pairs)
       }, MAX_LEDGER_ENTRIES)
+      if (used.size !== ids.length) throw new CodecError('ledger ids name a validator no pair uses')
       let prevKey: string | undefined
       r.list((r) => {
         const k = r.str()
@@ -417,11 +459,11 @@ export class TrustLedger {
         prevKey = k
         ledger.#keys.set(k, r.u64('key epoch'))
       }, MAX_LEDGER_ENTRIES)
-      let prevId: string | undefined
+      let prevConvicted: string | undefined
       r.list((r) => {
         const id = r.str()
-        ascending(prevId, id, 'convictions')
-        prevId = id
+        ascending(prevConvicted, id, 'convictions')
+        prevConvicted = id
         ledger.#convicted.set(id, r.u64('conviction epoch'))
       }, MAX_LEDGER_ENTRIES)
       r.end('the trust ledger')

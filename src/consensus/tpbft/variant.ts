@@ -9,7 +9,7 @@
 import { bytesEqual, toHex } from '../../crypto/hash.ts'
 import type { LeaderSchedule } from '../core/leaders.ts'
 import type { MessageVerifier, Signed } from '../core/message.ts'
-import type { PersistedRecord, TimerId } from '../core/protocol.ts'
+import type { PersistedRecord, ProtocolExtra, TimerId } from '../core/protocol.ts'
 import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
 import type { FullPrePrepare, ThreePhaseMessage } from '../three-phase/messages.ts'
 import type { ReplicaObservation, ThreePhaseVariant, VariantHost, VotePolicy } from '../three-phase/variant.ts'
@@ -283,7 +283,7 @@ export class TpbftVariant implements ThreePhaseVariant {
     this.#host.log({ type: 'epoch-config', epoch: this.#config.epoch, config: toHex(this.#config.hash) })
   }
 
-  status (): Readonly<Record<string, unknown>> {
+  extraStatus (): ProtocolExtra {
     const h = this.#host
     const view = h?.view() ?? 0
     const r = this.#config.ranking

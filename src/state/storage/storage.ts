@@ -1,13 +1,13 @@
 // A node's durable state: the StateBackend behind its StateMachine (state tables + committed log, written
 // together in one fsynced transaction per batch), the read side the admin API serves, checkpoints and
 // snapshots for state transfer, and the consensus WAL.
-import type { StatementSync } from 'node:sqlite'
+import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import { utf8Bytes } from '../bytes.ts'
 import type { Result } from '../bytes.ts'
 import { MAX_KEY_BYTES, MAX_LIST_LIMIT } from '../limits.ts'
 import { BEAT_COUNTER_KEY, decodeBeatCounter, decodeHostRecord, decodeNodeRecord, decodeWorkloadRecord, TABLE } from '../records.ts'
 import type { HostRecord, NodeRecord, TableId, WorkloadRecord } from '../records.ts'
-import { exportSnapshot, installSnapshot } from '../snapshot.ts'
+import { encodeSnapshot, exportSnapshot, installSnapshot, SnapshotEncoder } from '../snapshot.ts'
 import type { SnapshotExpectation, SnapshotInfo } from '../snapshot.ts'
 import { StateError } from '../backend.ts'
 import type { CommittedBatch, Head, StateBackend, StateEntry, TxResult } from '../backend.ts'
@@ -15,6 +15,9 @@ import { Db } from './db.ts'
 import type { DbOptions, DurabilitySettings } from './db.ts'
 import { packErrors, packIds, packTxs, unpackIds, unpackResults, unpackTxs } from './log-codec.ts'
 import { ConsensusWal } from './wal.ts'
+import { LtHash } from '../lthash.ts'
+import { encodeTransfer } from '../transfer.ts'
+import type { TransferBatch } from '../transfer.ts'
 
 export type StorageOptions = DbOptions
 
@@ -306,6 +309,77 @@ export class Storage implements StateBackend {
       this.db.sql.prepare('INSERT OR REPLACE INTO snapshots (height, state_root, bytes, created_at) VALUES (?, ?, ?, ?)').run(height, stateRoot, bytes, createdAt)
     })
     return { height, stateRoot, entries, bytes: bytes.length }
+  }
+
+  /**
+   * The state as of the last committed batch, read through a connection and read transaction of its own
+   * (WAL mode: a consistent view while batches keep committing on the main connection), `rowsPerTurn`
+   * rows per event-loop turn, so consensus and the API keep running while a large state is exported.
+   */
+  async exportSnapshotInBackground (rowsPerTurn = 4096): Promise<{ info: SnapshotInfo, bytes: Uint8Array }> {
+    const reader = new DatabaseSync(this.db.path, { readOnly: true })
+    try {
+      reader.exec('BEGIN')
+      const h = reader.prepare('SELECT height, state_root, vector FROM head WHERE id = 1').get() as { height: number, state_root: Uint8Array, vector: Uint8Array }
+      const head: Head = { height: Number(h.height), stateRoot: h.state_root, vector: h.vector }
+      const enc = new SnapshotEncoder()
+      const rows = reader.prepare('SELECT tbl, key, value FROM state ORDER BY tbl, key').iterate() as Iterable<{ tbl: number, key: Uint8Array, value: Uint8Array }>
+      for (const r of rows) {
+        enc.add({ table: Number(r.tbl) as TableId, key: r.key, value: r.value })
+        if (enc.count % rowsPerTurn === 0) await new Promise((resolve) => setImmediate(resolve))
+      }
+      reader.exec('COMMIT')
+      const bytes = enc.finish(head)
+      return { info: { height: head.height, stateRoot: head.stateRoot, entries: enc.count, bytes: bytes.length }, bytes }
+    } finally {
+      reader.close()
+    }
+  }
+
+  /** Keeps snapshot bytes (from exportSnapshotInBackground) so peers can fetch them later. */
+  storeSnapshot (info: SnapshotInfo, bytes: Uint8Array, createdAt = Date.now()): void {
+    this.db.write(`save snapshot ${info.height}`, () => {
+      this.db.sql.prepare('INSERT OR REPLACE INTO snapshots (height, state_root, bytes, created_at) VALUES (?, ?, ?, ?)').run(info.height, info.stateRoot, bytes, createdAt)
+    })
+  }
+
+  /** Heights of the kept snapshots, newest first. */
+  snapshotHeights (): number[] {
+    return (this.db.sql.prepare('SELECT height FROM snapshots ORDER BY height DESC').all() as Array<{ height: number }>).map((r) => Number(r.height))
+  }
+
+  /**
+   * What a peer behind the certified checkpoint `height` needs (transfer.ts): the newest kept snapshot at
+   * or below it whose log suffix up to `height` is complete here, else the empty state while this log
+   * still starts at height 1, else the state at the head when the head is `height`; null when none is.
+   */
+  transferFor (height: number): { bytes: Uint8Array, snapshotHeight: number, batches: number } | null {
+    if (!Number.isSafeInteger(height) || height < 1 || height > this.current.height) return null
+    const suffix = (from: number): TransferBatch[] | null => {
+      const out: TransferBatch[] = []
+      for (let h = from + 1; h <= height; h++) {
+        const b = this.getBatch(h)
+        if (b === null) return null
+        out.push({ height: h, batchId: b.batchId, txs: b.txs })
+      }
+      return out
+    }
+    const kept = this.db.sql.prepare('SELECT height FROM snapshots WHERE height <= ? ORDER BY height DESC').all(height) as Array<{ height: number }>
+    for (const r of kept) {
+      const at = Number(r.height)
+      const batches = suffix(at)
+      const snapshot = batches === null ? null : this.getSnapshot(at)
+      if (batches !== null && snapshot !== null) return { bytes: encodeTransfer(snapshot, batches), snapshotHeight: at, batches: batches.length }
+    }
+    if (this.baseHeight() === 0) {
+      const batches = suffix(0)
+      if (batches !== null) {
+        const empty = new LtHash()
+        return { bytes: encodeTransfer(encodeSnapshot({ height: 0, stateRoot: empty.root(), vector: empty.bytes() }, []), batches), snapshotHeight: 0, batches: batches.length }
+      }
+    }
+    if (height === this.current.height) return { bytes: encodeTransfer(this.exportSnapshot(), []), snapshotHeight: height, batches: 0 }
+    return null
   }
 
   getSnapshot (height: number): Uint8Array | null {

@@ -217,3 +217,18 @@ test('a host that stops beating loses liveness; its workloads are re-placed and 
   assert.match(apply([nodeHeartbeatTx('ghost')])[0].error!, /not a member/)
   assert.ok(workloadOf(be, w).value.endedHeight > 0)
 })
+
+test('ids handed in by the caller (consensus already hashed each tx) give the same outcome; a count that does not match is refused', () => {
+  const a = fresh()
+  const b = fresh()
+  const input = batches(11, 8, 25)
+  input.forEach((txs, i) => {
+    const ra = a.sm.applyBatch({ height: i + 1, txs, committedAt: 1 })
+    const rb = b.sm.applyBatch({ height: i + 1, txs, txIds: txs.map(txId), committedAt: 1 })
+    assert.deepEqual(rb.stateRoot, ra.stateRoot)
+    assert.deepEqual(rb.results, ra.results)
+    assert.deepEqual(rb.txIds.map(toHex), ra.txIds.map(toHex))
+  })
+  const txs = batches(12, 1, 3)[0]
+  assert.throws(() => b.sm.applyBatch({ height: input.length + 1, txs, txIds: txs.slice(1).map(txId) }), /3 txs but 2 ids/)
+})

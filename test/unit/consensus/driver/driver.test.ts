@@ -16,7 +16,7 @@ const validators = new ValidatorSet(ids.map((id) => ({ id, publicKey: new Uint8A
 const genesis = sha256(new Uint8Array([7]))
 const manualClock = (): Clock => ({ now: () => 0, setTimer: () => ({}), clearTimer: () => {} })
 
-function makeDriver (self: string, wal: Wal, sent: Array<{ to: readonly string[], bytes: Uint8Array }>, metrics = new CountingMetrics()): Driver<PbftMessage> {
+function makeDriver (self: string, wal: Wal, sent: Array<{ to: readonly string[], bytes: Uint8Array }>, metrics = new CountingMetrics(), groupCommit?: (flush: () => void) => void): Driver<PbftMessage> {
   return new Driver<PbftMessage>({
     self,
     validators,
@@ -28,7 +28,8 @@ function makeDriver (self: string, wal: Wal, sent: Array<{ to: readonly string[]
     wal,
     executor: { execute: () => new Uint8Array(32) },
     stateSync: { fetch: (_from, _cp, done) => done(false) },
-    metrics
+    metrics,
+    groupCommit
   })
 }
 
@@ -49,6 +50,39 @@ test('no message that follows a persist leaves before the WAL acknowledges it', 
   await new Promise((resolve) => setImmediate(resolve))
   const released = sent.slice(before).filter((s) => /pre-prepare/.test(new TextDecoder().decode(s.bytes)))
   assert.equal(released.length, 1, 'the pre-prepare leaves once the WAL has it')
+})
+
+test('group commit: the persists of several inputs are one WAL append, and nothing that follows any of them leaves before a slow WAL acknowledges it', async () => {
+  const sent: Array<{ to: readonly string[], bytes: Uint8Array }> = []
+  const appended: WalEntry[][] = []
+  const acks: Array<() => void> = []
+  const wal: Wal = { append: (entries) => { appended.push([...entries]); return new Promise<void>((resolve) => { acks.push(resolve) }) } }
+  const flushes: Array<() => void> = []
+  const driver = makeDriver('a', wal, sent, new CountingMetrics(), (flush) => flushes.push(flush))
+  driver.start([], { seq: 0, stateRoot: new Uint8Array(32) })
+  const prePrepares = (): number => sent.filter((s) => /pre-prepare/.test(new TextDecoder().decode(s.bytes))).length
+  // three inputs in one turn: the primary proposes (and must persist) a pre-prepare for each
+  for (const tx of ['tx-1', 'tx-2', 'tx-3']) assert.ok(driver.submit(new TextEncoder().encode(tx)).ok)
+  assert.equal(appended.length, 0, 'nothing written before the flush')
+  assert.equal(flushes.length, 1, 'one flush asked for, however many persists')
+  assert.equal(prePrepares(), 0)
+  flushes.shift()!()
+  assert.equal(appended.length, 1, 'one append for the group')
+  assert.equal(appended[0].length, 3, 'holding the three pre-prepares')
+  assert.deepEqual(appended[0].map((e) => e.seq), [1, 2, 3])
+  // a fourth input while the group is being written waits too, for the next group
+  assert.ok(driver.submit(new TextEncoder().encode('tx-4')).ok)
+  assert.equal(prePrepares(), 0, 'no pre-prepare leaves while the WAL has not acknowledged')
+  acks.shift()!()
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.equal(prePrepares(), 3, 'the three pre-prepares leave (each broadcast to the three peers) once durable')
+  assert.equal(flushes.length, 1, 'the fourth persist asks for the next group')
+  flushes.shift()!()
+  assert.equal(appended.length, 2)
+  assert.equal(prePrepares(), 3, 'the fourth still waits for its own write')
+  acks.shift()!()
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.equal(prePrepares(), 4)
 })
 
 test('malformed, oversized, unknown and wrongly signed messages are dropped and counted', () => {

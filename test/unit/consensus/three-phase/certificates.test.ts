@@ -46,7 +46,7 @@ const viewChange = (over: Partial<ViewChange>): ViewChange => ({ protocol: 'pbft
 
 test('a sound view change passes, with its signatures verified', () => {
   const v = new CountingVerifier()
-  assert.ok(validViewChange(ctxWith(v), viewChange({ prepared: [{ prePrepare: pp, prepares: [prepare('b'), prepare('c')] }] })))
+  assert.ok(validViewChange(ctxWith(v), viewChange({ prepared: [{ prePrepare: pp, prepares: [prepare('b'), prepare('c')] }] }), 'd'))
   assert.equal(v.calls, 3)
 })
 
@@ -63,7 +63,7 @@ test('duplicate or stranger signers and over-long lists are refused before any s
   ]
   for (const [what, vc, certSize] of cases) {
     const v = new CountingVerifier()
-    assert.equal(validViewChange({ ...ctxWith(v), prepareCertSize: certSize ?? validators.n - 1 }, vc), false, what)
+    assert.equal(validViewChange({ ...ctxWith(v), prepareCertSize: certSize ?? validators.n - 1 }, vc, 'd'), false, what)
     assert.equal(v.calls, 0, `${what}: no signature verified`)
   }
 })

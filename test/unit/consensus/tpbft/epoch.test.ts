@@ -11,6 +11,7 @@ import { TrustLedger } from '../../../../src/consensus/tpbft/evidence.ts'
 import type { EvidenceEffect, Rating } from '../../../../src/consensus/tpbft/evidence.ts'
 import { sha256 } from '../../../../src/crypto/hash.ts'
 import { Prng } from '../../../../src/consensus/sim/prng.ts'
+import { Worker } from 'node:worker_threads'
 
 const ids = Array.from({ length: 10 }, (_, i) => `node-${String.fromCharCode(97 + i)}`)
 const validators = new ValidatorSet(ids.map((id) => ({ id, publicKey: new Uint8Array(32) })))
@@ -154,4 +155,33 @@ test('parameters: defaults, and nonsense refused with a reason', () => {
   for (const [over, why, k] of bad) assert.throws(() => trustParams(over, k), (e: Error) => e instanceof ParamError && why.test(e.message), JSON.stringify(over))
   assert.throws(() => epochConfig({ epoch: 2, validators, evidence: new TrustLedger(), checkpointRoot: root(0), groupSize: 4 }), /pass previous/)
   assert.throws(() => epochConfig({ epoch: 2, validators, evidence: new TrustLedger(), checkpointRoot: root(0), groupSize: 4, previous: { epoch: 0, hash: root(0) } }), /expected 1/)
+})
+
+test('a worker thread computes the byte-identical hash from the ledger\'s bytes', async () => {
+  const ledger = new TrustLedger()
+  for (const [e, effect] of history()) ledger.apply(e, effect)
+  const local = epochConfig({ epoch: 3, validators, evidence: ledger, checkpointRoot: root(3), groupSize: 4, previous: { epoch: 2, hash: root(7) } })
+  const worker = new Worker(new URL('../../../helpers/epoch-config-worker.ts', import.meta.url), {
+    workerData: { ids: [...ids].reverse(), ledger: ledger.encode(), root: root(3), epoch: 3, previous: root(7) }
+  })
+  const hash = await new Promise<Uint8Array>((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject) })
+  await worker.terminate()
+  assert.deepEqual(new Uint8Array(hash), local.hash)
+})
+
+test('agreement saturates: co-signing 1000 commits with a peer earns what co-signing one does', () => {
+  const four = new ValidatorSet(ids.slice(0, 4).map((id) => ({ id, publicKey: new Uint8Array(32) })))
+  const [a, b, c, d] = four.ids
+  const agree = (signers: string[]): Rating[] => signers.flatMap((x) => signers.filter((y) => y !== x).map((y): Rating => ({ rater: x, ratee: y, kind: 'agree' })))
+  const ledger = new TrustLedger()
+  for (let seq = 1; seq <= 1000; seq++) ledger.apply(0, { key: `commit/${seq}`, ratings: agree([a, b, c]) })
+  ledger.apply(0, { key: 'commit/1001', ratings: agree([a, b, c, d]) })
+  const config = epochConfig({ epoch: 1, validators: four, evidence: ledger, checkpointRoot: root(1), groupSize: 4, previous: { epoch: 0, hash: root(0) } })
+  assert.ok(config.trust.every((q) => q === config.trust[0]), `trust ${config.trust.join(', ')}`)
+  // Without saturation d (one commit) would fall far behind; with one epoch of silence it does fall behind.
+  const silent = new TrustLedger()
+  for (let seq = 1; seq <= 1000; seq++) silent.apply(0, { key: `commit/${seq}`, ratings: agree([a, b, c]) })
+  const without = epochConfig({ epoch: 1, validators: four, evidence: silent, checkpointRoot: root(1), groupSize: 4, previous: { epoch: 0, hash: root(0) } })
+  assert.equal(without.ranking[3], d)
+  assert.ok(without.trust[3] < without.trust[0])
 })

@@ -3,39 +3,25 @@
 // de-duplication (one event carried twice counts once).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { CodecError } from '../../../../src/consensus/core/codec.ts'
-import { MessageSigner, MessageVerifier } from '../../../../src/consensus/core/message.ts'
-import type { MessageCodec, Signed } from '../../../../src/consensus/core/message.ts'
+import { CodecError, Writer } from '../../../../src/consensus/core/codec.ts'
+import { MessageSigner } from '../../../../src/consensus/core/message.ts'
+import type { Signed } from '../../../../src/consensus/core/message.ts'
 import { ValidatorSet } from '../../../../src/consensus/core/validators.ts'
 import { threePhaseCodec } from '../../../../src/consensus/three-phase/codec.ts'
 import type { ThreePhaseMessage } from '../../../../src/consensus/three-phase/messages.ts'
 import { EVIDENCE_VERSION, MAX_EVIDENCE_BYTES, MAX_EVIDENCE_ITEMS, TrustLedger, evidenceCodec, evidenceCounts, verifyEquivocation, verifyEvidence } from '../../../../src/consensus/tpbft/evidence.ts'
 import type { Evidence, EvidenceContext } from '../../../../src/consensus/tpbft/evidence.ts'
-import { FakeSigner, FakeVerifier } from '../../../../src/crypto/signer.ts'
-import { sha256 } from '../../../../src/crypto/hash.ts'
-import { Writer } from '../../../../src/consensus/core/codec.ts'
-
-// The three-phase messages under the 'tpbft' tag, plus an inner-change of the shape T-PBFT signs.
-interface InnerChange { readonly protocol: string, readonly type: 'inner-change', readonly view: number, readonly acting: number }
-type Msg = ThreePhaseMessage | InnerChange
-const base = threePhaseCodec('tpbft')
-const codec: MessageCodec<Msg> = {
-  protocol: 'tpbft',
-  signedBody: (m) => (m.type === 'inner-change' ? undefined : base.signedBody?.(m)),
-  encodeBody (m, w) { if (m.type === 'inner-change') w.u64(m.view).u32(m.acting); else base.encodeBody(m, w) },
-  decodeBody (type, r, ctx) { return type === 'inner-change' ? { protocol: 'tpbft', type, view: r.u64(), acting: r.u32() } : base.decodeBody(type, r, ctx) }
-}
+import { FakeSigner } from '../../../../src/crypto/signer.ts'
+import { codec, commit, digest, genesis, innerChange as inner, messageVerifier, prepare, signer, viewChange } from '../../../helpers/tpbft-messages.ts'
+import type { Msg } from '../../../helpers/tpbft-messages.ts'
 
 const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g']
 const validators = new ValidatorSet(ids.map((id) => ({ id, publicKey: new Uint8Array(32) })))
-const genesis = sha256(new Uint8Array([12]))
-const signer = (id: string): MessageSigner<Msg> => new MessageSigner(new FakeSigner(id), codec, genesis)
-const digest = (x: number): Uint8Array => sha256(new Uint8Array([x]))
 const group = ['a', 'b', 'c', 'd']
 
 function ctx (over: Partial<EvidenceContext<Msg>> = {}): EvidenceContext<Msg> & { calls: () => number } {
   let calls = 0
-  const inner = new MessageVerifier(new FakeVerifier(), codec, genesis)
+  const inner = messageVerifier()
   return {
     validators,
     verifier: { verify: (s) => { calls++; return inner.verify(s) } },
@@ -49,12 +35,6 @@ function ctx (over: Partial<EvidenceContext<Msg>> = {}): EvidenceContext<Msg> & 
     ...over
   }
 }
-
-const commit = (id: string, seq: number, d = digest(seq), view = 0): Signed<Msg> => signer(id).sign<Msg>({ protocol: 'tpbft', type: 'commit', view, seq, digest: d })
-const prepare = (id: string, seq: number, d: Uint8Array, view = 0): Signed<Msg> => signer(id).sign<Msg>({ protocol: 'tpbft', type: 'prepare', view, seq, digest: d })
-const inner = (id: string, view: number, acting: number): Signed<Msg> => signer(id).sign<Msg>({ protocol: 'tpbft', type: 'inner-change', view, acting })
-const viewChange = (id: string, view: number, prepared: Array<{ prePrepare: Signed<Msg>, prepares: Signed<Msg>[] }> = []): Signed<Msg> =>
-  signer(id).sign<Msg>({ protocol: 'tpbft', type: 'view-change', view, stableSeq: 0, stableRoot: new Uint8Array(32), checkpointProof: [], prepared: prepared as never })
 
 test('a commit certificate rates every pair of its signers, once per slot', () => {
   const item: Evidence<Msg> = { kind: 'commits', commits: ['a', 'b', 'c', 'd', 'e'].map((id) => commit(id, 90)) }
@@ -231,8 +211,21 @@ test('ledger: canonical encoding whatever the order of events, round trip, refus
 
   const bytes = forward.encode()
   for (const cut of [0, 1, 9, bytes.byteLength - 1]) assert.ok(!TrustLedger.decode(bytes.subarray(0, cut)).ok, `cut at ${cut}`)
-  const unsorted = new Writer().u8(EVIDENCE_VERSION).u32(2).u64(1).u32(0).u64(0).u32(0).u32(0).u32(0).finish()
-  assert.match((TrustLedger.decode(unsorted) as { error: string }).error, /canonical order/)
+  // Hand-built encodings: ids, epochs, pairs, keys, convictions.
+  const ledgerBytes = (ids: string[], epochs: Array<[number, Array<[number, number]>]>): Uint8Array => {
+    const w = new Writer().u8(EVIDENCE_VERSION).list(ids, (w, id) => { w.str(id) })
+    w.list(epochs, (w, [e, pairs]) => { w.u64(e).list(pairs, (w, [i, j]) => { w.u32(i).u32(j).u32(1).u32(0).u32(0) }) })
+    return w.u32(0).u32(0).finish()
+  }
+  assert.ok(TrustLedger.decode(ledgerBytes(['a', 'b'], [[0, [[0, 1], [1, 0]]], [1, [[0, 1]]]])).ok, 'the hand-built encoding is sound')
+  const refusedFor = (bytes: Uint8Array): string => (TrustLedger.decode(bytes) as { error: string }).error
+  assert.match(refusedFor(ledgerBytes(['a', 'b'], [[1, [[0, 1]]], [0, [[0, 1]]]])), /epochs not in canonical order/)
+  assert.match(refusedFor(ledgerBytes(['a', 'b'], [[0, [[1, 0], [0, 1]]]])), /pairs not in canonical order/)
+  assert.match(refusedFor(ledgerBytes(['b', 'a'], [[0, [[0, 1]]]])), /ids not in canonical order/)
+  assert.match(refusedFor(ledgerBytes(['a', 'b', 'c'], [[0, [[0, 1]]]])), /no pair uses/)
+  assert.match(refusedFor(ledgerBytes(['a', 'b'], [[0, [[0, 0]]]])), /malformed ledger pair/)
+  assert.match(refusedFor(ledgerBytes(['a', 'b'], [[0, [[0, 2]]]])), /malformed ledger pair/)
+  assert.match(refusedFor(ledgerBytes(['a', 'b'], [[0, []]])), /no pairs/)
   const tooMany = new Writer().u8(EVIDENCE_VERSION).u32(2 ** 21).finish()
   assert.match((TrustLedger.decode(tooMany) as { error: string }).error, /exceeds the limit/)
 })

@@ -104,3 +104,21 @@ test('bad input is refused with a reason', () => {
   assert.throws(() => eigenTrust({ local: [[0]], dampingPpm: 2_000_000, iterations: 1 }), /dampingPpm/)
   assert.throws(() => eigenTrust({ local: [[0]], dampingPpm: 1, iterations: -1 }), /iterations/)
 })
+
+test('damping 0 on a strongly connected aperiodic matrix: the principal left eigenvector (float64 power iteration)', () => {
+  const local = [[0, 3, 1, 1], [2, 0, 1, 0], [1, 1, 0, 4], [1, 0, 2, 0]]
+  const { quantised } = eigenTrust({ local, dampingPpm: 0, iterations: 300 })
+  // Reference: t = C^T t in doubles from uniform until it stops moving.
+  const c = local.map((row) => { const s = row.reduce((a, b) => a + b, 0); return row.map((x) => x / s) })
+  let t = [0.25, 0.25, 0.25, 0.25]
+  for (let k = 0; k < 10_000; k++) {
+    const next = t.map((_, j) => t.reduce((acc, ti, i) => acc + ti * c[i][j], 0))
+    const moved = next.reduce((acc, x, j) => acc + Math.abs(x - t[j]), 0)
+    t = next
+    if (moved < 1e-15) break
+  }
+  for (let j = 0; j < 4; j++) assert.ok(Math.abs(quantised[j] / QUANTISED_ONE - t[j]) < 1e-8, `t_${j}: ${quantised[j] / QUANTISED_ONE} vs ${t[j]}`)
+  // And it is an eigenvector: C^T t = t.
+  const back = t.map((_, j) => t.reduce((acc, ti, i) => acc + ti * c[i][j], 0))
+  for (let j = 0; j < 4; j++) assert.ok(Math.abs(back[j] - t[j]) < 1e-9)
+})

@@ -1,0 +1,10 @@
+// ProBFT's public face: its registry module, factory, variant, sampling and parameters.
+export { buildProbft, createProbft, probftCodec, probftModule, PROBFT_SIM_SEED_COUNT, PROBFT_TIMERS } from './module.ts'
+export type { ProbftBuild } from './module.ts'
+export { PROBFT, probftVariant, VRF_PROOF_BYTES } from './variant.ts'
+export type { ProbftStats, ProbftVariant, ProbftVariantOptions } from './variant.ts'
+export { sampleAlpha, sampleIndices } from './sampling.ts'
+export * from './odds.ts'
+export { DEFAULT_PROBFT_PARAMS, PROBFT_GENESIS_DEFAULTS, probftParams, probftParamsFromGenesis, probftSizes } from './params.ts'
+export type { ProbftParams, ProbftSizes } from './params.ts'
+export { fakeProtocolVrf } from './fake-vrf.ts'
