@@ -46,8 +46,10 @@ export interface StatusJson {
   round: number | null
   dagSize: number | null
   lastAnchor: number | null
-  /** Protocol-specific figures (ProBFT: q, sampleSize, faults, lastPrepareVotes, lastCommitVotes, refusedVotes); null when none. */
-  protocolExtra?: Record<string, number | string> | null
+  /** Protocol-specific figures (ProtocolStatus.extra), or null when none (ProBFT: q, sampleSize, faults,
+   *  lastPrepareVotes, lastCommitVotes, refusedVotes; T-PBFT: epoch, epochConfig, group, acting, threshold,
+   *  rankingTop, rankingBottom, convicted, innerFailovers, outerViewChanges). */
+  protocolExtra?: Readonly<Record<string, number | string | readonly string[]>> | null
   stateRoot: string | null
   committedTx: number
   tps1m: number

@@ -26,6 +26,8 @@ export function createMetrics (registry = new Registry()) {
     batchSize: new Histogram({ name: 'novacron_batch_size', help: 'Transactions per committed batch', buckets: [0, 1, 4, 16, 64, 256, 1024, 4096], registers: r }),
     fsyncSeconds: new Histogram({ name: 'novacron_fsync_seconds', help: 'Durable writes: consensus WAL appends and batch commits', labelNames: ['what'], buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5], registers: r }),
     viewChanges: new Counter({ name: 'novacron_view_changes_total', help: 'View changes this node went through', registers: r }),
+    newViews: new Counter({ name: 'novacron_outer_view_changes_total', help: 'New views installed (completed view changes; T-PBFT: outer view changes)', registers: r }),
+    innerFailovers: new Counter({ name: 'novacron_inner_failovers_total', help: 'T-PBFT: acting proposers replaced inside a view by their group', registers: r }),
     messagesDropped: new Counter({ name: 'novacron_consensus_messages_dropped_total', help: 'Consensus messages dropped by the driver', labelNames: ['reason'], registers: r }),
     snapshotsInstalled: new Counter({ name: 'novacron_snapshots_installed_total', help: 'State transfers completed by installing a snapshot', registers: r }),
     snapshotsServed: new Counter({ name: 'novacron_snapshots_served_total', help: 'Snapshots sent to peers catching up', registers: r }),

@@ -368,6 +368,12 @@ export class ConsensusHost {
   }
 
   private onProtocolEvent (e: LogEvent): void {
+    if (e.type === 'new-view') this.c.metrics.newViews.inc()
+    if (e.type === 'epoch-config') this.c.events.push('info', `epoch ${String(e.epoch)} (configuration ${String(e.config).slice(0, 12)})`)
+    if (e.type === 'inner-failover') {
+      this.c.metrics.innerFailovers.inc()
+      this.c.events.push('warn', `inner failover in view ${String(e.view)}: ${String(e.acting ?? '?').slice(-8)} proposes`)
+    }
     if (e.type === 'equivocation' || e.type === 'invalid-message') this.c.events.push('warn', `${e.type} from ${String(e.from ?? '?').slice(-8)}`)
     this.c.logger.debug(e, 'consensus event')
   }

@@ -392,6 +392,7 @@ export class NovacronNode {
       round: c?.round ?? null,
       dagSize: c?.dagSize ?? null,
       lastAnchor: c?.lastAnchor ?? null,
+      // Protocol-specific figures (ProBFT: quorum and sample sizes; T-PBFT: epoch, group, trust ranking, failovers).
       protocolExtra: c?.extra ?? null,
       stateRoot: head == null ? null : Buffer.from(head.stateRoot).toString('hex'),
       committedTx: figures?.committedTx ?? 0,

@@ -77,15 +77,15 @@ export async function restart (n: DevnetNode): Promise<void> {
 }
 
 /**
- * A 4-node devnet for one describe block: started before its tests with `args` added to `devnet up`,
+ * A devnet of `count` nodes (4 unless said) for one describe block: started before its tests with `args` added to `devnet up`,
  * taken down after. Read `nodes` inside tests (it is filled in by then).
  */
-export function devnetSuite (prefix: string, args: string[]): { nodes: DevnetNode[] } {
+export function devnetSuite (prefix: string, args: string[], count = 4): { nodes: DevnetNode[] } {
   const suite = { nodes: [] as DevnetNode[] }
   let dir: string | null = null
   before(async () => {
     dir = tempDir(prefix)
-    const up = await cli(['devnet', 'up', '--nodes', '4', '--dir', dir, '--json', ...args])
+    const up = await cli(['devnet', 'up', '--nodes', String(count), '--dir', dir, '--json', ...args])
     assert.equal(up.code, 0, up.stderr)
     suite.nodes = json(up).nodes
   })

@@ -15,13 +15,28 @@ export function renderStatus (s: StatusJson): string {
     `${s.cluster}  ${s.protocol}  n=${s.n} f=${s.f}  ${s.role}  up ${s.uptimeS}s`,
     `node    ${s.nodeId}`,
     `height  ${s.height}${s.view != null ? `  view ${s.view}` : ''}${s.leader != null ? `  leader ${s.leader.slice(-8)}` : ''}  committed ${s.committedTx} tx  tps(1m) ${s.tps1m}`,
-    ...(s.protocolExtra != null ? [`${s.protocol.padEnd(7)} ${Object.entries(s.protocolExtra).map(([k, v]) => `${k} ${v}`).join('  ')}`] : []),
+    ...extraLines(s),
     `health  ${s.health.status}   peers ${connected}/${s.peers.length} connected`,
     ...(s.models != null && s.models.length > 0 ? [`models  ${s.models.map(m => `${m.model}: ${m.inCharge === 'model' ? 'model' : `baseline (${m.baseline})`}`).join('  ')}`] : []),
     ...(s.consensusTimeout != null ? [`timeout ${s.consensusTimeout.timeoutMs} ms set by ${s.consensusTimeout.setBy === 'baseline' ? `baseline (${s.consensusTimeout.baseline})` : s.consensusTimeout.setBy}  (bounds ${s.consensusTimeout.floorMs}..${s.consensusTimeout.maxMs} ms, genesis ${s.consensusTimeout.genesisMs} ms)`] : []),
     renderPeers(s.peers)
   ]
   return lines.join('\n')
+}
+
+/** The protocol's own figures (ProtocolStatus.extra): T-PBFT's epoch, group and trust lines; any other
+ *  protocol's (ProBFT's q and sample size) on one line as they are. */
+function extraLines (s: StatusJson): string[] {
+  const c = s.protocolExtra
+  if (c == null) return []
+  if (c.epoch == null) return [`${s.protocol.padEnd(7)} ${Object.entries(c).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(',') : String(v)}`).join('  ')}`]
+  const short = (id: unknown): string => String(id).slice(-8)
+  const ids = (v: unknown): string => Array.isArray(v) ? v.map(short).join(',') : '-'
+  const group = Array.isArray(c.group) ? c.group.map(id => id === c.acting ? `*${short(id)}` : short(id)).join(',') : '-'
+  return [
+    `epoch   ${String(c.epoch)}  group ${group} (t=${String(c.threshold)})  inner failovers ${String(c.innerFailovers)}  outer view changes ${String(c.outerViewChanges)}`,
+    `trust   top ${ids(c.rankingTop)}  bottom ${ids(c.rankingBottom)}`
+  ]
 }
 
 export function renderPeers (peers: PeerJson[]): string {

@@ -42,8 +42,9 @@ export interface ProtocolParams<P> {
   fromGenesis (raw: Readonly<Record<string, number>>, validators: number): P
 }
 
-/** Which family of simulator adversaries applies: the three-phase (PBFT-family) or the DAG ones. */
-export type AdversaryFamily = 'three-phase' | 'dag'
+/** Which family of simulator adversaries applies: the three-phase (PBFT-family) or the DAG ones; 'group' is
+ *  the three-phase family plus attacks on a co-signing primary group (T-PBFT). */
+export type AdversaryFamily = 'three-phase' | 'dag' | 'group'
 
 export interface SimSettings<P> {
   /** Parameters sized for the simulator's WAN latencies. */
@@ -62,6 +63,9 @@ export interface SimSettings<P> {
   readonly longCrashes: boolean
   /** The timeout a 'delay' adversary slips just past. */
   timeoutMs (p: P): number
+  /** Where an adversary's nodes sit (indices into `ids`, the canonical order) when placement is the
+   *  attack (T-PBFT: the whole first group), or undefined for the suite's random placement; at most f. */
+  placeByzantine? (adversary: string, ids: readonly ValidatorId[]): readonly number[] | undefined
 }
 
 export type Checker = 'agreement' | 'validity' | 'liveness' | 'determinism'

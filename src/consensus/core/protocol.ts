@@ -47,6 +47,9 @@ export type Effect<M extends Message = Message> =
   | { readonly kind: 'fetchState', readonly from: readonly ValidatorId[], readonly checkpoint: Checkpoint }
   | { readonly kind: 'log', readonly event: LogEvent }
 
+/** Protocol-specific status figures: counts, names or hashes, and lists of validator ids. */
+export type ProtocolExtra = Readonly<Record<string, number | string | readonly string[]>>
+
 /** Snapshot of where a protocol instance stands, for `status --json` and metrics. */
 export interface ProtocolStatus {
   readonly protocol: string
@@ -68,8 +71,9 @@ export interface ProtocolStatus {
   readonly bufferedBytes?: number
   /** What a stranger can make this replica hold and redo, for the simulator's bounded-resources checker. */
   readonly resources?: ProtocolResources
-  /** Protocol-specific figures (e.g. ProBFT's quorum and sample sizes), shown as they are. */
-  readonly extra?: Readonly<Record<string, number | string>>
+  /** Protocol-specific figures, shown as they are (ProBFT: quorum and sample sizes, vote counts; T-PBFT:
+   *  epoch, group, trust ranking, inner failovers). */
+  readonly extra?: ProtocolExtra
 }
 
 export interface ProtocolResources {

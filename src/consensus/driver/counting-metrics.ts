@@ -9,6 +9,10 @@ export class CountingMetrics implements DriverMetrics {
   committedTxs = 0
   readonly batchSizes: number[] = []
   readonly events = new Map<string, number>()
+  /** Each 'epoch-config' event's configuration hash by epoch, as last reported (protocols with epochs). */
+  readonly epochConfigs = new Map<number, string>()
+  /** Epochs whose configuration this node reported differently at different times. */
+  readonly epochConfigChanges: Array<{ readonly epoch: number, readonly was: string, readonly now: string }> = []
 
   dropped (reason: DropReason): void { this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1) }
   viewChange (): void { this.viewChanges++ }
@@ -18,7 +22,14 @@ export class CountingMetrics implements DriverMetrics {
     this.batchSizes.push(batchSize)
   }
 
-  event (e: LogEvent): void { this.events.set(e.type, (this.events.get(e.type) ?? 0) + 1) }
+  event (e: LogEvent): void {
+    this.events.set(e.type, (this.events.get(e.type) ?? 0) + 1)
+    if (e.type === 'epoch-config' && typeof e.epoch === 'number' && typeof e.config === 'string') {
+      const was = this.epochConfigs.get(e.epoch)
+      if (was !== undefined && was !== e.config) this.epochConfigChanges.push({ epoch: e.epoch, was, now: e.config })
+      this.epochConfigs.set(e.epoch, e.config)
+    }
+  }
 
   get droppedTotal (): number {
     let t = 0

@@ -9,6 +9,7 @@ import type { Effect, Protocol, ProtocolStatus } from '../core/protocol.ts'
 import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
 import type { PbftMessage, PrePrepare } from '../pbft/messages.ts'
 import { bullsharkAdversary } from './bullshark-adversary.ts'
+import { groupAdversary } from './group-adversary.ts'
 import { probftAdversary } from './probft-adversary.ts'
 import type { Prng } from './prng.ts'
 import type { ResourceAdversaryKind } from './resource-adversary.ts'
@@ -69,6 +70,10 @@ export const isOwn = <M extends Message>(ctx: AdversaryContext, e: Effect<M>): e
 export function makeAdversary (kind: AdversaryKind, ctx: AdversaryContext): Adversary | undefined {
   if (ctx.family === 'dag') {
     const specific = bullsharkAdversary(kind, ctx)
+    if (specific !== undefined) return specific
+  }
+  if (ctx.family === 'group') {
+    const specific = groupAdversary(kind, ctx)
     if (specific !== undefined) return specific
   }
   if (ctx.family === 'three-phase') {

@@ -11,6 +11,10 @@ export interface NodeRecord {
   readonly roots: ReadonlyMap<number, string>
   /** Transaction keys in the order the state machine applied them. */
   readonly applied: readonly string[]
+  /** epoch -> configuration hash it reported, for protocols with epochs (T-PBFT), across its restarts. */
+  readonly epochConfigs?: ReadonlyMap<number, string>
+  /** Epochs it reported with two different configurations (say, before and after a restart). */
+  readonly epochConfigChanges?: ReadonlyArray<{ readonly epoch: number, readonly was: string, readonly now: string }>
 }
 
 export interface TxRecord {
@@ -79,6 +83,23 @@ export function checkLiveness (run: RunRecord): string[] {
     const from = Math.max(tx.submittedAt, run.stabilizeAt)
     if (tx.doneAt === undefined) out.push(`liveness: tx ${tx.key.slice(0, 12)} submitted at ${tx.submittedAt.toFixed(0)} ms never committed`)
     else if (tx.doneAt - from > run.livenessBoundMs) out.push(`liveness: tx ${tx.key.slice(0, 12)} took ${(tx.doneAt - from).toFixed(0)} ms after stabilization (bound ${run.livenessBoundMs})`)
+  }
+  return capped(out)
+}
+
+/** Every honest node holds the same configuration for every epoch it reached, whether it got there in order,
+ *  after a restart from its WAL, or by state transfer across the boundary (protocols without epochs report none). */
+export function checkEpochConfigs (run: RunRecord): string[] {
+  const out: string[] = []
+  const first = new Map<number, { config: string, node: number }>()
+  for (const node of run.nodes) {
+    if (!node.honest) continue
+    for (const c of node.epochConfigChanges ?? []) out.push(`epoch-config: node ${node.index} reported epoch ${c.epoch} as ${c.was.slice(0, 12)} and later ${c.now.slice(0, 12)}`)
+    for (const [epoch, config] of node.epochConfigs ?? []) {
+      const f = first.get(epoch)
+      if (f === undefined) first.set(epoch, { config, node: node.index })
+      else if (f.config !== config) out.push(`epoch-config: epoch ${epoch} is ${f.config.slice(0, 12)} at node ${f.node} but ${config.slice(0, 12)} at node ${node.index}`)
+    }
   }
   return capped(out)
 }

@@ -13,7 +13,7 @@
 import { sha256 } from '../../crypto/hash.ts'
 import { EMPTY_BATCH, makeBatch } from '../core/batch.ts'
 import type { MessageSigner, Signed } from '../core/message.ts'
-import type { Effect } from '../core/protocol.ts'
+import type { Effect, ProtocolExtra } from '../core/protocol.ts'
 import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
 import { fakeVrf, fakeVrfPublicKey } from '../../crypto/vrf.ts'
 import { sampleAlpha, sampleIndices } from '../probft/sampling.ts'
@@ -55,7 +55,7 @@ export function probftAdversary (kind: string, ctx: AdversaryContext): Adversary
   coalition.faulty.add(ctx.self)
   const vrf = fakeVrf(fakeVrfPublicKey(ctx.self))
   const ids = ctx.validators.ids
-  const extra = (): Readonly<Record<string, number | string>> => ctx.status().extra ?? {}
+  const extra = (): ProtocolExtra => ctx.status().extra ?? {}
   /** This node's own proof and sample for a vote. */
   const mine = (phase: Phase, view: number, seq: number): { proof: Uint8Array, sample: ValidatorId[] } => {
     const { proof, beta } = vrf.prove(sampleAlpha(ctx.genesisHash, seq, view, phase))

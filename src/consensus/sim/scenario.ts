@@ -7,6 +7,9 @@ import type { SimParams, SimProtocolName } from './protocols.ts'
 /** An adversary's name; each module lists the ones its suite cycles through (src/consensus/sim/adversary.ts). */
 export type AdversaryKind = string
 
+/** The validator ids of a simulated cluster of n, node i being validator i of the canonical order. */
+export const simNodeIds = (n: number): string[] => Array.from({ length: n }, (_, i) => `node-${String(i).padStart(2, '0')}`)
+
 /** A protocol's adversaries, in the order its suite's seed plan cycles through them. */
 export const adversariesOf = (protocol: SimProtocolName): readonly AdversaryKind[] => protocolModule(protocol).sim.adversaries
 
@@ -75,7 +78,7 @@ export function scenarioFor (choice: ScenarioChoice): Scenario {
   const f = Math.floor((n - 1) / 3)
   const adversary = choice.adversary ?? rng.pick(adversariesOf(protocol))
   // Half the runs put the first primary among the faulty, so every adversary meets a view change.
-  const byzantine: number[] = []
+  let byzantine: number[] = []
   if (adversary !== 'none') {
     // At most f: a cluster that tolerates none (n < 4) runs the adversary on nobody.
     const count = Math.min(f, 1 + rng.int(f))
@@ -83,6 +86,9 @@ export function scenarioFor (choice: ScenarioChoice): Scenario {
     if (rng.chance(0.5) && count > 0) byzantine.push(0)
     while (byzantine.length < count) byzantine.push(pool.pop() as number)
     byzantine.sort((a, b) => a - b)
+    // Drawn above either way, so the random stream (and every other protocol's scenarios) stay as they were.
+    const placed = sim.placeByzantine?.(adversary, simNodeIds(n))
+    if (placed !== undefined && placed.length <= f) byzantine = [...placed]
   }
   const honest = Array.from({ length: n }, (_, i) => i).filter((i) => !byzantine.includes(i))
   const partitions: Partition[] = []

@@ -17,8 +17,9 @@ import { protocolModule } from '../registry.ts'
 import { buildNode, checkpointIntervalOf } from './protocols.ts'
 import type { ProtocolBuilds } from './protocols.ts'
 import { byzantine, makeAdversary } from './adversary.ts'
+import { simNodeIds } from './scenario.ts'
 import type { Adversary, AdversaryContext } from './adversary.ts'
-import { checkAgreement, checkLiveness, checkValidity } from './checkers.ts'
+import { checkAgreement, checkEpochConfigs, checkLiveness, checkValidity } from './checkers.ts'
 import type { NodeRecord, RunRecord, TxRecord } from './checkers.ts'
 import { EventQueue } from './event-queue.ts'
 import { measuredLatency, syntheticLatency } from './latency.ts'
@@ -127,7 +128,7 @@ class Simulation {
     this.#rng = new Prng(scenario.seed)
     this.#netRng = this.#rng.fork(1)
     const n = scenario.n
-    const ids = Array.from({ length: n }, (_, i) => `node-${String(i).padStart(2, '0')}`)
+    const ids = simNodeIds(n)
     if (scenario.realSignatures) {
       const keys = ids.map((_, i) => ed25519FromSeed(sha256(new TextEncoder().encode(`sim/${scenario.seed}/${i}`))))
       this.#signers = ids.map((id, i) => new Ed25519Signer(id, keys[i]))
@@ -411,7 +412,9 @@ class Simulation {
       commits: n.record.commits,
       committedTxs: n.record.committedTxs,
       roots: n.record.roots,
-      applied: n.sm.log
+      applied: n.sm.log,
+      epochConfigs: n.metrics.epochConfigs,
+      epochConfigChanges: n.metrics.epochConfigChanges
     }))
     const txs: TxRecord[] = this.#txs.map((t) => ({ key: t.key, submittedAt: t.submittedAt, doneAt: t.doneAt }))
     const run: RunRecord = {
@@ -425,7 +428,7 @@ class Simulation {
       // Submissions scheduled past the end never happened; that is a scenario bug, not a protocol one.
       throw new Error(`scenario ended before all ${this.#s.txs} transactions were submitted`)
     }
-    const violations = [...checkAgreement(run), ...checkValidity(run), ...checkLiveness(run), ...this.#meter.violations((i) => this.#nodes[i].honest)]
+    const violations = [...checkAgreement(run), ...checkValidity(run), ...checkLiveness(run), ...checkEpochConfigs(run), ...this.#meter.violations((i) => this.#nodes[i].honest)]
     const honest = this.#nodes.filter((n) => n.honest)
     const dropped: Record<string, number> = {}
     for (const n of this.#nodes) for (const [k, v] of n.metrics.drops) dropped[k] = (dropped[k] ?? 0) + v

@@ -13,6 +13,8 @@ export interface CertContext {
   readonly validators: ValidatorSet
   readonly verifier: MessageVerifier<ThreePhaseMessage>
   readonly leaders: LeaderSchedule
+  /** Who may sign a pre-prepare of a view (default: its leader); the variant's mayPropose. */
+  readonly mayPropose?: (view: number, from: ValidatorId) => boolean
   /** Whether these distinct, signature-checked prepares from backups prove the batch prepared at `holder`,
    *  the replica whose view-change carries them (the variant's rule). */
   readonly prepared: (view: number, seq: number, prepares: readonly Signed<Prepare>[], holder: ValidatorId) => boolean
@@ -49,7 +51,8 @@ export function validCheckpointProof (ctx: CertContext, seq: number, root: Uint8
 function preparedCertShape (ctx: CertContext, cert: PreparedCert, beforeView: number): boolean {
   const pp = cert.prePrepare
   // Digests only: a certificate carrying its batch would make a view change grow with the batches.
-  if (pp.msg.batch !== undefined || pp.msg.view >= beforeView || pp.from !== ctx.leaders.leader(pp.msg.view)) return false
+  const proposer = ctx.mayPropose === undefined ? pp.from === ctx.leaders.leader(pp.msg.view) : ctx.mayPropose(pp.msg.view, pp.from)
+  if (pp.msg.batch !== undefined || pp.msg.view >= beforeView || !proposer) return false
   if (!distinctValidators(ctx, cert.prepares, ctx.prepareCertSize)) return false
   return cert.prepares.every((p) => p.from !== pp.from && p.msg.view === pp.msg.view && p.msg.seq === pp.msg.seq && bytesEqual(p.msg.digest, pp.msg.digest))
 }

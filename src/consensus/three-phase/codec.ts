@@ -21,8 +21,12 @@ const writeHeader = (w: Writer, m: PrePrepare): Writer => w.u64(m.view).u64(m.se
 const hash = (r: Reader, what: string): Uint8Array => r.fixed(HASH_BYTES, what)
 const txs = (r: Reader): Uint8Array[] => r.list((r) => r.bytes(MAX_TX_BYTES, 'transaction'), MAX_BATCH_TXS)
 
-/** The codec of variant `protocol`; `proofs`: its prepares and commits carry a proof field. */
-export function threePhaseCodec (protocol: string, proofs = false): MessageCodec<ThreePhaseMessage> {
+/** Largest pre-prepare certificate a variant may carry. */
+export const MAX_PRE_PREPARE_CERT_BYTES = 64 * 1024
+
+/** The codec of variant `protocol`; `proofs`: its prepares and commits carry a proof field; `certs`: its
+ *  pre-prepares carry a certificate field (empty when absent). */
+export function threePhaseCodec (protocol: string, proofs = false, certs = false): MessageCodec<ThreePhaseMessage> {
   function signedOf<T extends ThreePhaseMessage['type']> (r: Reader, ctx: DecodeContext, type: T): Signed<Extract<ThreePhaseMessage, { type: T }>> {
     const s = readSigned(r, codec, ctx)
     if (s.msg.type !== type) throw new CodecError(`expected a signed ${type}, got ${s.msg.type}`)
@@ -52,6 +56,7 @@ export function threePhaseCodec (protocol: string, proofs = false): MessageCodec
         case 'pre-prepare':
           writeHeader(w, m).bool(m.batch !== undefined)
           if (m.batch !== undefined) w.list(m.batch.txs, (w, t) => w.bytes(t))
+          if (certs) w.bytes(m.cert ?? new Uint8Array(0))
           return
         case 'batch-request': w.list(m.digests, (w, d) => w.bytes(d)); return
         case 'batch': w.list(m.txs, (w, t) => w.bytes(t)); return
@@ -92,10 +97,12 @@ export function threePhaseCodec (protocol: string, proofs = false): MessageCodec
           const view = r.u64()
           const seq = r.u64()
           const digest = hash(r, 'digest')
-          if (!r.bool()) return { protocol, type, view, seq, digest } satisfies PrePrepare
-          const batch = makeBatch(txs(r))
-          if (!bytesEqual(batch.id, digest)) throw new CodecError('pre-prepare batch does not match its digest')
-          return { protocol, type, view, seq, digest, batch } satisfies PrePrepare
+          const batch = r.bool() ? makeBatch(txs(r)) : undefined
+          if (batch !== undefined && !bytesEqual(batch.id, digest)) throw new CodecError('pre-prepare batch does not match its digest')
+          const cert = certs ? r.bytes(MAX_PRE_PREPARE_CERT_BYTES, 'pre-prepare certificate') : undefined
+          const header: PrePrepare = { protocol, type, view, seq, digest }
+          const withBatch: PrePrepare = batch === undefined ? header : { ...header, batch }
+          return cert === undefined || cert.byteLength === 0 ? withBatch : { ...withBatch, cert: cert.slice() }
         }
         case 'batch-request': return { protocol, type, digests: r.list((r) => hash(r, 'digest'), MAX_REQUESTED_DIGESTS) }
         case 'batch': return { protocol, type, txs: txs(r) }

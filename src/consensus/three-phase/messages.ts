@@ -12,7 +12,15 @@ export interface Request extends Base<'request'> { readonly txs: readonly Tx[] }
 /** The primary signs (view, seq, digest) only, as Castro and Liskov do: the batch rides along when the
  *  pre-prepare proposes, and is left out where the pre-prepare only proves what was proposed (prepared
  *  certificates, new-view), so those stay small however large the batches are. */
-export interface PrePrepare extends Base<'pre-prepare'> { readonly view: number, readonly seq: number, readonly digest: Hash, readonly batch?: Batch }
+export interface PrePrepare extends Base<'pre-prepare'> {
+  readonly view: number
+  readonly seq: number
+  readonly digest: Hash
+  readonly batch?: Batch
+  /** A variant's certificate for the proposal, outside the signature (T-PBFT: its group's co-signatures);
+   *  carried only by codecs built with certificates, absent in PBFT. */
+  readonly cert?: Uint8Array
+}
 /** A pre-prepare that carries its batch (every one that proposes, is accepted or is persisted as accepted). */
 export type FullPrePrepare = PrePrepare & { readonly batch: Batch }
 /** `proof`: evidence a variant's votes carry (e.g. of sample membership); absent in PBFT. */

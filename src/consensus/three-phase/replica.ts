@@ -24,7 +24,7 @@ import type { MessageCodec } from '../core/message.ts'
 import type { BatchReply, BatchRequest, CheckpointMsg, Commit, Decided, FullPrePrepare, NewView, ThreePhaseMessage, ThreePhaseRecord, PrePrepare, Prepare, PreparedCert, Status, ViewChange } from './messages.ts'
 import { threePhaseParams } from './params.ts'
 import type { ThreePhaseParams } from './params.ts'
-import type { Phase, ThreePhaseVariant, VotePolicy } from './variant.ts'
+import type { Phase, ThreePhaseVariant, VariantHost, VotePolicy } from './variant.ts'
 
 export interface ReplicaOptions {
   readonly self: ValidatorId
@@ -163,11 +163,58 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       proofBytes: this.#votes.prove === undefined ? undefined : (this.#votes.proofBytes ?? MAX_PROOF_BYTES)
     })
     if (bound > MAX_NEW_VIEW_BYTES) throw new ParamError(`a new-view for ${this.validators.n} validators and watermarkWindow ${this.params.watermarkWindow} may reach ${bound} bytes, over the ${MAX_NEW_VIEW_BYTES} its WAL record allows: use a smaller window`)
+    this.#variant.attach?.(this.#host())
+  }
+
+  /** The variant's side of this replica (only variants with hooks use it; see VariantHost). */
+  #host (): VariantHost {
+    return {
+      self: this.self,
+      now: () => this.#o.now,
+      view: () => this.#view,
+      viewChanging: () => this.#viewChanging,
+      stableSeq: () => this.#stableSeq,
+      lastCommitted: () => this.#lastCommitted,
+      hasWork: () => this.#hasWork(),
+      sign: (msg) => this.#o.sign(msg),
+      send: (to, s) => this.#o.send(to.filter((id) => id !== this.self), s),
+      broadcast: (s) => this.#o.broadcast(s),
+      persist: (seq, msg) => this.#o.persist(seq, msg),
+      arm: (id, ms) => this.#o.arm(id, ms),
+      disarm: (id) => this.#o.disarm(id),
+      log: (event) => this.#o.log(event),
+      accepted: (seq) => {
+        const pp = this.#slots.get(seq)?.pp
+        return pp !== undefined && pp.msg.view === this.#view ? pp : undefined
+      },
+      replaceOwn: (pp) => {
+        const slot = this.#slots.get(pp.msg.seq)
+        if (slot?.pp !== undefined && slot.pp.from === pp.from && slot.pp.msg.view === pp.msg.view && bytesEqual(slot.pp.msg.digest, pp.msg.digest)) slot.pp = pp
+      },
+      deliver: (peer, pp) => this.#onPhase(peer, pp),
+      reserve: (seq) => { if (!this.#viewChanging) this.#lastAssigned = Math.max(this.#lastAssigned, seq) },
+      propose: () => {
+        this.#propose(false)
+        this.#armWork()
+      }
+    }
+  }
+
+  /** Whether `from` may sign a pre-prepare of `view`: the variant's rule, PBFT's leader by default. */
+  #mayPropose (view: number, from: ValidatorId): boolean {
+    return this.#variant.mayPropose === undefined ? from === this.#primary(view) : this.#variant.mayPropose(view, from)
+  }
+
+  /** The variant's end-of-input hook, then the effects. */
+  #end (): Fx {
+    this.#variant.afterInput?.()
+    return this.#o.end()
   }
 
   // ---- Protocol ----
 
   restore (records: readonly PersistedRecord<ThreePhaseMessage>[]): void {
+    this.#variant.restore?.(records)
     const accepted: Array<Signed<FullPrePrepare>> = []
     for (const { msg } of records) this.#replay(msg as ThreePhaseRecord, accepted)
     for (const seq of this.#preparedCerts.keys()) if (seq <= this.#stableSeq) this.#preparedCerts.delete(seq)
@@ -180,7 +227,8 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       const slot = this.#slot(seq)
       slot.pp = pp
       this.#lastAssigned = Math.max(this.#lastAssigned, seq)
-      if (this.self !== this.#primary()) slot.prepares.set(this.self, this.#o.sign(this.#prepareFor(pp)))
+      // Backups prepared what they accepted (in PBFT every accepted pre-prepare of a view is its primary's).
+      if (pp.from !== this.self) slot.prepares.set(this.self, this.#o.sign(this.#prepareFor(pp)))
       const cert = this.#preparedCerts.get(seq)
       if (cert !== undefined && cert.prePrepare.msg.view === view) {
         slot.prepared = true
@@ -208,13 +256,13 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     else if (this.#missing.size > 0) this.#requestBatches()
     this.#broadcastStatus()
     this.#armWork()
-    return this.#o.end()
+    return this.#end()
   }
 
   onMessage (from: ValidatorId, s: Signed<ThreePhaseMessage>, now: number): Fx {
     this.#o.begin(now)
     if (s.msg.protocol === this.#tag && this.validators.has(s.from)) this.#dispatch(from, s)
-    return this.#o.end()
+    return this.#end()
   }
 
   onTimer (timer: TimerId, now: number): Fx {
@@ -225,8 +273,9 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       case this.#timers.batch: this.#propose(true); break
       case this.#timers.relay: this.#flushRelay(); break
       case this.#timers.resend: this.#resend(); break
+      default: this.#variant.onTimer?.(timer)
     }
-    return this.#o.end()
+    return this.#end()
   }
 
   onRequest (batch: Batch, now: number): Fx {
@@ -239,7 +288,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     }
     this.#propose(false)
     this.#armWork()
-    return this.#o.end()
+    return this.#end()
   }
 
   onExecuted (seq: number, stateRoot: Hash, now: number): Fx {
@@ -253,7 +302,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     }
     this.#deliver()
     this.#armWork()
-    return this.#o.end()
+    return this.#end()
   }
 
   status (): ProtocolStatus {
@@ -288,6 +337,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       validators: this.validators,
       verifier: this.#verifier,
       leaders: this.#variant.leaders,
+      ...(this.#variant.mayPropose === undefined ? {} : { mayPropose: this.#variant.mayPropose.bind(this.#variant) }),
       prepared: (view, seq, prepares, holder) => this.#votes.decides('prepare', view, seq, prepares, holder),
       quorum: this.#votes.quorum,
       watermarkWindow: this.params.watermarkWindow,
@@ -353,7 +403,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
 
   #propose (force: boolean): void {
     if (this.#viewChanging || !this.#isPrimary()) return
-    while (this.#lastAssigned + 1 <= this.#stableSeq + this.params.watermarkWindow) {
+    while (this.#lastAssigned + 1 <= this.#stableSeq + this.params.watermarkWindow && this.#variant.mayProposeSeq?.(this.#lastAssigned + 1) !== false) {
       const txs = this.#txs.pending.take(this.params.batchSize, undefined, MAX_BATCH_BYTES)
       if (txs.length === 0) return
       if (!batchFull(txs, this.params.batchSize) && !force) {
@@ -364,7 +414,8 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       const batch = makeBatch(this.#variant.propose === undefined ? txs : this.#variant.propose(txs, seq, this.self))
       const pp = this.#o.sign<FullPrePrepare>({ protocol: this.#tag, type: 'pre-prepare', view: this.#view, seq, digest: batch.id, batch })
       this.#accept(pp)
-      this.#o.broadcast(pp)
+      if (this.#variant.sendProposal === undefined) this.#o.broadcast(pp)
+      else this.#variant.sendProposal(pp)
       force = false
     }
   }
@@ -386,7 +437,9 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       case 'batch-request': this.#onBatchRequest(from, s.msg); return
       case 'batch': this.#onBatchReply(s.msg); return
       case 'decided': this.#onDecided(s as Signed<Decided>); return
-      default: this.#o.log({ type: 'invalid-message', from, reason: `unexpected ${s.msg.type}` })
+      default:
+        if (this.#variant.onMessage !== undefined) this.#variant.onMessage(from, s)
+        else this.#o.log({ type: 'invalid-message', from, reason: `unexpected ${s.msg.type}` })
     }
   }
 
@@ -401,7 +454,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       return
     }
     if (!this.#inWindow(m.seq)) return
-    if (m.type === 'pre-prepare') this.#onPrePrepare(s as Signed<PrePrepare>)
+    if (m.type === 'pre-prepare') this.#onPrePrepare(from, s as Signed<PrePrepare>)
     else if (m.type === 'prepare') this.#onPrepare(s as Signed<Prepare>)
     else this.#onCommit(s as Signed<Commit>)
   }
@@ -413,7 +466,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     const target = this.#viewChanging ? this.#view : this.#view + 1
     if (m.view !== target || !this.#inWindow(m.seq)) return
     const leader = this.#primary(target)
-    if (m.type === 'pre-prepare' ? s.from !== leader : m.type === 'prepare' && s.from === leader) return
+    if (m.type === 'pre-prepare' ? !this.#mayPropose(target, s.from) : m.type === 'prepare' && s.from === leader) return
     // Everything held is for one view: a new target drops what was held for the old one.
     if (this.#future.length > 0 && (this.#future[0].msg as Prepare).view !== target) this.#clearFuture()
     const key = `${s.from}/${m.type}/${m.seq}`
@@ -433,9 +486,9 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     this.#futurePerSender.clear()
   }
 
-  #onPrePrepare (s: Signed<PrePrepare>): void {
+  #onPrePrepare (from: ValidatorId, s: Signed<PrePrepare>): void {
     const m = s.msg
-    if (s.from !== this.#primary()) return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'pre-prepare from a backup' })
+    if (!this.#mayPropose(m.view, s.from)) return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'pre-prepare from a backup' })
     if (m.batch === undefined) return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'pre-prepare without its batch' })
     if (overBatchBudget(m.batch.txs)) return this.#o.log({ type: 'invalid-message', from: s.from, reason: `batch over ${MAX_BATCH_BYTES} bytes` })
     const keys = new Set(m.batch.txs.map(txKey))
@@ -443,6 +496,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     const slot = this.#slot(m.seq)
     const proposed = slot.pp?.msg.digest ?? this.#missing.get(m.seq)?.pp.msg.digest
     if (proposed !== undefined && !bytesEqual(proposed, m.digest)) return this.#equivocation(s.from, m.view, m.seq)
+    if (this.#variant.admitPrePrepare !== undefined && !this.#variant.admitPrePrepare(from, s as Signed<FullPrePrepare>)) return
     if (slot.pp !== undefined) return
     this.#accept(s as Signed<FullPrePrepare>)
   }
@@ -472,7 +526,8 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
   }
 
   #onPrepare (s: Signed<Prepare>): void {
-    if (s.from === this.#primary()) return
+    // The pre-prepare's signer does not prepare its own (in PBFT it is the view's primary).
+    if (s.from === (this.#slots.get(s.msg.seq)?.pp?.from ?? this.#primary())) return
     if (!this.#admitted('prepare', s)) return
     if (this.#votes.proposalIn !== undefined && !this.#checkProposalIn(s, this.#votes.proposalIn(s))) return
     const slot = this.#slot(s.msg.seq)
@@ -532,8 +587,8 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
   #checkPrepared (seq: number, slot: Slot): void {
     if (slot.prepared || slot.pp === undefined) return
     const digest = slot.pp.msg.digest
-    const primary = this.#primary()
-    const matching = [...slot.prepares.values()].filter((p) => p.from !== primary && bytesEqual(p.msg.digest, digest))
+    const proposer = slot.pp.from
+    const matching = [...slot.prepares.values()].filter((p) => p.from !== proposer && bytesEqual(p.msg.digest, digest))
     if (!this.#votes.decides('prepare', slot.pp.msg.view, seq, matching, this.self)) return
     slot.prepared = true
     const cert: PreparedCert = { prePrepare: headerOf(slot.pp), prepares: this.#byValidatorOrder(matching).slice(0, this.#votes.certificateSize('prepare')) }
@@ -598,7 +653,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     this.#checkpointVotes.retain((m) => m.seq > seq)
     this.#lastAssigned = Math.max(this.#lastAssigned, seq)
     this.#o.log({ type: 'stable-checkpoint', seq })
-    this.#variant.observe?.({ kind: 'stable', seq })
+    this.#variant.observe?.({ kind: 'stable', seq, stateRoot: root })
     if (this.#lastCommitted < seq) this.#requestState()
     this.#propose(false)
   }

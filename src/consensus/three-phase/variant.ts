@@ -5,7 +5,8 @@ import type { LeaderSchedule } from '../core/leaders.ts'
 import type { Signed } from '../core/message.ts'
 import type { Quorums } from '../core/quorum.ts'
 import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
-import type { Commit, Prepare, PrePrepare } from './messages.ts'
+import type { Commit, FullPrePrepare, Prepare, PrePrepare, ThreePhaseMessage } from './messages.ts'
+import type { LogEvent, PersistedRecord, ProtocolExtra, TimerId } from '../core/protocol.ts'
 
 export type Phase = 'prepare' | 'commit'
 
@@ -39,7 +40,7 @@ export interface VotePolicy {
  *  or an epoch's leader group): the same on every honest replica. */
 export type ReplicaObservation =
   | { readonly kind: 'committed', readonly seq: number, readonly view: number, readonly primary: ValidatorId }
-  | { readonly kind: 'stable', readonly seq: number }
+  | { readonly kind: 'stable', readonly seq: number, readonly stateRoot: Uint8Array }
   | { readonly kind: 'new-view', readonly view: number, readonly primary: ValidatorId }
 
 export interface ThreePhaseVariant {
@@ -59,8 +60,66 @@ export interface ThreePhaseVariant {
    *  commit certificates (default: false: PBFT's commit quorums reach every honest replica; a sampled
    *  variant's may miss one). */
   readonly catchUp?: boolean
-  /** Variant-specific figures for status() (ProtocolStatus.extra). */
-  extraStatus? (): Readonly<Record<string, number | string>>
+
+  // ---- Optional hooks for variants whose proposals need more than the primary's signature (T-PBFT's
+  // co-signing primary group). A variant that defines none of them is plain PBFT's engine, effect for
+  // effect: every default below is exactly what the engine did before the hook existed.
+
+  /** Whether `from` may sign a pre-prepare of `view` (default: from is leaders.leader(view)). It also
+   *  judges the pre-prepares inside prepared certificates. */
+  mayPropose? (view: number, from: ValidatorId): boolean
+  /** A pre-prepare of the current view that passed the engine's checks, from transport peer `peer`:
+   *  true accepts it, false drops it (the variant may have answered it, e.g. with a co-signature). */
+  admitPrePrepare? (peer: ValidatorId, s: Signed<FullPrePrepare>): boolean
+  /** This replica's own new pre-prepare, already accepted and persisted: the variant sends it in place of
+   *  the engine's broadcast (T-PBFT: to its group, for co-signatures, then certified to everyone). */
+  sendProposal? (s: Signed<FullPrePrepare>): void
+  /** Messages of types the engine does not know (the variant's own, decoded by its codec). */
+  onMessage? (peer: ValidatorId, s: Signed<ThreePhaseMessage>): void
+  /** Timers the engine does not own; true when the variant handled it. */
+  onTimer? (timer: TimerId): boolean
+  /** Every persisted record, before the engine replays them (the variant's own records included). */
+  restore? (records: readonly PersistedRecord<ThreePhaseMessage>[]): void
+  /** Called once the engine has handled an input, before its effects leave (timers the variant keeps). */
+  afterInput? (): void
+  /** Whether the primary may propose `seq` now (default: yes); T-PBFT holds the first seq of an epoch
+   *  until the checkpoint closing the previous one is stable. */
+  mayProposeSeq? (seq: number): boolean
+  /** Variant-specific figures for status() (ProtocolStatus.extra): ProBFT's quorum and sample sizes,
+   *  T-PBFT's epoch, group and ranking. */
+  extraStatus? (): ProtocolExtra
+  /** The engine hands the variant its side of the replica before the first input. */
+  attach? (host: VariantHost): void
+}
+
+/** What the engine lets a variant see and do; effects go out in order with the engine's own. */
+export interface VariantHost {
+  readonly self: ValidatorId
+  now (): number
+  view (): number
+  viewChanging (): boolean
+  stableSeq (): number
+  lastCommitted (): number
+  /** Pending, in-flight or decided-but-undelivered transactions. */
+  hasWork (): boolean
+  sign<T extends ThreePhaseMessage> (msg: T): Signed<T>
+  send (to: readonly ValidatorId[], s: Signed<ThreePhaseMessage>): void
+  broadcast (s: Signed<ThreePhaseMessage>): void
+  persist (seq: number, msg: ThreePhaseMessage): void
+  arm (id: TimerId, ms: number): void
+  disarm (id: TimerId): void
+  log (event: LogEvent): void
+  /** This replica's accepted pre-prepare for `seq` in the current view, if any. */
+  accepted (seq: number): Signed<FullPrePrepare> | undefined
+  /** Replaces this replica's own accepted pre-prepare at its seq with `s` (same digest, e.g. now carrying
+   *  a certificate), so resends carry it too. */
+  replaceOwn (s: Signed<FullPrePrepare>): void
+  /** Runs a pre-prepare through the engine as if it had arrived from `peer`. */
+  deliver (peer: ValidatorId, s: Signed<FullPrePrepare>): void
+  /** No fresh proposal at or below `seq` in this view (the variant is re-certifying them). */
+  reserve (seq: number): void
+  /** Proposes what is pending now (after the variant made this replica the proposer). */
+  propose (): void
 }
 
 /** Builds a variant for one replica's validator set. */

@@ -104,7 +104,8 @@ function runCluster (m: ProtocolModule<any, any>, opts: { crash?: Crash, untilMs
           const s = e.msg
           const slot = s.from === r.id ? m.signingSlot(s.msg) : undefined
           if (slot !== undefined) {
-            const body = hex(encodeBody(m.codec, s.msg))
+            // What the signature covers: a part outside it (a pre-prepare's batch or certificate) may differ.
+            const body = hex(m.codec.signedBody?.(s.msg) ?? encodeBody(m.codec, s.msg))
             const key = `${r.id}/${slot}`
             const prior = signedSlots.get(key)
             if (prior !== undefined && prior !== body) violations.push(`equivocation: ${r.id} signed two different ${slot}`)

@@ -1,0 +1,11 @@
+// T-PBFT's public face: its registry module, factory, parameters, codec and messages.
+export { tpbftModule, createTpbftReplica, TPBFT_TIMERS } from './module.ts'
+export type { Tpbft } from './module.ts'
+export { TpbftVariant, tpbftVariant, TPBFT_INNER_TIMER } from './variant.ts'
+export type { TpbftCounters } from './variant.ts'
+export { tpbftCodec, encodeCert, decodeCert } from './codec.ts'
+export { DEFAULT_TPBFT_PARAMS, TPBFT_GENESIS_DEFAULTS, tpbftParams, tpbftParamsFromGenesis, groupThreshold } from './params.ts'
+export type { TpbftParams } from './params.ts'
+export { groupOf, thresholdOf } from './schedule.ts'
+export type { EpochConfig } from './schedule.ts'
+export * from './messages.ts'

@@ -1,0 +1,25 @@
+// T-PBFT's own messages, next to the three-phase engine's (same 'tpbft' tag and signing domain): a group
+// member's co-signature on a proposal, a member's vote to move to the next acting proposer, and the
+// records that keep a restarted member from signing a second digest for one slot.
+import type { Hash } from '../../crypto/hash.ts'
+import type { ThreePhaseMessage } from '../three-phase/messages.ts'
+
+export const TPBFT = 'tpbft'
+
+interface Base<T extends string> { readonly protocol: string, readonly type: T }
+
+/** Member's co-signature on (view, seq, digest); `acting`: the acting proposer's index in the group as
+ *  the member saw it (a certificate of shares all at >= k proves an inner failover to k). */
+export interface GroupShare extends Base<'group-share'> { readonly view: number, readonly seq: number, readonly digest: Hash, readonly acting: number }
+/** A member's vote that the group's proposer index in `view` move to `acting`. */
+export interface InnerChange extends Base<'inner-change'> { readonly view: number, readonly acting: number }
+/** Persisted before a share leaves: this member co-signed `digest` for (view, seq). */
+export interface RecShare extends Base<'rec-share'> { readonly view: number, readonly seq: number, readonly digest: Hash, readonly acting: number }
+/** Persisted when the acting proposer index of `view` moved to `acting`. */
+export interface RecInner extends Base<'rec-inner'> { readonly view: number, readonly acting: number }
+
+export type TpbftOwnMessage = GroupShare | InnerChange | RecShare | RecInner
+export type TpbftMessage = ThreePhaseMessage | TpbftOwnMessage
+
+const OWN: ReadonlySet<string> = new Set(['group-share', 'inner-change', 'rec-share', 'rec-inner'])
+export const isOwn = (m: { readonly type: string }): m is TpbftOwnMessage => OWN.has(m.type)
