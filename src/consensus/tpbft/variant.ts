@@ -10,6 +10,7 @@ import { bytesEqual, toHex } from '../../crypto/hash.ts'
 import type { LeaderSchedule } from '../core/leaders.ts'
 import type { MessageVerifier, Signed } from '../core/message.ts'
 import type { PersistedRecord, ProtocolExtra, TimerId } from '../core/protocol.ts'
+import type { Quorums } from '../core/quorum.ts'
 import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
 import type { FullPrePrepare, ThreePhaseMessage } from '../three-phase/messages.ts'
 import type { ReplicaObservation, ThreePhaseVariant, VariantHost, VotePolicy } from '../three-phase/variant.ts'
@@ -29,6 +30,9 @@ export const TPBFT_INNER_TIMER = `${TPBFT}/inner`
 const MAX_INNER_DOUBLINGS = 8
 
 interface Collecting { readonly pp: Signed<FullPrePrepare>, readonly shares: Map<ValidatorId, Signed<GroupShare>> }
+
+/** Deliberate bugs a planted build carries (the checker tests): a commit quorum, a co-signature threshold. */
+export interface TpbftPlantedChanges { readonly quorum?: (q: Quorums) => number, readonly coSignThreshold?: number }
 
 /** Counters for status and metrics: what this replica saw happen. */
 export interface TpbftCounters { innerFailovers: number, outerViewChanges: number, certified: number, refusedShares: number }
@@ -73,13 +77,17 @@ export class TpbftVariant implements ThreePhaseVariant {
   /** Members caught co-signing two digests for one slot (both signatures checked): never counted again. */
   readonly #convicted = new Map<ValidatorId, readonly [Signed<GroupShare>, Signed<GroupShare>]>()
 
-  constructor (validators: ValidatorSet, params: TpbftParams, verifier: MessageVerifier<TpbftMessage>) {
+  readonly #planted: TpbftPlantedChanges
+
+  /** `planted`: deliberate bugs for the simulator's checker tests only (TPBFT_PLANTED_BUGS), never a node's. */
+  constructor (validators: ValidatorSet, params: TpbftParams, verifier: MessageVerifier<TpbftMessage>, planted: TpbftPlantedChanges = {}) {
     this.#validators = validators
     this.#params = params
     this.#verifier = verifier
+    this.#planted = planted
     this.#config = this.#configFor(0)
     // PBFT's votes: broadcast to all, prepared at quorum - 1 backups, committed at quorum of all n.
-    const q = validators.quorums.quorum
+    const q = planted.quorum?.(validators.quorums) ?? validators.quorums.quorum
     this.votes = {
       recipients: () => 'all' as const,
       decides: (phase: 'prepare' | 'commit', _view: number, _seq: number, votes: readonly unknown[]) => votes.length >= (phase === 'prepare' ? q - 1 : q),
@@ -95,6 +103,7 @@ export class TpbftVariant implements ThreePhaseVariant {
   get config (): EpochConfig { return this.#config }
   threshold (view: number): number {
     const size = this.group(view).length
+    if (this.#planted.coSignThreshold !== undefined) return this.#planted.coSignThreshold
     return thresholdOf(size, this.#params.coSignThreshold === 0 ? groupThreshold(size) : this.#params.coSignThreshold)
   }
 
