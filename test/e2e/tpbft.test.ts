@@ -52,6 +52,6 @@ describe('T-PBFT on a 7-node devnet', () => {
     assert.ok(after.every(s => s.view === view0), `every survivor is still in view ${view0}`)
     assert.ok(after.every(s => s.protocolExtra.acting !== actingId), 'the killed member no longer acts')
     const s = await client(victim).status() as any
-    assert.equal(s.view, view0, `the restarted member rejoined view ${view0}`)
+    assert.equal(s.view, view0, `the restarted member rejoined view ${view0} (it is in view ${String(s.view)}, height ${String(s.height)})`)
   })
 })

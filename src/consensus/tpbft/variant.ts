@@ -35,6 +35,12 @@ export interface TpbftCounters { innerFailovers: number, outerViewChanges: numbe
 
 export class TpbftVariant implements ThreePhaseVariant {
   readonly protocol = TPBFT
+  /** A member back from a crash, or one that installed a snapshot, lacks the pre-prepares it dropped
+   *  meanwhile (those of an epoch it had not entered yet, those sent while it was down); nobody resends
+   *  a committed one, so without the peers' decided batches it could not commit until the next stable
+   *  checkpoint, and its view timer would run out alone (it then sits in the next view, which nobody
+   *  joins). With catch-up it follows its peers' commit certificates. */
+  readonly catchUp = true
   readonly votes: VotePolicy
   readonly leaders: LeaderSchedule
   readonly counters: TpbftCounters = { innerFailovers: 0, outerViewChanges: 0, certified: 0, refusedShares: 0 }
