@@ -303,7 +303,9 @@ export class TpbftVariant implements ThreePhaseVariant {
       rankingBottom: r.slice(Math.max(0, r.length - 3)),
       convicted: [...this.#convicted.keys()],
       innerFailovers: this.counters.innerFailovers,
-      outerViewChanges: this.counters.outerViewChanges
+      outerViewChanges: this.counters.outerViewChanges,
+      // 1 while it votes for a view it has not installed (alone, after a restart, the others never join).
+      viewChanging: h?.viewChanging() === true ? 1 : 0
     }
   }
 
