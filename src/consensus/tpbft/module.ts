@@ -60,7 +60,11 @@ export const tpbftModule: ProtocolModule<TpbftParams, TpbftMessage> = {
     genesisDefaults: TPBFT_GENESIS_DEFAULTS,
     fromGenesis: (raw) => tpbftParamsFromGenesis(genesisOverrides(raw, TPBFT_GENESIS_DEFAULTS, TPBFT))
   },
-  create: (keys, params) => createTpbftReplica(keys, params).replica as never,
+  // The replica, with the variant's epoch history as its trust source (GET /v1/trust finds it by name).
+  create: (keys, params) => {
+    const t = createTpbftReplica(keys, params)
+    return Object.assign(t.replica, { trustSource: () => t.variant.trust }) as never
+  },
   checkpointInterval: (p) => p.checkpointInterval,
   signingSlot,
   messageSigner: (keys) => new MessageSigner(keys.signer, tpbftCodec, keys.genesisHash),
