@@ -323,7 +323,9 @@ export class TpbftVariant implements ThreePhaseVariant {
       rankingBottom: r.slice(Math.max(0, r.length - 3)),
       convicted: [...this.#convicted.keys()],
       innerFailovers: this.counters.innerFailovers,
-      outerViewChanges: this.counters.outerViewChanges
+      outerViewChanges: this.counters.outerViewChanges,
+      evidenceApplied: this.evidence.counters.applied,
+      evidenceRefused: this.evidence.counters.refused
     }
   }
 

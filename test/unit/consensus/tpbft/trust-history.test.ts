@@ -34,7 +34,7 @@ test('the history keeps the latest TRUST_HISTORY_EPOCHS epochs, each as recorded
   const history = new TrustHistory()
   const ledger = new TrustLedger()
   ledger.apply(0, { key: 'commit/1', ratings: [{ rater: 'a', ratee: 'b', kind: 'agree' }] })
-  let previous = new Uint8Array(32)
+  let previous: Uint8Array = new Uint8Array(32)
   const hashes: string[] = []
   for (let epoch = 0; epoch < TRUST_HISTORY_EPOCHS + 3; epoch++) {
     const config = epochConfig({ epoch, validators, evidence: ledger, checkpointRoot: new Uint8Array(32), groupSize: 4, ...(epoch > 0 ? { previous: { epoch: epoch - 1, hash: previous } } : {}) })
