@@ -166,6 +166,11 @@ export class EvidenceCarrier {
     return true
   }
 
-  /** Drops what no future configuration reads (convictions stay). */
-  prune (epoch: number, windowEpochs: number): void { this.#ledger.prune(epoch - windowEpochs) }
+  /** Drops what no future configuration reads (convictions stay), and the keys of commits no batch of
+   *  `epoch` may carry (a certificate is at most one epoch older than its carrier), so the ledger persisted
+   *  at each checkpoint does not grow with every batch of the trust window. */
+  prune (epoch: number, windowEpochs: number): void {
+    this.#ledger.prune(epoch - windowEpochs)
+    this.#ledger.forgetKeys('commit/', epoch - 1)
+  }
 }

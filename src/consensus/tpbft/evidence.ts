@@ -380,6 +380,12 @@ export class TrustLedger {
     for (const [k, e] of [...this.#keys]) if (e < epoch && !k.startsWith('convict/')) this.#keys.delete(k)
   }
 
+  /** Drops the event keys starting with `prefix` recorded below `epoch` (ratings stay): for events the
+   *  context already refuses as too old, so the keys only cost space. */
+  forgetKeys (prefix: string, epoch: number): void {
+    for (const [k, e] of [...this.#keys]) if (e < epoch && k.startsWith(prefix)) this.#keys.delete(k)
+  }
+
   /** Calls `fn` for every pair with counts in `epoch`, in no particular order (insertion order, which
    *  differs between nodes): only for order-independent uses such as integer sums. */
   forEachPair (epoch: number, fn: (rater: ValidatorId, ratee: ValidatorId, counts: PairCounts) => void): void {

@@ -124,6 +124,13 @@ test('two replicas fed the same commits compute byte-identical configuration has
   assert.notEqual(toHex(c1.hash), toHex(configOf(carrier(), 1).hash), 'the evidence changes the configuration')
   assert.deepEqual([...c1.ranking.slice(5)].sort(), ['f', 'g'])
   assert.ok(c1.trust[6] < c1.trust[0])
+  // Pruning on entering epoch 2 forgets the commit keys of epoch 0 (no batch of epoch 2 may carry them)
+  // and keeps the ratings the trust window reads.
+  const pruned = carrier()
+  for (const b of batches) pruned.committed(b.seq, makeBatch(b.txs), b.cert)
+  pruned.prune(2, 8)
+  assert.equal(pruned.ledger.recorded('commit/1'), undefined)
+  assert.equal(toHex(configOf(pruned, 1).hash), toHex(c1.hash))
   // Evidence committed inside epoch 1 is not the input of epoch 1's configuration.
   r1.committed(EPOCH + 1, makeBatch(r1.carry([clientTx(99)], EPOCH + 1)), certOf(EPOCH + 1))
   assert.equal(toHex(configOf(r1, 1).hash), toHex(c1.hash))
