@@ -62,7 +62,11 @@ export interface CarrierOptions {
   readonly epochLength: number
   readonly verifier: MessageVerifier<TpbftMessage>
   readonly codec: MessageCodec<TpbftMessage>
+  /** Whether the configurations rank by the evidence (rankingInput). */
+  readonly ranks?: boolean
 }
+
+const EMPTY_LEDGER = new TrustLedger()
 
 /** One replica's side of the evidence: what it would carry as proposer, and the ledger of what committed. */
 export class EvidenceCarrier {
@@ -82,8 +86,12 @@ export class EvidenceCarrier {
 
   get ledger (): TrustLedger { return this.#ledger }
 
-  /** Epoch `epoch`'s input: what batches of earlier epochs carried. */
+  /** What batches of epochs before `epoch` carried (the evidence counts `trust show` prints). */
   ledgerFor (epoch: number): TrustLedger { return this.#ledger.before(epoch) }
+
+  /** Epoch `epoch`'s ranking input: ledgerFor(epoch) when the ranking follows the evidence, else none
+   *  (params.ts, rankByEvidence). */
+  rankingInput (epoch: number): TrustLedger { return this.#opts.ranks === true ? this.ledgerFor(epoch) : EMPTY_LEDGER }
 
   /** A proof (both signatures checked by the caller or not: it is verified again on commit) to carry. */
   noteEquivocation (a: Signed<TpbftMessage>, b: Signed<TpbftMessage>): void {

@@ -82,7 +82,7 @@ export class TpbftVariant implements ThreePhaseVariant {
     this.#validators = validators
     this.#params = params
     this.#verifier = verifier
-    this.evidence = new EvidenceCarrier({ validators, epochLength: params.epochLength, verifier, codec: tpbftCodec })
+    this.evidence = new EvidenceCarrier({ validators, epochLength: params.epochLength, verifier, codec: tpbftCodec, ranks: params.rankByEvidence === 1 })
     this.#config = this.#configFor(0)
     this.trust.record(this.#config, this.evidence.ledgerFor(0))
     // PBFT's votes: broadcast to all, prepared at quorum - 1 backups, committed at quorum of all n.
@@ -258,16 +258,16 @@ export class TpbftVariant implements ThreePhaseVariant {
     }
   }
 
-  /** Epoch e's configuration: EigenTrust over the committed evidence (none is carried yet: the ledger is
-   *  empty, so trust is the uniform pre-trust and the ranking is the tie-break, which rotates the groups
-   *  every epoch). The tie-break seed and the previous hash are fixed (zeros) rather than the checkpoint
+  /** Epoch e's configuration: EigenTrust over the evidence committed in earlier epochs when rankByEvidence
+   *  is 1; otherwise (the default) none, so trust is the uniform pre-trust and the ranking is the tie-break,
+   *  which rotates the groups every epoch. The tie-break seed and the previous hash are fixed (zeros) rather than the checkpoint
    *  root and the chained hash: neither is in the replicated state yet, and a replica that skipped the
    *  boundary checkpoint by state transfer must compute the same configuration. */
   #configFor (epoch: number): EpochConfig {
     return epochConfig({
       epoch,
       validators: this.#validators,
-      evidence: this.evidence.ledgerFor(epoch),
+      evidence: this.evidence.rankingInput(epoch),
       checkpointRoot: new Uint8Array(32),
       groupSize: this.#params.groupSize,
       ...(epoch > 0 ? { previous: { epoch: epoch - 1, hash: new Uint8Array(32) } } : {}),

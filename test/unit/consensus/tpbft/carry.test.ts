@@ -169,12 +169,20 @@ test('a restarted replica rebuilds the ledger from its stable snapshot and the e
     if (b.seq === 4) rec(4, { protocol: 'tpbft', type: 'rec-ledger', seq: 4, ledger: live.ledger.encode() })
   }
   rec(EPOCH, { protocol: 'tpbft', type: 'rec-stable', seq: EPOCH, stateRoot: new Uint8Array(32), proof: [], view: 0, viewChanging: false } as unknown as TpbftMessage)
-  const variantOf = () => new TpbftVariant(validators, tpbftParams({ epochLength: EPOCH, checkpointInterval: 4, watermarkWindow: 8 }), verifier)
+  const variantOf = (rankByEvidence = 1) => new TpbftVariant(validators, tpbftParams({ epochLength: EPOCH, checkpointInterval: 4, watermarkWindow: 8, rankByEvidence }), verifier)
   const restarted = variantOf()
   restarted.restore(records)
   assert.deepEqual(restarted.evidence.ledger.encode(), live.ledger.encode())
   assert.equal(restarted.config.epoch, 1)
   assert.equal(toHex(restarted.config.hash), toHex(configOf(live, 1).hash))
+  // By default (rankByEvidence 0) the same evidence is held and counted, and the ranking ignores it.
+  const uniform = variantOf(0)
+  uniform.restore(records)
+  assert.deepEqual(uniform.evidence.ledger.encode(), live.ledger.encode())
+  assert.equal(toHex(uniform.config.hash), toHex(configOf(carrier(), 1).hash))
+  assert.notEqual(toHex(uniform.config.hash), toHex(restarted.config.hash))
+  assert.ok(uniform.trust.epoch(1)!.counts.some((c) => c.agreements > 0), 'trust show still sees the evidence')
+  assert.throws(() => tpbftParams({ rankByEvidence: 2 }), /rankByEvidence must be 0 or 1/)
   // The variant's records survive their codec (what the WAL stores).
   for (const { msg } of records.filter((r) => r.msg.type.startsWith('rec-') && r.msg.type !== 'rec-stable')) {
     const w = new Writer()
