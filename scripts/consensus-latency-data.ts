@@ -21,8 +21,9 @@ configs.forEach((c, i) => {
     const rows = simulateRows(c, s, pings)
     byProtocol.set(c.protocol, [...(byProtocol.get(c.protocol) ?? []), ...rows])
   }
-  // A protocol's file is written once its last configuration ran, so a long run keeps what it finished.
-  if (configs[i + 1]?.protocol !== c.protocol) writeFileSync(join(values.out, `sim-${c.protocol}.jsonl`), (byProtocol.get(c.protocol) ?? []).map(r => JSON.stringify(r)).join('\n') + '\n')
+  // A protocol's file is rewritten after each configuration, so a long run that is stopped keeps what it finished
+  // (its first K configurations are exactly what `--per-protocol K` draws for a single `--protocol`).
+  writeFileSync(join(values.out, `sim-${c.protocol}.jsonl`), (byProtocol.get(c.protocol) ?? []).map(r => JSON.stringify(r)).join('\n') + '\n')
   if (i % 10 === 0) process.stderr.write(`${i + 1}/${configs.length} configurations, ${Math.round((Date.now() - t0) / 1000)} s\n`)
 })
 process.stdout.write(JSON.stringify({ out: values.out, configurations: configs.length, seeds, latency: pings ?? 'synthetic', rows: Object.fromEntries([...byProtocol].map(([p, r]) => [p, r.length])) }) + '\n')

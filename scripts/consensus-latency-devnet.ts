@@ -3,7 +3,7 @@
 // 2 s open-loop intervals (the bench's driver), each interval's p50/p99 request latency one row's target and
 // the next row's history. Ping RTTs come from the first node's peer table. On a loaded 2-core machine these
 // measure CPU, not a network: the model never trains on them, they are only scored (leave-one-group-out).
-// `npx node scripts/consensus-latency-devnet.ts [--out DIR] [--intervals 6] [--rates 40,150]`
+// `npx node scripts/consensus-latency-devnet.ts [--out DIR] [--intervals 6] [--rates 40,150] [--protocols a,b] [--file devnet.jsonl]`
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,11 +13,11 @@ import { clientFor, devnetDown, devnetUp } from '../src/cli/devnet.ts'
 import { availableProtocols, protocolModule } from '../src/consensus/registry.ts'
 import { EWMA_ALPHA, type LatencyRow } from '../src/ml/data/consensus-sim.ts'
 
-const { values } = parseArgs({ options: { out: { type: 'string', default: '.scratch/consensus-latency' }, intervals: { type: 'string', default: '6' }, rates: { type: 'string', default: '40,150' }, nodes: { type: 'string', default: '4' } } })
+const { values } = parseArgs({ options: { out: { type: 'string', default: '.scratch/consensus-latency' }, intervals: { type: 'string', default: '6' }, rates: { type: 'string', default: '40,150' }, nodes: { type: 'string', default: '4' }, protocols: { type: 'string' }, file: { type: 'string', default: 'devnet.jsonl' } } })
 const TX_BYTES = 512
 const nodes = Number(values.nodes)
 const rows: LatencyRow[] = []
-for (const protocol of availableProtocols()) {
+for (const protocol of values.protocols?.split(',') ?? availableProtocols()) {
   for (const rate of values.rates.split(',').map(Number)) {
     const dir = mkdtempSync(join(tmpdir(), 'novacron-cl-devnet-'))
     const say = (m: string): void => { process.stderr.write(`${protocol} ${rate}: ${m}\n`) }
@@ -54,5 +54,5 @@ for (const protocol of availableProtocols()) {
   }
 }
 mkdirSync(values.out, { recursive: true })
-writeFileSync(join(values.out, 'devnet.jsonl'), rows.map(r => JSON.stringify(r)).join('\n') + '\n')
-process.stdout.write(JSON.stringify({ out: join(values.out, 'devnet.jsonl'), rows: rows.length, machine: 'this 2-core machine, loopback' }) + '\n')
+writeFileSync(join(values.out, values.file), rows.map(r => JSON.stringify(r)).join('\n') + '\n')
+process.stdout.write(JSON.stringify({ out: join(values.out, values.file), rows: rows.length, machine: 'this 2-core machine, loopback' }) + '\n')

@@ -48,7 +48,7 @@ export interface StatusJson {
   lastAnchor: number | null
   /** Protocol-specific figures (ProtocolStatus.extra), or null when none (ProBFT: q, sampleSize, faults,
    *  lastPrepareVotes, lastCommitVotes, refusedVotes; T-PBFT: epoch, epochConfig, group, acting, threshold,
-   *  rankingTop, rankingBottom, convicted, innerFailovers, outerViewChanges). */
+   *  rankingTop, rankingBottom, convicted, innerFailovers, outerViewChanges, viewChanging). */
   protocolExtra?: Readonly<Record<string, number | string | readonly string[]>> | null
   stateRoot: string | null
   committedTx: number

@@ -127,8 +127,8 @@ function childEnv (): NodeJS.ProcessEnv {
   return env
 }
 
-export function clientFor (node: Pick<DevnetNode, 'admin' | 'dataDir'>): AdminClient {
-  return new AdminClient({ url: node.admin, token: readToken(join(node.dataDir, DATA_FILES.token)), timeoutMs: 3000 })
+export function clientFor (node: Pick<DevnetNode, 'admin' | 'dataDir'>, timeoutMs = 3000): AdminClient {
+  return new AdminClient({ url: node.admin, token: readToken(join(node.dataDir, DATA_FILES.token)), timeoutMs })
 }
 
 /** A devnet node's process started in the background, in its own process group, logging to node.log. */

@@ -87,7 +87,8 @@ export async function runDevnetBench (opts: BenchOptions): Promise<BenchResult> 
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'novacron-bench-'))
   const say = opts.progress ?? (() => {})
   say(`starting a ${opts.nodes}-node ${opts.protocol} devnet in ${dir}`)
-  const up = await devnetUp({ dir, nodes: opts.nodes, protocol: opts.protocol, params: opts.params, logLevel: 'warn' }, { progress: say })
+  // A 16-node mesh on a shared 2-core machine can take longer than devnet up's minute to open every channel.
+  const up = await devnetUp({ dir, nodes: opts.nodes, protocol: opts.protocol, params: opts.params, logLevel: 'warn', meshTimeoutMs: Math.max(60_000, opts.nodes * 10_000) }, { progress: say })
   try {
     return await drive(up.nodes, opts, say, opts.tick ?? (() => {}))
   } finally {
@@ -107,7 +108,8 @@ export async function runMaxP99Search (opts: BenchOptions & { maxP99Ms: number, 
   const tick = opts.tick ?? (() => {})
   const maxSteps = opts.maxSteps ?? 7
   say(`starting a ${opts.nodes}-node ${opts.protocol} devnet in ${dir}`)
-  const up = await devnetUp({ dir, nodes: opts.nodes, protocol: opts.protocol, params: opts.params, logLevel: 'warn' }, { progress: say })
+  // A 16-node mesh on a shared 2-core machine can take longer than devnet up's minute to open every channel.
+  const up = await devnetUp({ dir, nodes: opts.nodes, protocol: opts.protocol, params: opts.params, logLevel: 'warn', meshTimeoutMs: Math.max(60_000, opts.nodes * 10_000) }, { progress: say })
   try {
     // A fresh devnet's first seconds (JIT, connection set-up) would inflate the first step's p99.
     say('warming up for 2 s (not reported)')
@@ -163,7 +165,8 @@ export async function runMaxP99Search (opts: BenchOptions & { maxP99Ms: number, 
 }
 
 export async function drive (nodes: DevnetNode[], opts: BenchOptions, say: (line: string) => void, tick: (fraction: number, line: string) => void = () => {}): Promise<BenchResult> {
-  const clients = nodes.map(n => clientFor(n))
+  // A 16-node devnet on a shared 2-core machine answers status slower than devnet's 3 s default.
+  const clients = nodes.map(n => clientFor(n, 30_000))
   const latency = new LatencyRecorder()
   const runId = Math.random().toString(36).slice(2, 8)
   let submitted = 0

@@ -494,8 +494,11 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     const keys = new Set(m.batch.txs.map(txKey))
     if (keys.size !== m.batch.txs.length) return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'batch repeats a transaction' })
     const slot = this.#slot(m.seq)
-    const proposed = slot.pp?.msg.digest ?? this.#missing.get(m.seq)?.pp.msg.digest
-    if (proposed !== undefined && !bytesEqual(proposed, m.digest)) return this.#equivocation(s.from, m.view, m.seq)
+    const proposed = slot.pp?.msg ?? this.#missing.get(m.seq)?.pp.msg
+    const proposer = slot.pp?.from ?? this.#missing.get(m.seq)?.pp.from
+    // Only the same signer's second digest is an equivocation (a variant with several proposers per view,
+    // T-PBFT's group, sees honest members' proposals for one slot; its certificates decide between them).
+    if (proposed !== undefined && !bytesEqual(proposed.digest, m.digest)) return proposer === s.from ? this.#equivocation(s.from, m.view, m.seq) : undefined
     if (this.#variant.admitPrePrepare !== undefined && !this.#variant.admitPrePrepare(from, s as Signed<FullPrePrepare>)) return
     if (slot.pp !== undefined) return
     this.#accept(s as Signed<FullPrePrepare>)

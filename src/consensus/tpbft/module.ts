@@ -12,6 +12,7 @@ import type { TpbftMessage } from './messages.ts'
 import { DEFAULT_TPBFT_PARAMS, TPBFT_GENESIS_DEFAULTS, tpbftParams, tpbftParamsFromGenesis } from './params.ts'
 import type { TpbftParams } from './params.ts'
 import { TPBFT_INNER_TIMER, TpbftVariant } from './variant.ts'
+import type { TpbftPlantedChanges } from './variant.ts'
 import { epochConfig } from './epoch.ts'
 import { TrustLedger } from './evidence.ts'
 import { ValidatorSet } from '../core/validators.ts'
@@ -24,11 +25,11 @@ export const TPBFT_TIMERS = { ...threePhaseTimers(TPBFT), inner: TPBFT_INNER_TIM
 /** A T-PBFT replica: the engine, with its variant reachable for status and tests. */
 export interface Tpbft { readonly replica: ThreePhaseReplica, readonly variant: TpbftVariant }
 
-export function createTpbftReplica (keys: ProtocolKeys, params: Partial<TpbftParams> = {}): Tpbft {
+export function createTpbftReplica (keys: ProtocolKeys, params: Partial<TpbftParams> = {}, planted: TpbftPlantedChanges = {}): Tpbft {
   if (keys.signer.id !== keys.self) throw new Error(`signer is ${keys.signer.id}, not ${keys.self}`)
   const p = tpbftParams(params)
   const codec = tpbftCodec as unknown as MessageCodec<ThreePhaseMessage>
-  const variant = new TpbftVariant(keys.validators, p, new MessageVerifier(keys.verifier, tpbftCodec, keys.genesisHash))
+  const variant = new TpbftVariant(keys.validators, p, new MessageVerifier(keys.verifier, tpbftCodec, keys.genesisHash), planted)
   const replica = new ThreePhaseReplica({
     self: keys.self,
     validators: keys.validators,
@@ -98,5 +99,9 @@ export const tpbftModule: ProtocolModule<TpbftParams, TpbftMessage> = {
       return placed.length <= validators.f ? placed : undefined
     }
   },
-  plantedBugs: []
+  plantedBugs: [
+    // Trust deciding safety: the group's say (one co-signature certifies) and f + 1 commits decide. The acting
+    // proposer's two certified batches then both commit, each on one side.
+    { name: 'certifies with one share and commits with f + 1 votes', checker: 'agreement', adversary: 'equivocate-acting', create: (keys, params) => createTpbftReplica(keys, params, { quorum: (q) => q.weak, coSignThreshold: 1 }).replica as never }
+  ]
 }

@@ -10,6 +10,7 @@ import { bytesEqual, toHex } from '../../crypto/hash.ts'
 import type { LeaderSchedule } from '../core/leaders.ts'
 import type { MessageVerifier, Signed } from '../core/message.ts'
 import type { PersistedRecord, ProtocolExtra, TimerId } from '../core/protocol.ts'
+import type { Quorums } from '../core/quorum.ts'
 import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
 import type { FullPrePrepare, ThreePhaseMessage } from '../three-phase/messages.ts'
 import type { ReplicaObservation, ThreePhaseVariant, VariantHost, VotePolicy } from '../three-phase/variant.ts'
@@ -32,11 +33,20 @@ const MAX_INNER_DOUBLINGS = 8
 
 interface Collecting { readonly pp: Signed<FullPrePrepare>, readonly shares: Map<ValidatorId, Signed<GroupShare>> }
 
+/** Deliberate bugs a planted build carries (the checker tests): a commit quorum, a co-signature threshold. */
+export interface TpbftPlantedChanges { readonly quorum?: (q: Quorums) => number, readonly coSignThreshold?: number }
+
 /** Counters for status and metrics: what this replica saw happen. */
 export interface TpbftCounters { innerFailovers: number, outerViewChanges: number, certified: number, refusedShares: number }
 
 export class TpbftVariant implements ThreePhaseVariant {
   readonly protocol = TPBFT
+  /** A member back from a crash, or one that installed a snapshot, lacks the pre-prepares it dropped
+   *  meanwhile (those of an epoch it had not entered yet, those sent while it was down); nobody resends
+   *  a committed one, so without the peers' decided batches it could not commit until the next stable
+   *  checkpoint, and its view timer would run out alone (it then sits in the next view, which nobody
+   *  joins). With catch-up it follows its peers' commit certificates. */
+  readonly catchUp = true
   readonly votes: VotePolicy
   readonly leaders: LeaderSchedule
   readonly counters: TpbftCounters = { innerFailovers: 0, outerViewChanges: 0, certified: 0, refusedShares: 0 }
@@ -78,15 +88,19 @@ export class TpbftVariant implements ThreePhaseVariant {
   /** Members caught co-signing two digests for one slot (both signatures checked): never counted again. */
   readonly #convicted = new Map<ValidatorId, readonly [Signed<GroupShare>, Signed<GroupShare>]>()
 
-  constructor (validators: ValidatorSet, params: TpbftParams, verifier: MessageVerifier<TpbftMessage>) {
+  readonly #planted: TpbftPlantedChanges
+
+  /** `planted`: deliberate bugs for the simulator's checker tests only (TPBFT_PLANTED_BUGS), never a node's. */
+  constructor (validators: ValidatorSet, params: TpbftParams, verifier: MessageVerifier<TpbftMessage>, planted: TpbftPlantedChanges = {}) {
     this.#validators = validators
     this.#params = params
     this.#verifier = verifier
+    this.#planted = planted
     this.evidence = new EvidenceCarrier({ validators, epochLength: params.epochLength, verifier, codec: tpbftCodec, ranks: params.rankByEvidence === 1 })
     this.#config = this.#configFor(0)
     this.trust.record(this.#config, this.evidence.ledgerFor(0))
     // PBFT's votes: broadcast to all, prepared at quorum - 1 backups, committed at quorum of all n.
-    const q = validators.quorums.quorum
+    const q = planted.quorum?.(validators.quorums) ?? validators.quorums.quorum
     this.votes = {
       recipients: () => 'all' as const,
       decides: (phase: 'prepare' | 'commit', _view: number, _seq: number, votes: readonly unknown[]) => votes.length >= (phase === 'prepare' ? q - 1 : q),
@@ -102,6 +116,7 @@ export class TpbftVariant implements ThreePhaseVariant {
   get config (): EpochConfig { return this.#config }
   threshold (view: number): number {
     const size = this.group(view).length
+    if (this.#planted.coSignThreshold !== undefined) return this.#planted.coSignThreshold
     return thresholdOf(size, this.#params.coSignThreshold === 0 ? groupThreshold(size) : this.#params.coSignThreshold)
   }
 
@@ -154,7 +169,7 @@ export class TpbftVariant implements ThreePhaseVariant {
     // An uncertified pre-prepare is a request for this member's co-signature.
     if (h.viewChanging() || !this.#inGroup(m.view, h.self) || peer === h.self) return false
     if (peer !== this.#actingMember(m.view)) {
-      h.log({ type: 'share-refused', from: peer, view: m.view, seq: m.seq, reason: 'not the acting member' })
+      if (!this.#handedOver(s)) h.log({ type: 'share-refused', from: peer, view: m.view, seq: m.seq, reason: 'not the acting member' })
       return false
     }
     this.#share(peer, s)
@@ -325,7 +340,9 @@ export class TpbftVariant implements ThreePhaseVariant {
       innerFailovers: this.counters.innerFailovers,
       outerViewChanges: this.counters.outerViewChanges,
       evidenceApplied: this.evidence.counters.applied,
-      evidenceRefused: this.evidence.counters.refused
+      evidenceRefused: this.evidence.counters.refused,
+      // 1 while it votes for a view it has not installed (alone, after a restart, the others never join).
+      viewChanging: h?.viewChanging() === true ? 1 : 0
     }
   }
 
@@ -437,6 +454,7 @@ export class TpbftVariant implements ThreePhaseVariant {
     const h = this.#h()
     const mine = this.#innerVotes.get(h.self)
     if (mine !== undefined && this.#innerVotesView === view && mine.msg.acting >= acting) return
+    this.#handOver(view, acting)
     const vote = h.sign({ protocol: TPBFT, type: 'inner-change', view, acting } as unknown as ThreePhaseMessage) as unknown as Signed<InnerChange>
     h.send(this.group(view), vote as unknown as Signed<ThreePhaseMessage>)
     this.#recordVote(vote)
@@ -484,15 +502,65 @@ export class TpbftVariant implements ThreePhaseVariant {
     if (this.#actingMember(view) === h.self) this.#takeOver(view)
   }
 
-  /** The new acting member: re-sends what its group certified, re-certifies what it co-signed, then
-   *  proposes fresh batches above them. */
+  /** The open slots of the view this member knows (certified pre-prepares it accepted, proposals it
+   *  co-signed), sent to the candidate ahead of its vote for it. A candidate that missed a proposal some
+   *  members co-signed (the old acting member died between sends) would otherwise propose a fresh batch
+   *  at that seq: the members holding the first digest refuse it, those that sign it cannot sign the
+   *  first, and with one member dead neither digest ever gathers t shares, so the view is lost. */
+  #handOver (view: number, acting: number): void {
+    const h = this.#h()
+    const to = this.group(view)[acting]
+    if (to === undefined || to === h.self) return
+    for (const seq of this.#openSeqs()) {
+      const accepted = h.accepted(seq)
+      const pp = accepted?.msg.cert !== undefined ? accepted : (this.#proposals.get(seq) ?? accepted)
+      if (pp !== undefined && pp.msg.view === view) h.send([to], pp as unknown as Signed<ThreePhaseMessage>)
+    }
+  }
+
+  /** Seqs above the last commit with a proposal this member co-signed or a pre-prepare it accepted. */
+  #openSeqs (): number[] {
+    const h = this.#h()
+    const seqs = new Set<number>([...this.#proposals.keys()])
+    for (let seq = h.lastCommitted() + 1; seq <= h.stableSeq() + this.#params.watermarkWindow; seq++) if (h.accepted(seq) !== undefined) seqs.add(seq)
+    return [...seqs].filter((seq) => seq > h.lastCommitted()).sort((a, b) => a - b)
+  }
+
+  /** An uncertified proposal of an earlier acting member of this view, handed over by a member voting
+   *  for this one (see #handOver): kept for the take-over, or re-certified at once if this member already
+   *  acts and has not signed another digest for the slot. False when it is no such hand-over. */
+  #handedOver (s: Signed<FullPrePrepare>): boolean {
+    const h = this.#h()
+    const { view, seq } = s.msg
+    const group = this.group(view)
+    const mine = group.indexOf(h.self)
+    const signer = group.indexOf(s.from)
+    // To a candidate (or the acting member itself), about a proposal of a member before it in the group.
+    if (signer < 0 || signer >= mine || mine < this.#actingIndex(view)) return false
+    if (seq <= h.lastCommitted() || this.#proposals.has(seq)) return true
+    this.#proposals.set(seq, s)
+    if (this.#actingMember(view) === h.self && h.accepted(seq) === undefined && !this.#collecting.has(seq) && this.#recertify(view, s)) h.reserve(seq)
+    return true
+  }
+
+  /** Co-signs `proposal` (of this view) as the acting member and asks the group for theirs. */
+  #recertify (view: number, proposal: Signed<FullPrePrepare>): boolean {
+    const h = this.#h()
+    const share = this.#coSign(proposal)
+    if (share === undefined) return false
+    const seq = proposal.msg.seq
+    this.#collecting.set(seq, { pp: proposal, shares: new Map([[h.self, share]]) })
+    h.send(this.group(view), proposal)
+    this.#maybeCertify(seq)
+    return true
+  }
+
+  /** The new acting member: re-sends what its group certified, re-certifies what it co-signed or was
+   *  handed over, then proposes fresh batches above them. */
   #takeOver (view: number): void {
     const h = this.#h()
     let top = h.lastCommitted()
-    const seqs = new Set<number>([...this.#proposals.keys()])
-    for (let seq = h.lastCommitted() + 1; seq <= h.stableSeq() + this.#params.watermarkWindow; seq++) if (h.accepted(seq) !== undefined) seqs.add(seq)
-    for (const seq of [...seqs].sort((a, b) => a - b)) {
-      if (seq <= h.lastCommitted()) continue
+    for (const seq of this.#openSeqs()) {
       const accepted = h.accepted(seq)
       if (accepted?.msg.cert !== undefined) {
         h.broadcast(accepted)
@@ -500,13 +568,8 @@ export class TpbftVariant implements ThreePhaseVariant {
         continue
       }
       const proposal = this.#proposals.get(seq) ?? accepted
-      if (proposal === undefined || proposal.msg.view !== view) continue
-      const share = this.#coSign(proposal)
-      if (share === undefined) continue
-      this.#collecting.set(seq, { pp: proposal, shares: new Map([[h.self, share]]) })
-      h.send(this.group(view), proposal)
+      if (proposal === undefined || proposal.msg.view !== view || !this.#recertify(view, proposal)) continue
       top = Math.max(top, seq)
-      this.#maybeCertify(seq)
     }
     h.reserve(top)
     h.propose()

@@ -38,9 +38,15 @@ export async function trainConsensusLatency (opts: TrainOptions): Promise<{ entr
   const losses = bySource?.folds.filter(f => !f.modelWins).map(f => f.source) ?? []
   const goal = bySource?.folds.filter(f => (f.model.mape as number) <= 0.25).map(f => f.source) ?? []
   const sources = [...new Set(rows.map(r => r.source))]
+  // What the set holds, read from the rows (the set is regenerated, not committed): configurations per protocol and seeds.
+  const simConfigs = (p: string): number => new Set(sim.filter(r => r.protocol === p).map(r => r.config)).size
+  const simSeeds = new Set(sim.map(r => r.seed)).size
+  const devnetProtocols = LATENCY_PROTOCOLS.filter(p => rows.some(r => r.source === 'devnet' && r.protocol === p))
+  const perProtocol = [...new Set(LATENCY_PROTOCOLS.map(simConfigs))]
+  const protocolList = LATENCY_PROTOCOLS.length > 1 ? `${LATENCY_PROTOCOLS.slice(0, -1).join(', ')} or ${LATENCY_PROTOCOLS[LATENCY_PROTOCOLS.length - 1]}` : LATENCY_PROTOCOLS.join('')
   const card = `# Model card: consensus-latency
 
-Predicts the p99 commit latency (ms) of the next ${INTERVAL_MS / 1000}-second interval of a NovaCron cluster running ${LATENCY_PROTOCOLS.join(' or ')}, from what one
+Predicts the p99 commit latency (ms) of the next ${INTERVAL_MS / 1000}-second interval of a NovaCron cluster running ${protocolList}, from what one
 node observes. The node may raise its view-change (PBFT) / leader (Bullshark) timeout above the genesis value from it, never lower it, behind
 the guard (src/node/adaptive-timeout.ts; what that does under jitter, and what it costs with a silent leader: bench/consensus-timeouts.md).
 
@@ -48,17 +54,18 @@ the guard (src/node/adaptive-timeout.ts; what that does under jitter, and what i
   ai.onnx.ml \`TreeEnsembleRegressor\` + \`Exp\` (input \`features\` [N, ${LATENCY_FEATURES.length}], output \`ratio\` [N, 1]; ms = ratio × EWMA). The trees
   are also in \`consensus-latency-trees.json\` so the simulator bench can run them synchronously in virtual time.
 - **Inputs** (\`src/ml/features/consensus-latency.ts\`): protocol (one-hot), n, batch size, payload bytes, load (tx/s), ping RTT p50/p90 to
-  peers, RTT p90 × the protocol's message delays (${Object.entries(MESSAGE_DELAYS).map(([k, v]) => `${k} ${v}`).join(', ')}), loss, and the last interval's p50/p99 and the
+  peers, RTT p90 × the protocol's message delays (${Object.entries(MESSAGE_DELAYS).map(([k, v]) => `${k} ${v}`).join(', ')}, others 4), loss, and the last interval's p50/p99 and the
   EWMA (α ${EWMA_ALPHA}) of past p99s. The adversary is not an input: a node cannot see it, only its effect on the latencies it measures.
 - **Data**: ${sources.join(' + ')} rows: ${rows.length} intervals of ${new Set(rows.map(r => r.config)).size} configurations. The simulator grid (\`src/ml/data/consensus-sim.ts\`):
   n ${LATENCY_GRID.n.join('/')}, batch ${LATENCY_GRID.batchSize.join('/')}, payload ${LATENCY_GRID.txBytes.join('/')} B, load ${LATENCY_GRID.rateTxS.join('/')} tx/s,
   latency scale ${LATENCY_GRID.latencyScale.join('/')} on the WonderNetwork RTTs, jitter spikes ${LATENCY_GRID.jitter.map(([c, ms]) => `${c}×${ms} ms`).join(' / ')}, loss ${LATENCY_GRID.loss.join('/')},
-  link ${LATENCY_GRID.bytesPerMs.map(b => `${b * 8 / 1000} Mbit/s`).join('/')}, adversary ${LATENCY_GRID.adversary.join('/')} (f nodes; the first primary among them on odd seeds), 2 seeds each.
-  The set is not committed: \`npm run data:consensus-latency\` regenerates it into \`.scratch/consensus-latency/\` (gitignored) in ~10 minutes;
+  link ${LATENCY_GRID.bytesPerMs.map(b => `${b * 8 / 1000} Mbit/s`).join('/')}, adversary ${LATENCY_GRID.adversary.join('/')} (f nodes; the first primary among them on odd seeds).
+  This set: ${LATENCY_PROTOCOLS.map(p => `${p} ${simConfigs(p)}`).join(', ')} simulator configurations, ${simSeeds} seed${simSeeds === 1 ? '' : 's'} each${devnetProtocols.length > 0 ? `; devnet runs of ${devnetProtocols.join(', ')} (\`scripts/consensus-latency-devnet.ts\`, 4 nodes on loopback)` : ''}.
+  The set is not committed: \`npm run data:consensus-latency [-- --protocol P --per-protocol K --seeds S]\` regenerates it into \`.scratch/consensus-latency/\` (gitignored);
   \`test/fixtures/consensus-latency/\` is a small slice for the tests. Rows pool the honest nodes' own submissions (submission to that node's apply).
 - **Split**: by configuration (all seeds and intervals of one configuration in one part): 70% train, 10% validation (early stopping), 20% test:
   ${evaluation.configurations} held-out configurations, ${evaluation.samples} intervals.
-- **Seed**: ${seed}. Reproduce: \`npm run data:consensus-latency && novacron models train consensus-latency --data .scratch/consensus-latency\`;
+- **Seed**: ${seed}. Reproduce: ${perProtocol.length === 1 ? `\`for p in ${LATENCY_PROTOCOLS.join(' ')}; do npm run data:consensus-latency -- --protocol $p --per-protocol ${perProtocol[0]} --seeds ${simSeeds}; done\`` : '`npm run data:consensus-latency`'}${devnetProtocols.length > 0 ? ', `npx node scripts/consensus-latency-devnet.ts`' : ''}, then \`novacron models train consensus-latency --data .scratch/consensus-latency\`;
   check: \`novacron models eval consensus-latency --data .scratch/consensus-latency [--by-source]\`.
 
 ## Held-out results (test configurations)

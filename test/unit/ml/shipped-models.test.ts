@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ModelRegistry } from '../../../src/ml/registry.ts'
 import { DEFAULT_MODELS_DIR, readManifest } from '../../../src/ml/manifest.ts'
+import { LATENCY_FEATURES } from '../../../src/ml/features/consensus-latency.ts'
 
 const manifest = readManifest()
 
@@ -33,6 +34,14 @@ describe('shipped models', () => {
       }
     })
   }
+
+  // Its features include one input per registered protocol: registering a protocol without retraining
+  // would feed the shipped model rows of the wrong width.
+  it('consensus-latency takes as many inputs as the feature encoder builds (retrain after registering a protocol)', () => {
+    const entry = manifest.models['consensus-latency']
+    assert.ok(entry !== undefined)
+    assert.deepEqual(entry.inputs.map((t) => t.shape[1]), [LATENCY_FEATURES.length])
+  })
 
   it('loads each model once', async () => {
     const name = Object.keys(manifest.models)[0]
