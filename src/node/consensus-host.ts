@@ -2,7 +2,7 @@
 // SQLite WAL, the state machine as executor, and snapshots over request/response for state transfer. It
 // also tracks commits for callers waiting on their transactions, and the figures `status` shows.
 import { Driver, type Clock, type DropReason, type Executor, type StateSync, type Transport, type Wal } from '../consensus/driver/index.ts'
-import { ValidatorSet, txId, txKey, type AddResult, type Batch, type Checkpoint, type LogEvent, type Message, type Protocol, type ProtocolStatus } from '../consensus/core/index.ts'
+import { ValidatorSet, isMetaTx, txId, txKey, type AddResult, type Batch, type Checkpoint, type LogEvent, type Message, type Protocol, type ProtocolStatus } from '../consensus/core/index.ts'
 import { Ed25519Signer, Ed25519Verifier, fromHex, toHex, type Hash } from '../crypto/index.ts'
 import { StateMachine, type BatchOutcome, type StateMachineOptions, type Storage } from '../state/index.ts'
 import { installTransfer } from '../state/transfer.ts'
@@ -265,7 +265,9 @@ export class ConsensusHost {
     return {
       execute: (seq: number, batch: Batch): Hash => {
         const t0 = performance.now()
-        const outcome = this.machine.applyBatch({ height: seq, txs: batch.txs, txIds: batch.txs.map(txId), batchId: batch.id, committedAt: Date.now() })
+        // Consensus metadata (T-PBFT's trust evidence) is the protocol's: the state machine never sees it.
+        const txs = batch.txs.filter(tx => !isMetaTx(tx))
+        const outcome = this.machine.applyBatch({ height: seq, txs, txIds: txs.map(txId), batchId: batch.id, committedAt: Date.now() })
         this.c.metrics.fsyncSeconds.observe({ what: 'batch' }, (performance.now() - t0) / 1000)
         if (seq % this.checkpointInterval === 0) this.keepSnapshot(seq)
         this.afterCommit(outcome)

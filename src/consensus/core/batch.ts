@@ -69,3 +69,15 @@ export function splitByBatchBudget (txs: readonly Tx[]): Tx[][] {
 
 /** The null batch a new primary uses to fill sequence numbers nobody prepared. */
 export const EMPTY_BATCH: Batch = makeBatch([])
+
+/** Leading bytes of a consensus-metadata transaction: one a protocol itself puts in a batch (T-PBFT's
+ *  trust evidence), not a client's. It is ordered and hashed with the batch like any transaction, but the
+ *  state machine, the simulator's checkers and commit receipts leave it out. Client transactions reach the
+ *  batch in the signed envelope (src/state/signed-tx.ts), so they never start with these bytes. */
+export const META_TX_TAG: Uint8Array = new TextEncoder().encode('novacron/consensus-meta\0')
+
+export function isMetaTx (tx: Tx): boolean {
+  if (tx.byteLength < META_TX_TAG.byteLength) return false
+  for (let i = 0; i < META_TX_TAG.byteLength; i++) if (tx[i] !== META_TX_TAG[i]) return false
+  return true
+}

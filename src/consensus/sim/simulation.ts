@@ -4,7 +4,7 @@ import { sha256, toHex } from '../../crypto/hash.ts'
 import { ed25519FromSeed } from '../../crypto/ed25519.ts'
 import { Ed25519Signer, Ed25519Verifier, FakeSigner, FakeVerifier } from '../../crypto/signer.ts'
 import type { Signer, Verifier } from '../../crypto/signer.ts'
-import { txKey } from '../core/batch.ts'
+import { isMetaTx, txKey } from '../core/batch.ts'
 import type { Batch } from '../core/batch.ts'
 import { ValidatorSet } from '../core/validators.ts'
 import type { ValidatorId } from '../core/validators.ts'
@@ -253,7 +253,8 @@ class Simulation {
 
   #execute (node: NodeState, seq: number, batch: Batch): Uint8Array {
     const root = node.sm.execute(seq, batch)
-    const keys = batch.txs.map(txKey)
+    // Consensus metadata (T-PBFT's evidence) is the protocol's, not a client's transaction.
+    const keys = batch.txs.filter((tx) => !isMetaTx(tx)).map(txKey)
     node.record.commits.set(seq, toHex(batch.id))
     node.record.committedTxs.set(seq, keys)
     node.record.roots.set(seq, toHex(root))

@@ -622,7 +622,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       this.#o.commit(seq, d.batch, d.cert)
       if (this.#variant.catchUp === true) this.#decisions.set(seq, d)
       for (const tx of d.batch.txs) this.#txs.markCommitted(txKey(tx))
-      this.#variant.observe?.({ kind: 'committed', seq, view: d.view, primary: d.primary })
+      this.#variant.observe?.({ kind: 'committed', seq, view: d.view, primary: d.primary, batch: d.batch, cert: d.cert })
       progressed = true
     }
     if (!progressed) return

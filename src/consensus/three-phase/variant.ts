@@ -1,6 +1,6 @@
 // What a PBFT-family protocol chooses; everything else (phases, checkpoints, view change, state transfer,
 // retransmission) is the engine's. PBFT's own choices are in src/consensus/pbft/variant.ts.
-import type { Tx } from '../core/batch.ts'
+import type { Batch, Tx } from '../core/batch.ts'
 import type { LeaderSchedule } from '../core/leaders.ts'
 import type { Signed } from '../core/message.ts'
 import type { Quorums } from '../core/quorum.ts'
@@ -39,7 +39,8 @@ export interface VotePolicy {
 /** Deterministic observations from what this replica commits and installs, in order (for a trust ledger
  *  or an epoch's leader group): the same on every honest replica. */
 export type ReplicaObservation =
-  | { readonly kind: 'committed', readonly seq: number, readonly view: number, readonly primary: ValidatorId }
+  /** `batch` and `cert` (the commit certificate this replica decided on) where the engine has them. */
+  | { readonly kind: 'committed', readonly seq: number, readonly view: number, readonly primary: ValidatorId, readonly batch?: Batch, readonly cert?: readonly Signed<Commit>[] }
   | { readonly kind: 'stable', readonly seq: number, readonly stateRoot: Uint8Array }
   | { readonly kind: 'new-view', readonly view: number, readonly primary: ValidatorId }
 

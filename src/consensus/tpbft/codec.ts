@@ -7,6 +7,8 @@ import type { MessageCodec, Signed } from '../core/message.ts'
 import { threePhaseCodec } from '../three-phase/codec.ts'
 import type { ThreePhaseMessage } from '../three-phase/messages.ts'
 import { TPBFT, isOwn } from './messages.ts'
+import { MAX_CARRIED_BYTES } from './carry.ts'
+import { MAX_LEDGER_BYTES } from './evidence.ts'
 import type { GroupShare, TpbftMessage } from './messages.ts'
 
 /** Most shares one certificate may carry (a group is never larger). */
@@ -23,7 +25,9 @@ export const tpbftCodec: MessageCodec<TpbftMessage> = {
       case 'group-share': w.u64(m.view).u64(m.seq).bytes(m.digest).u32(m.acting); return
       case 'inner-change': w.u64(m.view).u32(m.acting); return
       case 'rec-share': w.u64(m.view).u64(m.seq).bytes(m.digest).u32(m.acting); return
-      case 'rec-inner': w.u64(m.view).u32(m.acting)
+      case 'rec-inner': w.u64(m.view).u32(m.acting); return
+      case 'rec-evidence': w.u64(m.seq).bytes(m.evidence); return
+      case 'rec-ledger': w.u64(m.seq).bytes(m.ledger)
     }
   },
   decodeBody (type, r, ctx) {
@@ -33,6 +37,8 @@ export const tpbftCodec: MessageCodec<TpbftMessage> = {
       case 'inner-change': return { protocol, type, view: r.u64(), acting: r.u32() }
       case 'rec-share': return { protocol, type, view: r.u64(), seq: r.u64(), digest: r.fixed(HASH_BYTES, 'digest'), acting: r.u32() }
       case 'rec-inner': return { protocol, type, view: r.u64(), acting: r.u32() }
+      case 'rec-evidence': return { protocol, type, seq: r.u64(), evidence: r.bytes(MAX_CARRIED_BYTES, 'evidence') }
+      case 'rec-ledger': return { protocol, type, seq: r.u64(), ledger: r.bytes(MAX_LEDGER_BYTES, 'trust ledger') }
       default: return base.decodeBody(type, r, ctx)
     }
   }

@@ -363,11 +363,27 @@ export class TrustLedger {
   /** Whether an event was recorded (and in which epoch). */
   recorded (key: string): number | undefined { return this.#keys.get(key) }
 
+  /** A copy holding only what was recorded in epochs below `epoch`: the ledger as of the checkpoint that
+   *  closed epoch - 1, whatever a replica committed after it (the input of epoch `epoch`'s configuration). */
+  before (epoch: number): TrustLedger {
+    const out = new TrustLedger()
+    for (const [e, pairs] of this.#epochs) if (e < epoch) out.#epochs.set(e, new Map(pairs))
+    for (const [k, e] of this.#keys) if (e < epoch) out.#keys.set(k, e)
+    for (const [id, e] of this.#convicted) if (e < epoch) out.#convicted.set(id, e)
+    return out
+  }
+
   /** Drops ratings and event keys of epochs below `epoch` (outside every future trust window). Convictions
    *  stay. An event key dropped here belongs to a slot or view the context already refuses as too old. */
   prune (epoch: number): void {
     for (const e of [...this.#epochs.keys()]) if (e < epoch) this.#epochs.delete(e)
     for (const [k, e] of [...this.#keys]) if (e < epoch && !k.startsWith('convict/')) this.#keys.delete(k)
+  }
+
+  /** Drops the event keys starting with `prefix` recorded below `epoch` (ratings stay): for events the
+   *  context already refuses as too old, so the keys only cost space. */
+  forgetKeys (prefix: string, epoch: number): void {
+    for (const [k, e] of [...this.#keys]) if (e < epoch && k.startsWith(prefix)) this.#keys.delete(k)
   }
 
   /** Calls `fn` for every pair with counts in `epoch`, in no particular order (insertion order, which

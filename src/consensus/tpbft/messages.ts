@@ -18,8 +18,13 @@ export interface RecShare extends Base<'rec-share'> { readonly view: number, rea
 /** Persisted when the acting proposer index of `view` moved to `acting`. */
 export interface RecInner extends Base<'rec-inner'> { readonly view: number, readonly acting: number }
 
-export type TpbftOwnMessage = GroupShare | InnerChange | RecShare | RecInner
+/** Persisted when a committed batch at `seq` carried trust evidence that passed (carry.ts): replayed on restart. */
+export interface RecEvidence extends Base<'rec-evidence'> { readonly seq: number, readonly evidence: Uint8Array }
+/** Persisted at each stable checkpoint `seq`: the encoded trust ledger (evidence.ts) as of then. */
+export interface RecLedger extends Base<'rec-ledger'> { readonly seq: number, readonly ledger: Uint8Array }
+
+export type TpbftOwnMessage = GroupShare | InnerChange | RecShare | RecInner | RecEvidence | RecLedger
 export type TpbftMessage = ThreePhaseMessage | TpbftOwnMessage
 
-const OWN: ReadonlySet<string> = new Set(['group-share', 'inner-change', 'rec-share', 'rec-inner'])
+const OWN: ReadonlySet<string> = new Set(['group-share', 'inner-change', 'rec-share', 'rec-inner', 'rec-evidence', 'rec-ledger'])
 export const isOwn = (m: { readonly type: string }): m is TpbftOwnMessage => OWN.has(m.type)

@@ -61,13 +61,17 @@ export const tpbftModule: ProtocolModule<TpbftParams, TpbftMessage> = {
     genesisDefaults: TPBFT_GENESIS_DEFAULTS,
     fromGenesis: (raw) => tpbftParamsFromGenesis(genesisOverrides(raw, TPBFT_GENESIS_DEFAULTS, TPBFT))
   },
-  create: (keys, params) => createTpbftReplica(keys, params).replica as never,
+  // The replica, with the variant's epoch history as its trust source (GET /v1/trust finds it by name).
+  create: (keys, params) => {
+    const t = createTpbftReplica(keys, params)
+    return Object.assign(t.replica, { trustSource: () => t.variant.trust }) as never
+  },
   checkpointInterval: (p) => p.checkpointInterval,
   signingSlot,
   messageSigner: (keys) => new MessageSigner(keys.signer, tpbftCodec, keys.genesisHash),
   sim: {
     // PBFT's WAN sizing; epochs of eight checkpoints so simulated runs cross several epoch boundaries.
-    params: { batchSize: 16, batchDelayMs: 100, viewChangeTimeoutMs: 2000, maxViewChangeTimeoutMs: 16_000, checkpointInterval: 8, watermarkWindow: 32, resendIntervalMs: 1000, epochLength: 64, innerTimeoutMs: 700 },
+    params: { batchSize: 16, batchDelayMs: 100, viewChangeTimeoutMs: 2000, maxViewChangeTimeoutMs: 16_000, checkpointInterval: 8, watermarkWindow: 32, resendIntervalMs: 1000, epochLength: 64, innerTimeoutMs: 700, rankByEvidence: 1 },
     adversaries: ['none', 'silent', 'crash-mid-broadcast', 'equivocate', 'double-vote', 'bad-signature', 'replay', 'delay',
       'withhold-shares', 'equivocate-shares', 'equivocate-acting', 'conflicting-new-view', 'byzantine-group'],
     adversaryFamily: 'group',

@@ -16,6 +16,11 @@ export interface TpbftParams extends ThreePhaseParams {
   /** T_in: how long a group member waits for a certified pre-prepare before asking for the next acting
    *  proposer; it doubles per consecutive failover, up to half the view-change timeout. */
   readonly innerTimeoutMs: number
+  /** 1: each epoch's ranking is EigenTrust over the committed evidence; 0 (the default until the ledger
+   *  travels with state transfer): the evidence is carried, verified and counted (`trust show`), but the
+   *  ranking is the uniform-trust tie-break, because a replica that skipped evidence-carrying batches by
+   *  state transfer would compute other groups and stop following its cluster. Not a genesis parameter. */
+  readonly rankByEvidence: number
 }
 
 export const DEFAULT_TPBFT_PARAMS: TpbftParams = {
@@ -23,7 +28,8 @@ export const DEFAULT_TPBFT_PARAMS: TpbftParams = {
   epochLength: 1024,
   groupSize: 4,
   coSignThreshold: 0,
-  innerTimeoutMs: DEFAULT_THREE_PHASE_PARAMS.viewChangeTimeoutMs / 4
+  innerTimeoutMs: DEFAULT_THREE_PHASE_PARAMS.viewChangeTimeoutMs / 4,
+  rankByEvidence: 0
 }
 
 /** f_g and t for a group of `m`: a certificate of t intersects any other in f_g + 1 members, so a group
@@ -41,8 +47,10 @@ export function tpbftParams (overrides: Partial<TpbftParams> = {}): TpbftParams 
     epochLength: overrides.epochLength ?? DEFAULT_TPBFT_PARAMS.epochLength,
     groupSize: overrides.groupSize ?? DEFAULT_TPBFT_PARAMS.groupSize,
     coSignThreshold: overrides.coSignThreshold ?? DEFAULT_TPBFT_PARAMS.coSignThreshold,
-    innerTimeoutMs: overrides.innerTimeoutMs ?? Math.max(1, Math.floor(base.viewChangeTimeoutMs / 4))
+    innerTimeoutMs: overrides.innerTimeoutMs ?? Math.max(1, Math.floor(base.viewChangeTimeoutMs / 4)),
+    rankByEvidence: overrides.rankByEvidence ?? DEFAULT_TPBFT_PARAMS.rankByEvidence
   }
+  if (p.rankByEvidence !== 0 && p.rankByEvidence !== 1) throw new ParamError(`rankByEvidence must be 0 or 1, got ${p.rankByEvidence}`)
   checkPositive(p, ['epochLength', 'groupSize', 'innerTimeoutMs'])
   if (!Number.isInteger(p.coSignThreshold) || p.coSignThreshold < 0) throw new ParamError(`coSignThreshold must be 0 (derive) or a positive integer, got ${p.coSignThreshold}`)
   if (p.epochLength % p.checkpointInterval !== 0) throw new ParamError(`epochLength ${p.epochLength} must be a multiple of checkpointInterval ${p.checkpointInterval}`)

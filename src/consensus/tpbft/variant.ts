@@ -14,15 +14,17 @@ import type { Quorums } from '../core/quorum.ts'
 import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
 import type { FullPrePrepare, ThreePhaseMessage } from '../three-phase/messages.ts'
 import type { ReplicaObservation, ThreePhaseVariant, VariantHost, VotePolicy } from '../three-phase/variant.ts'
-import { decodeCert, encodeCert } from './codec.ts'
+import { decodeCert, encodeCert, tpbftCodec } from './codec.ts'
 import { TPBFT } from './messages.ts'
 import type { GroupShare, InnerChange, TpbftMessage } from './messages.ts'
 import { groupThreshold } from './params.ts'
 import type { TpbftParams } from './params.ts'
 import { groupOf, thresholdOf } from './schedule.ts'
 import type { EpochConfig } from './schedule.ts'
-import { epochConfig } from './epoch.ts'
-import { TrustLedger } from './evidence.ts'
+import { TRUST_PARAM_DEFAULTS, epochConfig } from './epoch.ts'
+import { EvidenceCarrier } from './carry.ts'
+import { TrustHistory } from './trust-history.ts'
+import type { Tx } from '../core/batch.ts'
 
 export const TPBFT_INNER_TIMER = `${TPBFT}/inner`
 
@@ -53,8 +55,11 @@ export class TpbftVariant implements ThreePhaseVariant {
   readonly #verifier: MessageVerifier<TpbftMessage>
   #host: VariantHost | undefined
   #config: EpochConfig
-  /** The trust evidence the configurations are computed from (committed evidence is not carried yet). */
-  readonly #ledger = new TrustLedger()
+  /** The committed trust evidence the configurations are computed from, and what this replica carries
+   *  as proposer (carry.ts). */
+  readonly evidence: EvidenceCarrier
+  /** The configurations it entered, with their evidence counts (the admin API's TrustSource). */
+  readonly trust = new TrustHistory()
   /** Acting member index per view (only the current view's matters; 0 when never moved). */
   readonly #acting = new Map<number, number>()
   /** What this replica co-signed: `${view}/${seq}` -> digest and the acting index it signed under (rebuilt
@@ -91,7 +96,9 @@ export class TpbftVariant implements ThreePhaseVariant {
     this.#params = params
     this.#verifier = verifier
     this.#planted = planted
+    this.evidence = new EvidenceCarrier({ validators, epochLength: params.epochLength, verifier, codec: tpbftCodec, ranks: params.rankByEvidence === 1 })
     this.#config = this.#configFor(0)
+    this.trust.record(this.#config, this.evidence.ledgerFor(0))
     // PBFT's votes: broadcast to all, prepared at quorum - 1 backups, committed at quorum of all n.
     const q = planted.quorum?.(validators.quorums) ?? validators.quorums.quorum
     this.votes = {
@@ -169,6 +176,9 @@ export class TpbftVariant implements ThreePhaseVariant {
     return false
   }
 
+  /** The proposer's batch: its evidence transaction first, when it holds evidence not yet committed. */
+  propose (txs: Tx[], seq: number): Tx[] { return this.evidence.carry(txs, seq) }
+
   sendProposal (s: Signed<FullPrePrepare>): void {
     const h = this.#h()
     const share = this.#coSign(s)
@@ -210,6 +220,7 @@ export class TpbftVariant implements ThreePhaseVariant {
       else if (m.type === 'rec-inner' && m.acting > (this.#acting.get(m.view) ?? 0)) this.#acting.set(m.view, m.acting)
       else if (m.type === 'rec-stable') stable = Math.max(stable, m.seq)
     }
+    this.#restoreEvidence(records)
     // A fresh node (no records) starts as the schedule says; only one back from a crash steps aside.
     this.#restarted = records.length > 0
     // Back in the epoch of its last stable checkpoint, with that epoch's configuration.
@@ -238,6 +249,8 @@ export class TpbftVariant implements ThreePhaseVariant {
 
   observe (e: ReplicaObservation): void {
     if (e.kind === 'committed') {
+      const applied = this.evidence.committed(e.seq, e.batch, e.cert)
+      if (applied !== undefined) this.#h().persist(e.seq, { protocol: TPBFT, type: 'rec-evidence', seq: e.seq, evidence: applied } as unknown as ThreePhaseMessage)
       this.#progress++
       this.#consecutiveFailovers = 0
     } else if (e.kind === 'new-view') {
@@ -254,21 +267,22 @@ export class TpbftVariant implements ThreePhaseVariant {
       for (const [key] of this.#shared) if (Number(key.split('/')[1]) <= e.seq) this.#shared.delete(key)
       for (const m of [this.#proposals, this.#collecting, this.#myShares] as Map<number, unknown>[]) for (const seq of m.keys()) if (seq <= e.seq) m.delete(seq)
       for (const [key, sh] of this.#sharesSeen) if (sh.msg.seq <= e.seq) this.#sharesSeen.delete(key)
+      this.#h().persist(e.seq, { protocol: TPBFT, type: 'rec-ledger', seq: e.seq, ledger: this.evidence.ledger.encode() } as unknown as ThreePhaseMessage)
       // The epoch the stable checkpoint is in (a replica that skipped a boundary by state transfer too).
       this.#enterEpoch(Math.floor(e.seq / this.#params.epochLength))
     }
   }
 
-  /** Epoch e's configuration: EigenTrust over the committed evidence (none is carried yet: the ledger is
-   *  empty, so trust is the uniform pre-trust and the ranking is the tie-break, which rotates the groups
-   *  every epoch). The tie-break seed and the previous hash are fixed (zeros) rather than the checkpoint
+  /** Epoch e's configuration: EigenTrust over the evidence committed in earlier epochs when rankByEvidence
+   *  is 1; otherwise (the default) none, so trust is the uniform pre-trust and the ranking is the tie-break,
+   *  which rotates the groups every epoch. The tie-break seed and the previous hash are fixed (zeros) rather than the checkpoint
    *  root and the chained hash: neither is in the replicated state yet, and a replica that skipped the
    *  boundary checkpoint by state transfer must compute the same configuration. */
   #configFor (epoch: number): EpochConfig {
     return epochConfig({
       epoch,
       validators: this.#validators,
-      evidence: this.#ledger,
+      evidence: this.evidence.rankingInput(epoch),
       checkpointRoot: new Uint8Array(32),
       groupSize: this.#params.groupSize,
       ...(epoch > 0 ? { previous: { epoch: epoch - 1, hash: new Uint8Array(32) } } : {}),
@@ -281,6 +295,8 @@ export class TpbftVariant implements ThreePhaseVariant {
   #enterEpoch (epoch: number): void {
     if (epoch <= this.#config.epoch) return
     this.#config = this.#configFor(epoch)
+    this.trust.record(this.#config, this.evidence.ledgerFor(epoch))
+    this.evidence.prune(epoch, TRUST_PARAM_DEFAULTS.windowEpochs)
     this.#acting.clear()
     this.#innerVotes.clear()
     this.#collecting.clear()
@@ -289,6 +305,16 @@ export class TpbftVariant implements ThreePhaseVariant {
     for (const [seq, { peer, pp }] of early) if (this.#epochOfSeq(seq) === epoch && this.#host !== undefined && !this.#host.viewChanging()) this.#host.deliver(peer, pp)
     this.#logEpoch = true
     this.#flushEpochLog()
+  }
+
+  /** The ledger of the newest persisted stable checkpoint, then the evidence committed after it, in seq
+   *  order (the ledger ignores events it already holds). */
+  #restoreEvidence (records: readonly PersistedRecord<ThreePhaseMessage>[]): void {
+    const own = records.map((r) => r.msg as unknown as TpbftMessage)
+    let from = 0
+    for (const m of own) if (m.type === 'rec-ledger' && m.seq >= from && this.evidence.load(m.ledger)) from = m.seq
+    const later = own.filter((m) => m.type === 'rec-evidence' && m.seq > from) as Array<Extract<TpbftMessage, { type: 'rec-evidence' }>>
+    for (const m of later.sort((a, b) => a.seq - b.seq)) this.evidence.apply(m.seq, m.evidence)
   }
 
   /** Reports the configuration in force (the simulator's checker compares it across honest nodes). */
@@ -313,6 +339,8 @@ export class TpbftVariant implements ThreePhaseVariant {
       convicted: [...this.#convicted.keys()],
       innerFailovers: this.counters.innerFailovers,
       outerViewChanges: this.counters.outerViewChanges,
+      evidenceApplied: this.evidence.counters.applied,
+      evidenceRefused: this.evidence.counters.refused,
       // 1 while it votes for a view it has not installed (alone, after a restart, the others never join).
       viewChanging: h?.viewChanging() === true ? 1 : 0
     }
@@ -362,6 +390,7 @@ export class TpbftVariant implements ThreePhaseVariant {
     if (prior !== undefined && !bytesEqual(prior.msg.digest, m.digest)) {
       // Two signed shares for one slot: the proof convicts the signer, whose shares no longer count.
       this.#convicted.set(s.from, [prior, s])
+      this.evidence.noteEquivocation(prior as unknown as Signed<TpbftMessage>, s as unknown as Signed<TpbftMessage>)
       h.log({ type: 'conviction', who: s.from, view: m.view, seq: m.seq, reason: 'co-signed two digests' })
       for (const c of this.#collecting.values()) c.shares.delete(s.from)
       return
