@@ -12,11 +12,7 @@ import { Prng } from '../../consensus/sim/prng.ts'
 import type { Scenario } from '../../consensus/sim/scenario.ts'
 import { runScenario } from '../../consensus/sim/simulation.ts'
 
-export interface LatencyRow {
-  /** 'sim' or 'devnet': how the row was measured. */
-  source: string
-  /** One configuration (every seed and interval of it): the unit the held-out split keeps together. */
-  config: string
+export interface LatencyConfig {
   protocol: string
   n: number
   batchSize: number
@@ -26,7 +22,16 @@ export interface LatencyRow {
   spikeChance: number
   spikeMeanMs: number
   loss: number
+  bytesPerMs: number
   adversary: string
+}
+
+/** One interval of one run: its configuration (less the link rate), what was measured, and what came next. */
+export interface LatencyRow extends Omit<LatencyConfig, 'bytesPerMs'> {
+  /** 'sim' or 'devnet': how the row was measured. */
+  source: string
+  /** One configuration (every seed and interval of it): the unit the held-out split keeps together. */
+  config: string
   seed: number
   interval: number
   rttP50Ms: number
@@ -41,20 +46,6 @@ export interface LatencyRow {
   nextP50Ms: number
   nextP99Ms: number
   nextCount: number
-}
-
-export interface LatencyConfig {
-  protocol: string
-  n: number
-  batchSize: number
-  txBytes: number
-  rateTxS: number
-  latencyScale: number
-  spikeChance: number
-  spikeMeanMs: number
-  loss: number
-  bytesPerMs: number
-  adversary: string
 }
 
 /** The grid's axes; `sampleGrid` draws configurations from their product. */
