@@ -468,20 +468,18 @@ export class TrustLedger {
         ledger.#epochs.set(e, pairs)
       }, MAX_LEDGER_ENTRIES)
       if (used.size !== ids.length) throw new CodecError('ledger ids name a validator no pair uses')
-      let prevKey: string | undefined
-      r.list((r) => {
-        const k = r.str()
-        ascending(prevKey, k, 'ledger keys')
-        prevKey = k
-        ledger.#keys.set(k, r.u64('key epoch'))
-      }, MAX_LEDGER_ENTRIES)
-      let prevConvicted: string | undefined
-      r.list((r) => {
-        const id = r.str()
-        ascending(prevConvicted, id, 'convictions')
-        prevConvicted = id
-        ledger.#convicted.set(id, r.u64('conviction epoch'))
-      }, MAX_LEDGER_ENTRIES)
+      // A string -> epoch map, its keys strictly ascending (so one ledger has one encoding).
+      const readEpochMap = (into: Map<string, number>, what: string, epochWhat: string): void => {
+        let prev: string | undefined
+        r.list((r) => {
+          const k = r.str()
+          ascending(prev, k, what)
+          prev = k
+          into.set(k, r.u64(epochWhat))
+        }, MAX_LEDGER_ENTRIES)
+      }
+      readEpochMap(ledger.#keys, 'ledger keys', 'key epoch')
+      readEpochMap(ledger.#convicted, 'convictions', 'conviction epoch')
       r.end('the trust ledger')
       return ok(ledger)
     } catch (e) {
