@@ -6,8 +6,8 @@ import { LtHash } from '../lthash.ts'
 import { SchemaVersionError, StorageError, StorageFullError, StorageReadOnlyError } from './errors.ts'
 
 /** major.minor: a newer minor only adds (tables, columns) and is readable; a newer major is refused. */
-export const SCHEMA_VERSION = '1.0'
-const SCHEMA_MAJOR = 1
+export const SCHEMA_VERSION = '2.0'
+const SCHEMA_MAJOR = 2
 
 const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -16,8 +16,13 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE head (id INTEGER PRIMARY KEY CHECK (id = 1), height INTEGER NOT NULL, state_root BLOB NOT NULL,
   vector BLOB NOT NULL, base_height INTEGER NOT NULL);
 CREATE TABLE state (tbl INTEGER NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL, PRIMARY KEY (tbl, key)) WITHOUT ROWID;
-CREATE TABLE log (height INTEGER PRIMARY KEY, batch_id BLOB NOT NULL, tx_ids BLOB NOT NULL, txs BLOB NOT NULL,
+-- a committed batch: its tx ids and failed results; the transactions themselves are in batch_bodies
+CREATE TABLE log (height INTEGER PRIMARY KEY, batch_id BLOB NOT NULL, tx_ids BLOB NOT NULL,
   errors BLOB NOT NULL, state_root BLOB NOT NULL, committed_at INTEGER NOT NULL);
+-- each batch's transactions once, by the batch's digest; refs counts the log rows that name it, so
+-- pruning drops a body with the last of them (a rowid table: bodies are large, a WITHOUT ROWID b-tree
+-- stores large rows badly)
+CREATE TABLE batch_bodies (batch_id BLOB PRIMARY KEY, txs BLOB NOT NULL, refs INTEGER NOT NULL);
 CREATE TABLE checkpoints (height INTEGER PRIMARY KEY, state_root BLOB NOT NULL, proof BLOB NOT NULL, created_at INTEGER NOT NULL);
 CREATE TABLE snapshots (height INTEGER PRIMARY KEY, state_root BLOB NOT NULL, bytes BLOB NOT NULL, created_at INTEGER NOT NULL);
 -- the consensus WAL: AUTOINCREMENT so ids stay monotonic even after pruning; seq is the log position a
@@ -87,6 +92,11 @@ export class Db {
     const major = Number.parseInt(row.value.split('.')[0], 10)
     if (!(major <= SCHEMA_MAJOR)) {
       throw new SchemaVersionError(`database ${this.path} has schema version ${row.value}, newer than this release supports (${SCHEMA_MAJOR}.x); run a newer novacron or restore a backup`)
+    }
+    // 1.x kept each batch's transactions inside its log row; nothing converts that in place, so refuse
+    // rather than misread it. The way forward keeps the data: a backup taken by the older release restores.
+    if (major < SCHEMA_MAJOR) {
+      throw new SchemaVersionError(`database ${this.path} has schema version ${row.value}, older than this release supports (${SCHEMA_MAJOR}.x: batches stored once by digest); take a backup with the release that wrote it and restore it with this one, or start with an empty data dir and let the node catch up by state transfer`)
     }
   }
 

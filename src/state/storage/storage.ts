@@ -1,5 +1,6 @@
 // A node's durable state: the StateBackend behind its StateMachine (state tables + committed log, written
-// together in one fsynced transaction per batch), the read side the admin API serves, checkpoints and
+// together in one fsynced transaction per batch; a batch's transactions are stored once, by its digest,
+// and the log row holds only ids and results), the read side the admin API serves, checkpoints and
 // snapshots for state transfer, and the consensus WAL.
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import { utf8Bytes } from '../bytes.ts'
@@ -92,7 +93,7 @@ export class Storage implements StateBackend {
   readonly wal: ConsensusWal
   private current: Head
   private readonly readChunk: StatementSync
-  private readonly q: Record<'get' | 'put' | 'del' | 'logIns' | 'headUpd' | 'kvFrom' | 'kvAfter' | 'logRange', StatementSync>
+  private readonly q: Record<'get' | 'put' | 'del' | 'logIns' | 'bodyRef' | 'body' | 'headUpd' | 'kvFrom' | 'kvAfter' | 'logRange', StatementSync>
 
   private constructor (db: Db) {
     this.db = db
@@ -102,7 +103,11 @@ export class Storage implements StateBackend {
       get: p('SELECT value FROM state WHERE tbl = ? AND key = ?'),
       put: p('INSERT INTO state (tbl, key, value) VALUES (?, ?, ?) ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value'),
       del: p('DELETE FROM state WHERE tbl = ? AND key = ?'),
-      logIns: p('INSERT INTO log (height, batch_id, tx_ids, txs, errors, state_root, committed_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      logIns: p('INSERT INTO log (height, batch_id, tx_ids, errors, state_root, committed_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      // a second reference to a stored body only counts if the bodies agree (the id of a batch from a
+      // peer or a backup is the sender's word); no change means they differ
+      bodyRef: p('INSERT INTO batch_bodies (batch_id, txs, refs) VALUES (?, ?, 1) ON CONFLICT (batch_id) DO UPDATE SET refs = refs + 1 WHERE txs = excluded.txs'),
+      body: p('SELECT txs FROM batch_bodies WHERE batch_id = ?'),
       headUpd: p('UPDATE head SET height = ?, state_root = ?, vector = ? WHERE id = 1'),
       kvFrom: p('SELECT key, value FROM state WHERE tbl = 1 AND key >= ? AND key < ? ORDER BY key LIMIT ?'),
       kvAfter: p('SELECT key, value FROM state WHERE tbl = 1 AND key > ? AND key < ? ORDER BY key LIMIT ?'),
@@ -167,7 +172,8 @@ export class Storage implements StateBackend {
         if (w.value === null) this.q.del.run(w.table, w.key)
         else this.q.put.run(w.table, w.key, w.value)
       }
-      this.q.logIns.run(b.height, b.batchId, packIds(b.txIds), packTxs(b.txs), packErrors(b.results), b.stateRoot, b.committedAt)
+      if (Number(this.q.bodyRef.run(b.batchId, packTxs(b.txs)).changes) !== 1) throw new StateError(`batch ${b.height} has the id of a different stored batch`, 'ERR_STATE_BATCH_ID')
+      this.q.logIns.run(b.height, b.batchId, packIds(b.txIds), packErrors(b.results), b.stateRoot, b.committedAt)
       this.q.headUpd.run(b.height, b.stateRoot, b.vector)
     })
     this.current = { height: b.height, stateRoot: b.stateRoot, vector: b.vector }
@@ -248,10 +254,17 @@ export class Storage implements StateBackend {
 
   /** One batch with its transactions and results; null if never committed here or pruned. */
   getBatch (height: number): LoggedBatch | null {
-    const r = this.db.sql.prepare('SELECT height, batch_id, tx_ids, txs, errors, state_root, committed_at FROM log WHERE height = ?').get(height) as (LogRow & { txs: Uint8Array, errors: Uint8Array }) | undefined
+    const r = this.db.sql.prepare('SELECT height, batch_id, tx_ids, errors, state_root, committed_at FROM log WHERE height = ?').get(height) as (LogRow & { errors: Uint8Array }) | undefined
     if (r === undefined) return null
-    const txs = unpackTxs(r.txs)
+    const txs = this.batchBody(r.batch_id)
+    if (txs === null) throw new Error(`corrupt log row ${height}: no stored body for its batch`)
     return { ...logEntry(r), txs, results: unpackResults(r.errors, txs.length) }
+  }
+
+  /** A stored batch's transactions by its digest (the batch id), or null if no retained row names it. */
+  batchBody (batchId: Uint8Array): Uint8Array[] | null {
+    const r = this.q.body.get(batchId) as { txs: Uint8Array } | undefined
+    return r === undefined ? null : unpackTxs(r.txs)
   }
 
   /**
@@ -399,12 +412,24 @@ export class Storage implements StateBackend {
     return installSnapshot(this, bytes, expected)
   }
 
-  /** Garbage collection below a stable checkpoint: log rows, checkpoints and snapshots under `height`. */
-  pruneBelow (height: number): { log: number, checkpoints: number, snapshots: number } {
-    return this.db.write(`prune below height ${height}`, () => ({
-      log: Number(this.db.sql.prepare('DELETE FROM log WHERE height < ?').run(height).changes),
-      checkpoints: Number(this.db.sql.prepare('DELETE FROM checkpoints WHERE height < ?').run(height).changes),
-      snapshots: Number(this.db.sql.prepare('DELETE FROM snapshots WHERE height < ?').run(height).changes)
-    }))
+  /** Garbage collection below a stable checkpoint: log rows, checkpoints and snapshots under `height`,
+   *  and the batch bodies no retained log row names any more. */
+  pruneBelow (height: number): { log: number, checkpoints: number, snapshots: number, bodies: number } {
+    return this.db.write(`prune below height ${height}`, () => {
+      const gone = this.db.sql.prepare('DELETE FROM log WHERE height < ? RETURNING batch_id').all(height) as Array<{ batch_id: Uint8Array }>
+      const unref = this.db.sql.prepare('UPDATE batch_bodies SET refs = refs - 1 WHERE batch_id = ?')
+      const drop = this.db.sql.prepare('DELETE FROM batch_bodies WHERE batch_id = ? AND refs <= 0')
+      let bodies = 0
+      for (const r of gone) {
+        unref.run(r.batch_id)
+        bodies += Number(drop.run(r.batch_id).changes)
+      }
+      return {
+        log: gone.length,
+        checkpoints: Number(this.db.sql.prepare('DELETE FROM checkpoints WHERE height < ?').run(height).changes),
+        snapshots: Number(this.db.sql.prepare('DELETE FROM snapshots WHERE height < ?').run(height).changes),
+        bodies
+      }
+    })
   }
 }

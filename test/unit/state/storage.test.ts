@@ -7,6 +7,7 @@ import { kvDelTx, kvPutTx, nodeHeartbeatTx, nodeJoinTx, nodeLeaveTx, nodeUpdateT
 import { MemoryBackend } from '../../../src/state/memory.ts'
 import { LtHash } from '../../../src/state/lthash.ts'
 import { SchemaVersionError } from '../../../src/state/storage/errors.ts'
+import { SCHEMA_VERSION } from '../../../src/state/storage/db.ts'
 import { toHex } from '../../../src/state/bytes.ts'
 import { replayLog, tempDbPath } from './helpers.ts'
 
@@ -16,7 +17,8 @@ test('durability settings read back from the database: WAL and synchronous=FULL'
   const s = Storage.open({ path: tempDbPath(t) })
   t.after(() => s.close())
   assert.deepEqual(s.durabilitySettings(), { journalMode: 'wal', synchronous: 2 })
-  assert.equal(s.schemaVersion(), '1.0')
+  assert.equal(s.schemaVersion(), SCHEMA_VERSION)
+  assert.equal(SCHEMA_VERSION, '2.0')
 })
 
 test('a reopened database keeps state, log, roots, checkpoints and the consensus WAL', (t) => {
@@ -109,7 +111,7 @@ test('pruning below a checkpoint drops old log rows only', (t) => {
   const sm = new StateMachine(s)
   for (let h = 1; h <= 5; h++) sm.applyBatch({ height: h, txs: [kvPutTx(`k${h}`, 'v')] })
   s.saveCheckpoint(4, new Uint8Array(0))
-  assert.deepEqual(s.pruneBelow(4), { log: 3, checkpoints: 0, snapshots: 0 })
+  assert.deepEqual(s.pruneBelow(4), { log: 3, checkpoints: 0, snapshots: 0, bodies: 3 })
   assert.deepEqual(s.logRange(0).map((e) => e.height), [4, 5])
   assert.equal(s.kvList().entries.length, 5)
 })
@@ -117,14 +119,58 @@ test('pruning below a checkpoint drops old log rows only', (t) => {
 test('a database from a newer major schema version is refused with a clear error', (t) => {
   const path = tempDbPath(t)
   Storage.open({ path }).close()
-  const raw = new DatabaseSync(path)
-  raw.prepare("UPDATE meta SET value = '2.0' WHERE key = 'schema_version'").run()
-  raw.close()
-  assert.throws(() => Storage.open({ path }), (err: unknown) => err instanceof SchemaVersionError && /schema version 2\.0, newer than this release supports \(1\.x\)/.test(err.message))
-  const raw2 = new DatabaseSync(path)
-  raw2.prepare("UPDATE meta SET value = '1.7' WHERE key = 'schema_version'").run()
-  raw2.close()
+  const setVersion = (v: string): void => {
+    const raw = new DatabaseSync(path)
+    raw.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(v)
+    raw.close()
+  }
+  setVersion('3.0')
+  assert.throws(() => Storage.open({ path }), (err: unknown) => err instanceof SchemaVersionError && /schema version 3\.0, newer than this release supports \(2\.x\)/.test(err.message))
+  setVersion('2.7')
   Storage.open({ path }).close()
+})
+
+test('a database from the older major schema (batches inline in the log) is refused, naming the way forward', (t) => {
+  const path = tempDbPath(t)
+  Storage.open({ path }).close()
+  const raw = new DatabaseSync(path)
+  raw.prepare("UPDATE meta SET value = '1.0' WHERE key = 'schema_version'").run()
+  raw.close()
+  assert.throws(() => Storage.open({ path }), (err: unknown) => err instanceof SchemaVersionError && /schema version 1\.0, older than this release supports \(2\.x/.test(err.message) && /backup/.test(err.message))
+})
+
+test('a batch body is stored once by digest: the log row has only ids, equal batches share one body, pruning drops it with its last row', (t) => {
+  const path = tempDbPath(t)
+  const s = Storage.open({ path })
+  t.after(() => s.close())
+  const sm = new StateMachine(s)
+  const same = [kvPutTx('dup', 'v')]
+  sm.applyBatch({ height: 1, txs: same })
+  sm.applyBatch({ height: 2, txs: same }) // a re-proposed batch: same id, its tx already applied
+  sm.applyBatch({ height: 3, txs: [kvPutTx('k3', 'v')] })
+  const bodies = (): number => Number((s.db.sql.prepare('SELECT count(*) AS n FROM batch_bodies').get() as { n: number }).n)
+  assert.equal(bodies(), 2, 'heights 1 and 2 share one body')
+  const cols = (s.db.sql.prepare("SELECT name FROM pragma_table_info('log')").all() as Array<{ name: string }>).map((c) => c.name)
+  assert.ok(!cols.includes('txs'), 'the log row does not store the transactions again')
+  assert.deepEqual(s.getBatch(2)!.txs, same, 'reads get the body by digest')
+  assert.deepEqual(s.batchBody(s.getBatch(3)!.batchId), [kvPutTx('k3', 'v')])
+  assert.deepEqual(s.getBatch(2)!.results.map((r) => r.ok), [false], 'results stay per row')
+  assert.equal(s.pruneBelow(2).bodies, 0, 'height 2 still names the shared body')
+  assert.deepEqual(s.getBatch(2)!.txs, same)
+  assert.equal(s.pruneBelow(3).bodies, 1)
+  assert.equal(s.batchBody(s.getBatch(3)!.batchId) !== null, true)
+  assert.equal(bodies(), 1)
+})
+
+test('a batch whose id names a different stored body is refused and changes nothing', (t) => {
+  const s = Storage.open({ path: tempDbPath(t) })
+  t.after(() => s.close())
+  const sm = new StateMachine(s)
+  const first = sm.applyBatch({ height: 1, txs: [kvPutTx('a', '1')] })
+  assert.throws(() => sm.applyBatch({ height: 2, txs: [kvPutTx('b', '2')], batchId: first.batchId }), /id of a different stored batch/)
+  assert.equal(s.head().height, 1)
+  assert.equal(s.kvGet('b').value, null)
+  assert.deepEqual(s.getBatch(1)!.txs, [kvPutTx('a', '1')])
 })
 
 test('storage (bulk reads) and the in-memory backend apply the same batches to the same roots', (t) => {
