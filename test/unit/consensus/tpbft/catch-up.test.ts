@@ -1,9 +1,9 @@
 // Why T-PBFT ranks by evidence only in the simulator (params.ts, rankByEvidence): the trust ledger is not in
 // the replicated state yet, so a replica that reaches an epoch boundary by state transfer (it installed the
 // snapshot and never committed the evidence-carrying batches before it) holds an empty ledger. This pins
-// both sides of the gate: with rankByEvidence 1 that replica computes another epoch configuration than the
-// replicas that committed every batch (the divergence a certified ledger transfer must close before the
-// gate may open on nodes); with the nodes' default 0 it computes the same one.
+// both sides of the gate: with the nodes' default 0 it computes the same epoch configuration as the replicas
+// that committed every batch; with rankByEvidence 1 it should too (a todo: the divergence a certified ledger
+// transfer must close before the gate may open on nodes).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { makeBatch } from '../../../../src/consensus/core/batch.ts'
@@ -69,10 +69,12 @@ function boundary (rankByEvidence: number): { committed: string, transferred: st
   return { committed: toHex(committed.config.hash), transferred: toHex(transferred.config.hash), evidence: committed.evidence.counters.applied }
 }
 
-test('ranking by evidence: a replica that crossed the boundary by state transfer computes other groups', () => {
+// The property the gate waits for, kept as a todo until the ledger travels with the snapshot (a certified
+// ledger hash per checkpoint): today the transferred replica's ledger is empty and this assertion fails.
+test('ranking by evidence: a replica that crossed the boundary by state transfer computes the same groups', { todo: 'the trust ledger is not part of state transfer yet (issue 12, Deliver 2)' }, () => {
   const r = boundary(1)
   assert.ok(r.evidence > 0, 'evidence was committed before the boundary')
-  assert.notEqual(r.transferred, r.committed, 'the ledger does not travel with the snapshot, so the ranking input differs')
+  assert.equal(r.transferred, r.committed, 'the ledger does not travel with the snapshot, so the ranking input differs')
 })
 
 test('the nodes\' default (rankByEvidence 0): the same configuration whether committed or transferred', () => {
