@@ -36,6 +36,7 @@ import { Storage } from '../src/state/storage/storage.ts'
 import { ConsensusWal } from '../src/state/storage/wal.ts'
 import { kvPutTx } from '../src/state/tx.ts'
 import { SIGNED_TX_OVERHEAD } from '../src/state/signed-tx.ts'
+import { vrfKeyFromSeed } from '../src/crypto/vrf.ts'
 
 const { values } = parseArgs({
   options: {
@@ -221,13 +222,15 @@ async function childRun (protocol: string, dir: string): Promise<RunResult> {
   const module = PROTOCOL_MODULES.find((m) => m.name === protocol)
   if (module === undefined) throw new Error(`unknown protocol ${protocol}`)
   const ids = await Promise.all(Array.from({ length: REPLICAS }, identity))
+  // Every replica gets a VRF key too (ProBFT samples its votes with one; the others ignore it).
+  const vrfKeys = ids.map(() => vrfKeyFromSeed(randomBytes(32)))
   const genesis: Genesis = {
     version: 1,
     cluster: 'bench-replicas',
     protocol,
     createdAt: new Date(0).toISOString(),
     params: benchParams(module.params.genesisDefaults),
-    validators: ids.map((id, i) => ({ peerId: id.peerId, publicKey: id.publicKey, addr: `/ip4/127.0.0.1/tcp/${10000 + i}` }))
+    validators: ids.map((id, i) => ({ peerId: id.peerId, publicKey: id.publicKey, addr: `/ip4/127.0.0.1/tcp/${10000 + i}`, vrfPublicKey: Buffer.from(vrfKeys[i].publicKey).toString('hex') }))
   }
   const gHash = genesisHash(genesis)
   const net = new MemoryNet()
@@ -238,7 +241,7 @@ async function childRun (protocol: string, dir: string): Promise<RunResult> {
     const storage = Storage.open({ path: join(dir, String(i), 'state.db') })
     storages.push(storage)
     const metrics = createMetrics(new Registry())
-    return new ConsensusHost({ identity: id, genesis, genesisHash: gHash }, {
+    return new ConsensusHost({ identity: id, genesis, genesisHash: gHash, vrfSecretKey: vrfKeys[i].secretKey }, {
       net: net.hostFor(id.peerId, peers), storage, logger: silentLogger, metrics: metrics.consensus, netMetrics: metrics.net, events: new EventLog()
     })
   })
