@@ -196,7 +196,8 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       propose: () => {
         this.#propose(false)
         this.#armWork()
-      }
+      },
+      changeView: () => { if (!this.#viewChanging) this.#startViewChange(this.#view + 1) }
     }
   }
 

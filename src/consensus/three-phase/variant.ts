@@ -121,6 +121,9 @@ export interface VariantHost {
   reserve (seq: number): void
   /** Proposes what is pending now (after the variant made this replica the proposer). */
   propose (): void
+  /** Starts a view change to the next view now, as a timeout would (a baseline that rotates its primary
+   *  on schedule; nothing when a view change is already under way). */
+  changeView (): void
 }
 
 /** Builds a variant for one replica's validator set. */
