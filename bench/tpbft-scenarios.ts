@@ -18,10 +18,9 @@ import { rotatingPbftVariant, trustOrderedPbftVariant } from '../src/consensus/p
 import type { ThreePhaseVariant } from '../src/consensus/three-phase/variant.ts'
 import { compileFault } from '../src/consensus/sim/faults.ts'
 import type { FaultSpec } from '../src/consensus/sim/faults.ts'
-import { FIXTURE_PINGS_CSV } from '../src/consensus/sim/pings.ts'
 import { scenarioFor, simNodeIds } from '../src/consensus/sim/scenario.ts'
 import type { Scenario } from '../src/consensus/sim/scenario.ts'
-import { runScenario } from '../src/consensus/sim/simulation.ts'
+import { measureViewChanges } from './lib/view-change-run.ts'
 import { ThreePhaseReplica } from '../src/consensus/three-phase/replica.ts'
 import { epochConfig } from '../src/consensus/tpbft/epoch.ts'
 import { TrustLedger } from '../src/consensus/tpbft/evidence.ts'
@@ -94,27 +93,9 @@ for (const { name, spec } of FAULTS) {
     const runs: Row[] = []
     for (let seed = 1; seed <= seeds; seed++) {
       const s = scenarioOf(system, spec, seed)
-      let msgs = 0
-      let bytes = 0
       const t0 = performance.now()
-      const r = runScenario(s, { pingsCsv: FIXTURE_PINGS_CSV, ...builds[system], tap: { wire: (b) => { msgs++; bytes += b.byteLength } } })
-      const wall = performance.now() - t0
-      const honest = n - s.byzantine.length
-      const ev = r.stats.protocolEvents
-      const done = Math.max(1, r.stats.txsDone)
-      runs.push({
-        system,
-        fault: name,
-        outerPer10k: (ev['new-view'] ?? 0) / honest / done * 10_000,
-        innerPer10k: (ev['inner-failover'] ?? 0) / honest / done * 10_000,
-        txsDone: r.stats.txsDone,
-        p50Ms: r.stats.latencyP50Ms,
-        maxMs: r.stats.latencyMaxMs,
-        msgsPerTx: msgs / done,
-        bytesPerTx: bytes / done,
-        violations: r.violations.length,
-        wallMsPerRun: wall
-      })
+      const figures = measureViewChanges(s, builds[system])
+      runs.push({ system, fault: name, ...figures, wallMsPerRun: performance.now() - t0 })
     }
     const m = (k: keyof Row): number => median(runs.map((x) => x[k] as number))
     rows.push({ system, fault: name, outerPer10k: m('outerPer10k'), innerPer10k: m('innerPer10k'), txsDone: m('txsDone'), p50Ms: m('p50Ms'), maxMs: m('maxMs'), msgsPerTx: m('msgsPerTx'), bytesPerTx: m('bytesPerTx'), violations: runs.reduce((a, x) => a + (x.violations > 0 ? 1 : 0), 0), wallMsPerRun: m('wallMsPerRun') })

@@ -13,10 +13,9 @@ import { MessageSigner, MessageVerifier } from '../src/consensus/core/message.ts
 import type { ProtocolKeys } from '../src/consensus/core/module.ts'
 import { ValidatorSet } from '../src/consensus/core/validators.ts'
 import { pbftCodec, pbftVariant } from '../src/consensus/pbft/index.ts'
-import { FIXTURE_PINGS_CSV } from '../src/consensus/sim/pings.ts'
 import { scenarioFor, simNodeIds } from '../src/consensus/sim/scenario.ts'
 import type { Crash, Scenario } from '../src/consensus/sim/scenario.ts'
-import { runScenario } from '../src/consensus/sim/simulation.ts'
+import { measureViewChanges } from './lib/view-change-run.ts'
 import { ThreePhaseReplica } from '../src/consensus/three-phase/replica.ts'
 import { epochConfig } from '../src/consensus/tpbft/epoch.ts'
 import { TrustLedger } from '../src/consensus/tpbft/evidence.ts'
@@ -77,25 +76,7 @@ for (const fault of FAULTS) {
     const runs: Row[] = []
     for (let seed = 1; seed <= seeds; seed++) {
       const s = scenarioOf(system, fault, seed)
-      let msgs = 0
-      let bytes = 0
-      const r = runScenario(s, { pingsCsv: FIXTURE_PINGS_CSV, ...(system === 'pbft-trust' ? { create: trustOrderedPbft as never } : {}), tap: { wire: (b) => { msgs++; bytes += b.byteLength } } })
-      const honest = n - s.byzantine.length
-      const ev = r.stats.protocolEvents
-      const done = Math.max(1, r.stats.txsDone)
-      runs.push({
-        system,
-        fault,
-        // Events are counted on every honest node: per node, per 10k committed transactions.
-        outerPer10k: (ev['new-view'] ?? 0) / honest / done * 10_000,
-        innerPer10k: (ev['inner-failover'] ?? 0) / honest / done * 10_000,
-        txsDone: r.stats.txsDone,
-        p50Ms: r.stats.latencyP50Ms,
-        maxMs: r.stats.latencyMaxMs,
-        msgsPerTx: msgs / done,
-        bytesPerTx: bytes / done,
-        violations: r.violations.length
-      })
+      runs.push({ system, fault, ...measureViewChanges(s, system === 'pbft-trust' ? { create: trustOrderedPbft as never } : {}) })
     }
     const m = (k: keyof Row): number => median(runs.map((x) => x[k] as number))
     rows.push({ system, fault, outerPer10k: m('outerPer10k'), innerPer10k: m('innerPer10k'), txsDone: m('txsDone'), p50Ms: m('p50Ms'), maxMs: m('maxMs'), msgsPerTx: m('msgsPerTx'), bytesPerTx: m('bytesPerTx'), violations: runs.reduce((a, x) => a + x.violations, 0) })
