@@ -4,7 +4,7 @@ import { ApiError, type AdminApi, type ApiRequest } from '../api/server.ts'
 import { NovacronError } from '../config/errors.ts'
 import { MAX_TX_BYTES, TxValidationError, kvDelTx, kvPutTx, noopTx, encodeTx, type Storage, type Tx } from '../state/index.ts'
 import { toHex } from '../crypto/index.ts'
-import { decodeSignedTx } from '../state/signed-tx.ts'
+import { decodeSigned } from '../state/signed-tx.ts'
 import type { CommitReceipt, CommittedBatchEvent, ConsensusHost } from './consensus-host.ts'
 
 export const DEFAULT_COMMIT_TIMEOUT_MS = 10_000
@@ -104,7 +104,7 @@ function randomNonce (): Uint8Array {
 /** A client-signed envelope (base64) from a request; its layout is checked here, its signature on apply. */
 function signedEnvelope (b: unknown, what: string): Uint8Array {
   const bytes = typeof b === 'string' ? Buffer.from(b, 'base64') : null
-  const d = bytes === null ? null : decodeSignedTx(bytes)
+  const d = bytes === null ? null : decodeSigned(bytes)
   if (bytes === null || d === null || !d.ok) throw new ApiError(400, 'bad_request', `${what}: ${d != null && !d.ok ? d.error : 'must be a base64 string'}`)
   return bytes
 }
@@ -170,10 +170,11 @@ export function registerClientRoutes (api: AdminApi, { consensus, storage }: Cli
     })
     signed.forEach((b, i) => txs.push(signedEnvelope(b, `signed ${i + 1}`)))
     const pending = admit(consensus, txs)
+    // One entry per command, in request order; commands signed together here share their bundle's id.
     if (field(req.body, 'wait') === false) return { json: { submitted: pending.length, txIds: pending.map(p => p.txId) } }
     const timeoutMs = timeoutOf(req.body)
     const receipts = await waitForAll(consensus, pending, timeoutMs, req.signal)
-    return { json: { submitted: pending.length, committed: receipts.length, failed: receipts.filter(r => !r.ok).map(r => ({ txId: r.txId, error: r.error })), firstHeight: Math.min(...receipts.map(r => r.height)), lastHeight: Math.max(...receipts.map(r => r.height)), stateRoot: receipts.at(-1)?.stateRoot } }
+    return { json: { submitted: pending.length, committed: receipts.length, failed: receipts.filter(r => !r.ok).map(r => ({ txId: r.txId, command: r.command, error: r.error })), firstHeight: Math.min(...receipts.map(r => r.height)), lastHeight: Math.max(...receipts.map(r => r.height)), stateRoot: receipts.at(-1)?.stateRoot } }
   })
 
   api.route('GET', '/v1/log', req => {

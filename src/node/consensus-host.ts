@@ -7,7 +7,7 @@ import { Ed25519Signer, Ed25519Verifier, fromHex, toHex, type Hash } from '../cr
 import { StateMachine, type BatchOutcome, type StateMachineOptions, type Storage } from '../state/index.ts'
 import { installTransfer } from '../state/transfer.ts'
 import { MAX_SNAPSHOT_BYTES } from '../state/limits.ts'
-import { isSignedTx, signTx } from '../state/signed-tx.ts'
+import { bundleRuns, isSigned, signBundle, signTx } from '../state/signed-tx.ts'
 import { ed25519FromSeed, type Ed25519KeyPair } from '../crypto/ed25519.ts'
 import { txAuthFor } from './tx-auth.ts'
 import { validatorVrfPublicKeys, type Genesis } from '../config/genesis.ts'
@@ -34,9 +34,13 @@ const SNAPSHOTS_KEPT = 2
 const SNAPSHOT_EVERY_MS = 60_000
 
 export interface CommitReceipt {
+  /** the consensus transaction's id: a bundle's for each of its commands */
   txId: string
   height: number
+  /** the transaction's position in the batch at `height` */
   index: number
+  /** the command's position within its signed bundle; null for a transaction of one command */
+  command: number | null
   stateRoot: string
   ok: boolean
   error: string | null
@@ -76,7 +80,7 @@ export interface ConsensusTimeoutHooks {
   committed (latencyMs: number, now: number): void
 }
 
-interface Waiter { resolve: (r: CommitReceipt) => void, submittedAt: number }
+interface Waiter { resolve: (r: CommitReceipt) => void, submittedAt: number, command: number | null }
 
 export class ConsensusHost {
   readonly protocol: Protocol<Message>
@@ -173,7 +177,7 @@ export class ConsensusHost {
 
   stop (): void {
     this.driver.stop()
-    for (const [key, list] of this.waiters) for (const w of list) w.resolve({ txId: key, height: -1, index: -1, stateRoot: '', ok: false, error: 'node stopped' })
+    for (const [key, list] of this.waiters) for (const w of list) w.resolve({ txId: key, height: -1, index: -1, command: w.command, stateRoot: '', ok: false, error: 'node stopped' })
     this.waiters.clear()
   }
 
@@ -196,14 +200,33 @@ export class ConsensusHost {
    */
   submit (commands: readonly Uint8Array[]): Array<{ txId: string, committed: Promise<CommitReceipt> }> {
     if (this.halted != null) throw new NovacronError('failure', `this node stopped voting: ${this.halted}`)
-    const txs = commands.map(c => isSignedTx(c) ? c : this.signForLocalUse(c))
+    // Bare commands of one request are signed together: one signature per bundle (bundleRuns splits what
+    // does not fit one), not one per command. A lone command keeps the single envelope. Signed ones pass.
+    const txs: Uint8Array[] = []
+    const slots: Array<{ tx: number, command: number | null }> = new Array(commands.length)
+    const bare: number[] = []
+    commands.forEach((c, i) => {
+      if (isSigned(c)) { slots[i] = { tx: txs.length, command: null }; txs.push(c) } else bare.push(i)
+    })
+    if (bare.length === 1) {
+      slots[bare[0]] = { tx: txs.length, command: null }
+      txs.push(this.signForLocalUse([commands[bare[0]]]))
+    } else if (bare.length > 1) {
+      let next = 0
+      for (const run of bundleRuns(bare.map(i => commands[i]))) {
+        run.forEach((_, k) => { slots[bare[next + k]] = { tx: txs.length, command: k } })
+        next += run.length
+        txs.push(this.signForLocalUse(run))
+      }
+    }
     const submittedAt = performance.now()
-    this.timeouts?.submitted(txs.length, txs.reduce((a, t) => a + t.byteLength, 0), submittedAt)
-    const pending = txs.map(tx => {
-      const txId = txKey(tx)
+    this.timeouts?.submitted(commands.length, txs.reduce((a, t) => a + t.byteLength, 0), submittedAt)
+    const keys = txs.map(tx => txKey(tx))
+    const pending = slots.map(({ tx, command }) => {
+      const txId = keys[tx]
       const committed = new Promise<CommitReceipt>(resolve => {
         const list = this.waiters.get(txId) ?? []
-        list.push({ resolve, submittedAt })
+        list.push({ resolve, submittedAt, command })
         this.waiters.set(txId, list)
       })
       return { txId, committed }
@@ -212,7 +235,7 @@ export class ConsensusHost {
     let refusal: AddResult | null = null
     results.forEach((res, i) => {
       if (res.ok || res.reason === 'duplicate') return
-      this.waiters.delete(pending[i].txId)
+      this.waiters.delete(keys[i])
       this.c.metrics.submitRefused.inc({ reason: res.reason })
       refusal ??= res
     })
@@ -225,12 +248,15 @@ export class ConsensusHost {
   }
 
   /**
-   * Wraps a bare command in an envelope signed with this node's key, valid until the last height at which
-   * the replay window still remembers it (head + window - 1; it must commit by then or expire).
+   * Wraps bare commands in an envelope signed with this node's key (one command: a signed tx; several: a
+   * signed bundle), valid until the last height at which the replay window still remembers it (head +
+   * window - 1; it must commit by then or expire).
    */
-  private signForLocalUse (command: Uint8Array): Uint8Array {
+  private signForLocalUse (commands: readonly Uint8Array[]): Uint8Array {
+    const validUntil = this.c.storage.head().height + this.machine.replayWindow - 1
+    const genesisHash = fromHex(this.opts.genesisHash)
     try {
-      return signTx(command, this.txKey, this.c.storage.head().height + this.machine.replayWindow - 1, fromHex(this.opts.genesisHash))
+      return commands.length === 1 ? signTx(commands[0], this.txKey, validUntil, genesisHash) : signBundle(commands, this.txKey, validUntil, genesisHash)
     } catch (err) {
       throw new NovacronError('usage', (err as Error).message)
     }
@@ -280,23 +306,28 @@ export class ConsensusHost {
     const m = this.c.metrics
     const now = performance.now()
     const stateRoot = toHex(outcome.stateRoot)
+    // Commands are what clients submit and benches count: a bundle counts as its commands.
+    let commands = 0
+    outcome.commandResults.forEach(c => { commands += c === null ? 1 : c.length })
     m.height.set(outcome.height)
     m.batchSize.observe(outcome.txIds.length)
-    m.committedTx.inc(outcome.txIds.length)
-    this.committedSinceStart += outcome.txIds.length
-    this.rolling.add(Date.now(), outcome.txIds.length)
+    m.committedTx.inc(commands)
+    this.committedSinceStart += commands
+    this.rolling.add(Date.now(), commands)
     const txIds = outcome.txIds.map(id => toHex(id))
     txIds.forEach((key, index) => {
       const list = this.waiters.get(key)
       if (list == null) return
       this.waiters.delete(key)
-      const result = outcome.results[index]
+      const bundle = outcome.commandResults[index]
       for (const w of list) {
+        // A bundle refused whole (bad signature, expired) has one result for every command.
+        const result = w.command !== null && bundle !== null ? (bundle[w.command] ?? outcome.results[index]) : outcome.results[index]
         const ms = now - w.submittedAt
         m.commitLatency.observe(ms / 1000)
         this.rolling.latency(ms)
         this.timeouts?.committed(ms, now)
-        w.resolve({ txId: key, height: outcome.height, index, stateRoot, ok: result.ok, error: result.ok ? null : result.error })
+        w.resolve({ txId: key, height: outcome.height, index, command: w.command, stateRoot, ok: result.ok, error: result.ok ? null : result.error })
       }
     })
     m.mempoolTxs.set(this.driver.mempool.size)
@@ -365,7 +396,7 @@ export class ConsensusHost {
     for (const [txId, list] of this.waiters) {
       if (!this.machine.isDuplicate(fromHex(txId))) continue
       this.waiters.delete(txId)
-      for (const w of list) w.resolve({ txId, height: checkpoint.seq, index: -1, stateRoot, ok: true, error: null })
+      for (const w of list) w.resolve({ txId, height: checkpoint.seq, index: -1, command: w.command, stateRoot, ok: true, error: null })
     }
   }
 

@@ -4,7 +4,7 @@
 // clocks, randomness, or anything but the batch and the current state. A transaction that does not
 // decode or breaks a rule is a no-op with an error result (the same on every node), never an exception.
 import { createHash } from 'node:crypto'
-import { equalBytes, utf8Bytes } from './bytes.ts'
+import { equalBytes, utf8Bytes, Writer } from './bytes.ts'
 import type { Result } from './bytes.ts'
 import { LtHash } from './lthash.ts'
 import {
@@ -16,7 +16,7 @@ import { decodeTx, TERMINAL_STATUSES, txId, workloadIdFor } from './tx.ts'
 import type { Tx } from './tx.ts'
 import { entryId, StateError } from './backend.ts'
 import type { CommittedBatch, Head, StateBackend, StateWrite, TxResult } from './backend.ts'
-import { checkSignedTx } from './signed-tx.ts'
+import { checkSignedBundle, checkSignedTx, isSignedBundle } from './signed-tx.ts'
 import type { TxAuth } from './signed-tx.ts'
 import { DUPLICATE_ERROR, idKey, packReplayRows, readReplayRows, REPLAY_WINDOW, ReplayIndex, replayKey } from './replay.ts'
 
@@ -52,8 +52,11 @@ export interface BatchOutcome {
   height: number
   batchId: Uint8Array
   txIds: Uint8Array[]
-  /** one per transaction, in order */
+  /** one per transaction, in order (a bundle's: ok when every command was; else its failures named) */
   results: TxResult[]
+  /** per transaction: a signed bundle's result per command, in order; null for a single command (or a
+   *  bundle refused whole: its one result says why) */
+  commandResults: Array<TxResult[] | null>
   stateRoot: Uint8Array
   committedAt: number
 }
@@ -186,16 +189,18 @@ export class StateMachine {
     const decoded = txs.map((tx, i) => admitted.duplicate[i] ? null : this.decode(tx, height))
     this.preload(decoded, txIds, overlay)
     const results: TxResult[] = []
+    const commandResults: Array<TxResult[] | null> = []
     for (let i = 0; i < txs.length; i++) {
       const d = decoded[i]
-      if (d === null) { results.push(DUPLICATE); continue }
-      try {
-        results.push(this.applyTx(d, txIds[i], height, overlay))
-      } catch (err) {
-        if (err instanceof BackendFailure) throw err.cause
-        // A bug that throws does so on every node alike: keep the cluster live and the results equal.
-        results.push({ ok: false, error: `internal error: ${(err as Error)?.message ?? String(err)}` })
+      if (d === null) { results.push(DUPLICATE); commandResults.push(null); continue }
+      if (!d.bundle) {
+        results.push(this.applyGuarded(d.commands[0], txIds[i], height, overlay))
+        commandResults.push(null)
+        continue
       }
+      const each = d.commands.map((c, k) => this.applyGuarded(c, commandId(txIds[i], k), height, overlay))
+      results.push(bundleResult(each))
+      commandResults.push(each)
     }
     const expired = this.rotateReplayRows(overlay, height, admitted.firstIds)
 
@@ -222,11 +227,24 @@ export class StateMachine {
     }
     this.backend.commitBatch(batch)
     this.replay.committed(batch, expired, admitted.fresh)
-    return { height: batch.height, batchId: batch.batchId, txIds, results, stateRoot: batch.stateRoot, committedAt: batch.committedAt }
+    return { height: batch.height, batchId: batch.batchId, txIds, results, commandResults, stateRoot: batch.stateRoot, committedAt: batch.committedAt }
   }
 
-  private decode (tx: Uint8Array, height: number): Result<Tx> {
-    return this.auth === undefined ? decodeTx(tx) : checkSignedTx(tx, height, this.replay.window, this.auth)
+  private applyGuarded (d: Result<Tx>, id: Uint8Array | (() => Uint8Array), height: number, overlay: Overlay): TxResult {
+    try {
+      return this.applyTx(d, id, height, overlay)
+    } catch (err) {
+      if (err instanceof BackendFailure) throw err.cause
+      // A bug that throws does so on every node alike: keep the cluster live and the results equal.
+      return { ok: false, error: `internal error: ${(err as Error)?.message ?? String(err)}` }
+    }
+  }
+
+  private decode (tx: Uint8Array, height: number): Decoded {
+    if (this.auth === undefined) return { bundle: false, commands: [decodeTx(tx)] }
+    if (!isSignedBundle(tx)) return { bundle: false, commands: [checkSignedTx(tx, height, this.replay.window, this.auth)] }
+    const b = checkSignedBundle(tx, height, this.replay.window, this.auth)
+    return b.ok ? { bundle: true, commands: b.value } : { bundle: false, commands: [b] }
   }
 
   /** Stages the batch's replay rows and the removal of the expiring height's; returns the removed rows. */
@@ -239,16 +257,16 @@ export class StateMachine {
   }
 
   /** The keys each transaction will read, grouped by table, fetched in one go. */
-  private preload (decoded: Array<Result<Tx> | null>, ids: Uint8Array[], overlay: Overlay): void {
+  private preload (decoded: Array<Decoded | null>, ids: Uint8Array[], overlay: Overlay): void {
     const keys: Record<TableId, Uint8Array[]> = { [TABLE.kv]: [], [TABLE.nodes]: [], [TABLE.workloads]: [], [TABLE.replay]: [], [TABLE.hosts]: [] }
-    decoded.forEach((d, i) => {
-      if (d === null || !d.ok) return
-      const tx = d.value
+    decoded.forEach((d, i) => d?.commands.forEach((c, k) => {
+      if (!c.ok) return
+      const tx = c.value
       switch (tx.type) {
         case 'kv.put': case 'kv.del': keys[TABLE.kv].push(utf8Bytes(tx.key)); break
         case 'node.join': case 'node.update': keys[TABLE.nodes].push(utf8Bytes(tx.node.id)); break
         case 'node.leave': keys[TABLE.nodes].push(utf8Bytes(tx.id)); break
-        case 'workload.submit': keys[TABLE.workloads].push(utf8Bytes(workloadIdFor(ids[i]))); break
+        case 'workload.submit': keys[TABLE.workloads].push(utf8Bytes(workloadIdFor(d.bundle ? commandId(ids[i], k)() : ids[i]))); break
         case 'workload.status': keys[TABLE.workloads].push(utf8Bytes(tx.id)); break
         case 'node.heartbeat': keys[TABLE.nodes].push(utf8Bytes(tx.id)); keys[TABLE.hosts].push(utf8Bytes(tx.id), BEAT_COUNTER_KEY); break
         case 'workload.place':
@@ -256,11 +274,11 @@ export class StateMachine {
           keys[TABLE.hosts].push(utf8Bytes(tx.node), BEAT_COUNTER_KEY)
           break
       }
-    })
+    }))
     unwrapBackendFailure(() => { for (const t of TABLE_IDS) overlay.preload(t, keys[t]) })
   }
 
-  private applyTx (decoded: Result<Tx>, id: Uint8Array, height: number, state: Overlay): TxResult {
+  private applyTx (decoded: Result<Tx>, id: Uint8Array | (() => Uint8Array), height: number, state: Overlay): TxResult {
     if (!decoded.ok) return { ok: false, error: decoded.error }
     const tx: Tx = decoded.value
     switch (tx.type) {
@@ -295,7 +313,7 @@ export class StateMachine {
         return OK
       }
       case 'workload.submit': {
-        const wid = workloadIdFor(id)
+        const wid = workloadIdFor(typeof id === 'function' ? id() : id)
         const key = utf8Bytes(wid)
         if (state.get(TABLE.workloads, key) !== undefined) return fail(`workload ${wid} already exists`)
         state.set(TABLE.workloads, key, encodeWorkloadRecord({
@@ -402,6 +420,27 @@ function releaseFrom (state: Overlay, nodeId: string, w: WorkloadRecord): void {
   state.set(TABLE.hosts, utf8Bytes(nodeId), encodeHostRecord({
     ...h, cpu: h.cpu - w.cpu, memMiB: h.memMiB - w.memMiB, diskGiB: h.diskGiB - w.diskGiB, workloads: h.workloads - 1
   }))
+}
+
+/** A transaction's commands: one for a single signed tx (or a bare one), several for a signed bundle. */
+interface Decoded { bundle: boolean, commands: Array<Result<Tx>> }
+
+const COMMAND_ID_TAG = Buffer.from('novacron/state/bundle-command/v1\0')
+
+/** The id of command `index` of the bundle `bundleId`, for what names itself by its id (a workload):
+ *  derived only when asked, so a bundle of kv writes hashes nothing more. */
+export function commandId (bundleId: Uint8Array, index: number): () => Uint8Array {
+  return () => createHash('sha256').update(COMMAND_ID_TAG).update(bundleId).update(new Writer(4).u32(index).finish()).digest()
+}
+
+/** A bundle's one logged result: ok when every command was, else how many failed and the first reasons
+ *  (the log keeps one result per transaction; receipts carry each command's). */
+function bundleResult (each: readonly TxResult[]): TxResult {
+  const failed: string[] = []
+  each.forEach((r, k) => { if (!r.ok) failed.push(`command ${k}: ${r.error}`) })
+  if (failed.length === 0) return OK
+  const shown = failed.slice(0, 4).join('; ')
+  return { ok: false, error: `${failed.length} of ${each.length} commands failed: ${shown}${failed.length > 4 ? '; ...' : ''}` }
 }
 
 const OK: TxResult = { ok: true }
