@@ -114,6 +114,15 @@ function signedField (body: unknown): Uint8Array | null {
   return v === undefined ? null : signedEnvelope(v, '"signed"')
 }
 
+const TX_ID_HEX = /^[0-9a-fA-F]{64}$/
+
+/** One entry per consensus transaction of a request (a bundle's commands share one), in first-seen order. */
+function distinctReceipts (receipts: readonly CommitReceipt[]): Array<{ txId: string, height: number, stateRoot: string }> {
+  const seen = new Map<string, { txId: string, height: number, stateRoot: string }>()
+  for (const r of receipts) if (!seen.has(r.txId)) seen.set(r.txId, { txId: r.txId, height: r.height, stateRoot: r.stateRoot })
+  return [...seen.values()]
+}
+
 export function registerClientRoutes (api: AdminApi, { consensus, storage }: ClientRoutesComponents): void {
   const submitAndMaybeWait = async (req: ApiRequest, tx: Uint8Array, key: string | null): Promise<{ json: unknown }> => {
     const [pending] = admit(consensus, [tx])
@@ -174,7 +183,32 @@ export function registerClientRoutes (api: AdminApi, { consensus, storage }: Cli
     if (field(req.body, 'wait') === false) return { json: { submitted: pending.length, txIds: pending.map(p => p.txId) } }
     const timeoutMs = timeoutOf(req.body)
     const receipts = await waitForAll(consensus, pending, timeoutMs, req.signal)
-    return { json: { submitted: pending.length, committed: receipts.length, failed: receipts.filter(r => !r.ok).map(r => ({ txId: r.txId, command: r.command, error: r.error })), firstHeight: Math.min(...receipts.map(r => r.height)), lastHeight: Math.max(...receipts.map(r => r.height)), stateRoot: receipts.at(-1)?.stateRoot } }
+    return { json: { submitted: pending.length, committed: receipts.length, failed: receipts.filter(r => !r.ok).map(r => ({ txId: r.txId, command: r.command, error: r.error })), firstHeight: Math.min(...receipts.map(r => r.height)), lastHeight: Math.max(...receipts.map(r => r.height)), stateRoot: receipts.at(-1)?.stateRoot, receipts: distinctReceipts(receipts) } }
+  })
+
+  // A BFT client does not trust one replica's word: it asks f + 1 replicas for their receipts of the same
+  // transactions and accepts a commit they agree on (height and state root). Any transaction id, whoever
+  // submitted it; those not committed here within timeoutMs come back as { committed: false }.
+  api.route('POST', '/v1/tx/receipts', async req => {
+    const ids = field(req.body, 'txIds')
+    if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_TXS_PER_REQUEST || !ids.every(id => typeof id === 'string' && TX_ID_HEX.test(id))) {
+      throw new ApiError(400, 'bad_request', `"txIds" must be an array of 1 to ${MAX_TXS_PER_REQUEST} transaction ids (64 hex digits each)`)
+    }
+    const timeoutMs = timeoutOf(req.body)
+    const asked = (ids as string[]).map(id => consensus.receipt(id.toLowerCase()))
+    const settled = new Array<CommitReceipt | null>(asked.length).fill(null)
+    let timer: NodeJS.Timeout | undefined
+    let onAbort: (() => void) | undefined
+    const done = new Promise<void>(resolve => {
+      timer = setTimeout(resolve, timeoutMs)
+      onAbort = resolve
+      req.signal.addEventListener('abort', onAbort, { once: true })
+    })
+    await Promise.race([Promise.all(asked.map(async (a, i) => { settled[i] = await a.committed })), done])
+    clearTimeout(timer)
+    req.signal.removeEventListener('abort', onAbort!)
+    for (const a of asked) a.cancel()
+    return { json: { receipts: settled.map((r, i) => r === null || r.height < 0 ? { txId: (ids as string[])[i].toLowerCase(), committed: false } : { txId: r.txId, committed: true, height: r.height, index: r.index, stateRoot: r.stateRoot, ok: r.ok, error: r.error }) } }
   })
 
   api.route('GET', '/v1/log', req => {

@@ -80,7 +80,8 @@ export interface ConsensusTimeoutHooks {
   committed (latencyMs: number, now: number): void
 }
 
-interface Waiter { resolve: (r: CommitReceipt) => void, submittedAt: number, command: number | null }
+/** `query`: a receipt asked for by id (not submitted here): not a commit latency this node observed. */
+interface Waiter { resolve: (r: CommitReceipt) => void, submittedAt: number, command: number | null, query?: true }
 
 export class ConsensusHost {
   readonly protocol: Protocol<Message>
@@ -263,6 +264,37 @@ export class ConsensusHost {
   }
 
   /** Stops waiting for a transaction (the caller timed out); the transaction itself may still commit. */
+  /**
+   * This replica's receipt for a transaction by id, whoever submitted it: a BFT client trusts a commit
+   * once f+1 replicas report the same one (bench --ack-quorum). One the replay window remembers answers
+   * from its log row (index -1 and no root if that row was pruned below a snapshot); one not applied yet
+   * resolves when it commits here. `cancel` drops only this query's waiter.
+   */
+  receipt (txId: string): { committed: Promise<CommitReceipt>, cancel: () => void } {
+    const id = fromHex(txId)
+    const height = this.machine.appliedHeight(id)
+    if (height !== undefined) {
+      const at = this.c.storage.receiptAt(height, id)
+      const r: CommitReceipt = at === null
+        ? { txId, height, index: -1, command: null, stateRoot: '', ok: true, error: null }
+        : { txId, height, index: at.index, command: null, stateRoot: toHex(at.stateRoot), ok: at.result.ok, error: at.result.ok ? null : at.result.error }
+      return { committed: Promise.resolve(r), cancel: () => {} }
+    }
+    let waiter: Waiter | undefined
+    const committed = new Promise<CommitReceipt>(resolve => { waiter = { resolve, submittedAt: performance.now(), command: null, query: true } })
+    const list = this.waiters.get(txId) ?? []
+    list.push(waiter!)
+    this.waiters.set(txId, list)
+    const cancel = (): void => {
+      const l = this.waiters.get(txId)
+      if (l == null) return
+      const rest = l.filter(w => w !== waiter)
+      if (rest.length === 0) this.waiters.delete(txId)
+      else this.waiters.set(txId, rest)
+    }
+    return { committed, cancel }
+  }
+
   forget (txId: string): void {
     this.waiters.delete(txId)
   }
@@ -324,9 +356,11 @@ export class ConsensusHost {
         // A bundle refused whole (bad signature, expired) has one result for every command.
         const result = w.command !== null && bundle !== null ? (bundle[w.command] ?? outcome.results[index]) : outcome.results[index]
         const ms = now - w.submittedAt
-        m.commitLatency.observe(ms / 1000)
-        this.rolling.latency(ms)
-        this.timeouts?.committed(ms, now)
+        if (w.query !== true) {
+          m.commitLatency.observe(ms / 1000)
+          this.rolling.latency(ms)
+          this.timeouts?.committed(ms, now)
+        }
         w.resolve({ txId: key, height: outcome.height, index, command: w.command, stateRoot, ok: result.ok, error: result.ok ? null : result.error })
       }
     })

@@ -167,6 +167,12 @@ export class StateMachine {
     return this.replay.remembers(idKey(id), this.backend.head().height + 1)
   }
 
+  /** The height this tx id was applied at, while the replay window remembers it (else undefined). */
+  appliedHeight (id: Uint8Array): number | undefined {
+    this.replay.sync(this.backend)
+    return this.replay.appliedAt(idKey(id))
+  }
+
   /**
    * Applies one committed batch and persists it through the backend (for Storage: one fsynced SQL
    * transaction). Throws StateError for a wrong height and whatever the backend throws (e.g.

@@ -123,6 +123,11 @@ export class ReplayIndex {
     return at !== undefined && at > height - this.window
   }
 
+  /** The height at which a tx with this id key was applied, while the window remembers it. */
+  appliedAt (key: string): number | undefined {
+    return this.heightOf.get(key)
+  }
+
   /**
    * Sorts a batch's ids at `height` into duplicates (remembered, or earlier in the same batch) and first
    * applications, which the batch remembers. Changes nothing until `committed`.

@@ -82,6 +82,19 @@ describe('workloads on a 4-node devnet', () => {
     assert.equal(r.committed, 3)
     assert.equal(r.failed.length, 1, JSON.stringify(r.failed))
     assert.match(r.failed[0].error, new RegExp(`unauthorized: node.heartbeat for ${nodes[2].id} must be signed by that host's validator key`))
+    // the three commands went as one signed bundle (one consensus transaction): the refused one is named by its position
+    assert.equal(r.failed[0].command, 1, JSON.stringify(r.failed))
+    assert.equal(r.receipts.length, 1, 'one bundle, one receipt')
+    // another replica reports the same commit of it (what a BFT client checks with f + 1 of them) ...
+    const other = await client(nodes[3]).request<any>('POST', '/v1/tx/receipts', { txIds: [r.receipts[0].txId, 'ab'.repeat(32)], timeoutMs: 500 })
+    assert.deepEqual(other.receipts[0], { txId: r.receipts[0].txId, committed: true, height: r.receipts[0].height, index: other.receipts[0].index, stateRoot: r.receipts[0].stateRoot, ok: false, error: other.receipts[0].error })
+    assert.match(other.receipts[0].error, /command 1: unauthorized/)
+    // ... an id never submitted is not committed within the timeout, and malformed or too many ids are refused
+    assert.deepEqual(other.receipts[1], { txId: 'ab'.repeat(32), committed: false })
+    for (const txIds of [['nothex'], [], Array.from({ length: 10_001 }, () => 'ab'.repeat(32))]) {
+      const bad = await client(nodes[3]).request<any>('POST', '/v1/tx/receipts', { txIds }).catch((e: Error) => e)
+      assert.match(String((bad as Error).message), /"txIds" must be an array of 1 to 10000/)
+    }
     // a client's own key: its envelope passes through as it is; the same one with a flipped signature bit is refused on apply
     const gh = fromHex(genesisHash(readGenesis(join(nodes[0].dataDir, 'genesis.json'))))
     const own = generateEd25519()

@@ -24,6 +24,9 @@ export interface BenchOptions {
   batch: number
   /** Requests in flight per node in closed loop. */
   inflightPerNode: number
+  /** Acknowledge a request only once f + 1 replicas report the same commit (height and state root) of
+   *  each of its transactions, as a BFT client must; false: the one node it went to. */
+  ackQuorum?: boolean
   params?: GenesisParams
   dir?: string
   progress?: (line: string) => void
@@ -70,6 +73,9 @@ export interface BenchResult {
    *  the blocks decided meanwhile (node 0's height) and their ratio. */
   network?: { bytesOut: number, decisions: number, bytesPerDecision: number | null }
 }
+
+/** A node's receipt of one consensus transaction (a bundle of a request's commands). */
+interface Receipt { txId: string, height: number, stateRoot: string }
 
 export function machineInfo (): BenchResult['machine'] {
   return { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version }
@@ -185,13 +191,30 @@ export async function drive (nodes: DevnetNode[], opts: BenchOptions, say: (line
   const endAt = t0 + opts.durationS * 1000
   let sendSpan = 0
 
+  // --ack-quorum: the node a request went to plus f others must report each transaction at the same height
+  // with the same state root; a disagreement or a missing receipt fails the request.
+  const quorumOthers = opts.ackQuorum === true ? Math.min(nodes.length - 1, Math.floor((nodes.length - 1) / 3)) : 0
+  const quorumAgrees = async (to: number, mine: Receipt[]): Promise<void> => {
+    if (mine.length === 0) throw new Error('the node returned no receipts to check against f others (an older node?)')
+    const others = Array.from({ length: quorumOthers }, (_, k) => clients[(to + 1 + k) % clients.length])
+    const answers = await Promise.all(others.map(async c => await c.request('POST', '/v1/tx/receipts', { txIds: mine.map(r => r.txId), timeoutMs: 60_000 }, 'json', 70_000) as { receipts: Array<Receipt & { committed: boolean }> }))
+    for (const a of answers) {
+      a.receipts.forEach((r, k) => {
+        if (!r.committed) throw new Error(`receipt quorum: ${r.txId.slice(0, 12)} not committed on another replica within 60 s`)
+        if (r.height !== mine[k].height || r.stateRoot !== mine[k].stateRoot) throw new Error(`receipt quorum: replicas disagree on ${r.txId.slice(0, 12)} (height ${mine[k].height} vs ${r.height})`)
+      })
+    }
+  }
+
   // `intendedAt`: when an open-loop schedule meant to send it (latency runs from there), else now.
   const send = async (i: number, intendedAt?: number): Promise<void> => {
     const start = submitted
     submitted += opts.batch
     const sentAt = intendedAt ?? performance.now()
     try {
-      const res = await clients[i % clients.length].request('POST', '/v1/tx', { commands: commands(start, opts.batch, opts.txSize, runId), timeoutMs: 60_000 }, 'json', 70_000) as { failed?: Array<{ error: string }> }
+      const to = i % clients.length
+      const res = await clients[to].request('POST', '/v1/tx', { commands: commands(start, opts.batch, opts.txSize, runId), timeoutMs: 60_000 }, 'json', 70_000) as { failed?: Array<{ error: string }>, receipts?: Receipt[] }
+      if (quorumOthers > 0) await quorumAgrees(to, res.receipts ?? [])
       latency.add(performance.now() - sentAt, opts.batch)
       acked += opts.batch
       for (const f of res?.failed ?? []) { failedTxs++; noteError(`tx failed: ${f.error}`) }
@@ -263,7 +286,9 @@ export async function drive (nodes: DevnetNode[], opts: BenchOptions, say: (line
     perNode,
     failures: { requests: failedRequests, txs: failedTxs, firstErrors },
     ...(opts.rate != null && sendSpan > 0 ? { achievedOfferedRate: Math.round(submitted / sendSpan) } : {}),
-    ack: 'the node a request went to applied (and fsynced) every transaction of it; one replica, not f+1',
+    ack: quorumOthers > 0
+      ? `f + 1 = ${quorumOthers + 1} replicas reported every transaction of a request at the same height and state root (the node it went to applied and fsynced it; f others' receipts agreed)`
+      : 'the node a request went to applied (and fsynced) every transaction of it; one replica, not f+1 (--ack-quorum waits for f+1)',
     client: { cpuPct: Math.round(1000 * (cpu.user + cpu.system) / 1000 / (tEnd - t0)) / 10 },
     loadavg: { before: Math.round(load0 * 100) / 100, after: Math.round(loadavg()[0] * 100) / 100 },
     machine: machineInfo(),

@@ -69,6 +69,7 @@ export const registerBench: Register = (program, context) => {
     .option('--rate <tx/s>', 'offered load (open loop); default: as fast as acknowledged (closed loop); with --max-p99 the first rate tried', number('--rate', 1, 10_000_000))
     .option('--batch <n>', 'transactions per client request', number('--batch', 1, 10_000), 200)
     .option('--inflight <n>', 'requests in flight per node (closed loop)', number('--inflight', 1, 1000), 4)
+    .option('--ack-quorum', 'count a request acknowledged only when f+1 replicas report the same commit of it (height and state root), as a BFT client must; default: the one node it went to')
     .option('--param <key=value>', 'consensus parameter in the genesis (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--max-p99 <ms>', 'search for the highest rate whose p99 latency stays under this many ms (short open-loop steps, each reported)', number('--max-p99', 1, 600_000))
     .option('--etcd', 'also run 3 etcd members on loopback (when `etcd` is installed) under the same load and report tps as a ratio to its writes/s')
@@ -94,10 +95,11 @@ Example:
   $ novacron bench --rate 5000 --json --out pbft.json      # also pbft.csv and pbft.svg
   $ novacron bench --max-p99 200 --out search.json
   $ novacron bench --protocol pbft --duration 10 --etcd       # etcd side by side, as a ratio
+  $ novacron bench --rate 2000 --ack-quorum                    # acknowledged by f+1 matching receipts
   $ novacron bench --sim --nodes 7 --rate 500
   $ novacron bench --placement --policy all --trace azure --json
   $ novacron bench --fl --clients 20 --policy all --seeds 5 --json --out fl.json`)
-    .action(async (opts: { protocol: string, nodes: number, duration?: number, txSize: number, rate?: number, batch: number, inflight: number, param?: string[], maxP99?: number, etcd?: boolean, etcdClients: number, sim?: boolean, seed: number, out?: string, placement?: boolean, fl?: boolean, policy: string, trace: 'azure' | 'openb', seeds: number, clients: number, perRound: number, maxRounds: number, data?: string }) => {
+    .action(async (opts: { protocol: string, nodes: number, duration?: number, txSize: number, rate?: number, batch: number, inflight: number, ackQuorum?: boolean, param?: string[], maxP99?: number, etcd?: boolean, etcdClients: number, sim?: boolean, seed: number, out?: string, placement?: boolean, fl?: boolean, policy: string, trace: 'azure' | 'openb', seeds: number, clients: number, perRound: number, maxRounds: number, data?: string }) => {
       const ctx = context()
       if (opts.placement === true) {
         if (opts.seeds < 2) throw usageError('--seeds must be at least 2 with --placement (paired intervals need two seeds)')
@@ -124,7 +126,7 @@ Example:
           }
           const bench = await import('../bench/devnet-bench.ts')
           const common = {
-            protocol, nodes: opts.nodes, txSize: opts.txSize, batch: opts.batch, inflightPerNode: opts.inflight, params: genesisParams(protocol, opts.param ?? []),
+            protocol, nodes: opts.nodes, txSize: opts.txSize, batch: opts.batch, inflightPerNode: opts.inflight, ackQuorum: opts.ackQuorum === true, params: genesisParams(protocol, opts.param ?? []),
             progress: (line: string) => { if (interactive && line.startsWith('start')) bar.update(label, 0, line) },
             tick: (f: number, line: string) => bar.update(label, f, line)
           }

@@ -261,6 +261,16 @@ export class Storage implements StateBackend {
     return { ...logEntry(r), txs, results: unpackResults(r.errors, txs.length) }
   }
 
+  /** Where in the batch at `height` a transaction sits, its result and the root after it, without reading
+   *  the batch's body (a client's receipt); null if that batch does not hold it or was pruned. */
+  receiptAt (height: number, id: Uint8Array): { index: number, result: TxResult, stateRoot: Uint8Array } | null {
+    const r = this.db.sql.prepare('SELECT tx_ids, errors, state_root FROM log WHERE height = ?').get(height) as { tx_ids: Uint8Array, errors: Uint8Array, state_root: Uint8Array } | undefined
+    if (r === undefined) return null
+    const ids = unpackIds(r.tx_ids)
+    const index = ids.findIndex(x => Buffer.compare(x, id) === 0)
+    return index < 0 ? null : { index, result: unpackResults(r.errors, ids.length)[index], stateRoot: r.state_root }
+  }
+
   /** A stored batch's transactions by its digest (the batch id), or null if no retained row names it. */
   batchBody (batchId: Uint8Array): Uint8Array[] | null {
     const r = this.q.body.get(batchId) as { txs: Uint8Array } | undefined

@@ -9,10 +9,10 @@ import { AVAILABLE_PROTOCOLS, KNOWN_PROTOCOLS } from '../../../src/node/protocol
 
 after(() => cleanup())
 
-test('bench --duration 2 --nodes 4 --json --out: the CLI.md shape, perNode CPU and memory, files beside', async () => {
+test('bench --duration 2 --nodes 4 --ack-quorum --json --out: the CLI.md shape, perNode CPU and memory, f+1 receipts, files beside', async () => {
   const dir = tempDir('nc-bench-')
   const out = join(dir, 'bench.json')
-  const r = await cli(['bench', '--duration', '2', '--nodes', '4', '--rate', '400', '--json', '--out', out], { timeoutMs: 180_000 })
+  const r = await cli(['bench', '--duration', '2', '--nodes', '4', '--rate', '400', '--ack-quorum', '--json', '--out', out], { timeoutMs: 180_000 })
   assert.equal(r.code, 0, r.stderr)
   const b = json(r)
   for (const key of ['protocol', 'nodes', 'txSize', 'durationS', 'offeredRate', 'committedTx', 'tps', 'latencyMs', 'perNode', 'machine']) assert.ok(key in b, `field ${key}`)
@@ -23,6 +23,9 @@ test('bench --duration 2 --nodes 4 --json --out: the CLI.md shape, perNode CPU a
   assert.equal(b.mode, 'devnet')
   assert.ok(b.committedTx > 0)
   assert.ok(b.tps > 0)
+  // every request was acknowledged by its node and one more replica (f = 1) reporting the same height and root
+  assert.match(b.ack, /^f \+ 1 = 2 replicas/)
+  assert.deepEqual([b.failures.requests, b.failures.firstErrors], [0, []])
   for (const q of ['p50', 'p90', 'p99']) assert.equal(typeof b.latencyMs[q], 'number', q)
   assert.ok(b.latencyMs.p50 <= b.latencyMs.p90 && b.latencyMs.p90 <= b.latencyMs.p99)
   assert.equal(b.perNode.length, 4)
