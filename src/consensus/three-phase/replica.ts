@@ -47,6 +47,10 @@ interface Slot {
   committed: boolean
   /** When this replica first heard of the slot: only slots stuck longer than a resend period are resent. */
   readonly since: number
+  /** When the slot's messages may next be resent: the wait doubles with each resend (RESEND_MAX_DOUBLINGS),
+   *  so a saturated cluster whose slots take longer than a period is not flooded with copies. */
+  resendAt: number
+  resends: number
 }
 
 interface Decision { readonly batch: Batch, readonly view: number, readonly primary: ValidatorId, readonly cert: readonly Signed<Commit>[] }
@@ -57,6 +61,13 @@ export const threePhaseTimers = (tag: string) => ({ viewChange: `${tag}/view-cha
 /** Bytes of later-view messages a replica holds at most (a full watermark window of its own view's traffic
  *  fits in far less with sane batch sizes). */
 const MAX_FUTURE_BYTES = 64 * 1024 * 1024
+/** A stuck slot is resent after 1, 2, 4, then every 8 resend periods: enough for a lost message on a
+ *  healthy cluster, few copies on a saturated one. */
+const RESEND_MAX_DOUBLINGS = 3
+/** Without progress, pending client transactions go to the primary every period; with progress (the primary
+ *  is live and was relayed them once), only every this many periods. */
+const REQUEST_RESEND_PERIODS_WHILE_PROGRESSING = 8
+
 /** A state transfer gets this many resend periods to install before it is retried (the wait doubles with
  *  each retry, up to MAX_FETCH_DOUBLINGS times). */
 const FETCH_RETRY_RESENDS = 2
@@ -104,6 +115,8 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
   /** The state transfer in flight: one per checkpoint, retried after a growing wait from the next peer. */
   #fetch: { readonly seq: number, attempt: number, retryAt: number } | undefined
   #committedAtLastResend = -1
+  /** Resend periods since pending transactions last went to the primary. */
+  #requestResendPeriods = 0
 
   readonly #slots = new Map<number, Slot>()
   readonly #preparedCerts = new Map<number, PreparedCert>()
@@ -351,7 +364,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
   #slot (seq: number): Slot {
     let slot = this.#slots.get(seq)
     if (slot === undefined) {
-      slot = { prepares: new Map(), commits: new Map(), prepared: false, committed: false, since: this.#o.now }
+      slot = { prepares: new Map(), commits: new Map(), prepared: false, committed: false, since: this.#o.now, resendAt: this.#o.now + this.params.resendIntervalMs, resends: 0 }
       this.#slots.set(seq, slot)
     }
     return slot
@@ -943,12 +956,20 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       if (mine !== undefined && mine.msg.view === this.#view) this.#o.broadcast(mine)
     } else {
       const primary = this.#primary()
-      if (!this.#isPrimary() && this.#txs.pending.size > 0) {
+      // Pending transactions were relayed once already: while the cluster commits, the primary is live and a
+      // resend every period would re-send up to a batch budget per replica per period under saturation.
+      this.#requestResendPeriods++
+      const progressing = this.#lastCommitted !== this.#committedAtLastResend
+      if (!this.#isPrimary() && this.#txs.pending.size > 0 && (!progressing || this.#requestResendPeriods >= REQUEST_RESEND_PERIODS_WHILE_PROGRESSING)) {
+        this.#requestResendPeriods = 0
         this.#o.send([primary], this.#o.sign({ protocol: this.#tag, type: 'request', txs: this.#txs.pending.take(this.params.batchSize * 4, undefined, MAX_BATCH_BYTES) }))
       }
       for (const [seq, slot] of this.#slots) {
-        if (seq <= this.#lastCommitted || slot.pp === undefined || this.#o.now - slot.since < this.params.resendIntervalMs) continue
-        if (slot.pp.from === this.self) this.#o.broadcast(slot.pp)
+        if (seq <= this.#lastCommitted || slot.pp === undefined || this.#o.now < slot.resendAt) continue
+        slot.resends++
+        slot.resendAt = this.#o.now + this.params.resendIntervalMs * 2 ** Math.min(slot.resends, RESEND_MAX_DOUBLINGS)
+        // Targeted: a replica whose prepare or commit for the slot arrived holds the pre-prepare already.
+        if (slot.pp.from === this.self) this.#o.send(this.validators.ids.filter(id => id !== this.self && !slot.prepares.has(id) && !slot.commits.has(id)), slot.pp)
         // To the same recipients as the first time (a sampled variant's sample, PBFT's everyone).
         const prepare = slot.prepares.get(this.self)
         const commit = slot.commits.get(this.self)
