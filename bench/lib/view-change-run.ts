@@ -12,6 +12,8 @@ export function measureViewChanges (s: Scenario, builds: Omit<SimOptions, 'pings
   let msgs = 0
   let bytes = 0
   const r = runScenario(s, { pingsCsv: FIXTURE_PINGS_CSV, ...builds, tap: { wire: (b) => { msgs++; bytes += b.byteLength } } })
+  // Which checker fired and why (the count alone says nothing about it), on stderr next to the progress lines.
+  for (const v of r.violations) process.stderr.write(`violation (${s.protocol}, n=${s.n}, seed ${s.seed}): ${v}\n`)
   const honest = s.n - s.byzantine.length
   const ev = r.stats.protocolEvents
   const done = Math.max(1, r.stats.txsDone)

@@ -1,14 +1,16 @@
 // How T-PBFT's trust evidence reaches the ledger (design note TPBFT.md §4.2): the proposer puts the
 // evidence it holds (the commit certificate of the latest batch it committed: who co-signed a commit;
-// equivocation proofs it caught) into one consensus-metadata transaction at the head of its batch; every
+// equivocation proofs it caught; the t inner-change votes of an inner failover it saw, a complaint against
+// the member the group moved away from) into one consensus-metadata transaction at the head of its batch; every
 // replica verifies that transaction when the batch commits and applies what passes to its TrustLedger in
 // commit order. The ledger is then a function of the committed batches alone, so every honest replica that
 // committed them computes the same configuration at the epoch's closing checkpoint. Pure: no I/O, no clock.
 //
 // Bounds: one evidence transaction per batch, at most MAX_CARRIED_ITEMS items and MAX_CARRIED_BYTES bytes,
 // naming its own seq (a copy carried at another seq is refused). Refusals are counted, never fatal: the batch
-// still commits, the evidence in it counts for nothing. Inner complaints and view-change evidence (E2, E3)
-// are not carried yet and are refused when a proposer carries them.
+// still commits, the evidence in it counts for nothing. An inner complaint (E2) counts only with the
+// schedule (CarrierOptions.schedule: the groups of the carrying batch's epoch) and only in a batch of the
+// epoch its votes name; view-change evidence (E3) is not carried yet and is refused when a proposer carries it.
 import { META_TX_TAG, batchBytes, isMetaTx } from '../core/batch.ts'
 import type { Batch, Tx } from '../core/batch.ts'
 import { Reader, Writer } from '../core/codec.ts'
@@ -64,7 +66,14 @@ export interface CarrierOptions {
   readonly codec: MessageCodec<TpbftMessage>
   /** Whether the configurations rank by the evidence (rankingInput). */
   readonly ranks?: boolean
+  /** Who may be complained about (E2): the primary group of `view` in `epoch` (undefined: none), and the
+   *  co-signatures, so also the inner-change votes, a group of `size` needs. Without it E2 is refused. A
+   *  pure function of the committed state, so every replica verifies alike (also replaying its WAL). */
+  readonly schedule?: { group (epoch: number, view: number): readonly ValidatorId[] | undefined, threshold (size: number): number }
 }
+
+/** Key of the inner failover in `view` of `epoch` to acting index `acting` (the ledger's key for E2). */
+const innerKey = (epoch: number, view: number, acting: number): string => `inner/${epoch}/${view}/${acting}`
 
 const EMPTY_LEDGER = new TrustLedger()
 
@@ -78,6 +87,8 @@ export class EvidenceCarrier {
   #latest: { readonly seq: number, readonly commits: readonly Signed<TpbftMessage>[] } | undefined
   /** Equivocation proofs caught here and not yet committed, by signer. */
   readonly #proofs = new Map<ValidatorId, readonly [Signed<TpbftMessage>, Signed<TpbftMessage>]>()
+  /** Inner failovers this replica saw voted (t votes each), not yet committed, by ledger key. */
+  readonly #complaints = new Map<string, { readonly epoch: number, readonly votes: readonly Signed<TpbftMessage>[] }>()
 
   constructor (opts: CarrierOptions) {
     this.#opts = opts
@@ -98,6 +109,13 @@ export class EvidenceCarrier {
     if (!this.#ledger.isConvicted(a.from) && this.#proofs.size < MAX_CARRIED_ITEMS) this.#proofs.set(a.from, [a, b])
   }
 
+  /** The t inner-change votes (of one epoch, view and acting index) that moved a group past its acting
+   *  member: a complaint to carry in a batch of that epoch. */
+  noteInnerComplaint (epoch: number, view: number, acting: number, votes: readonly Signed<TpbftMessage>[]): void {
+    const key = innerKey(epoch, view, acting)
+    if (this.#ledger.recorded(key) === undefined && this.#complaints.size < MAX_CARRIED_ITEMS) this.#complaints.set(key, { epoch, votes })
+  }
+
   /** The proposer's batch at `seq`: its evidence transaction first (when it holds evidence not yet
    *  committed and it fits the batch budget), then the transactions. */
   carry (txs: Tx[], seq: number): Tx[] {
@@ -105,6 +123,12 @@ export class EvidenceCarrier {
     for (const [id, [a, b]] of this.#proofs) {
       if (this.#ledger.isConvicted(id)) this.#proofs.delete(id)
       else if (items.length < MAX_CARRIED_ITEMS - 1) items.push({ kind: 'equivocation', a, b })
+    }
+    const epoch = Math.floor((seq - 1) / this.#opts.epochLength)
+    for (const [key, c] of this.#complaints) {
+      // Only a batch of the votes' epoch may carry them; one of a later epoch never will.
+      if (this.#ledger.recorded(key) !== undefined || c.epoch < epoch) this.#complaints.delete(key)
+      else if (c.epoch === epoch && items.length < MAX_CARRIED_ITEMS - 1) items.push({ kind: 'inner-complaint', complaints: c.votes })
     }
     const latest = this.#latest
     if (latest !== undefined && latest.seq < seq && latest.seq >= seq - this.#opts.epochLength && this.#ledger.recorded(`commit/${latest.seq}`) === undefined) {
@@ -152,13 +176,15 @@ export class EvidenceCarrier {
       carriedAt: seq,
       epoch,
       maxCommitLag: this.#opts.epochLength,
-      // E2 and E3 are not carried yet: no view has a group a batch may complain about.
-      group: () => undefined,
-      innerAccused: () => undefined,
-      innerThreshold: (size) => size
+      // E2 against the groups of the carrying batch's epoch (none without a schedule); E3 is not carried yet.
+      group: (view) => this.#opts.schedule?.group(epoch, view),
+      // A vote to acting index k moves the group away from the member at k - 1 (votes go one step at a time).
+      innerAccused: (view, acting) => (acting >= 1 ? this.#opts.schedule?.group(epoch, view)?.[acting - 1] : undefined),
+      innerThreshold: (size) => this.#opts.schedule?.threshold(size) ?? size
     }
     for (const item of decoded.value) {
-      const effect = verifyEvidence(ctx, item)
+      // E3 waits for co-signed new-views: a VIEW-CHANGE names no epoch, so the group it blames is unknown here.
+      const effect = item.kind === 'view-change' ? { ok: false as const } : verifyEvidence(ctx, item)
       if (!effect.ok) this.counters.refused++
       else if (this.#ledger.apply(epoch, effect.value)) this.counters.applied++
       else this.counters.duplicate++

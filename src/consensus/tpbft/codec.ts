@@ -23,7 +23,7 @@ export const tpbftCodec: MessageCodec<TpbftMessage> = {
     if (!isOwn(m)) return base.encodeBody(m, w)
     switch (m.type) {
       case 'group-share': w.u64(m.view).u64(m.seq).bytes(m.digest).u32(m.acting); return
-      case 'inner-change': w.u64(m.view).u32(m.acting); return
+      case 'inner-change': w.u64(m.epoch).u64(m.view).u32(m.acting); return
       case 'rec-share': w.u64(m.view).u64(m.seq).bytes(m.digest).u32(m.acting); return
       case 'rec-inner': w.u64(m.view).u32(m.acting); return
       case 'rec-evidence': w.u64(m.seq).bytes(m.evidence); return
@@ -34,7 +34,7 @@ export const tpbftCodec: MessageCodec<TpbftMessage> = {
     const protocol = TPBFT
     switch (type) {
       case 'group-share': return { protocol, type, view: r.u64(), seq: r.u64(), digest: r.fixed(HASH_BYTES, 'digest'), acting: r.u32() }
-      case 'inner-change': return { protocol, type, view: r.u64(), acting: r.u32() }
+      case 'inner-change': return { protocol, type, epoch: r.u64(), view: r.u64(), acting: r.u32() }
       case 'rec-share': return { protocol, type, view: r.u64(), seq: r.u64(), digest: r.fixed(HASH_BYTES, 'digest'), acting: r.u32() }
       case 'rec-inner': return { protocol, type, view: r.u64(), acting: r.u32() }
       case 'rec-evidence': return { protocol, type, seq: r.u64(), evidence: r.bytes(MAX_CARRIED_BYTES, 'evidence') }

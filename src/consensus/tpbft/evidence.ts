@@ -162,6 +162,12 @@ function verifyInnerComplaint<M extends Message> (ctx: EvidenceContext<M>, compl
   const acting = num(complaints[0].msg, 'acting')
   if (view === undefined || acting === undefined) return err('inner complaint: not an inner-change')
   if (complaints.some((s) => s.msg.type !== 'inner-change' || num(s.msg, 'view') !== view || num(s.msg, 'acting') !== acting)) return err('inner complaint: the inner-changes differ in view or acting index')
+  // Inner-changes that name their epoch (T-PBFT's) count only in a batch of that epoch: replayed into a
+  // later one, where view `view` has another group, they would blame whoever sits at that index now.
+  const epochs = new Set(complaints.map((s) => num(s.msg, 'epoch')))
+  if (epochs.size > 1) return err('inner complaint: the inner-changes differ in epoch')
+  const signedEpoch = num(complaints[0].msg, 'epoch')
+  if (signedEpoch !== undefined && ctx.epoch !== undefined && signedEpoch !== ctx.epoch) return err(`inner complaint: inner-changes of epoch ${signedEpoch} in a batch of epoch ${ctx.epoch}`)
   const group = ctx.group(view)
   if (group === undefined) return err(`inner complaint: view ${view} has no group this batch may complain about`)
   const accused = ctx.innerAccused(view, acting)

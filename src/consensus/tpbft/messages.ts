@@ -11,8 +11,10 @@ interface Base<T extends string> { readonly protocol: string, readonly type: T }
 /** Member's co-signature on (view, seq, digest); `acting`: the acting proposer's index in the group as
  *  the member saw it (a certificate of shares all at >= k proves an inner failover to k). */
 export interface GroupShare extends Base<'group-share'> { readonly view: number, readonly seq: number, readonly digest: Hash, readonly acting: number }
-/** A member's vote that the group's proposer index in `view` move to `acting`. */
-export interface InnerChange extends Base<'inner-change'> { readonly view: number, readonly acting: number }
+/** A member's vote that the group's proposer index in `view` move to `acting`. Views run across epochs and
+ *  the acting index starts over in each, so the vote names its `epoch`: one signed in another epoch is not a
+ *  vote here, nor a complaint (E2) any batch of this epoch may carry. */
+export interface InnerChange extends Base<'inner-change'> { readonly epoch: number, readonly view: number, readonly acting: number }
 /** Persisted before a share leaves: this member co-signed `digest` for (view, seq). */
 export interface RecShare extends Base<'rec-share'> { readonly view: number, readonly seq: number, readonly digest: Hash, readonly acting: number }
 /** Persisted when the acting proposer index of `view` moved to `acting`. */

@@ -55,6 +55,8 @@ export class TpbftVariant implements ThreePhaseVariant {
   readonly #verifier: MessageVerifier<TpbftMessage>
   #host: VariantHost | undefined
   #config: EpochConfig
+  /** Another epoch's configuration, computed once to verify evidence carried in it (#configOfEpoch). */
+  #otherConfig: EpochConfig | undefined
   /** The committed trust evidence the configurations are computed from, and what this replica carries
    *  as proposer (carry.ts). */
   readonly evidence: EvidenceCarrier
@@ -96,7 +98,14 @@ export class TpbftVariant implements ThreePhaseVariant {
     this.#params = params
     this.#verifier = verifier
     this.#planted = planted
-    this.evidence = new EvidenceCarrier({ validators, epochLength: params.epochLength, verifier, codec: tpbftCodec, ranks: params.rankByEvidence === 1 })
+    this.evidence = new EvidenceCarrier({
+      validators,
+      epochLength: params.epochLength,
+      verifier,
+      codec: tpbftCodec,
+      ranks: params.rankByEvidence === 1,
+      schedule: { group: (epoch, view) => groupOf(this.#configOfEpoch(epoch), view), threshold: (size) => this.#thresholdOf(size) }
+    })
     this.#config = this.#configFor(0)
     this.trust.record(this.#config, this.evidence.ledgerFor(0))
     // PBFT's votes: broadcast to all, prepared at quorum - 1 backups, committed at quorum of all n.
@@ -114,10 +123,21 @@ export class TpbftVariant implements ThreePhaseVariant {
 
   group (view: number): readonly ValidatorId[] { return groupOf(this.#config, view) }
   get config (): EpochConfig { return this.#config }
-  threshold (view: number): number {
-    const size = this.group(view).length
+  threshold (view: number): number { return this.#thresholdOf(this.group(view).length) }
+
+  #thresholdOf (size: number): number {
     if (this.#planted.coSignThreshold !== undefined) return this.#planted.coSignThreshold
     return thresholdOf(size, this.#params.coSignThreshold === 0 ? groupThreshold(size) : this.#params.coSignThreshold)
+  }
+
+  /** The configuration of `epoch` for verifying evidence carried in it: the one in force, or (replaying the
+   *  WAL, catching up) the one its ledger gives, every epoch before it being complete by then. */
+  #configOfEpoch (epoch: number): EpochConfig {
+    if (epoch === this.#config.epoch) return this.#config
+    const cached = this.#otherConfig
+    if (cached !== undefined && cached.epoch === epoch) return cached
+    this.#otherConfig = this.#configFor(epoch)
+    return this.#otherConfig
   }
 
   #actingIndex (view: number): number { return Math.min(this.#acting.get(view) ?? 0, this.group(view).length - 1) }
@@ -455,7 +475,7 @@ export class TpbftVariant implements ThreePhaseVariant {
     const mine = this.#innerVotes.get(h.self)
     if (mine !== undefined && this.#innerVotesView === view && mine.msg.acting >= acting) return
     this.#handOver(view, acting)
-    const vote = h.sign({ protocol: TPBFT, type: 'inner-change', view, acting } as unknown as ThreePhaseMessage) as unknown as Signed<InnerChange>
+    const vote = h.sign({ protocol: TPBFT, type: 'inner-change', epoch: this.#config.epoch, view, acting } as unknown as ThreePhaseMessage) as unknown as Signed<InnerChange>
     h.send(this.group(view), vote as unknown as Signed<ThreePhaseMessage>)
     this.#recordVote(vote)
   }
@@ -463,7 +483,8 @@ export class TpbftVariant implements ThreePhaseVariant {
   #onInnerChange (s: Signed<InnerChange>): void {
     const h = this.#h()
     const m = s.msg
-    if (h.viewChanging() || m.view !== h.view() || !this.#inGroup(m.view, s.from) || m.acting <= this.#actingIndex(m.view) || m.acting >= this.group(m.view).length) return
+    // A vote of another epoch is about another group (views run across epochs): replayed, it would move this one.
+    if (h.viewChanging() || m.epoch !== this.#config.epoch || m.view !== h.view() || !this.#inGroup(m.view, s.from) || m.acting <= this.#actingIndex(m.view) || m.acting >= this.group(m.view).length) return
     this.#recordVote(s)
   }
 
@@ -491,6 +512,7 @@ export class TpbftVariant implements ThreePhaseVariant {
     const h = this.#h()
     if (acting <= this.#actingIndex(view) || acting >= this.group(view).length) return
     const from = this.#actingMember(view)
+    if (byVotes && acting === this.#actingIndex(view) + 1) this.#noteComplaint(view, acting)
     this.#acting.set(view, acting)
     h.persist(h.stableSeq(), { protocol: TPBFT, type: 'rec-inner', view, acting } as unknown as ThreePhaseMessage)
     this.counters.innerFailovers++
@@ -500,6 +522,16 @@ export class TpbftVariant implements ThreePhaseVariant {
     h.log({ type: 'inner-failover', view, acting: this.#actingMember(view), skipped: from, byVotes })
     h.disarm(TPBFT_INNER_TIMER)
     if (this.#actingMember(view) === h.self) this.#takeOver(view)
+  }
+
+  /** t votes moved the group one step, away from the member before `acting`: that is an inner complaint
+   *  (E2) for whichever member proposes next to carry. Votes that asked for other indices do not count. */
+  #noteComplaint (view: number, acting: number): void {
+    const t = this.threshold(view)
+    const votes = [...this.#innerVotes.values()].filter((v) => v.msg.view === view && v.msg.acting === acting && v.msg.epoch === this.#config.epoch)
+    if (votes.length < t) return
+    const chosen = votes.sort((a, b) => this.#validators.indexOf(a.from) - this.#validators.indexOf(b.from)).slice(0, t)
+    this.evidence.noteInnerComplaint(this.#config.epoch, view, acting, chosen as unknown as Signed<TpbftMessage>[])
   }
 
   /** The open slots of the view this member knows (certified pre-prepares it accepted, proposals it

@@ -191,3 +191,61 @@ test('a restarted replica rebuilds the ledger from its stable snapshot and the e
   }
 })
 
+
+test('inner complaints (E2): t votes of one epoch and view from its group count once; replays, strangers, short or unscheduled ones are refused', () => {
+  const GROUP = ['a', 'b', 'c', 'd']
+  // The schedule: view 0's group is a..d in every epoch (the replay case needs it to exist in epoch 1 too).
+  const schedule = { group: (_epoch: number, view: number) => (view === 0 ? GROUP : undefined), threshold: () => 3 }
+  const scheduled = () => new EvidenceCarrier({ validators, epochLength: EPOCH, verifier, codec: tpbftCodec, schedule })
+  const vote = (id: string, epoch: number, acting = 1, view = 0) => signerOf(id).sign({ protocol: 'tpbft', type: 'inner-change', epoch, view, acting } as TpbftMessage)
+  const codec = evidenceCodec(tpbftCodec)
+  const carried = (seq: number, complaints: Signed<TpbftMessage>[]) => makeBatch([encodeEvidenceTx(seq, codec.encode([{ kind: 'inner-complaint', complaints }]))])
+
+  // The proposer carries what it noted in a batch of that epoch, and stops once it is committed.
+  const proposer = scheduled()
+  proposer.noteInnerComplaint(0, 0, 1, ['b', 'c', 'd'].map((id) => vote(id, 0)))
+  const txs = proposer.carry([clientTx(3)], 3)
+  assert.equal(txs.length, 2)
+  const replica = scheduled()
+  replica.committed(3, makeBatch(txs), undefined)
+  assert.equal(replica.ledger.recorded('inner/0/0/1'), 0)
+  assert.deepEqual(['b', 'c', 'd'].map((id) => replica.ledger.counts(0, id, 'a').inner), [1, 1, 1])
+  proposer.committed(3, makeBatch(txs), undefined)
+  assert.deepEqual(proposer.carry([clientTx(4)], 4), [clientTx(4)], 'nothing left to carry')
+  // A complaint noted in epoch 0 is never carried in epoch 1 (it would be refused there).
+  const late = scheduled()
+  late.noteInnerComplaint(0, 0, 1, ['b', 'c', 'd'].map((id) => vote(id, 0)))
+  assert.deepEqual(late.carry([clientTx(EPOCH + 1)], EPOCH + 1), [clientTx(EPOCH + 1)])
+
+  const refusedBy = (c: EvidenceCarrier, seq: number, complaints: Signed<TpbftMessage>[]): void => {
+    const before = c.counters.refused
+    c.committed(seq, carried(seq, complaints), undefined)
+    assert.equal(c.counters.refused - before, 1)
+  }
+  const other = scheduled()
+  // The same votes replayed into epoch 1, votes naming epoch 1 in a batch of epoch 0, two epochs mixed.
+  refusedBy(other, EPOCH + 2, ['b', 'c', 'd'].map((id) => vote(id, 0)))
+  refusedBy(other, 2, ['b', 'c', 'd'].map((id) => vote(id, 1)))
+  refusedBy(other, 2, [vote('b', 0), vote('c', 0), vote('d', 1)])
+  // Two votes of three, a voter outside the group, a view without a group, an index that accuses nobody.
+  refusedBy(other, 2, ['b', 'c'].map((id) => vote(id, 0)))
+  refusedBy(other, 2, ['b', 'c', 'e'].map((id) => vote(id, 0)))
+  refusedBy(other, 2, ['b', 'c', 'd'].map((id) => vote(id, 0, 1, 5)))
+  refusedBy(other, 2, ['b', 'c', 'd'].map((id) => vote(id, 0, 0)))
+  // A forged signature.
+  refusedBy(other, 2, ['b', 'c', 'd'].map((id) => vote(id, 0)).map((s, i) => (i === 0 ? { ...s, sig: new Uint8Array(s.sig.byteLength) } : s)))
+  assert.equal(other.ledger.counts(0, 'b', 'a').inner + other.ledger.counts(1, 'b', 'a').inner, 0)
+  // Without a schedule (or as view-change evidence, E3) nothing is blamed.
+  refusedBy(carrier(), 2, ['b', 'c', 'd'].map((id) => vote(id, 0)))
+  // A quorum of view-changes to view 1 would blame view 0's group if verified: a VIEW-CHANGE names no epoch.
+  const viewChanges = ['a', 'b', 'c', 'd', 'e'].map((id) => signerOf(id).sign({ protocol: 'tpbft', type: 'view-change', view: 1, stableSeq: 0, stableRoot: new Uint8Array(32), checkpointProof: [], prepared: [] } as TpbftMessage))
+  const vc = makeBatch([encodeEvidenceTx(2, codec.encode([{ kind: 'view-change', viewChanges }]))])
+  const e3 = scheduled()
+  e3.committed(2, vc, undefined)
+  assert.equal(e3.counters.refused, 1)
+  assert.equal(e3.ledger.counts(0, 'e', 'a').viewChange, 0)
+  // The vote's epoch survives the codec.
+  const w = new Writer()
+  tpbftCodec.encodeBody(vote('b', 7).msg, w)
+  assert.deepEqual(tpbftCodec.decodeBody('inner-change', new Reader(w.finish()), { depth: 0 }), vote('b', 7).msg)
+})

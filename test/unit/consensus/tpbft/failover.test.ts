@@ -117,3 +117,24 @@ test('two group members\' certified proposals for one slot are no equivocation; 
   assert.equal(equivocations(r.replica.onMessage(group[1], certified(group[1], 'two') as never, 2)), 0, 'another member\'s proposal')
   assert.equal(equivocations(r.replica.onMessage(group[0], certified(group[0], 'three') as never, 3)), 1, 'the same member\'s second digest')
 })
+
+test('an inner failover by votes is carried as a complaint (E2): every live replica\'s ledger blames the member skipped', () => {
+  const net = new Net()
+  const [x, y, z, w] = net.nodes.get('a')!.variant.group(0)
+  net.dead.add(x)
+  for (const id of IDS) if (id !== x) net.request(id, batchOf('after the failover'))
+  net.run()
+  for (const id of [y, z, w]) net.timer(id, TPBFT_TIMERS.inner)
+  net.run()
+  // One more batch, so the batch carrying the complaint is followed by one more commit everywhere.
+  for (const id of IDS) if (id !== x) net.request(id, batchOf('one more'))
+  net.run()
+  const live = IDS.filter((id) => id !== x)
+  for (const id of live) {
+    const ledger = net.nodes.get(id)!.variant.evidence.ledger
+    assert.equal(ledger.recorded('inner/0/0/1'), 0, `${id} recorded the inner failover of view 0 to acting index 1`)
+    assert.deepEqual([y, z, w].map((voter) => ledger.counts(0, voter, x).inner), [1, 1, 1], `${id}: each voter complained about ${x} once`)
+    assert.equal(ledger.counts(0, y, z).inner, 0, 'nobody else is blamed')
+    assert.equal(net.nodes.get(id)!.variant.evidence.counters.refused, 0)
+  }
+})
