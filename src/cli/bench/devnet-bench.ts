@@ -46,7 +46,7 @@ export interface BenchResult {
   committedTx: number
   tps: number
   latencyMs: { p50: number | null, p90: number | null, p99: number | null }
-  perNode: Array<{ id: string, cpuPct: number, rssMiB: number, heapUsedMiB?: number }>
+  perNode: Array<{ id: string, cpuPct: number, rssMiB: number, peakRssMiB?: number, heapUsedMiB?: number }>
   /** What went wrong, reported rather than only subtracted: requests that failed or were refused (HTTP
    *  errors, timeouts, mempool full) and transactions that committed with an error result. */
   failures?: { requests: number, txs: number, firstErrors: string[] }
@@ -272,7 +272,7 @@ export async function drive (nodes: DevnetNode[], opts: BenchOptions, say: (line
   const perNode = nodes.map((n, i) => {
     const a = before[i] as ProcSample | null
     const b = after[i] as ProcSample | null
-    return { id: n.id, cpuPct: a != null && b != null ? cpuPercent(a, b) : 0, rssMiB: b?.rssMiB ?? 0, ...(memory[i] != null ? { heapUsedMiB: memory[i].heapUsedMiB } : {}) }
+    return { id: n.id, cpuPct: a != null && b != null ? cpuPercent(a, b) : 0, rssMiB: b?.rssMiB ?? 0, ...(b != null ? { peakRssMiB: b.peakRssMiB } : {}), ...(memory[i] != null ? { heapUsedMiB: memory[i].heapUsedMiB } : {}) }
   })
   return {
     protocol: opts.protocol,

@@ -33,6 +33,7 @@ test('bench --duration 2 --nodes 4 --ack-quorum --json --out: the CLI.md shape, 
     assert.equal(typeof p.id, 'string')
     assert.ok(p.cpuPct > 0, 'a node under load uses CPU')
     assert.ok(p.rssMiB > 0)
+    assert.ok(p.peakRssMiB >= p.rssMiB, 'the peak RSS over the node\'s life is at least its RSS at the end')
   }
   assert.equal(typeof b.machine.cpus, 'number')
   assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), b)
