@@ -297,8 +297,8 @@ export class TpbftVariant implements ThreePhaseVariant {
   }
 
   /** Epoch e's configuration: EigenTrust over the evidence committed in earlier epochs when rankByEvidence
-   *  is 1; otherwise (the default) none, so trust is the uniform pre-trust and the ranking is the tie-break,
-   *  which rotates the groups every epoch. The tie-break seed and the previous hash are fixed (zeros) rather than the checkpoint
+   *  is 1 (the default; the ledger is the one the closing checkpoint certified, ledger-sync.ts); with 0 none,
+   *  so trust is the uniform pre-trust and the ranking is the tie-break, which rotates the groups every epoch. The tie-break seed and the previous hash are fixed (zeros) rather than the checkpoint
    *  root and the chained hash: neither is in the replicated state yet, and a replica that skipped the
    *  boundary checkpoint by state transfer must compute the same configuration. */
   #configFor (epoch: number): EpochConfig {

@@ -136,7 +136,7 @@ test('ranking by evidence: a replica that crossed the boundary by state transfer
   assert.notEqual(toHex(blind.v.config.hash), r.committed)
 })
 
-test('the nodes\' default (rankByEvidence 0): the same configuration whether committed or transferred', () => {
+test('the uniform fallback (rankByEvidence 0): the same configuration whether committed or transferred', () => {
   const r = boundary(0)
   assert.ok(r.evidence > 0, 'evidence was committed and counted before the boundary')
   assert.equal(r.transferred, r.committed)
