@@ -150,3 +150,27 @@ test('a peer is answered once per resend period, and only for a ledger it holds'
   for (let i = 0; i < 5; i++) ask(EPOCH)
   assert.equal(server.sent.filter((s) => s.msg.type === 'ledger').length, 1)
 })
+
+test('a replica whose own ledger differs from the certified one (its state came from elsewhere) replaces it by the certified one', () => {
+  const expected = reference()
+  const server = replicaOf('a')
+  for (const b of all.slice(0, 2 * EPOCH)) {
+    commit(server, b)
+    if (b.seq % CHECKPOINT === 0) server.v.observe({ kind: 'stable', seq: b.seq, stateRoot: root, extra: server.v.checkpointExtra(b.seq), signers: ['a', 'b', 'c'] })
+  }
+  // Its state was restored to E outside consensus (no WAL): it commits from E + 1 with an empty ledger.
+  const odd = replicaOf('d')
+  for (const b of all.slice(EPOCH, 2 * EPOCH)) commit(odd, b)
+  assert.notEqual(toHex(odd.v.checkpointExtra(2 * EPOCH)!), expected.get(2 * EPOCH), 'its own capture misses the evidence before E')
+  odd.v.observe({ kind: 'stable', seq: 2 * EPOCH, stateRoot: root, extra: ledgerHash(server.v.ledger.bytesAt(2 * EPOCH)!), signers: ['a', 'b', 'c'] })
+  assert.equal(odd.v.ledger.counters.mismatched, 1)
+  assert.equal(odd.v.ledger.pending, 2 * EPOCH)
+  odd.v.afterInput()
+  const ask = odd.sent.find((s) => s.msg.type === 'ledger-request')!
+  server.v.onMessage('d', signerOf('d').sign(ask.msg) as unknown as Signed<ThreePhaseMessage>)
+  const reply = server.sent.find((s) => s.msg.type === 'ledger')!
+  odd.v.onMessage('a', signerOf('a').sign(reply.msg) as unknown as Signed<ThreePhaseMessage>)
+  assert.equal(odd.v.ledger.pending, undefined)
+  assert.equal(toHex(odd.v.config.hash), toHex(server.v.config.hash))
+  assert.deepEqual(odd.v.evidence.ledger.encode(), server.v.evidence.ledger.encode())
+})
