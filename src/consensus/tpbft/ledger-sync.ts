@@ -30,8 +30,11 @@ export const TPBFT_LEDGER_TIMER = `${TPBFT}/ledger`
 /** Domain tag of the ledger hash a checkpoint carries. */
 const LEDGER_HASH_TAG = new TextEncoder().encode('novacron/tpbft-ledger\0')
 
-/** A fetch that has not answered by its retry time goes to the next signer, after a doubling wait. */
-const LEDGER_RETRY_RESENDS = 2
+/** A fetch asks this many signers at once (a lost message or a crashed signer then rarely costs a retry:
+ *  the replica waits, out of the epoch, until it holds the ledger); the ledger is a few KB to a few hundred. */
+const LEDGER_FANOUT = 2
+/** A fetch that has not answered by its retry time goes to the next signers, after a doubling wait. */
+const LEDGER_RETRY_RESENDS = 1
 const MAX_LEDGER_DOUBLINGS = 3
 
 export function ledgerHash (bytes: Uint8Array): Hash { return sha256(LEDGER_HASH_TAG, bytes) }
@@ -73,8 +76,8 @@ export class LedgerSync {
   readonly #captured = new Map<number, Capture>()
   /** The certified ledger this replica waits for. */
   #pending: Pending | undefined
-  /** When each peer was last answered (one ledger per peer per resend period). */
-  readonly #answered = new Map<ValidatorId, number>()
+  /** What each peer was last answered, and when (one ledger per peer and checkpoint per resend period). */
+  readonly #answered = new Map<ValidatorId, { readonly seq: number, readonly at: number }>()
 
   constructor (opts: LedgerSyncOptions) { this.#o = opts }
 
@@ -135,22 +138,24 @@ export class LedgerSync {
   tick (h: VariantHost): void {
     const p = this.#pending
     if (p === undefined || h.now() < p.retryAt) return
-    const to = p.from[p.attempt % p.from.length]
+    const count = Math.min(LEDGER_FANOUT, p.from.length)
+    const to = Array.from({ length: count }, (_, i) => p.from[(p.attempt * count + i) % p.from.length])
     p.attempt++
     const wait = LEDGER_RETRY_RESENDS * this.#o.resendIntervalMs * 2 ** Math.min(p.attempt - 1, MAX_LEDGER_DOUBLINGS)
     p.retryAt = h.now() + wait
-    h.send([to], h.sign({ protocol: TPBFT, type: 'ledger-request', seq: p.seq } as unknown as ThreePhaseMessage))
+    h.send(to, h.sign({ protocol: TPBFT, type: 'ledger-request', seq: p.seq } as unknown as ThreePhaseMessage))
     h.arm(TPBFT_LEDGER_TIMER, wait)
-    h.log({ type: 'ledger-fetch', seq: p.seq, from: to, attempt: p.attempt - 1 })
+    h.log({ type: 'ledger-fetch', seq: p.seq, from: to.join(','), attempt: p.attempt - 1 })
   }
 
-  /** A peer asks for the ledger at `seq`: answered when this replica holds it, once per resend period. */
+  /** A peer asks for the ledger at `seq`: answered when this replica holds it, once per checkpoint and
+   *  resend period (a peer that moved on to a newer checkpoint is answered at once). */
   onRequest (h: VariantHost, peer: ValidatorId, seq: number): void {
     const bytes = this.bytesAt(seq)
     if (bytes === undefined || peer === h.self) return
     const last = this.#answered.get(peer)
-    if (last !== undefined && h.now() - last < this.#o.resendIntervalMs) return
-    this.#answered.set(peer, h.now())
+    if (last !== undefined && last.seq >= seq && h.now() - last.at < this.#o.resendIntervalMs) return
+    this.#answered.set(peer, { seq, at: h.now() })
     this.counters.served++
     h.send([peer], h.sign({ protocol: TPBFT, type: 'ledger', seq, ledger: bytes } as unknown as ThreePhaseMessage))
   }
