@@ -39,11 +39,16 @@ function distinctValidators (ctx: CertContext, signed: readonly Signed<ThreePhas
   return true
 }
 
+/** Whether two checkpoints certify the same variant extra (both absent, as in PBFT, or equal). */
+export const sameCheckpointExtra = (a: CheckpointMsg, b: CheckpointMsg): boolean =>
+  a.extra === undefined ? b.extra === undefined : b.extra !== undefined && bytesEqual(a.extra, b.extra)
+
 function checkpointProofShape (ctx: CertContext, seq: number, root: Uint8Array, proof: readonly Signed<CheckpointMsg>[]): boolean {
-  return proof.length >= ctx.quorum && distinctValidators(ctx, proof, ctx.validators.n) && proof.every((s) => s.msg.seq === seq && bytesEqual(s.msg.stateRoot, root))
+  return proof.length >= ctx.quorum && distinctValidators(ctx, proof, ctx.validators.n) &&
+    proof.every((s) => s.msg.seq === seq && bytesEqual(s.msg.stateRoot, root) && sameCheckpointExtra(s.msg, proof[0].msg))
 }
 
-/** quorum distinct validators signed checkpoint (seq, root). */
+/** quorum distinct validators signed checkpoint (seq, root) and one variant extra. */
 export function validCheckpointProof (ctx: CertContext, seq: number, root: Uint8Array, proof: readonly Signed<CheckpointMsg>[]): boolean {
   return checkpointProofShape(ctx, seq, root, proof) && proof.every((s) => signedBy(ctx, s))
 }
@@ -94,12 +99,13 @@ const signedOverhead = (protocolBytes: number, idBytes: number): number => 1 + (
 /** The largest encoded new-view an honest primary can send, and so the largest rec-new-view body: a quorum
  *  of view-changes, each with a checkpoint proof of n signatures and a window of digest certificates of
  *  `prepareCertSize` prepares, and a window of pre-prepare headers. Vote bodies are view, seq and digest,
- *  plus a proof field of up to `proofBytes` where the variant has one. */
-export function newViewBytesBound (o: { readonly n: number, readonly quorum: number, readonly window: number, readonly prepareCertSize: number, readonly idBytes: number, readonly protocolBytes: number, readonly proofBytes?: number }): number {
+ *  plus a proof field of up to `proofBytes` where the variant has one; checkpoints carry an extra hash
+ *  where the variant certifies one (`checkpointExtras`). */
+export function newViewBytesBound (o: { readonly n: number, readonly quorum: number, readonly window: number, readonly prepareCertSize: number, readonly idBytes: number, readonly protocolBytes: number, readonly proofBytes?: number, readonly checkpointExtras?: boolean }): number {
   const so = signedOverhead(o.protocolBytes, o.idBytes)
   const vote = 8 + 8 + 4 + 32 + (o.proofBytes === undefined ? 0 : 4 + o.proofBytes)
   const header = 8 + 8 + 4 + 32 + 1
-  const checkpoint = 8 + 4 + 32
+  const checkpoint = 8 + 4 + 32 + (o.checkpointExtras === true ? 4 + 32 : 0)
   const viewChange = 8 + 8 + 4 + 32 + 4 + o.n * (so + checkpoint) + 4 + o.window * (so + header + 4 + o.prepareCertSize * (so + vote))
   return 8 + 4 + o.quorum * (so + viewChange) + 4 + o.window * (so + header)
 }

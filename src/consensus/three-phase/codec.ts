@@ -25,8 +25,9 @@ const txs = (r: Reader): Uint8Array[] => r.list((r) => r.bytes(MAX_TX_BYTES, 'tr
 export const MAX_PRE_PREPARE_CERT_BYTES = 64 * 1024
 
 /** The codec of variant `protocol`; `proofs`: its prepares and commits carry a proof field; `certs`: its
- *  pre-prepares carry a certificate field (empty when absent). */
-export function threePhaseCodec (protocol: string, proofs = false, certs = false): MessageCodec<ThreePhaseMessage> {
+ *  pre-prepares carry a certificate field (empty when absent); `checkpointExtras`: its checkpoints carry
+ *  an extra hash field (empty when absent). Without them the layout is PBFT's, byte for byte. */
+export function threePhaseCodec (protocol: string, proofs = false, certs = false, checkpointExtras = false): MessageCodec<ThreePhaseMessage> {
   function signedOf<T extends ThreePhaseMessage['type']> (r: Reader, ctx: DecodeContext, type: T): Signed<Extract<ThreePhaseMessage, { type: T }>> {
     const s = readSigned(r, codec, ctx)
     if (s.msg.type !== type) throw new CodecError(`expected a signed ${type}, got ${s.msg.type}`)
@@ -64,7 +65,10 @@ export function threePhaseCodec (protocol: string, proofs = false, certs = false
           w.u64(m.view).u64(m.seq).bytes(m.digest)
           if (proofs) w.bytes(m.proof ?? new Uint8Array(0))
           return
-        case 'checkpoint': w.u64(m.seq).bytes(m.stateRoot); return
+        case 'checkpoint':
+          w.u64(m.seq).bytes(m.stateRoot)
+          if (checkpointExtras) w.bytes(m.extra ?? new Uint8Array(0))
+          return
         case 'view-change':
           w.u64(m.view).u64(m.stableSeq).bytes(m.stableRoot)
           w.list(m.checkpointProof, (w, s) => writeSigned(w, codec, s))
@@ -110,7 +114,13 @@ export function threePhaseCodec (protocol: string, proofs = false, certs = false
           const vote = { protocol, type, view: r.u64(), seq: r.u64(), digest: hash(r, 'digest') } satisfies Prepare | { type: 'commit' }
           return proofs ? { ...vote, proof: r.bytes(MAX_PROOF_BYTES, 'vote proof') } : vote
         }
-        case 'checkpoint': return { protocol, type, seq: r.u64(), stateRoot: hash(r, 'state root') } satisfies CheckpointMsg
+        case 'checkpoint': {
+          const cp: CheckpointMsg = { protocol, type, seq: r.u64(), stateRoot: hash(r, 'state root') }
+          if (!checkpointExtras) return cp
+          const extra = r.bytes(HASH_BYTES, 'checkpoint extra')
+          if (extra.byteLength !== 0 && extra.byteLength !== HASH_BYTES) throw new CodecError(`a checkpoint extra is empty or ${HASH_BYTES} bytes, got ${extra.byteLength}`)
+          return extra.byteLength === 0 ? cp : { ...cp, extra: extra.slice() }
+        }
         case 'view-change':
           return {
             protocol,

@@ -26,7 +26,10 @@ export type FullPrePrepare = PrePrepare & { readonly batch: Batch }
 /** `proof`: evidence a variant's votes carry (e.g. of sample membership); absent in PBFT. */
 export interface Prepare extends Base<'prepare'> { readonly view: number, readonly seq: number, readonly digest: Hash, readonly proof?: Uint8Array }
 export interface Commit extends Base<'commit'> { readonly view: number, readonly seq: number, readonly digest: Hash, readonly proof?: Uint8Array }
-export interface CheckpointMsg extends Base<'checkpoint'> { readonly seq: number, readonly stateRoot: Hash }
+/** `extra`: a hash of the variant's own replicated data at seq (T-PBFT: its trust ledger), signed with the
+ *  state root so one checkpoint certificate certifies both; carried only by codecs built with checkpoint
+ *  extras, absent in PBFT. */
+export interface CheckpointMsg extends Base<'checkpoint'> { readonly seq: number, readonly stateRoot: Hash, readonly extra?: Hash }
 
 /** A pre-prepare (without its batch) and quorum - 1 matching prepares from backups: the batch may have committed. */
 export interface PreparedCert {

@@ -133,7 +133,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
   readonly #viewChanges = new Map<ValidatorId, Signed<ViewChange>>()
   #newView: Signed<NewView> | undefined
   #newViewSentFor = -1
-  readonly #checkpointVotes = new CheckpointVotes<CheckpointMsg>((m) => m.seq, (m) => `${m.seq}/${toHex(m.stateRoot)}`)
+  readonly #checkpointVotes = new CheckpointVotes<CheckpointMsg>((m) => m.seq, (m) => `${m.seq}/${toHex(m.stateRoot)}${m.extra === undefined ? '' : `/${toHex(m.extra)}`}`)
   /** Phase messages for the view this replica is changing to (or the next one), held until it installs it. */
   #future: Signed<ThreePhaseMessage>[] = []
   #futureBytes = 0
@@ -173,7 +173,8 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       prepareCertSize: this.#votes.certificateSize('prepare'),
       idBytes: Math.max(...this.validators.ids.map(utf8)),
       protocolBytes: utf8(this.#tag),
-      proofBytes: this.#votes.prove === undefined ? undefined : (this.#votes.proofBytes ?? MAX_PROOF_BYTES)
+      proofBytes: this.#votes.prove === undefined ? undefined : (this.#votes.proofBytes ?? MAX_PROOF_BYTES),
+      checkpointExtras: this.#variant.checkpointExtra !== undefined
     })
     if (bound > MAX_NEW_VIEW_BYTES) throw new ParamError(`a new-view for ${this.validators.n} validators and watermarkWindow ${this.params.watermarkWindow} may reach ${bound} bytes, over the ${MAX_NEW_VIEW_BYTES} its WAL record allows: use a smaller window`)
     this.#variant.attach?.(this.#host())
@@ -310,7 +311,8 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     if (seq > this.#lastCommitted) this.#installedSnapshot(seq)
     this.#lastExecuted = Math.max(this.#lastExecuted, seq)
     if (seq % this.params.checkpointInterval === 0 && seq > this.#stableSeq) {
-      const cp = this.#o.sign<CheckpointMsg>({ protocol: this.#tag, type: 'checkpoint', seq, stateRoot })
+      const extra = this.#variant.checkpointExtra?.(seq)
+      const cp = this.#o.sign<CheckpointMsg>({ protocol: this.#tag, type: 'checkpoint', seq, stateRoot, ...(extra === undefined ? {} : { extra }) })
       this.#o.broadcast(cp)
       this.#recordCheckpoint(cp)
     }
@@ -670,7 +672,8 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     this.#checkpointVotes.retain((m) => m.seq > seq)
     this.#lastAssigned = Math.max(this.#lastAssigned, seq)
     this.#o.log({ type: 'stable-checkpoint', seq })
-    this.#variant.observe?.({ kind: 'stable', seq, stateRoot: root })
+    const extra = proof[0]?.msg.extra
+    this.#variant.observe?.({ kind: 'stable', seq, stateRoot: root, ...(extra === undefined ? {} : { extra, signers: proof.map((s) => s.from) }) })
     if (this.#lastCommitted < seq) this.#requestState()
     this.#propose(false)
   }

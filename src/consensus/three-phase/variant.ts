@@ -41,7 +41,8 @@ export interface VotePolicy {
 export type ReplicaObservation =
   /** `batch` and `cert` (the commit certificate this replica decided on) where the engine has them. */
   | { readonly kind: 'committed', readonly seq: number, readonly view: number, readonly primary: ValidatorId, readonly batch?: Batch, readonly cert?: readonly Signed<Commit>[] }
-  | { readonly kind: 'stable', readonly seq: number, readonly stateRoot: Uint8Array }
+  /** `extra`: the variant extra its certificate certified (checkpointExtra), `signers`: who signed it. */
+  | { readonly kind: 'stable', readonly seq: number, readonly stateRoot: Uint8Array, readonly extra?: Uint8Array, readonly signers?: readonly ValidatorId[] }
   | { readonly kind: 'new-view', readonly view: number, readonly primary: ValidatorId }
 
 export interface ThreePhaseVariant {
@@ -86,6 +87,11 @@ export interface ThreePhaseVariant {
   /** Whether the primary may propose `seq` now (default: yes); T-PBFT holds the first seq of an epoch
    *  until the checkpoint closing the previous one is stable. */
   mayProposeSeq? (seq: number): boolean
+  /** A hash of the variant's own replicated data as of the commit of `seq` (a checkpoint), signed into
+   *  this replica's checkpoint with the state root, so that the checkpoint certificate (quorum matching
+   *  votes) certifies both; undefined when it has none for `seq` (its vote then matches no certificate
+   *  that has one). Its codec must be built with checkpoint extras. T-PBFT: its trust ledger's hash. */
+  checkpointExtra? (seq: number): Uint8Array | undefined
   /** Variant-specific figures for status() (ProtocolStatus.extra): ProBFT's quorum and sample sizes,
    *  T-PBFT's epoch, group and ranking. */
   extraStatus? (): ProtocolExtra

@@ -14,7 +14,9 @@ import type { GroupShare, TpbftMessage } from './messages.ts'
 /** Most shares one certificate may carry (a group is never larger). */
 export const MAX_CERT_SHARES = 64
 
-const base = threePhaseCodec(TPBFT, false, true)
+// Certificates on pre-prepares (the group's co-signatures) and an extra on checkpoints (the trust ledger's
+// hash, ledger-sync.ts).
+const base = threePhaseCodec(TPBFT, false, true, true)
 
 export const tpbftCodec: MessageCodec<TpbftMessage> = {
   protocol: TPBFT,
@@ -27,7 +29,9 @@ export const tpbftCodec: MessageCodec<TpbftMessage> = {
       case 'rec-share': w.u64(m.view).u64(m.seq).bytes(m.digest).u32(m.acting); return
       case 'rec-inner': w.u64(m.view).u32(m.acting); return
       case 'rec-evidence': w.u64(m.seq).bytes(m.evidence); return
-      case 'rec-ledger': w.u64(m.seq).bytes(m.ledger)
+      case 'rec-ledger': w.u64(m.seq).bytes(m.ledger); return
+      case 'ledger-request': w.u64(m.seq); return
+      case 'ledger': w.u64(m.seq).bytes(m.ledger)
     }
   },
   decodeBody (type, r, ctx) {
@@ -39,6 +43,8 @@ export const tpbftCodec: MessageCodec<TpbftMessage> = {
       case 'rec-inner': return { protocol, type, view: r.u64(), acting: r.u32() }
       case 'rec-evidence': return { protocol, type, seq: r.u64(), evidence: r.bytes(MAX_CARRIED_BYTES, 'evidence') }
       case 'rec-ledger': return { protocol, type, seq: r.u64(), ledger: r.bytes(MAX_LEDGER_BYTES, 'trust ledger') }
+      case 'ledger-request': return { protocol, type, seq: r.u64() }
+      case 'ledger': return { protocol, type, seq: r.u64(), ledger: r.bytes(MAX_LEDGER_BYTES, 'trust ledger').slice() }
       default: return base.decodeBody(type, r, ctx)
     }
   }

@@ -22,11 +22,19 @@ export interface RecInner extends Base<'rec-inner'> { readonly view: number, rea
 
 /** Persisted when a committed batch at `seq` carried trust evidence that passed (carry.ts): replayed on restart. */
 export interface RecEvidence extends Base<'rec-evidence'> { readonly seq: number, readonly evidence: Uint8Array }
-/** Persisted at each stable checkpoint `seq`: the encoded trust ledger (evidence.ts) as of then. */
+/** Persisted at each stable checkpoint `seq`: the encoded trust ledger (evidence.ts) as of the commit of
+ *  `seq`, the one the checkpoint certificate certified (ledger-sync.ts). */
 export interface RecLedger extends Base<'rec-ledger'> { readonly seq: number, readonly ledger: Uint8Array }
 
-export type TpbftOwnMessage = GroupShare | InnerChange | RecShare | RecInner | RecEvidence | RecLedger
+/** Asks a peer for the trust ledger as of stable checkpoint `seq` (a replica that reached it by state
+ *  transfer, or whose own ledger differs from the certified one: ledger-sync.ts). */
+export interface LedgerRequest extends Base<'ledger-request'> { readonly seq: number }
+/** The encoded trust ledger as of checkpoint `seq`; the receiver checks it against the ledger hash its
+ *  checkpoint certificate certified before it uses it. */
+export interface LedgerReply extends Base<'ledger'> { readonly seq: number, readonly ledger: Uint8Array }
+
+export type TpbftOwnMessage = GroupShare | InnerChange | RecShare | RecInner | RecEvidence | RecLedger | LedgerRequest | LedgerReply
 export type TpbftMessage = ThreePhaseMessage | TpbftOwnMessage
 
-const OWN: ReadonlySet<string> = new Set(['group-share', 'inner-change', 'rec-share', 'rec-inner', 'rec-evidence', 'rec-ledger'])
+const OWN: ReadonlySet<string> = new Set(['group-share', 'inner-change', 'rec-share', 'rec-inner', 'rec-evidence', 'rec-ledger', 'ledger-request', 'ledger'])
 export const isOwn = (m: { readonly type: string }): m is TpbftOwnMessage => OWN.has(m.type)

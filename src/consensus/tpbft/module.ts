@@ -12,6 +12,7 @@ import type { TpbftMessage } from './messages.ts'
 import { DEFAULT_TPBFT_PARAMS, TPBFT_GENESIS_DEFAULTS, tpbftParams, tpbftParamsFromGenesis } from './params.ts'
 import type { TpbftParams } from './params.ts'
 import { TPBFT_INNER_TIMER, TpbftVariant } from './variant.ts'
+import { TPBFT_LEDGER_TIMER } from './ledger-sync.ts'
 import type { TpbftPlantedChanges } from './variant.ts'
 import { epochConfig } from './epoch.ts'
 import { TrustLedger } from './evidence.ts'
@@ -20,7 +21,7 @@ import { ValidatorSet } from '../core/validators.ts'
 /** Seeds `npm test` runs: each (size, adversary) pair twice, well under a minute on two quiet cores. */
 export const TPBFT_SIM_SEEDS = 78
 
-export const TPBFT_TIMERS = { ...threePhaseTimers(TPBFT), inner: TPBFT_INNER_TIMER } as const
+export const TPBFT_TIMERS = { ...threePhaseTimers(TPBFT), inner: TPBFT_INNER_TIMER, ledger: TPBFT_LEDGER_TIMER } as const
 
 /** A T-PBFT replica: the engine, with its variant reachable for status and tests. */
 export interface Tpbft { readonly replica: ThreePhaseReplica, readonly variant: TpbftVariant }

@@ -16,10 +16,11 @@ export interface TpbftParams extends ThreePhaseParams {
   /** T_in: how long a group member waits for a certified pre-prepare before asking for the next acting
    *  proposer; it doubles per consecutive failover, up to half the view-change timeout. */
   readonly innerTimeoutMs: number
-  /** 1: each epoch's ranking is EigenTrust over the committed evidence; 0 (the default until the ledger
-   *  travels with state transfer): the evidence is carried, verified and counted (`trust show`), but the
-   *  ranking is the uniform-trust tie-break, because a replica that skipped evidence-carrying batches by
-   *  state transfer would compute other groups and stop following its cluster. Not a genesis parameter. */
+  /** 1 (the default): each epoch's ranking is EigenTrust over the committed evidence; every stable
+   *  checkpoint certifies the trust ledger's hash, and a replica that skipped evidence-carrying batches by
+   *  state transfer fetches the certified ledger before it enters the next epoch (ledger-sync.ts), so it
+   *  computes the same groups. 0: the evidence is carried, verified and counted (`trust show`), but the
+   *  ranking is the uniform-trust tie-break (a fallback). Not a genesis parameter. */
   readonly rankByEvidence: number
 }
 
@@ -29,7 +30,7 @@ export const DEFAULT_TPBFT_PARAMS: TpbftParams = {
   groupSize: 4,
   coSignThreshold: 0,
   innerTimeoutMs: DEFAULT_THREE_PHASE_PARAMS.viewChangeTimeoutMs / 4,
-  rankByEvidence: 0
+  rankByEvidence: 1
 }
 
 /** f_g and t for a group of `m`: a certificate of t intersects any other in f_g + 1 members, so a group

@@ -23,6 +23,7 @@ import { groupOf, thresholdOf } from './schedule.ts'
 import type { EpochConfig } from './schedule.ts'
 import { TRUST_PARAM_DEFAULTS, epochConfig } from './epoch.ts'
 import { EvidenceCarrier } from './carry.ts'
+import { LedgerSync, TPBFT_LEDGER_TIMER } from './ledger-sync.ts'
 import { TrustHistory } from './trust-history.ts'
 import type { Tx } from '../core/batch.ts'
 
@@ -60,6 +61,8 @@ export class TpbftVariant implements ThreePhaseVariant {
   /** The committed trust evidence the configurations are computed from, and what this replica carries
    *  as proposer (carry.ts). */
   readonly evidence: EvidenceCarrier
+  /** The ledger as each stable checkpoint certifies it, and its transfer to replicas that lack it. */
+  readonly ledger: LedgerSync
   /** The configurations it entered, with their evidence counts (the admin API's TrustSource). */
   readonly trust = new TrustHistory()
   /** Acting member index per view (only the current view's matters; 0 when never moved). */
@@ -98,13 +101,23 @@ export class TpbftVariant implements ThreePhaseVariant {
     this.#params = params
     this.#verifier = verifier
     this.#planted = planted
-    this.evidence = new EvidenceCarrier({
+    const carrierOptions = {
       validators,
       epochLength: params.epochLength,
       verifier,
       codec: tpbftCodec,
       ranks: params.rankByEvidence === 1,
-      schedule: { group: (epoch, view) => groupOf(this.#configOfEpoch(epoch), view), threshold: (size) => this.#thresholdOf(size) }
+      schedule: { group: (epoch: number, view: number) => groupOf(this.#configOfEpoch(epoch), view), threshold: (size: number) => this.#thresholdOf(size) }
+    }
+    this.evidence = new EvidenceCarrier(carrierOptions)
+    this.ledger = new LedgerSync({
+      validators,
+      checkpointInterval: params.checkpointInterval,
+      epochLength: params.epochLength,
+      windowEpochs: TRUST_PARAM_DEFAULTS.windowEpochs,
+      resendIntervalMs: params.resendIntervalMs,
+      carrier: this.evidence,
+      freshCarrier: () => new EvidenceCarrier(carrierOptions)
     })
     this.#config = this.#configFor(0)
     this.trust.record(this.#config, this.evidence.ledgerFor(0))
@@ -213,10 +226,16 @@ export class TpbftVariant implements ThreePhaseVariant {
     const m = s.msg as unknown as TpbftMessage
     if (m.type === 'group-share') this.#onShare(s as unknown as Signed<GroupShare>)
     else if (m.type === 'inner-change') this.#onInnerChange(s as unknown as Signed<InnerChange>)
+    else if (m.type === 'ledger-request') this.ledger.onRequest(this.#h(), peer, m.seq)
+    else if (m.type === 'ledger') {
+      // The certified ledger of the checkpoint this replica waits on: now the epoch it closed can start.
+      if (this.ledger.onLedger(this.#h(), peer, m.seq, m.ledger)) this.#enterEpoch(Math.floor(m.seq / this.#params.epochLength))
+    }
     else this.#h().log({ type: 'invalid-message', from: peer, reason: `unexpected ${m.type}` })
   }
 
   onTimer (timer: TimerId): boolean {
+    if (timer === TPBFT_LEDGER_TIMER) return true // afterInput retries the ledger fetch
     if (timer !== TPBFT_INNER_TIMER) return false
     const h = this.#h()
     const view = h.view()
@@ -240,15 +259,17 @@ export class TpbftVariant implements ThreePhaseVariant {
       else if (m.type === 'rec-inner' && m.acting > (this.#acting.get(m.view) ?? 0)) this.#acting.set(m.view, m.acting)
       else if (m.type === 'rec-stable') stable = Math.max(stable, m.seq)
     }
-    this.#restoreEvidence(records)
+    this.ledger.restore(records)
     // A fresh node (no records) starts as the schedule says; only one back from a crash steps aside.
     this.#restarted = records.length > 0
-    // Back in the epoch of its last stable checkpoint, with that epoch's configuration.
-    this.#enterEpoch(Math.floor(stable / this.#params.epochLength))
+    // Back in the epoch of its last stable checkpoint, with that epoch's configuration (once it holds the
+    // certified ledger of that checkpoint, when the ranking reads it).
+    if (!this.#waitsForLedger()) this.#enterEpoch(Math.floor(stable / this.#params.epochLength))
   }
 
   afterInput (): void {
     const h = this.#h()
+    this.ledger.tick(h)
     this.#flushEpochLog()
     const view = h.view()
     if (this.#restarted) {
@@ -271,6 +292,7 @@ export class TpbftVariant implements ThreePhaseVariant {
     if (e.kind === 'committed') {
       const applied = this.evidence.committed(e.seq, e.batch, e.cert)
       if (applied !== undefined) this.#h().persist(e.seq, { protocol: TPBFT, type: 'rec-evidence', seq: e.seq, evidence: applied } as unknown as ThreePhaseMessage)
+      this.ledger.committed(e.seq, applied)
       this.#progress++
       this.#consecutiveFailovers = 0
     } else if (e.kind === 'new-view') {
@@ -287,15 +309,16 @@ export class TpbftVariant implements ThreePhaseVariant {
       for (const [key] of this.#shared) if (Number(key.split('/')[1]) <= e.seq) this.#shared.delete(key)
       for (const m of [this.#proposals, this.#collecting, this.#myShares] as Map<number, unknown>[]) for (const seq of m.keys()) if (seq <= e.seq) m.delete(seq)
       for (const [key, sh] of this.#sharesSeen) if (sh.msg.seq <= e.seq) this.#sharesSeen.delete(key)
-      this.#h().persist(e.seq, { protocol: TPBFT, type: 'rec-ledger', seq: e.seq, ledger: this.evidence.ledger.encode() } as unknown as ThreePhaseMessage)
-      // The epoch the stable checkpoint is in (a replica that skipped a boundary by state transfer too).
-      this.#enterEpoch(Math.floor(e.seq / this.#params.epochLength))
+      // The epoch the stable checkpoint is in (a replica that skipped a boundary by state transfer too),
+      // once its ledger is the certified one where the ranking reads it.
+      this.ledger.stable(this.#h(), e.seq, e.extra, e.signers)
+      if (!this.#waitsForLedger()) this.#enterEpoch(Math.floor(e.seq / this.#params.epochLength))
     }
   }
 
   /** Epoch e's configuration: EigenTrust over the evidence committed in earlier epochs when rankByEvidence
-   *  is 1; otherwise (the default) none, so trust is the uniform pre-trust and the ranking is the tie-break,
-   *  which rotates the groups every epoch. The tie-break seed and the previous hash are fixed (zeros) rather than the checkpoint
+   *  is 1 (the default; the ledger is the one the closing checkpoint certified, ledger-sync.ts); with 0 none,
+   *  so trust is the uniform pre-trust and the ranking is the tie-break, which rotates the groups every epoch. The tie-break seed and the previous hash are fixed (zeros) rather than the checkpoint
    *  root and the chained hash: neither is in the replicated state yet, and a replica that skipped the
    *  boundary checkpoint by state transfer must compute the same configuration. */
   #configFor (epoch: number): EpochConfig {
@@ -327,15 +350,12 @@ export class TpbftVariant implements ThreePhaseVariant {
     this.#flushEpochLog()
   }
 
-  /** The ledger of the newest persisted stable checkpoint, then the evidence committed after it, in seq
-   *  order (the ledger ignores events it already holds). */
-  #restoreEvidence (records: readonly PersistedRecord<ThreePhaseMessage>[]): void {
-    const own = records.map((r) => r.msg as unknown as TpbftMessage)
-    let from = 0
-    for (const m of own) if (m.type === 'rec-ledger' && m.seq >= from && this.evidence.load(m.ledger)) from = m.seq
-    const later = own.filter((m) => m.type === 'rec-evidence' && m.seq > from) as Array<Extract<TpbftMessage, { type: 'rec-evidence' }>>
-    for (const m of later.sort((a, b) => a.seq - b.seq)) this.evidence.apply(m.seq, m.evidence)
-  }
+  /** Whether epoch configurations must wait: they rank by the evidence and the ledger of the newest stable
+   *  checkpoint is still being fetched (with the nodes' uniform ranking the ledger decides nothing). */
+  #waitsForLedger (): boolean { return this.#params.rankByEvidence === 1 && this.ledger.pending !== undefined }
+
+  /** The trust ledger's hash as of the commit of checkpoint `seq`, signed into this replica's checkpoint. */
+  checkpointExtra (seq: number): Uint8Array | undefined { return this.ledger.extra(seq) }
 
   /** Reports the configuration in force (the simulator's checker compares it across honest nodes). */
   #flushEpochLog (): void {
@@ -361,6 +381,10 @@ export class TpbftVariant implements ThreePhaseVariant {
       outerViewChanges: this.counters.outerViewChanges,
       evidenceApplied: this.evidence.counters.applied,
       evidenceRefused: this.evidence.counters.refused,
+      // The stable checkpoint whose certified trust ledger this replica still fetches (0: none).
+      ledgerPending: this.ledger.pending ?? 0,
+      ledgersFetched: this.ledger.counters.fetched,
+      ledgersRefused: this.ledger.counters.refused,
       // 1 while it votes for a view it has not installed (alone, after a restart, the others never join).
       viewChanging: h?.viewChanging() === true ? 1 : 0
     }

@@ -175,7 +175,7 @@ test('a restarted replica rebuilds the ledger from its stable snapshot and the e
   assert.deepEqual(restarted.evidence.ledger.encode(), live.ledger.encode())
   assert.equal(restarted.config.epoch, 1)
   assert.equal(toHex(restarted.config.hash), toHex(configOf(live, 1).hash))
-  // By default (rankByEvidence 0) the same evidence is held and counted, and the ranking ignores it.
+  // With the uniform fallback (rankByEvidence 0) the same evidence is held and counted, and the ranking ignores it.
   const uniform = variantOf(0)
   uniform.restore(records)
   assert.deepEqual(uniform.evidence.ledger.encode(), live.ledger.encode())

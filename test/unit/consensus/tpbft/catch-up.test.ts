@@ -1,9 +1,9 @@
-// Why T-PBFT ranks by evidence only in the simulator (params.ts, rankByEvidence): the trust ledger is not in
-// the replicated state yet, so a replica that reaches an epoch boundary by state transfer (it installed the
-// snapshot and never committed the evidence-carrying batches before it) holds an empty ledger. This pins
-// both sides of the gate: with the nodes' default 0 it computes the same epoch configuration as the replicas
-// that committed every batch; with rankByEvidence 1 it should too (a todo: the divergence a certified ledger
-// transfer must close before the gate may open on nodes).
+// Why the trust ledger is part of what a stable checkpoint certifies (ledger-sync.ts): a replica that reaches
+// an epoch boundary by state transfer (it installed the snapshot and never committed the evidence-carrying
+// batches before it) holds an empty ledger, so with rankByEvidence 1 it would compute other groups than the
+// replicas that committed every batch. Each checkpoint therefore carries the ledger's hash (the certificate's
+// 2f+1 votes match on it), and the transferred replica fetches the bytes from a signer, refuses any that do
+// not hash to the certified value, and only then enters the epoch: the same configuration either way.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { makeBatch } from '../../../../src/consensus/core/batch.ts'
@@ -16,6 +16,9 @@ import { sha256, toHex } from '../../../../src/crypto/hash.ts'
 import { EvidenceCarrier, TpbftVariant, tpbftCodec, tpbftParams } from '../../../../src/consensus/tpbft/index.ts'
 import type { TpbftMessage } from '../../../../src/consensus/tpbft/index.ts'
 import type { VariantHost } from '../../../../src/consensus/three-phase/variant.ts'
+import type { ThreePhaseMessage } from '../../../../src/consensus/three-phase/messages.ts'
+import { TrustLedger } from '../../../../src/consensus/tpbft/evidence.ts'
+import { ledgerHash } from '../../../../src/consensus/tpbft/ledger-sync.ts'
 import type { Commit } from '../../../../src/consensus/three-phase/messages.ts'
 
 const IDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g']
@@ -31,13 +34,37 @@ const clientTx = (k: number): Tx => new TextEncoder().encode(`client tx ${k}`)
 const certOf = (seq: number): Signed<Commit>[] =>
   ['a', 'b', 'c', 'd', 'e'].map((id) => signerOf(id).sign({ protocol: 'tpbft', type: 'commit', view: 0, seq, digest: digestOf(seq) } as TpbftMessage) as unknown as Signed<Commit>)
 
-/** A host that only absorbs what the variant persists and logs (observe() needs no more). */
-const quietHost = (): VariantHost => ({ self: 'a', persist: () => {}, log: () => {}, viewChanging: () => false } as unknown as VariantHost)
+interface Wire { readonly from: string, readonly to: readonly string[], readonly msg: Signed<TpbftMessage> }
 
-function variantOf (rankByEvidence: number): TpbftVariant {
+/** A replica's side of the engine as the variant sees it: what it sends lands in `wire`; `at.lastCommitted`
+ *  is where its commits stand (a transferred replica's stays behind the checkpoint it installs). */
+function hostOf (self: string, wire: Wire[], at: { lastCommitted: number, now: number }): VariantHost {
+  const signer = signerOf(self)
+  return {
+    self,
+    now: () => at.now,
+    view: () => 0,
+    viewChanging: () => false,
+    stableSeq: () => 0,
+    lastCommitted: () => at.lastCommitted,
+    hasWork: () => false,
+    sign: (msg: ThreePhaseMessage) => signer.sign(msg as unknown as TpbftMessage),
+    send: (to: readonly string[], msg: Signed<ThreePhaseMessage>) => { wire.push({ from: self, to, msg: msg as unknown as Signed<TpbftMessage> }) },
+    broadcast: () => {},
+    persist: () => {},
+    arm: () => {},
+    disarm: () => {},
+    log: () => {}
+  } as unknown as VariantHost
+}
+
+interface Replica { readonly v: TpbftVariant, readonly at: { lastCommitted: number, now: number } }
+
+function replicaOf (self: string, rankByEvidence: number, wire: Wire[]): Replica {
   const v = new TpbftVariant(validators, tpbftParams({ epochLength: EPOCH, checkpointInterval: CHECKPOINT, watermarkWindow: 8, rankByEvidence }), verifier)
-  v.attach(quietHost())
-  return v
+  const at = { lastCommitted: 0, now: 0 }
+  v.attach(hostOf(self, wire, at))
+  return { v, at }
 }
 
 /** Batches 1..last as a proposer builds them: each carries the certificate of the one before it. */
@@ -53,32 +80,105 @@ function batches (last: number): Array<{ seq: number, txs: Tx[], cert: Signed<Co
 }
 
 const root = new Uint8Array(32)
+const SIGNERS = ['a', 'b', 'c', 'd', 'e']
 
-/** The configuration hash at epoch 2 of a replica that committed every batch, and of one that skipped them
- *  all and saw only the stable checkpoints (what a snapshot install at 2E leaves it with). */
-function boundary (rankByEvidence: number): { committed: string, transferred: string, evidence: number } {
-  const committed = variantOf(rankByEvidence)
+/** A replica that committed batches 1..2E and saw every checkpoint become stable, certified with the
+ *  ledger hash it signed (the other signers committed the same batches, so they signed the same hash). */
+function committedReplica (rankByEvidence: number, wire: Wire[]): Replica {
+  const r = replicaOf('a', rankByEvidence, wire)
   for (const b of batches(2 * EPOCH)) {
-    committed.observe({ kind: 'committed', seq: b.seq, view: 0, primary: 'a', batch: makeBatch(b.txs), cert: b.cert })
-    if (b.seq % CHECKPOINT === 0) committed.observe({ kind: 'stable', seq: b.seq, stateRoot: root })
+    r.at.lastCommitted = b.seq
+    r.v.observe({ kind: 'committed', seq: b.seq, view: 0, primary: 'a', batch: makeBatch(b.txs), cert: b.cert })
+    if (b.seq % CHECKPOINT === 0) {
+      const extra = r.v.checkpointExtra(b.seq)
+      assert.ok(extra !== undefined, `a ledger hash to sign into checkpoint ${b.seq}`)
+      r.v.observe({ kind: 'stable', seq: b.seq, stateRoot: root, extra, signers: SIGNERS })
+    }
   }
-  const transferred = variantOf(rankByEvidence)
-  transferred.observe({ kind: 'stable', seq: 2 * EPOCH, stateRoot: root })
-  assert.equal(committed.config.epoch, 2)
-  assert.equal(transferred.config.epoch, 2)
-  return { committed: toHex(committed.config.hash), transferred: toHex(transferred.config.hash), evidence: committed.evidence.counters.applied }
+  assert.equal(r.v.config.epoch, 2)
+  return r
 }
 
-// The property the gate waits for, kept as a todo until the ledger travels with the snapshot (a certified
-// ledger hash per checkpoint): today the transferred replica's ledger is empty and this assertion fails.
-test('ranking by evidence: a replica that crossed the boundary by state transfer computes the same groups', { todo: 'the trust ledger is not part of state transfer yet (issue 12, Deliver 2)' }, () => {
+/** Delivers what `from` sent to `to` since `mark`, as the engine would (variant messages only). */
+function deliver (wire: Wire[], mark: number, to: Replica, self: string): void {
+  for (const w of wire.slice(mark)) if (w.to.includes(self)) to.v.onMessage(w.from, w.msg as unknown as Signed<ThreePhaseMessage>)
+}
+
+/** The configuration hash at epoch 2 of a replica that committed every batch, and of one that skipped them
+ *  all and saw only the stable checkpoint at 2E (what a snapshot install there leaves it with), which then
+ *  fetches the certified ledger from the first signer. */
+function boundary (rankByEvidence: number): { committed: string, transferred: string, evidence: number, transferredReplica: Replica } {
+  const wire: Wire[] = []
+  const committed = committedReplica(rankByEvidence, wire)
+  const transferred = replicaOf('g', rankByEvidence, wire)
+  const certified = committed.v.ledger.bytesAt(2 * EPOCH)
+  assert.ok(certified !== undefined, 'the committed replica serves the ledger of its stable checkpoint')
+  transferred.v.observe({ kind: 'stable', seq: 2 * EPOCH, stateRoot: root, extra: ledgerHash(certified), signers: SIGNERS })
+  const asked = wire.length
+  transferred.v.afterInput()
+  deliver(wire, asked, committed, 'a')
+  deliver(wire, asked + 1, transferred, 'g')
+  assert.equal(transferred.v.config.epoch, 2)
+  return { committed: toHex(committed.v.config.hash), transferred: toHex(transferred.v.config.hash), evidence: committed.v.evidence.counters.applied, transferredReplica: transferred }
+}
+
+test('ranking by evidence: a replica that crossed the boundary by state transfer computes the same groups', () => {
   const r = boundary(1)
   assert.ok(r.evidence > 0, 'evidence was committed before the boundary')
-  assert.equal(r.transferred, r.committed, 'the ledger does not travel with the snapshot, so the ranking input differs')
+  assert.equal(r.transferred, r.committed, 'the certified ledger travelled to the transferred replica')
+  assert.equal(r.transferredReplica.v.ledger.counters.fetched, 1)
+  assert.equal(r.transferredReplica.v.ledger.pending, undefined)
+  // Without the certified ledger (a checkpoint that carries no ledger hash, as before) the transferred
+  // replica ranks an empty ledger: other groups. This is the divergence the transfer closes.
+  const blind = replicaOf('g', 1, [])
+  blind.v.observe({ kind: 'stable', seq: 2 * EPOCH, stateRoot: root })
+  assert.equal(blind.v.config.epoch, 2)
+  assert.notEqual(toHex(blind.v.config.hash), r.committed)
 })
 
-test('the nodes\' default (rankByEvidence 0): the same configuration whether committed or transferred', () => {
+test('the uniform fallback (rankByEvidence 0): the same configuration whether committed or transferred', () => {
   const r = boundary(0)
   assert.ok(r.evidence > 0, 'evidence was committed and counted before the boundary')
   assert.equal(r.transferred, r.committed)
+})
+
+test('a ledger whose bytes do not hash to the certified checkpoint is refused; the replica waits for a good one', () => {
+  const wire: Wire[] = []
+  const committed = committedReplica(1, wire)
+  const certified = committed.v.ledger.bytesAt(2 * EPOCH)
+  assert.ok(certified !== undefined)
+  const transferred = replicaOf('g', 1, wire)
+  transferred.v.observe({ kind: 'stable', seq: 2 * EPOCH, stateRoot: root, extra: ledgerHash(certified), signers: SIGNERS })
+  transferred.v.afterInput()
+  assert.equal(transferred.v.ledger.pending, 2 * EPOCH)
+  assert.equal(transferred.v.config.epoch, 0, 'no configuration from an uncertified ledger')
+  const reply = (from: string, ledger: Uint8Array, seq = 2 * EPOCH) => transferred.v.onMessage(from, signerOf(from).sign({ protocol: 'tpbft', type: 'ledger', seq, ledger } as TpbftMessage) as unknown as Signed<ThreePhaseMessage>)
+  // A Byzantine signer's answers: a well-formed ledger that is not the certified one (the empty one, and
+  // one with 'f' convicted), the certified bytes with one count changed, bytes that decode to nothing, and
+  // the certified bytes for another checkpoint.
+  const forged = TrustLedger.decode(certified)
+  assert.ok(forged.ok)
+  forged.value.apply(1, { key: 'convict/f', ratings: [], convict: 'f' })
+  const flipped = certified.slice()
+  flipped[flipped.length - 1] ^= 1
+  reply('f', new TrustLedger().encode())
+  reply('f', forged.value.encode())
+  reply('f', flipped)
+  reply('f', new Uint8Array([1, 2, 3]))
+  assert.equal(transferred.v.ledger.counters.refused, 4)
+  reply('f', certified, EPOCH)
+  assert.equal(transferred.v.ledger.counters.fetched, 0)
+  assert.equal(transferred.v.ledger.pending, 2 * EPOCH)
+  assert.equal(transferred.v.config.epoch, 0)
+  assert.ok(!transferred.v.evidence.ledger.isConvicted('f'))
+  // The retry goes to the next signer; an honest one's bytes are the certified ones.
+  transferred.at.now += 60_000
+  const mark = wire.length
+  transferred.v.afterInput()
+  const asked = wire.slice(mark).find((w) => w.msg.msg.type === 'ledger-request')
+  assert.ok(asked !== undefined && asked.to[0] !== 'a', 'the retry asks another signer')
+  reply('b', certified)
+  assert.equal(transferred.v.ledger.counters.fetched, 1)
+  assert.equal(transferred.v.config.epoch, 2)
+  assert.equal(toHex(transferred.v.config.hash), toHex(committed.v.config.hash))
 })
