@@ -4,7 +4,7 @@ import { sha256, toHex } from '../../crypto/hash.ts'
 import { ed25519FromSeed } from '../../crypto/ed25519.ts'
 import { Ed25519Signer, Ed25519Verifier, FakeSigner, FakeVerifier } from '../../crypto/signer.ts'
 import type { Signer, Verifier } from '../../crypto/signer.ts'
-import { isMetaTx, txKey } from '../core/batch.ts'
+import { batchBytes, isMetaTx, txKey } from '../core/batch.ts'
 import type { Batch } from '../core/batch.ts'
 import { ValidatorSet } from '../core/validators.ts'
 import type { ValidatorId } from '../core/validators.ts'
@@ -226,7 +226,11 @@ class Simulation {
       clock,
       wal: {
         append: (entries, pruneBelow) => {
-          for (const e of entries) this.#meter.persisted(node.index, e.bytes.byteLength)
+          // a record and the body it names are bounded apart (a batch fits a record on its own)
+          for (const e of entries) {
+            this.#meter.persisted(node.index, e.bytes.byteLength)
+            if (e.body !== undefined) this.#meter.persisted(node.index, batchBytes(e.body.txs))
+          }
           if (pruneBelow !== undefined) node.wal = node.wal.filter((e) => e.seq === 0 || e.seq >= pruneBelow)
           node.wal.push(...entries)
           for (const e of entries) this.#o.tap?.wal?.(e.bytes)
@@ -239,7 +243,10 @@ class Simulation {
     })
     node.driver = driver
     node.up = true
-    driver.start(node.wal.map((e) => e.bytes), node.sm.checkpoint())
+    // the in-memory WAL keeps each entry's body with it, so the body store is the bodies its entries hold
+    const bodies = new Map<string, readonly Uint8Array[]>()
+    for (const e of node.wal) if (e.body !== undefined) bodies.set(toHex(e.body.id), e.body.txs)
+    driver.start(node.wal.map((e) => e.bytes), node.sm.checkpoint(), (digest) => bodies.get(toHex(digest)))
   }
 
   #crash (node: NodeState, restartAt: number | undefined): void {

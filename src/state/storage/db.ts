@@ -6,7 +6,7 @@ import { LtHash } from '../lthash.ts'
 import { SchemaVersionError, StorageError, StorageFullError, StorageReadOnlyError } from './errors.ts'
 
 /** major.minor: a newer minor only adds (tables, columns) and is readable; a newer major is refused. */
-export const SCHEMA_VERSION = '2.0'
+export const SCHEMA_VERSION = '2.1'
 const SCHEMA_MAJOR = 2
 
 const SCHEMA = `
@@ -19,15 +19,16 @@ CREATE TABLE state (tbl INTEGER NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL
 -- a committed batch: its tx ids and failed results; the transactions themselves are in batch_bodies
 CREATE TABLE log (height INTEGER PRIMARY KEY, batch_id BLOB NOT NULL, tx_ids BLOB NOT NULL,
   errors BLOB NOT NULL, state_root BLOB NOT NULL, committed_at INTEGER NOT NULL);
--- each batch's transactions once, by the batch's digest; refs counts the log rows that name it, so
--- pruning drops a body with the last of them (a rowid table: bodies are large, a WITHOUT ROWID b-tree
+-- each batch's transactions once, by the batch's digest; refs counts the log rows and consensus WAL
+-- records that name it, so pruning either drops a body with the last of them (a rowid table: bodies are large, a WITHOUT ROWID b-tree
 -- stores large rows badly)
 CREATE TABLE batch_bodies (batch_id BLOB PRIMARY KEY, txs BLOB NOT NULL, refs INTEGER NOT NULL);
 CREATE TABLE checkpoints (height INTEGER PRIMARY KEY, state_root BLOB NOT NULL, proof BLOB NOT NULL, created_at INTEGER NOT NULL);
 CREATE TABLE snapshots (height INTEGER PRIMARY KEY, state_root BLOB NOT NULL, bytes BLOB NOT NULL, created_at INTEGER NOT NULL);
 -- the consensus WAL: AUTOINCREMENT so ids stay monotonic even after pruning; seq is the log position a
--- record belongs to (0: none), so records below a stable checkpoint can be pruned
-CREATE TABLE wal (id INTEGER PRIMARY KEY AUTOINCREMENT, seq INTEGER NOT NULL, bytes BLOB NOT NULL);
+-- record belongs to (0: none), so records below a stable checkpoint can be pruned; body_id the batch
+-- body the record names (2.1), its transactions in batch_bodies
+CREATE TABLE wal (id INTEGER PRIMARY KEY AUTOINCREMENT, seq INTEGER NOT NULL, bytes BLOB NOT NULL, body_id BLOB);
 CREATE INDEX wal_seq ON wal (seq);
 `
 
@@ -102,12 +103,23 @@ export class Db {
 
   private createSchema (): void {
     const exists = this.sql.prepare("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'head'").get()
-    if (exists !== undefined) return
+    if (exists !== undefined) return this.addMinors()
     const empty = new LtHash()
     this.write('create schema', () => {
       this.sql.exec(SCHEMA)
       this.sql.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(SCHEMA_VERSION)
       this.sql.prepare('INSERT INTO head (id, height, state_root, vector, base_height) VALUES (1, 0, ?, ?, 0)').run(empty.root(), empty.bytes())
+    })
+  }
+
+  /** A 2.0 database gains what 2.1 added (wal.body_id); its WAL records, which carried their batches
+   *  inline, are then refused by the consensus record decoder with the way forward. */
+  private addMinors (): void {
+    const cols = this.sql.prepare('PRAGMA table_info(wal)').all() as Array<{ name: string }>
+    if (cols.some((c) => c.name === 'body_id')) return
+    this.write('add wal.body_id (schema 2.1)', () => {
+      this.sql.exec('ALTER TABLE wal ADD COLUMN body_id BLOB')
+      this.sql.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(SCHEMA_VERSION)
     })
   }
 
