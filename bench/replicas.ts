@@ -14,6 +14,7 @@
 //
 //   npm run bench:replicas -- [--protocol all|P] [--runs 3] [--seconds 8] [--warmup 3] [--inflight 800]
 //                             [--request 200] [--tx-size 512] [--param KEY=N] [--no-profile] [--json]
+//                             [--state-sync normal|full]  (full: every state commit fsyncs, as before)
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
@@ -49,6 +50,7 @@ const { values } = parseArgs({
     'tx-size': { type: 'string', default: '512' },
     param: { type: 'string', multiple: true, default: [] },
     'no-profile': { type: 'boolean', default: false },
+    'state-sync': { type: 'string', default: 'normal' },
     json: { type: 'boolean', default: false },
     child: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
@@ -263,7 +265,7 @@ async function childRun (protocol: string, dir: string): Promise<RunResult> {
   const storages: Storage[] = []
   const hosts = ids.map((id, i) => {
     mkdirSync(join(dir, String(i)), { recursive: true })
-    const storage = Storage.open({ path: join(dir, String(i), 'state.db') })
+    const storage = Storage.open({ path: join(dir, String(i), 'state.db'), stateSync: values['state-sync'] === 'full' ? 'full' : 'normal' })
     storages.push(storage)
     const metrics = createMetrics(new Registry())
     return new ConsensusHost({ identity: id, genesis, genesisHash: gHash, vrfSecretKey: vrfKeys[i].secretKey }, {
@@ -363,7 +365,7 @@ const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - 
 async function spawnRun (protocol: string, profile: boolean): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'nc-bench-replicas-'))
   const args = [import.meta.filename, '--child', '--protocol', protocol, '--dir', dir, '--seconds', String(values.seconds), '--warmup', String(values.warmup),
-    '--inflight', String(values.inflight), '--request', String(values.request), '--tx-size', String(values['tx-size']), ...(profile ? ['--profile', '--top', String(values.top)] : []),
+    '--inflight', String(values.inflight), '--request', String(values.request), '--tx-size', String(values['tx-size']), '--state-sync', String(values['state-sync']), ...(profile ? ['--profile', '--top', String(values.top)] : []),
     ...(values.param as string[]).flatMap((p) => ['--param', p])]
   try {
     return await new Promise<RunResult>((resolve, reject) => {
@@ -428,6 +430,7 @@ async function main (): Promise<void> {
     inflightPerReplica: Number(values.inflight),
     perRequest: Number(values.request),
     seconds: Number(values.seconds),
+    stateSync: values['state-sync'],
     warmupSeconds: Number(values.warmup),
     params: { ...BENCH_PARAMS, ...Object.fromEntries((values.param as string[]).map((p) => p.split('='))) },
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, loadavgBefore: loadBefore.map((l) => Math.round(l * 100) / 100), loadavgAfter: loadavg().map((l) => Math.round(l * 100) / 100) },

@@ -1,6 +1,7 @@
 // Opening the database with the durability this project promises, the schema and its version check, and
 // the one place writes happen: a write is one SQL transaction, fsynced on COMMIT (WAL +
-// synchronous=FULL), and a full disk or I/O error rolls it back and makes storage read-only for good.
+// synchronous=FULL; a state commit alone at NORMAL, made durable by the next fsynced write, see
+// DbOptions.stateSync), and a full disk or I/O error rolls it back and makes storage read-only for good.
 import { DatabaseSync } from 'node:sqlite'
 import { LtHash } from '../lthash.ts'
 import { SchemaVersionError, StorageError, StorageFullError, StorageReadOnlyError } from './errors.ts'
@@ -40,6 +41,12 @@ export interface DbOptions {
   path: string
   /** test hook: caps the database at this many pages so a test can fill the "disk" */
   maxPageCount?: number
+  /** How a state commit (Db.write with durable false) is synced. 'normal' (the default): not at its own
+   *  COMMIT; the next fsynced write (the consensus WAL's, every few milliseconds under load) makes it
+   *  durable, because in WAL journaling every commit is a run of frames appended to one file and an fsync
+   *  of that file covers every frame before it. A power cut can thus lose only a suffix of state commits,
+   *  never one out of order, and never a consensus WAL append that returned. 'full': every write fsyncs. */
+  stateSync?: 'normal' | 'full'
 }
 
 export interface DurabilitySettings {
@@ -63,9 +70,11 @@ export class Db {
   readonly sql: DatabaseSync
   readonly path: string
   private failure: string | null = null
+  private readonly relaxedSync: boolean
 
   constructor (opts: DbOptions) {
     this.path = opts.path
+    this.relaxedSync = (opts.stateSync ?? 'normal') === 'normal'
     this.sql = new DatabaseSync(opts.path)
     try {
       this.checkVersion()
@@ -143,9 +152,12 @@ export class Db {
    * error it rolls back, switches storage to read-only, and throws StorageFullError; any other error is
    * rolled back and rethrown.
    */
-  write<T> (what: string, fn: () => T): T {
+  write<T> (what: string, fn: () => T, durable = true): T {
     if (this.failure !== null) throw new StorageReadOnlyError(`storage is read-only, refusing to ${what}: ${this.failure}`)
     let result: T
+    // synchronous may change between transactions only; FULL again at once, so every other write fsyncs
+    const relax = !durable && this.relaxedSync
+    if (relax) this.sql.exec('PRAGMA synchronous = NORMAL')
     try {
       this.sql.exec('BEGIN IMMEDIATE')
       result = fn()
@@ -156,6 +168,8 @@ export class Db {
       if (!isDiskFailure(err)) throw err
       this.failure = `${(err as Error).message} (SQLite code ${(err as { errcode: number }).errcode}) while trying to ${what} in ${this.path}; free disk space and restart the node`
       throw new StorageFullError(`cannot ${what}: ${this.failure}`, { cause: err })
+    } finally {
+      if (relax) this.sql.exec('PRAGMA synchronous = FULL')
     }
     return result
   }

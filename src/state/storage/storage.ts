@@ -1,5 +1,6 @@
 // A node's durable state: the StateBackend behind its StateMachine (state tables + committed log, written
-// together in one fsynced transaction per batch; a batch's transactions are stored once, by its digest,
+// together in one transaction per batch, made durable by the next consensus WAL fsync in the same file
+// (db.ts stateSync); a batch's transactions are stored once, by its digest,
 // and the log row holds only ids and results), the read side the admin API serves, checkpoints and
 // snapshots for state transfer, and the consensus WAL.
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
@@ -119,7 +120,8 @@ export class Storage implements StateBackend {
   }
 
   /**
-   * Opens (creating if needed) the database at opts.path in WAL mode with synchronous=FULL. Throws
+   * Opens (creating if needed) the database at opts.path in WAL mode with synchronous=FULL (state
+   * commits alone at NORMAL unless opts.stateSync is 'full'). Throws
    * SchemaVersionError for a database written by a newer major version.
    */
   static open (opts: StorageOptions): Storage {
@@ -175,7 +177,7 @@ export class Storage implements StateBackend {
       if (Number(this.q.bodyRef.run(b.batchId, packTxs(b.txs)).changes) !== 1) throw new StateError(`batch ${b.height} has the id of a different stored batch`, 'ERR_STATE_BATCH_ID')
       this.q.logIns.run(b.height, b.batchId, packIds(b.txIds), packErrors(b.results), b.stateRoot, b.committedAt)
       this.q.headUpd.run(b.height, b.stateRoot, b.vector)
-    })
+    }, false)
     this.current = { height: b.height, stateRoot: b.stateRoot, vector: b.vector }
   }
 
