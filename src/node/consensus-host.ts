@@ -167,7 +167,13 @@ export class ConsensusHost {
     const head = this.c.storage.head()
     this.c.metrics.height.set(head.height)
     const records = this.c.storage.wal.readAll().map(r => r.bytes)
-    this.driver.start(records, { seq: head.height, stateRoot: head.stateRoot }, digest => this.c.storage.wal.body(digest))
+    try {
+      this.driver.start(records, { seq: head.height, stateRoot: head.stateRoot }, digest => this.c.storage.wal.body(digest))
+    } catch (err) {
+      // an unreadable WAL (a body missing from the store, an older record format) is the operator's to fix:
+      // one line saying which record and why, not a stack
+      throw new NovacronError('failure', `cannot restore consensus from the WAL in ${this.c.storage.db.path}: ${(err as Error).message}`, { cause: err })
+    }
     this.c.logger.info({ height: head.height, walRecords: records.length, protocol: this.opts.genesis.protocol }, 'consensus started')
   }
 
