@@ -20,10 +20,12 @@ CREATE TABLE state (tbl INTEGER NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL
 -- a committed batch: its tx ids and failed results; the transactions themselves are in batch_bodies
 CREATE TABLE log (height INTEGER PRIMARY KEY, batch_id BLOB NOT NULL, tx_ids BLOB NOT NULL,
   errors BLOB NOT NULL, state_root BLOB NOT NULL, committed_at INTEGER NOT NULL);
--- each batch's transactions once, by the batch's digest; refs counts the log rows and consensus WAL
--- records that name it, so pruning either drops a body with the last of them (a rowid table: bodies are large, a WITHOUT ROWID b-tree
--- stores large rows badly)
+-- each batch's transactions once, by the batch's digest (a rowid table: bodies are large, a WITHOUT ROWID
+-- b-tree stores large rows badly); refs is 2.0's count, unused since 2.1
 CREATE TABLE batch_bodies (batch_id BLOB PRIMARY KEY, txs BLOB NOT NULL, refs INTEGER NOT NULL);
+-- (2.1) how many log rows and consensus WAL records name each body, apart from the body's row so that
+-- counting never rewrites the body (storage/bodies.ts); the last reference dropped drops the body
+CREATE TABLE body_refs (batch_id BLOB PRIMARY KEY, refs INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE checkpoints (height INTEGER PRIMARY KEY, state_root BLOB NOT NULL, proof BLOB NOT NULL, created_at INTEGER NOT NULL);
 CREATE TABLE snapshots (height INTEGER PRIMARY KEY, state_root BLOB NOT NULL, bytes BLOB NOT NULL, created_at INTEGER NOT NULL);
 -- the consensus WAL: AUTOINCREMENT so ids stay monotonic even after pruning; seq is the log position a
@@ -121,13 +123,16 @@ export class Db {
     })
   }
 
-  /** A 2.0 database gains what 2.1 added (wal.body_id); its WAL records, which carried their batches
-   *  inline, are then refused by the consensus record decoder with the way forward. */
+  /** A 2.0 database gains what 2.1 added (wal.body_id, body_refs with the counts 2.0 kept in the body
+   *  rows); its WAL records, which carried their batches inline, are then refused by the consensus record
+   *  decoder with the way forward. */
   private addMinors (): void {
     const cols = this.sql.prepare('PRAGMA table_info(wal)').all() as Array<{ name: string }>
     if (cols.some((c) => c.name === 'body_id')) return
-    this.write('add wal.body_id (schema 2.1)', () => {
+    this.write('add wal.body_id and body_refs (schema 2.1)', () => {
       this.sql.exec('ALTER TABLE wal ADD COLUMN body_id BLOB')
+      this.sql.exec('CREATE TABLE body_refs (batch_id BLOB PRIMARY KEY, refs INTEGER NOT NULL) WITHOUT ROWID')
+      this.sql.exec('INSERT INTO body_refs (batch_id, refs) SELECT batch_id, refs FROM batch_bodies')
       this.sql.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(SCHEMA_VERSION)
     })
   }

@@ -1,10 +1,11 @@
 // The consensus WAL: what this node prepared, committed and signed, appended (fsynced) before any message
 // that depends on it leaves the node, and read back whole on restart. Records are opaque to storage; a
 // record that names a batch by digest brings the batch along, and storage keeps it once in batch_bodies
-// (shared with the committed log, refcounted by both) for as long as a record or a log row names it.
+// (shared with the committed log, refcounted by both in body_refs) while a record or a log row names it.
 import type { Db } from './db.ts'
 import { MAX_WAL_RECORD_BYTES } from '../limits.ts'
-import { packTxs, unpackTxs } from './log-codec.ts'
+import type { BodyStore } from './bodies.ts'
+import { packTxs } from './log-codec.ts'
 
 /** `seq`: the log position the record belongs to (0: not tied to one, never pruned by position).
  *  `body`: the batch the record names by its digest `id`, stored with it in the same transaction. */
@@ -25,9 +26,11 @@ export interface WalRecord {
 
 export class ConsensusWal {
   private readonly db: Db
+  private readonly bodies: BodyStore
 
-  constructor (db: Db) {
+  constructor (db: Db, bodies: BodyStore) {
     this.db = db
+    this.bodies = bodies
   }
 
   /**
@@ -47,10 +50,9 @@ export class ConsensusWal {
     }
     return this.db.write('append to the consensus WAL', () => {
       const ins = this.db.sql.prepare('INSERT INTO wal (seq, bytes, body_id) VALUES (?, ?, ?)')
-      const ref = this.db.sql.prepare('INSERT INTO batch_bodies (batch_id, txs, refs) VALUES (?, ?, 1) ON CONFLICT (batch_id) DO UPDATE SET refs = refs + 1 WHERE txs = excluded.txs')
       const ids = records.map((r, i) => {
         const body = packed[i]
-        if (body !== undefined && Number(ref.run(r.body!.id, body).changes) !== 1) throw new Error('WAL record body has the id of a different stored batch')
+        if (body !== undefined && !this.bodies.ref(r.body!.id, body)) throw new Error('WAL record body has the id of a different stored batch')
         return Number(ins.run(r.seq, r.bytes, r.body?.id ?? null).lastInsertRowid)
       })
       if (pruneBelow !== undefined) this.release(this.db.sql.prepare('DELETE FROM wal WHERE seq > 0 AND seq < ? RETURNING body_id').all(pruneBelow) as Array<{ body_id: Uint8Array | null }>)
@@ -66,8 +68,7 @@ export class ConsensusWal {
 
   /** A stored body's transactions by digest, or undefined: what recovery resolves a record's digest with. */
   body (id: Uint8Array): Uint8Array[] | undefined {
-    const r = this.db.sql.prepare('SELECT txs FROM batch_bodies WHERE batch_id = ?').get(id) as { txs: Uint8Array } | undefined
-    return r === undefined ? undefined : unpackTxs(r.txs)
+    return this.bodies.get(id)
   }
 
   /** Drops records with id < belowId (e.g. below a stable checkpoint); returns how many. */
@@ -81,12 +82,6 @@ export class ConsensusWal {
 
   /** One reference fewer for each body the dropped records named; a body nothing names any more goes. */
   private release (dropped: ReadonlyArray<{ body_id: Uint8Array | null }>): void {
-    const unref = this.db.sql.prepare('UPDATE batch_bodies SET refs = refs - 1 WHERE batch_id = ?')
-    const drop = this.db.sql.prepare('DELETE FROM batch_bodies WHERE batch_id = ? AND refs <= 0')
-    for (const r of dropped) {
-      if (r.body_id === null) continue
-      unref.run(r.body_id)
-      drop.run(r.body_id)
-    }
+    for (const r of dropped) if (r.body_id !== null) this.bodies.release(r.body_id)
   }
 }

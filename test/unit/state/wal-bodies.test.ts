@@ -3,6 +3,7 @@
 // names it, and read back by digest on restart. Bad bodies are refused and change nothing.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { statSync } from 'node:fs'
 import { DatabaseSync } from 'node:sqlite'
 import { Storage } from '../../../src/state/storage/storage.ts'
 import { StateMachine } from '../../../src/state/machine.ts'
@@ -12,7 +13,7 @@ import { toHex } from '../../../src/state/bytes.ts'
 import { tempDbPath } from './helpers.ts'
 
 const bodyRows = (s: Storage): Array<{ id: string, refs: number }> =>
-  (s.db.sql.prepare('SELECT batch_id, refs FROM batch_bodies ORDER BY batch_id').all() as Array<{ batch_id: Uint8Array, refs: number }>).map((r) => ({ id: toHex(r.batch_id), refs: Number(r.refs) }))
+  (s.db.sql.prepare('SELECT b.batch_id, r.refs FROM batch_bodies b LEFT JOIN body_refs r USING (batch_id) ORDER BY b.batch_id').all() as Array<{ batch_id: Uint8Array, refs: number | null }>).map((r) => ({ id: toHex(r.batch_id), refs: Number(r.refs) }))
 
 test('a body two records name is stored once, survives a reopen, and goes with the last record that names it', (t) => {
   const path = tempDbPath(t)
@@ -68,18 +69,39 @@ test('bad bodies are refused and the append changes nothing', (t) => {
   assert.deepEqual({ wal: s.wal.readAll().length, bodies: bodyRows(s) }, before)
 })
 
-test('a 2.0 database gains wal.body_id on open and reads as 2.1', (t) => {
+test('a 2.0 database gains wal.body_id and body_refs (with the counts it kept in the body rows) on open and reads as 2.1', (t) => {
   const path = tempDbPath(t)
-  Storage.open({ path }).close()
+  const old = Storage.open({ path })
+  const txs = [kvPutTx('k', 'v')]
+  new StateMachine(old).applyBatch({ height: 1, txs })
+  old.close()
   const raw = new DatabaseSync(path)
   raw.exec('DROP TABLE wal; CREATE TABLE wal (id INTEGER PRIMARY KEY AUTOINCREMENT, seq INTEGER NOT NULL, bytes BLOB NOT NULL); CREATE INDEX wal_seq ON wal (seq)')
+  raw.exec('DROP TABLE body_refs; UPDATE batch_bodies SET refs = 1')
   raw.prepare("UPDATE meta SET value = '2.0' WHERE key = 'schema_version'").run()
   raw.prepare('INSERT INTO wal (seq, bytes) VALUES (1, ?)').run(Uint8Array.of(2))
   raw.close()
   const s = Storage.open({ path })
   t.after(() => s.close())
   assert.equal(s.schemaVersion(), '2.1')
+  assert.deepEqual(bodyRows(s).map((r) => r.refs), [1], 'the log row\'s reference moved to body_refs')
+  assert.deepEqual(s.getBatch(1)?.txs.length, 1)
   assert.deepEqual(s.wal.readAll(), [{ id: 1, seq: 1, bytes: Uint8Array.of(2) }], 'old rows are kept (the record decoder refuses their format)')
   s.wal.append([{ seq: 2, bytes: Uint8Array.of(3), body: makeBatch([kvPutTx('a', '1')]) }])
   assert.equal(s.wal.readAll().length, 2)
+})
+
+test('a second reference to a large body writes a page, not the body again', (t) => {
+  const path = tempDbPath(t)
+  const s = Storage.open({ path })
+  t.after(() => s.close())
+  s.db.sql.exec('PRAGMA wal_autocheckpoint = 0')
+  // 200 random transactions of 512 bytes: about 100 KB of overflow pages
+  const txs = Array.from({ length: 200 }, () => crypto.getRandomValues(new Uint8Array(512)))
+  const batch = makeBatch(txs)
+  s.wal.append([{ seq: 1, bytes: Uint8Array.of(1), body: batch }])
+  const before = statSync(`${path}-wal`).size
+  s.wal.append([{ seq: 2, bytes: Uint8Array.of(2), body: batch }])
+  const grew = statSync(`${path}-wal`).size - before
+  assert.ok(grew < 100_000 / 4, `the WAL file grew ${grew} bytes for a reference`)
 })
