@@ -397,10 +397,10 @@ async function main (): Promise<void> {
     const list: RunResult[] = []
     for (let i = 0; i < runs; i++) {
       const r = await spawnRun(protocol, false)
-      if (!values.json) process.stderr.write(`${protocol} run ${i + 1}/${runs}: ${r.cpuUsPerTxPerReplica.toFixed(1)} CPU-µs/tx/replica, ${Math.round(r.tps)} tx/s, rss ${Math.round(r.rssMiB)} MiB\n`)
+      if (!values.json) process.stderr.write(`${protocol} run ${i + 1}/${runs}: ${(r.cpuUsPerTxPerReplica ?? Infinity).toFixed(1)} CPU-µs/tx/replica, ${Math.round(r.tps)} tx/s, rss ${Math.round(r.rssMiB)} MiB\n`)
       list.push(r)
     }
-    const perTx = median(list.map((r) => r.cpuUsPerTxPerReplica))
+    const perTx = median(list.map((r) => r.cpuUsPerTxPerReplica ?? Infinity))
     let breakdownUs: Record<string, number> | undefined
     if (!values['no-profile']) {
       const p = await spawnRun(protocol, true)
