@@ -14,9 +14,10 @@
 //
 //   npm run bench:replicas -- [--protocol all|P] [--runs 3] [--seconds 8] [--warmup 3] [--inflight 800]
 //                             [--request 200] [--tx-size 512] [--param KEY=N] [--no-profile] [--json]
+//                             [--state-sync normal|full]  (full: every state commit fsyncs, as before)
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Session } from 'node:inspector/promises'
@@ -49,6 +50,7 @@ const { values } = parseArgs({
     'tx-size': { type: 'string', default: '512' },
     param: { type: 'string', multiple: true, default: [] },
     'no-profile': { type: 'boolean', default: false },
+    'state-sync': { type: 'string', default: 'normal' },
     json: { type: 'boolean', default: false },
     child: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
@@ -67,6 +69,10 @@ interface RunResult {
   cpuUs: number
   cpuUsPerTxPerReplica: number
   walAppendsPer1kTxPerReplica: number
+  /** bytes handed to the consensus WAL (records and the bodies they name) */
+  walBytesPerTxPerReplica: number
+  /** bytes the process wrote (wchar): the WAL file, database checkpoints, everything */
+  writtenBytesPerTxPerReplica: number
   tps: number
   /** per-replica share of the samples, by part, when profiled */
   breakdown?: Record<string, number>
@@ -214,9 +220,30 @@ function benchParams (defaults: Readonly<Record<string, number>>): Record<string
 }
 
 // Counts consensus WAL transactions (each one fsync): what group commit is meant to cut.
+// Also the bytes handed to it: records plus the batch bodies they name (a body counts each time a record
+// names it, though storage keeps one per digest: an upper bound on what the WAL writes).
 let walAppends = 0
+let walBytes = 0
 const append = ConsensusWal.prototype.append
-ConsensusWal.prototype.append = function (this: ConsensusWal, ...args: Parameters<typeof append>) { walAppends++; return append.apply(this, args) }
+ConsensusWal.prototype.append = function (this: ConsensusWal, ...args: Parameters<typeof append>) {
+  walAppends++
+  for (const r of args[0]) {
+    walBytes += r.bytes.byteLength
+    const body = (r as { body?: { txs: readonly Uint8Array[] } }).body
+    if (body !== undefined) for (const tx of body.txs) walBytes += 4 + tx.byteLength
+  }
+  return append.apply(this, args)
+}
+
+/** Bytes this process passed to write(2) and friends so far (Linux /proc/self/io wchar): WAL frames,
+ *  checkpoints into the database file, everything the four replicas write. 0 where unavailable. */
+function writtenBytes (): number {
+  try {
+    return Number(/^wchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? 0)
+  } catch {
+    return 0
+  }
+}
 
 async function childRun (protocol: string, dir: string): Promise<RunResult> {
   const module = PROTOCOL_MODULES.find((m) => m.name === protocol)
@@ -238,7 +265,7 @@ async function childRun (protocol: string, dir: string): Promise<RunResult> {
   const storages: Storage[] = []
   const hosts = ids.map((id, i) => {
     mkdirSync(join(dir, String(i)), { recursive: true })
-    const storage = Storage.open({ path: join(dir, String(i), 'state.db') })
+    const storage = Storage.open({ path: join(dir, String(i), 'state.db'), stateSync: values['state-sync'] === 'full' ? 'full' : 'normal' })
     storages.push(storage)
     const metrics = createMetrics(new Registry())
     return new ConsensusHost({ identity: id, genesis, genesisHash: gHash, vrfSecretKey: vrfKeys[i].secretKey }, {
@@ -284,6 +311,8 @@ async function childRun (protocol: string, dir: string): Promise<RunResult> {
   const seconds = Number(values.seconds)
   const before = hosts.map((h) => h.figures().committedTx)
   const appends0 = walAppends
+  const walBytes0 = walBytes
+  const written0 = writtenBytes()
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   await sleep(seconds)
@@ -291,6 +320,8 @@ async function childRun (protocol: string, dir: string): Promise<RunResult> {
   const wall = (performance.now() - t0) / 1000
   const committed = hosts.map((h, i) => h.figures().committedTx - before[i])
   const appends = walAppends - appends0
+  const walBytesIn = walBytes - walBytes0
+  const written = writtenBytes() - written0
   let breakdown: Record<string, number> | undefined
   if (session !== null) {
     const { profile } = await session.post('Profiler.stop') as unknown as { profile: { nodes: ProfileNode[], samples: number[] } }
@@ -314,6 +345,8 @@ async function childRun (protocol: string, dir: string): Promise<RunResult> {
     cpuUs,
     cpuUsPerTxPerReplica: meanCommitted > 0 ? cpuUs / meanCommitted / REPLICAS : Infinity,
     walAppendsPer1kTxPerReplica: meanCommitted > 0 ? 1000 * appends / meanCommitted / REPLICAS : 0,
+    walBytesPerTxPerReplica: meanCommitted > 0 ? walBytesIn / meanCommitted / REPLICAS : 0,
+    writtenBytesPerTxPerReplica: meanCommitted > 0 ? written / meanCommitted / REPLICAS : 0,
     tps: meanCommitted / wall,
     breakdown,
     rssMiB: mem.rss / 2 ** 20,
@@ -332,7 +365,7 @@ const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - 
 async function spawnRun (protocol: string, profile: boolean): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'nc-bench-replicas-'))
   const args = [import.meta.filename, '--child', '--protocol', protocol, '--dir', dir, '--seconds', String(values.seconds), '--warmup', String(values.warmup),
-    '--inflight', String(values.inflight), '--request', String(values.request), '--tx-size', String(values['tx-size']), ...(profile ? ['--profile', '--top', String(values.top)] : []),
+    '--inflight', String(values.inflight), '--request', String(values.request), '--tx-size', String(values['tx-size']), '--state-sync', String(values['state-sync']), ...(profile ? ['--profile', '--top', String(values.top)] : []),
     ...(values.param as string[]).flatMap((p) => ['--param', p])]
   try {
     return await new Promise<RunResult>((resolve, reject) => {
@@ -364,10 +397,10 @@ async function main (): Promise<void> {
     const list: RunResult[] = []
     for (let i = 0; i < runs; i++) {
       const r = await spawnRun(protocol, false)
-      if (!values.json) process.stderr.write(`${protocol} run ${i + 1}/${runs}: ${r.cpuUsPerTxPerReplica.toFixed(1)} CPU-µs/tx/replica, ${Math.round(r.tps)} tx/s, rss ${Math.round(r.rssMiB)} MiB\n`)
+      if (!values.json) process.stderr.write(`${protocol} run ${i + 1}/${runs}: ${(r.cpuUsPerTxPerReplica ?? Infinity).toFixed(1)} CPU-µs/tx/replica, ${Math.round(r.tps)} tx/s, rss ${Math.round(r.rssMiB)} MiB\n`)
       list.push(r)
     }
-    const perTx = median(list.map((r) => r.cpuUsPerTxPerReplica))
+    const perTx = median(list.map((r) => r.cpuUsPerTxPerReplica ?? Infinity))
     let breakdownUs: Record<string, number> | undefined
     if (!values['no-profile']) {
       const p = await spawnRun(protocol, true)
@@ -380,6 +413,8 @@ async function main (): Promise<void> {
       allRuns: list.map((r) => Math.round(r.cpuUsPerTxPerReplica * 10) / 10),
       tps: Math.round(median(list.map((r) => r.tps))),
       walAppendsPer1kTxPerReplica: Math.round(10 * median(list.map((r) => r.walAppendsPer1kTxPerReplica))) / 10,
+      walBytesPerTxPerReplica: Math.round(median(list.map((r) => r.walBytesPerTxPerReplica))),
+      writtenBytesPerTxPerReplica: Math.round(median(list.map((r) => r.writtenBytesPerTxPerReplica))),
       rssMiB4Replicas: Math.round(median(list.map((r) => r.rssMiB))),
       heapMiB4Replicas: Math.round(median(list.map((r) => r.heapMiB))),
       failedTxs: list.reduce((n, r) => n + r.failed, 0),
@@ -395,6 +430,7 @@ async function main (): Promise<void> {
     inflightPerReplica: Number(values.inflight),
     perRequest: Number(values.request),
     seconds: Number(values.seconds),
+    stateSync: values['state-sync'],
     warmupSeconds: Number(values.warmup),
     params: { ...BENCH_PARAMS, ...Object.fromEntries((values.param as string[]).map((p) => p.split('='))) },
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, loadavgBefore: loadBefore.map((l) => Math.round(l * 100) / 100), loadavgAfter: loadavg().map((l) => Math.round(l * 100) / 100) },
@@ -402,8 +438,8 @@ async function main (): Promise<void> {
   }
   if (values.json) { process.stdout.write(JSON.stringify(doc, null, 2) + '\n'); return }
   const lines = [`in-process, ${REPLICAS} replicas, ${doc.txSize} B random txs, ${doc.inflightPerReplica} in flight per replica, median of ${runs} runs of ${doc.seconds} s (load ${doc.machine.loadavgBefore[0]} -> ${doc.machine.loadavgAfter[0]} on ${doc.machine.cpus} cpus)`]
-  lines.push(['protocol', 'CPU-µs/tx/replica', 'runs', 'tx/s (1 process)', 'WAL fsyncs/1k tx/replica', 'RSS MiB (4 replicas)', 'heap MiB', 'failed txs', 'refused requests'].join(' | '))
-  for (const r of results) lines.push([r.protocol, r.cpuUsPerTxPerReplica, r.allRuns.join(' '), r.tps, r.walAppendsPer1kTxPerReplica, r.rssMiB4Replicas, r.heapMiB4Replicas, r.failedTxs, r.refusedRequests].join(' | '))
+  lines.push(['protocol', 'CPU-µs/tx/replica', 'runs', 'tx/s (1 process)', 'WAL fsyncs/1k tx/replica', 'WAL B/tx/replica', 'written B/tx/replica', 'RSS MiB (4 replicas)', 'heap MiB', 'failed txs', 'refused requests'].join(' | '))
+  for (const r of results) lines.push([r.protocol, r.cpuUsPerTxPerReplica, r.allRuns.join(' '), r.tps, r.walAppendsPer1kTxPerReplica, r.walBytesPerTxPerReplica, r.writtenBytesPerTxPerReplica, r.rssMiB4Replicas, r.heapMiB4Replicas, r.failedTxs, r.refusedRequests].join(' | '))
   for (const r of results) {
     if (r.breakdownUsPerTxPerReplica === undefined) continue
     lines.push('', `${r.protocol} breakdown (CPU-µs/tx/replica, from one profiled run's shares):`)

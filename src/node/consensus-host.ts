@@ -2,7 +2,7 @@
 // SQLite WAL, the state machine as executor, and snapshots over request/response for state transfer. It
 // also tracks commits for callers waiting on their transactions, and the figures `status` shows.
 import { Driver, type Clock, type DropReason, type Executor, type StateSync, type Transport, type Wal } from '../consensus/driver/index.ts'
-import { ValidatorSet, isMetaTx, txId, txKey, type AddResult, type Batch, type Checkpoint, type LogEvent, type Message, type Protocol, type ProtocolStatus } from '../consensus/core/index.ts'
+import { ValidatorSet, isMetaTx, makeBatch, txId, txKey, type AddResult, type Batch, type Checkpoint, type LogEvent, type Message, type Protocol, type ProtocolStatus } from '../consensus/core/index.ts'
 import { Ed25519Signer, Ed25519Verifier, fromHex, toHex, type Hash } from '../crypto/index.ts'
 import { StateMachine, type BatchOutcome, type StateMachineOptions, type Storage } from '../state/index.ts'
 import { installTransfer } from '../state/transfer.ts'
@@ -172,7 +172,13 @@ export class ConsensusHost {
     const head = this.c.storage.head()
     this.c.metrics.height.set(head.height)
     const records = this.c.storage.wal.readAll().map(r => r.bytes)
-    this.driver.start(records, { seq: head.height, stateRoot: head.stateRoot })
+    try {
+      this.driver.start(records, { seq: head.height, stateRoot: head.stateRoot }, digest => this.c.storage.wal.body(digest))
+    } catch (err) {
+      // an unreadable WAL (a body missing from the store, an older record format) is the operator's to fix:
+      // one line saying which record and why, not a stack
+      throw new NovacronError('failure', `cannot restore consensus from the WAL in ${this.c.storage.db.path}: ${(err as Error).message}`, { cause: err })
+    }
     this.c.logger.info({ height: head.height, walRecords: records.length, protocol: this.opts.genesis.protocol }, 'consensus started')
   }
 
@@ -313,7 +319,7 @@ export class ConsensusHost {
     return {
       append: (entries, pruneBelow) => {
         const t0 = performance.now()
-        this.c.storage.wal.append(entries.map(e => ({ seq: e.seq, bytes: e.bytes })), pruneBelow)
+        this.c.storage.wal.append(entries, pruneBelow)
         this.c.metrics.fsyncSeconds.observe({ what: 'wal' }, (performance.now() - t0) / 1000)
       }
     }
@@ -325,7 +331,10 @@ export class ConsensusHost {
         const t0 = performance.now()
         // Consensus metadata (T-PBFT's trust evidence) is the protocol's: the state machine never sees it.
         const txs = batch.txs.filter(tx => !isMetaTx(tx))
-        const outcome = this.machine.applyBatch({ height: seq, txs, txIds: txs.map(txId), batchId: batch.id, committedAt: Date.now() })
+        // The log row's body is what it applies: with meta transactions left out it is another batch, under
+        // its own digest (the consensus WAL may hold the full one under batch.id in the same body store).
+        const batchId = txs.length === batch.txs.length ? batch.id : makeBatch(txs).id
+        const outcome = this.machine.applyBatch({ height: seq, txs, txIds: txs.map(txId), batchId, committedAt: Date.now() })
         this.c.metrics.fsyncSeconds.observe({ what: 'batch' }, (performance.now() - t0) / 1000)
         if (seq % this.checkpointInterval === 0) this.keepSnapshot(seq)
         this.afterCommit(outcome)

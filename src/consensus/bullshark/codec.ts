@@ -1,5 +1,6 @@
 // Canonical encoding of Narwhal/Bullshark bodies (see core/codec.ts for the primitives).
 import { HASH_BYTES } from '../../crypto/hash.ts'
+import { makeBatch } from '../core/batch.ts'
 import { CodecError } from '../core/codec.ts'
 import type { Reader, Writer } from '../core/codec.ts'
 import { MAX_BATCH_TXS, MAX_TX_BYTES } from '../core/limits.ts'
@@ -39,8 +40,16 @@ export const bullsharkCodec: MessageCodec<BullsharkMessage> = {
       case 'checkpoint': writeFrontier(w, m); w.bytes(m.stateRoot); return
       case 'status': w.u64(m.round).u64(m.anchorRound); return
       case 'rec-header': writeSigned(w, bullsharkCodec, m.header); return
-      case 'rec-frontier': writeFrontier(w, m)
+      case 'rec-frontier': writeFrontier(w, m); return
+      case 'rec-batch': w.bytes(m.digest)
     }
+  },
+
+  // A certified batch is persisted once, in the body store under its digest; the WAL row names it.
+  detachBody (m: BullsharkMessage) {
+    if (m.type !== 'batch') return undefined
+    const body = makeBatch(m.txs)
+    return { msg: { protocol: BULLSHARK, type: 'rec-batch', digest: body.id }, body }
   },
 
   decodeBody (type: string, r: Reader, ctx: DecodeContext): BullsharkMessage {
@@ -55,6 +64,11 @@ export const bullsharkCodec: MessageCodec<BullsharkMessage> = {
       case 'status': return { protocol, type, round: r.u64(), anchorRound: r.u64() }
       case 'rec-header': return { protocol, type, header: signedOf(r, ctx, 'header') }
       case 'rec-frontier': return { protocol, type, ...readFrontier(r) }
+      case 'rec-batch': {
+        const digest = hash(r)
+        if (ctx.body === undefined) throw new CodecError('a batch reference means nothing outside a WAL record')
+        return { protocol, type: 'batch', txs: ctx.body(digest).txs }
+      }
       default: throw new CodecError(`unknown bullshark message type '${type.slice(0, 40)}'`)
     }
   }

@@ -48,7 +48,10 @@ export type BullsharkWireMessage = BatchMsg | Header | Vote | Certificate | Fetc
 export interface RecHeader extends Base<'rec-header'> { readonly header: Signed<Header> }
 export interface RecVote extends Base<'rec-vote'> { readonly author: ValidatorId, readonly round: number, readonly digest: Hash }
 export interface RecFrontier extends Base<'rec-frontier'>, Frontier {}
+/** A persisted batch as its WAL row holds it: the digest, the transactions in the body store (the codec's
+ *  detachBody); decoding it in a WAL record gives the 'batch' back, so restore sees batches only. */
+export interface RecBatchRef extends Base<'rec-batch'> { readonly digest: Hash }
 
 export type BullsharkRecord = RecHeader | RecVote | RecFrontier | Certificate | BatchMsg
 
-export type BullsharkMessage = BullsharkWireMessage | RecHeader | RecVote | RecFrontier
+export type BullsharkMessage = BullsharkWireMessage | RecHeader | RecVote | RecFrontier | RecBatchRef

@@ -8,6 +8,8 @@ import { MAX_NESTING } from './limits.ts'
 import { err, ok } from './result.ts'
 import type { Result } from './result.ts'
 import type { ValidatorId } from './validators.ts'
+import type { Batch } from './batch.ts'
+import type { Hash } from '../../crypto/hash.ts'
 
 /** Wire and on-disk format version; a decoder refuses versions it does not know. 2: three-phase
  *  pre-prepares sign their batch's digest and certificates carry digests (version 1 records are refused). */
@@ -33,6 +35,10 @@ export interface MessageCodec<M extends Message = Message> {
   /** The bytes a signature covers when they are not the whole body: a part that may travel apart from
    *  what is signed (a pre-prepare signs its batch's digest, so the batch can be left out and fetched). */
   signedBody? (msg: M): Uint8Array | undefined
+  /** A persisted record that carries a batch: the batch, which the WAL stores once by its digest in the
+   *  node's body store, and the record without it (naming the digest), which is what the WAL row holds.
+   *  Decoding that record again gets the body from DecodeContext.body. Absent: records hold everything. */
+  detachBody? (msg: M): { readonly msg: M, readonly body: Batch } | undefined
 }
 
 /** What a signature over `msg` covers: the codec's signedBody, else the canonical body. */
@@ -41,6 +47,9 @@ const signedBytesOf = <M extends Message>(codec: MessageCodec<M>, msg: M): Uint8
 /** Passed down through nested decodes so a signed message inside a signed message stays bounded. */
 export interface DecodeContext {
   readonly depth: number
+  /** Only while decoding a WAL record (core/record.ts): the stored batch of `digest`, checked against it;
+   *  throws CodecError when the body store lacks it. Nested messages never get it. */
+  readonly body?: (digest: Hash) => Batch
 }
 
 // Decoded and signed messages keep the exact body bytes, so verifying or re-sending never re-encodes.

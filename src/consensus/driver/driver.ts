@@ -1,7 +1,7 @@
 // The one driver that binds a pure Protocol to the outside world, shared by the node and the simulator.
 // It authenticates what arrives, performs what the protocol answers in order, holds back every message
 // that follows a persist until the WAL has it, and executes commits strictly in sequence.
-import { makeBatch, txKey } from '../core/batch.ts'
+import { batchBytes, makeBatch, txKey } from '../core/batch.ts'
 import type { Batch, Tx } from '../core/batch.ts'
 import { MAX_MESSAGE_BYTES, MAX_WAL_RECORD_BYTES } from '../core/limits.ts'
 import { Mempool } from '../core/mempool.ts'
@@ -10,6 +10,7 @@ import { MessageVerifier, decodeSigned, encodeSigned } from '../core/message.ts'
 import type { Message, Signed } from '../core/message.ts'
 import type { Checkpoint, Effect, Protocol, TimerId } from '../core/protocol.ts'
 import { decodeRecord, encodeRecord } from '../core/record.ts'
+import type { BodyLookup } from '../core/record.ts'
 import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
 import type { Verifier } from '../../crypto/signer.ts'
 import type { Hash } from '../../crypto/hash.ts'
@@ -72,10 +73,13 @@ export class Driver<M extends Message = Message> {
     this.mempool = new Mempool(opts.mempool)
   }
 
-  /** Restores the protocol from its WAL and starts it; `executed` is where the state machine stands. */
-  start (walRecords: readonly Uint8Array[], executed: Checkpoint): void {
+  /** Restores the protocol from its WAL and starts it; `executed` is where the state machine stands;
+   *  `bodies`: the WAL's body store, for records that name their batch by digest. A record that cannot be
+   *  read (a body missing from the store among them) throws, naming the record: the node must not vote
+   *  on a partial memory of what it signed. */
+  start (walRecords: readonly Uint8Array[], executed: Checkpoint, bodies?: BodyLookup): void {
     const records = walRecords.map((bytes, i) => {
-      const r = decodeRecord(this.protocol.codec, bytes)
+      const r = decodeRecord(this.protocol.codec, bytes, bodies)
       if (!r.ok) throw new Error(`consensus WAL record ${i} is unreadable: ${r.error}`)
       return r.value
     })
@@ -171,9 +175,8 @@ export class Driver<M extends Message = Message> {
     let pruneBelow: number | undefined
     for (let e: Effect<M> | undefined = first; e?.kind === 'persist'; e = this.#effects[this.#effectsAt]) {
       if (e !== first) this.#effectsAt++
-      const bytes = encodeRecord(this.protocol.codec, e.record)
-      if (bytes.byteLength > MAX_WAL_RECORD_BYTES) this.#metrics.event({ type: 'record-too-large', record: e.record.msg.type, bytes: bytes.byteLength })
-      else entries.push({ seq: e.record.seq, bytes })
+      const entry = this.#entry(e.record)
+      if (entry !== undefined) entries.push(entry)
       if (e.pruneBelow !== undefined) pruneBelow = Math.max(pruneBelow ?? 0, e.pruneBelow)
     }
     if (entries.length === 0 && pruneBelow === undefined) return
@@ -189,6 +192,18 @@ export class Driver<M extends Message = Message> {
       this.#persisting = false
       this.#drain()
     }, (error: unknown) => this.#fatal(error))
+  }
+
+  /** The WAL entry of a record, or undefined (reported) when storage would refuse it: the record, or the
+   *  body it names, over MAX_WAL_RECORD_BYTES. */
+  #entry (record: Extract<Effect<M>, { kind: 'persist' }>['record']): WalEntry | undefined {
+    const { bytes, body } = encodeRecord(this.protocol.codec, record)
+    const size = Math.max(bytes.byteLength, body === undefined ? 0 : batchBytes(body.txs))
+    if (size > MAX_WAL_RECORD_BYTES) {
+      this.#metrics.event({ type: 'record-too-large', record: record.msg.type, bytes: size })
+      return undefined
+    }
+    return body === undefined ? { seq: record.seq, bytes } : { seq: record.seq, bytes, body }
   }
 
   /** Holds everything from the first queued persist on, and asks for the flush that writes the group. */
@@ -208,9 +223,8 @@ export class Driver<M extends Message = Message> {
     for (let i = this.#effectsAt; i < this.#effects.length; i++) {
       const e = this.#effects[i]
       if (e.kind !== 'persist') { rest.push(e); continue }
-      const bytes = encodeRecord(this.protocol.codec, e.record)
-      if (bytes.byteLength > MAX_WAL_RECORD_BYTES) this.#metrics.event({ type: 'record-too-large', record: e.record.msg.type, bytes: bytes.byteLength })
-      else entries.push({ seq: e.record.seq, bytes })
+      const entry = this.#entry(e.record)
+      if (entry !== undefined) entries.push(entry)
       if (e.pruneBelow !== undefined) pruneBelow = Math.max(pruneBelow ?? 0, e.pruneBelow)
     }
     this.#effects = rest

@@ -22,13 +22,17 @@ export interface Clock {
   clearTimer (handle: TimerHandle): void
 }
 
-/** One persisted record: `seq` as in PersistedRecord, `bytes` its versioned encoding. */
+/** One persisted record: `seq` as in PersistedRecord, `bytes` its versioned encoding (core/record.ts).
+ *  `body`: the batch the record names by digest, which the WAL stores once in its body store, in the same
+ *  durable append, and hands back by digest on restart (Driver.start's `bodies`). */
 export interface WalEntry {
   readonly seq: number
   readonly bytes: Uint8Array
+  readonly body?: Batch
 }
 
-/** The consensus write-ahead log. append must be durable when it returns or resolves. */
+/** The consensus write-ahead log. append must be durable when it returns or resolves; a body stays
+ *  stored while any record that names it does. */
 export interface Wal {
   /** `pruneBelow`: entries with 0 < seq < pruneBelow may be dropped, after the new ones are durable. */
   append (entries: readonly WalEntry[], pruneBelow: number | undefined): MaybePromise<void>

@@ -4,7 +4,7 @@ import { sha256, toHex } from '../../crypto/hash.ts'
 import { ed25519FromSeed } from '../../crypto/ed25519.ts'
 import { Ed25519Signer, Ed25519Verifier, FakeSigner, FakeVerifier } from '../../crypto/signer.ts'
 import type { Signer, Verifier } from '../../crypto/signer.ts'
-import { isMetaTx, txKey } from '../core/batch.ts'
+import { batchBytes, isMetaTx, txKey } from '../core/batch.ts'
 import type { Batch } from '../core/batch.ts'
 import { ValidatorSet } from '../core/validators.ts'
 import type { ValidatorId } from '../core/validators.ts'
@@ -40,6 +40,11 @@ export interface SimOptions extends ProtocolBuilds {
   readonly tap?: { readonly wire?: (bytes: Uint8Array) => void, readonly wal?: (bytes: Uint8Array) => void }
   /** Rewrites the duration of a timer a node's protocol sets (the adaptive view-change / leader timeout). */
   readonly timerMs?: (node: number, id: TimerId, ms: number) => number
+  /** 'normal': a node's state commits become durable only with its next WAL append (the node's SQLite
+   *  state at synchronous=NORMAL in the WAL's file, whose fsync covers every earlier commit), and a crash
+   *  drops those made since; the node must get them back (same roots) from its WAL and its peers.
+   *  Default 'full': the state survives a crash whole. */
+  readonly stateSync?: 'full' | 'normal'
   /** Sees each transaction a client hands to a node, and each batch a node applies (keys, virtual time). */
   readonly observer?: {
     readonly submitted?: (node: number, key: string, now: number) => void
@@ -62,6 +67,8 @@ export interface SimResult {
     readonly maxView: number
     readonly viewChanges: number
     readonly stateTransfers: number
+    /** State commits crashes dropped (stateSync 'normal'), over the honest nodes. */
+    readonly droppedStateCommits: number
     readonly dropped: Readonly<Record<string, number>>
     /** Submission to the (f+1)-th honest apply, over the transactions that committed. */
     /** Protocol log events counted over the honest nodes (equivocations seen, leader timeouts, ...). */
@@ -114,6 +121,8 @@ class Simulation {
   readonly #signers: Signer[]
   readonly #verifier: Verifier
   readonly #trace = new TraceHash()
+  /** Re-executions (after a crash dropped state commits) that differ from the first: safety violations. */
+  readonly #reexecuted: string[] = []
   readonly #txs: ClientTx[] = []
   readonly #txByKey = new Map<string, ClientTx>()
   readonly #honestQuorumForDone: number
@@ -226,7 +235,12 @@ class Simulation {
       clock,
       wal: {
         append: (entries, pruneBelow) => {
-          for (const e of entries) this.#meter.persisted(node.index, e.bytes.byteLength)
+          node.sm.synced()
+          // a record and the body it names are bounded apart (a batch fits a record on its own)
+          for (const e of entries) {
+            this.#meter.persisted(node.index, e.bytes.byteLength)
+            if (e.body !== undefined) this.#meter.persisted(node.index, batchBytes(e.body.txs))
+          }
           if (pruneBelow !== undefined) node.wal = node.wal.filter((e) => e.seq === 0 || e.seq >= pruneBelow)
           node.wal.push(...entries)
           for (const e of entries) this.#o.tap?.wal?.(e.bytes)
@@ -239,7 +253,10 @@ class Simulation {
     })
     node.driver = driver
     node.up = true
-    driver.start(node.wal.map((e) => e.bytes), node.sm.checkpoint())
+    // the in-memory WAL keeps each entry's body with it, so the body store is the bodies its entries hold
+    const bodies = new Map<string, readonly Uint8Array[]>()
+    for (const e of node.wal) if (e.body !== undefined) bodies.set(toHex(e.body.id), e.body.txs)
+    driver.start(node.wal.map((e) => e.bytes), node.sm.checkpoint(), (digest) => bodies.get(toHex(digest)))
   }
 
   #crash (node: NodeState, restartAt: number | undefined): void {
@@ -247,6 +264,7 @@ class Simulation {
     node.up = false
     node.driver?.stop()
     node.driver = undefined
+    if (this.#o.stateSync === 'normal') node.sm.dropUnsynced()
     this.#trace.add(3, node.index, this.#now)
     if (restartAt !== undefined) this.#queue.push(restartAt, () => this.#boot(node, false))
   }
@@ -255,6 +273,11 @@ class Simulation {
     const root = node.sm.execute(seq, batch)
     // Consensus metadata (T-PBFT's evidence) is the protocol's, not a client's transaction.
     const keys = batch.txs.filter((tx) => !isMetaTx(tx)).map(txKey)
+    // a commit a crash dropped is executed again: it must be the same batch to the same root
+    const before = node.record.commits.get(seq)
+    if (before !== undefined && before !== toHex(batch.id)) this.#reexecuted.push(`agreement: node ${node.index} executed seq ${seq} again with another batch after losing its state`)
+    const rootBefore = node.record.roots.get(seq)
+    if (rootBefore !== undefined && before !== undefined && rootBefore !== toHex(root)) this.#reexecuted.push(`agreement: node ${node.index} reached another root at seq ${seq} executing it again`)
     node.record.commits.set(seq, toHex(batch.id))
     node.record.committedTxs.set(seq, keys)
     node.record.roots.set(seq, toHex(root))
@@ -429,7 +452,7 @@ class Simulation {
       // Submissions scheduled past the end never happened; that is a scenario bug, not a protocol one.
       throw new Error(`scenario ended before all ${this.#s.txs} transactions were submitted`)
     }
-    const violations = [...checkAgreement(run), ...checkValidity(run), ...checkLiveness(run), ...checkEpochConfigs(run), ...this.#meter.violations((i) => this.#nodes[i].honest)]
+    const violations = [...this.#reexecuted.slice(0, 3), ...checkAgreement(run), ...checkValidity(run), ...checkLiveness(run), ...checkEpochConfigs(run), ...this.#meter.violations((i) => this.#nodes[i].honest)]
     const honest = this.#nodes.filter((n) => n.honest)
     const dropped: Record<string, number> = {}
     for (const n of this.#nodes) for (const [k, v] of n.metrics.drops) dropped[k] = (dropped[k] ?? 0) + v
@@ -447,6 +470,7 @@ class Simulation {
         maxView: Math.max(...honest.map((n) => n.maxView)),
         viewChanges: honest.reduce((a, n) => a + (n.metrics.events.get('new-view') ?? 0), 0),
         stateTransfers: honest.reduce((a, n) => a + n.sm.installs, 0),
+        droppedStateCommits: honest.reduce((a, n) => a + n.sm.droppedCommits, 0),
         dropped,
         protocolEvents: countEvents(honest.map((n) => n.metrics)),
         ...latencies(this.#txs),

@@ -9,7 +9,7 @@ import { MAX_BATCH_TXS, MAX_TX_BYTES } from '../core/limits.ts'
 import { readSigned, writeSigned } from '../core/message.ts'
 import type { DecodeContext, MessageCodec, Signed } from '../core/message.ts'
 import { bytesEqual } from '../../crypto/hash.ts'
-import type { CheckpointMsg, FullPrePrepare, NewView, ThreePhaseMessage, PrePrepare, Prepare, PreparedCert, ViewChange } from './messages.ts'
+import type { CheckpointMsg, NewView, ThreePhaseMessage, PrePrepare, Prepare, PreparedCert, ViewChange } from './messages.ts'
 
 /** Largest vote proof a variant may carry. */
 export const MAX_PROOF_BYTES = 1024
@@ -49,6 +49,16 @@ export function threePhaseCodec (protocol: string, proofs = false, certs = false
     // A pre-prepare's signature covers its header, so the same signature stands with or without the batch.
     signedBody (m: ThreePhaseMessage): Uint8Array | undefined {
       return m.type === 'pre-prepare' ? writeHeader(new Writer(64), m).finish() : undefined
+    },
+
+    // An accepted pre-prepare's batch is stored once by digest beside the record; the signature covers the
+    // header, so the header alone is still the signed pre-prepare.
+    detachBody (m: ThreePhaseMessage) {
+      if (m.type !== 'rec-accept') return undefined
+      const pp = m.prePrepare
+      const { batch, ...header } = pp.msg
+      // typed as a record only to be encoded: the header-only pre-prepare is what the WAL row holds
+      return { msg: { ...m, prePrepare: { ...pp, msg: header } } as unknown as ThreePhaseMessage, body: batch }
     },
 
     encodeBody (m: ThreePhaseMessage, w: Writer): void {
@@ -150,9 +160,11 @@ export function threePhaseCodec (protocol: string, proofs = false, certs = false
         }
         case 'rec-view': return { protocol, type, view: r.u64(), viewChanging: r.bool() }
         case 'rec-accept': {
+          // Written by detachBody: the header only, its batch in the body store under its digest.
           const prePrepare = signedOf(r, ctx, 'pre-prepare')
-          if (prePrepare.msg.batch === undefined) throw new CodecError('an accepted pre-prepare carries its batch')
-          return { protocol, type, prePrepare: prePrepare as Signed<FullPrePrepare> }
+          if (prePrepare.msg.batch !== undefined || ctx.body === undefined) throw new CodecError('an accepted pre-prepare record names its batch by digest, outside a WAL record it means nothing')
+          const batch = ctx.body(prePrepare.msg.digest)
+          return { protocol, type, prePrepare: { ...prePrepare, msg: { ...prePrepare.msg, batch } } }
         }
         case 'rec-prepared': return { protocol, type, cert: readCert(r, ctx) }
         case 'rec-stable':

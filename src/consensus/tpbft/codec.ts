@@ -21,6 +21,8 @@ const base = threePhaseCodec(TPBFT, false, true, true)
 export const tpbftCodec: MessageCodec<TpbftMessage> = {
   protocol: TPBFT,
   signedBody: (m) => isOwn(m) ? undefined : base.signedBody?.(m as ThreePhaseMessage),
+  // an accepted pre-prepare's batch goes to the body store, as in every three-phase variant
+  detachBody: (m) => isOwn(m) ? undefined : base.detachBody?.(m as ThreePhaseMessage),
   encodeBody (m, w) {
     if (!isOwn(m)) return base.encodeBody(m, w)
     switch (m.type) {

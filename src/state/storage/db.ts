@@ -1,12 +1,13 @@
 // Opening the database with the durability this project promises, the schema and its version check, and
 // the one place writes happen: a write is one SQL transaction, fsynced on COMMIT (WAL +
-// synchronous=FULL), and a full disk or I/O error rolls it back and makes storage read-only for good.
+// synchronous=FULL; a state commit alone at NORMAL, made durable by the next fsynced write, see
+// DbOptions.stateSync), and a full disk or I/O error rolls it back and makes storage read-only for good.
 import { DatabaseSync } from 'node:sqlite'
 import { LtHash } from '../lthash.ts'
 import { SchemaVersionError, StorageError, StorageFullError, StorageReadOnlyError } from './errors.ts'
 
 /** major.minor: a newer minor only adds (tables, columns) and is readable; a newer major is refused. */
-export const SCHEMA_VERSION = '2.0'
+export const SCHEMA_VERSION = '2.1'
 const SCHEMA_MAJOR = 2
 
 const SCHEMA = `
@@ -19,15 +20,18 @@ CREATE TABLE state (tbl INTEGER NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL
 -- a committed batch: its tx ids and failed results; the transactions themselves are in batch_bodies
 CREATE TABLE log (height INTEGER PRIMARY KEY, batch_id BLOB NOT NULL, tx_ids BLOB NOT NULL,
   errors BLOB NOT NULL, state_root BLOB NOT NULL, committed_at INTEGER NOT NULL);
--- each batch's transactions once, by the batch's digest; refs counts the log rows that name it, so
--- pruning drops a body with the last of them (a rowid table: bodies are large, a WITHOUT ROWID b-tree
--- stores large rows badly)
+-- each batch's transactions once, by the batch's digest (a rowid table: bodies are large, a WITHOUT ROWID
+-- b-tree stores large rows badly); refs is 2.0's count, unused since 2.1
 CREATE TABLE batch_bodies (batch_id BLOB PRIMARY KEY, txs BLOB NOT NULL, refs INTEGER NOT NULL);
+-- (2.1) how many log rows and consensus WAL records name each body, apart from the body's row so that
+-- counting never rewrites the body (storage/bodies.ts); the last reference dropped drops the body
+CREATE TABLE body_refs (batch_id BLOB PRIMARY KEY, refs INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE checkpoints (height INTEGER PRIMARY KEY, state_root BLOB NOT NULL, proof BLOB NOT NULL, created_at INTEGER NOT NULL);
 CREATE TABLE snapshots (height INTEGER PRIMARY KEY, state_root BLOB NOT NULL, bytes BLOB NOT NULL, created_at INTEGER NOT NULL);
 -- the consensus WAL: AUTOINCREMENT so ids stay monotonic even after pruning; seq is the log position a
--- record belongs to (0: none), so records below a stable checkpoint can be pruned
-CREATE TABLE wal (id INTEGER PRIMARY KEY AUTOINCREMENT, seq INTEGER NOT NULL, bytes BLOB NOT NULL);
+-- record belongs to (0: none), so records below a stable checkpoint can be pruned; body_id the batch
+-- body the record names (2.1), its transactions in batch_bodies
+CREATE TABLE wal (id INTEGER PRIMARY KEY AUTOINCREMENT, seq INTEGER NOT NULL, bytes BLOB NOT NULL, body_id BLOB);
 CREATE INDEX wal_seq ON wal (seq);
 `
 
@@ -39,6 +43,12 @@ export interface DbOptions {
   path: string
   /** test hook: caps the database at this many pages so a test can fill the "disk" */
   maxPageCount?: number
+  /** How a state commit (Db.write with durable false) is synced. 'normal' (the default): not at its own
+   *  COMMIT; the next fsynced write (the consensus WAL's, every few milliseconds under load) makes it
+   *  durable, because in WAL journaling every commit is a run of frames appended to one file and an fsync
+   *  of that file covers every frame before it. A power cut can thus lose only a suffix of state commits,
+   *  never one out of order, and never a consensus WAL append that returned. 'full': every write fsyncs. */
+  stateSync?: 'normal' | 'full'
 }
 
 export interface DurabilitySettings {
@@ -62,9 +72,11 @@ export class Db {
   readonly sql: DatabaseSync
   readonly path: string
   private failure: string | null = null
+  private readonly relaxedSync: boolean
 
   constructor (opts: DbOptions) {
     this.path = opts.path
+    this.relaxedSync = (opts.stateSync ?? 'normal') === 'normal'
     this.sql = new DatabaseSync(opts.path)
     try {
       this.checkVersion()
@@ -102,12 +114,26 @@ export class Db {
 
   private createSchema (): void {
     const exists = this.sql.prepare("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'head'").get()
-    if (exists !== undefined) return
+    if (exists !== undefined) return this.addMinors()
     const empty = new LtHash()
     this.write('create schema', () => {
       this.sql.exec(SCHEMA)
       this.sql.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(SCHEMA_VERSION)
       this.sql.prepare('INSERT INTO head (id, height, state_root, vector, base_height) VALUES (1, 0, ?, ?, 0)').run(empty.root(), empty.bytes())
+    })
+  }
+
+  /** A 2.0 database gains what 2.1 added (wal.body_id, body_refs with the counts 2.0 kept in the body
+   *  rows); its WAL records, which carried their batches inline, are then refused by the consensus record
+   *  decoder with the way forward. */
+  private addMinors (): void {
+    const cols = this.sql.prepare('PRAGMA table_info(wal)').all() as Array<{ name: string }>
+    if (cols.some((c) => c.name === 'body_id')) return
+    this.write('add wal.body_id and body_refs (schema 2.1)', () => {
+      this.sql.exec('ALTER TABLE wal ADD COLUMN body_id BLOB')
+      this.sql.exec('CREATE TABLE body_refs (batch_id BLOB PRIMARY KEY, refs INTEGER NOT NULL) WITHOUT ROWID')
+      this.sql.exec('INSERT INTO body_refs (batch_id, refs) SELECT batch_id, refs FROM batch_bodies')
+      this.sql.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(SCHEMA_VERSION)
     })
   }
 
@@ -131,9 +157,12 @@ export class Db {
    * error it rolls back, switches storage to read-only, and throws StorageFullError; any other error is
    * rolled back and rethrown.
    */
-  write<T> (what: string, fn: () => T): T {
+  write<T> (what: string, fn: () => T, durable = true): T {
     if (this.failure !== null) throw new StorageReadOnlyError(`storage is read-only, refusing to ${what}: ${this.failure}`)
     let result: T
+    // synchronous may change between transactions only; FULL again at once, so every other write fsyncs
+    const relax = !durable && this.relaxedSync
+    if (relax) this.sql.exec('PRAGMA synchronous = NORMAL')
     try {
       this.sql.exec('BEGIN IMMEDIATE')
       result = fn()
@@ -144,6 +173,8 @@ export class Db {
       if (!isDiskFailure(err)) throw err
       this.failure = `${(err as Error).message} (SQLite code ${(err as { errcode: number }).errcode}) while trying to ${what} in ${this.path}; free disk space and restart the node`
       throw new StorageFullError(`cannot ${what}: ${this.failure}`, { cause: err })
+    } finally {
+      if (relax) this.sql.exec('PRAGMA synchronous = FULL')
     }
     return result
   }

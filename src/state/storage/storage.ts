@@ -1,5 +1,6 @@
 // A node's durable state: the StateBackend behind its StateMachine (state tables + committed log, written
-// together in one fsynced transaction per batch; a batch's transactions are stored once, by its digest,
+// together in one transaction per batch, made durable by the next consensus WAL fsync in the same file
+// (db.ts stateSync); a batch's transactions are stored once, by its digest,
 // and the log row holds only ids and results), the read side the admin API serves, checkpoints and
 // snapshots for state transfer, and the consensus WAL.
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
@@ -14,8 +15,9 @@ import { StateError } from '../backend.ts'
 import type { CommittedBatch, Head, StateBackend, StateEntry, TxResult } from '../backend.ts'
 import { Db } from './db.ts'
 import type { DbOptions, DurabilitySettings } from './db.ts'
-import { packErrors, packIds, packTxs, unpackIds, unpackResults, unpackTxs } from './log-codec.ts'
+import { packErrors, packIds, unpackIds, unpackResults } from './log-codec.ts'
 import { ConsensusWal } from './wal.ts'
+import { BodyStore } from './bodies.ts'
 import { LtHash } from '../lthash.ts'
 import { encodeTransfer } from '../transfer.ts'
 import type { TransferBatch } from '../transfer.ts'
@@ -93,21 +95,19 @@ export class Storage implements StateBackend {
   readonly wal: ConsensusWal
   private current: Head
   private readonly readChunk: StatementSync
-  private readonly q: Record<'get' | 'put' | 'del' | 'logIns' | 'bodyRef' | 'body' | 'headUpd' | 'kvFrom' | 'kvAfter' | 'logRange', StatementSync>
+  private readonly q: Record<'get' | 'put' | 'del' | 'logIns' | 'headUpd' | 'kvFrom' | 'kvAfter' | 'logRange', StatementSync>
+  private readonly bodies: BodyStore
 
   private constructor (db: Db) {
     this.db = db
-    this.wal = new ConsensusWal(db)
+    this.bodies = new BodyStore(db)
+    this.wal = new ConsensusWal(db, this.bodies)
     const p = (s: string): StatementSync => db.sql.prepare(s)
     this.q = {
       get: p('SELECT value FROM state WHERE tbl = ? AND key = ?'),
       put: p('INSERT INTO state (tbl, key, value) VALUES (?, ?, ?) ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value'),
       del: p('DELETE FROM state WHERE tbl = ? AND key = ?'),
       logIns: p('INSERT INTO log (height, batch_id, tx_ids, errors, state_root, committed_at) VALUES (?, ?, ?, ?, ?, ?)'),
-      // a second reference to a stored body only counts if the bodies agree (the id of a batch from a
-      // peer or a backup is the sender's word); no change means they differ
-      bodyRef: p('INSERT INTO batch_bodies (batch_id, txs, refs) VALUES (?, ?, 1) ON CONFLICT (batch_id) DO UPDATE SET refs = refs + 1 WHERE txs = excluded.txs'),
-      body: p('SELECT txs FROM batch_bodies WHERE batch_id = ?'),
       headUpd: p('UPDATE head SET height = ?, state_root = ?, vector = ? WHERE id = 1'),
       kvFrom: p('SELECT key, value FROM state WHERE tbl = 1 AND key >= ? AND key < ? ORDER BY key LIMIT ?'),
       kvAfter: p('SELECT key, value FROM state WHERE tbl = 1 AND key > ? AND key < ? ORDER BY key LIMIT ?'),
@@ -119,7 +119,8 @@ export class Storage implements StateBackend {
   }
 
   /**
-   * Opens (creating if needed) the database at opts.path in WAL mode with synchronous=FULL. Throws
+   * Opens (creating if needed) the database at opts.path in WAL mode with synchronous=FULL (state
+   * commits alone at NORMAL unless opts.stateSync is 'full'). Throws
    * SchemaVersionError for a database written by a newer major version.
    */
   static open (opts: StorageOptions): Storage {
@@ -172,10 +173,11 @@ export class Storage implements StateBackend {
         if (w.value === null) this.q.del.run(w.table, w.key)
         else this.q.put.run(w.table, w.key, w.value)
       }
-      if (Number(this.q.bodyRef.run(b.batchId, packTxs(b.txs)).changes) !== 1) throw new StateError(`batch ${b.height} has the id of a different stored batch`, 'ERR_STATE_BATCH_ID')
+      // a second reference to a stored body (the consensus WAL's) only counts if the bodies agree
+      if (!this.bodies.ref(b.batchId, b.txs)) throw new StateError(`batch ${b.height} has the id of a different stored batch`, 'ERR_STATE_BATCH_ID')
       this.q.logIns.run(b.height, b.batchId, packIds(b.txIds), packErrors(b.results), b.stateRoot, b.committedAt)
       this.q.headUpd.run(b.height, b.stateRoot, b.vector)
-    })
+    }, false)
     this.current = { height: b.height, stateRoot: b.stateRoot, vector: b.vector }
   }
 
@@ -273,8 +275,7 @@ export class Storage implements StateBackend {
 
   /** A stored batch's transactions by its digest (the batch id), or null if no retained row names it. */
   batchBody (batchId: Uint8Array): Uint8Array[] | null {
-    const r = this.q.body.get(batchId) as { txs: Uint8Array } | undefined
-    return r === undefined ? null : unpackTxs(r.txs)
+    return this.bodies.get(batchId) ?? null
   }
 
   /**
@@ -427,13 +428,8 @@ export class Storage implements StateBackend {
   pruneBelow (height: number): { log: number, checkpoints: number, snapshots: number, bodies: number } {
     return this.db.write(`prune below height ${height}`, () => {
       const gone = this.db.sql.prepare('DELETE FROM log WHERE height < ? RETURNING batch_id').all(height) as Array<{ batch_id: Uint8Array }>
-      const unref = this.db.sql.prepare('UPDATE batch_bodies SET refs = refs - 1 WHERE batch_id = ?')
-      const drop = this.db.sql.prepare('DELETE FROM batch_bodies WHERE batch_id = ? AND refs <= 0')
       let bodies = 0
-      for (const r of gone) {
-        unref.run(r.batch_id)
-        bodies += Number(drop.run(r.batch_id).changes)
-      }
+      for (const r of gone) if (this.bodies.release(r.batch_id)) bodies++
       return {
         log: gone.length,
         checkpoints: Number(this.db.sql.prepare('DELETE FROM checkpoints WHERE height < ?').run(height).changes),

@@ -18,7 +18,7 @@ test('durability settings read back from the database: WAL and synchronous=FULL'
   t.after(() => s.close())
   assert.deepEqual(s.durabilitySettings(), { journalMode: 'wal', synchronous: 2 })
   assert.equal(s.schemaVersion(), SCHEMA_VERSION)
-  assert.equal(SCHEMA_VERSION, '2.0')
+  assert.equal(SCHEMA_VERSION, '2.1')
 })
 
 test('a reopened database keeps state, log, roots, checkpoints and the consensus WAL', (t) => {

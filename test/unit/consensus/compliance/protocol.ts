@@ -27,6 +27,8 @@ interface Replica {
   protocol: Protocol<Message>
   /** Durable records (persist effects performed so far). */
   records: Uint8Array[]
+  /** the body store beside the records: batches they name by digest */
+  bodies: Map<string, readonly Uint8Array[]>
   committed: Batch[]
   executed: { seq: number, root: Uint8Array }
   readonly roots: Map<number, Uint8Array>
@@ -63,7 +65,7 @@ function runCluster (m: ProtocolModule<any, any>, opts: { crash?: Crash, untilMs
   const at = (ms: number, run: () => void): void => { queue.push({ at: now + ms, order: order++, run }) }
   let effectsOfCrashed = 0
 
-  const make = (id: string): Replica => ({ id, protocol: m.create(keysOf(id), params), records: [], committed: [], executed: { seq: 0, root: new Uint8Array(32) }, roots: new Map([[0, new Uint8Array(32)]]), timers: new Map(), down: false, restarted: false })
+  const make = (id: string): Replica => ({ id, protocol: m.create(keysOf(id), params), records: [], bodies: new Map(), committed: [], executed: { seq: 0, root: new Uint8Array(32) }, roots: new Map([[0, new Uint8Array(32)]]), timers: new Map(), down: false, restarted: false })
   const replicas = IDS.map(make)
   const byId = new Map(replicas.map((r) => [r.id, r]))
 
@@ -88,14 +90,17 @@ function runCluster (m: ProtocolModule<any, any>, opts: { crash?: Crash, untilMs
         at(restartAt, () => restart(r))
         return
       }
-      trace.push(`${r.id}@${now}:${e.kind}:${e.kind === 'send' || e.kind === 'broadcast' ? hex(encodeSigned(m.codec, e.msg)) : e.kind === 'persist' ? hex(encodeRecord(m.codec, e.record)) : e.kind === 'setTimer' || e.kind === 'cancelTimer' ? e.id : e.kind === 'commit' ? `${e.seq}/${hex(e.batch.id)}` : ''}`)
+      trace.push(`${r.id}@${now}:${e.kind}:${e.kind === 'send' || e.kind === 'broadcast' ? hex(encodeSigned(m.codec, e.msg)) : e.kind === 'persist' ? hex(encodeRecord(m.codec, e.record).bytes) : e.kind === 'setTimer' || e.kind === 'cancelTimer' ? e.id : e.kind === 'commit' ? `${e.seq}/${hex(e.batch.id)}` : ''}`)
       switch (e.kind) {
         case 'persist': {
-          const bytes = encodeRecord(m.codec, e.record)
-          const back = decodeRecord(m.codec, bytes)
+          const { bytes, body } = encodeRecord(m.codec, e.record)
+          if (body !== undefined) r.bodies.set(hex(body.id), body.txs)
+          const lookup = (d: Uint8Array): readonly Uint8Array[] | undefined => r.bodies.get(hex(d))
+          const back = decodeRecord(m.codec, bytes, lookup)
           if (!back.ok) violations.push(`codec: record ${e.record.msg.type} does not decode: ${back.error}`)
-          else if (hex(encodeRecord(m.codec, back.value)) !== hex(bytes)) violations.push(`codec: record ${e.record.msg.type} does not re-encode to the same bytes`)
-          for (let cut = 0; cut < bytes.length; cut += Math.max(1, bytes.length >> 3)) if (decodeRecord(m.codec, bytes.subarray(0, cut)).ok) violations.push(`codec: record ${e.record.msg.type} truncated to ${cut} bytes decodes`)
+          else if (hex(encodeRecord(m.codec, back.value).bytes) !== hex(bytes)) violations.push(`codec: record ${e.record.msg.type} does not re-encode to the same bytes`)
+          if (body !== undefined && decodeRecord(m.codec, bytes, () => undefined).ok) violations.push(`codec: record ${e.record.msg.type} decodes without the body it names`)
+          for (let cut = 0; cut < bytes.length; cut += Math.max(1, bytes.length >> 3)) if (decodeRecord(m.codec, bytes.subarray(0, cut), lookup).ok) violations.push(`codec: record ${e.record.msg.type} truncated to ${cut} bytes decodes`)
           r.records.push(bytes)
           persisted = true
           break
@@ -171,7 +176,7 @@ function runCluster (m: ProtocolModule<any, any>, opts: { crash?: Crash, untilMs
     r.protocol = m.create(keysOf(r.id), params)
     const records: PersistedRecord<Message>[] = []
     for (const bytes of r.records) {
-      const back = decodeRecord(m.codec, bytes)
+      const back = decodeRecord(m.codec, bytes, (d) => r.bodies.get(hex(d)))
       if (back.ok) records.push(back.value)
     }
     r.protocol.restore(records)

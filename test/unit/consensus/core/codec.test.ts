@@ -100,7 +100,7 @@ test('nesting depth is bounded', () => {
 
 test('persisted records round trip with their seq and reject garbage', () => {
   const m: Message = ping(3)
-  const bytes = encodeRecord(codec, { seq: 17, msg: m as TestMsg })
+  const { bytes } = encodeRecord(codec, { seq: 17, msg: m as TestMsg })
   const back = decodeRecord(codec, bytes)
   assert.ok(back.ok)
   assert.equal(back.value.seq, 17)

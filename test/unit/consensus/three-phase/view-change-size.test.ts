@@ -41,7 +41,7 @@ test('a view change over a full window of near-limit batches fits every limit an
   const batchSizes = new Map<string, number>()
   const cluster = new PbftCluster(IDS, genesis, { batchSize: 4096, checkpointInterval: 2, watermarkWindow: WINDOW, resendIntervalMs: 1000 }, (id, e) => {
     if (e.kind === 'persist') {
-      const bytes = encodeRecord(pbftCodec, e.record).byteLength
+      const bytes = encodeRecord(pbftCodec, e.record).bytes.byteLength
       note(`record ${e.record.msg.type}`, bytes)
       if (bytes > MAX_WAL_RECORD_BYTES) oversized.push(`${id} record ${e.record.msg.type}: ${bytes} bytes`)
     } else if (e.kind === 'send' || e.kind === 'broadcast') {
