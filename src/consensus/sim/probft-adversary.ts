@@ -101,6 +101,13 @@ export function probftAdversary (kind: string, ctx: AdversaryContext): Adversary
         effects: (fx) => [...catchUpEchoes(), ...(fx as Fx).flatMap((e): Fx => {
           if ((e.kind !== 'send' && e.kind !== 'broadcast') || e.msg.from !== ctx.self) return [e]
           const m = e.msg.msg
+          // The honest code's resend of a coalition slot's proposal (targeted, so a 'send') goes only where the
+          // first one went: the side that got this header, and the faulty.
+          if (m.type === 'pre-prepare' && e.kind === 'send' && coalition.sides.has(key(m.view, m.seq))) {
+            const side = coalition.sides.get(key(m.view, m.seq))![0].members
+            const to = e.to.filter((id) => side.has(id) || coalition.faulty.has(id))
+            return to.length > 0 ? [{ kind: 'send', to, msg: e.msg }] : []
+          }
           if (m.type === 'pre-prepare' && m.batch !== undefined && e.kind === 'broadcast') {
             const pp = e.msg as Signed<FullPrePrepare>
             let sides: Side[]
