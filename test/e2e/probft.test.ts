@@ -20,12 +20,19 @@ describe('ProBFT on a 7-node devnet', () => {
     const top = await oneRootAtTop(nodes)
     console.log(`# 1,000 puts committed everywhere in ${Date.now() - started} ms; one state root at height ${top.height}`)
     await assertAllHave(nodes, acked)
-    const s = await client(nodes[0]).status() as any
-    assert.equal(s.protocol, 'probft')
-    // n = 7, l = 1.5, o = 2: q = ceil(1.5 sqrt 7) = 4, sample min(7, 8) = 7.
-    assert.equal(s.protocolExtra.q, 4)
-    assert.equal(s.protocolExtra.sampleSize, 7)
-    assert.ok(s.protocolExtra.lastCommitVotes >= 4, `the last decision counted ${s.protocolExtra.lastCommitVotes} commits`)
+    const all = await Promise.all(nodes.map(async n => await client(n).status() as any))
+    for (const s of all) {
+      assert.equal(s.protocol, 'probft')
+      // n = 7, l = 1.5, o = 2: q = ceil(1.5 sqrt 7) = 4, sample min(7, 8) = 7.
+      assert.equal(s.protocolExtra.q, 4)
+      assert.equal(s.protocolExtra.sampleSize, 7)
+    }
+    // A replica that has decided by its own votes counted at least q commits for its last decision; one that
+    // lagged the whole run (on 2 cores it happens) took every batch by catch-up and shows 0, so not every
+    // node, but most, must show a count, and none a count short of q.
+    const counts = all.map(s => s.protocolExtra.lastCommitVotes as number)
+    assert.ok(counts.every(c => c === 0 || c >= 4), `last decisions counted ${counts.join(', ')} commits`)
+    assert.ok(counts.filter(c => c >= 4).length >= 4, `last decisions counted ${counts.join(', ')} commits`)
   })
 
   test('kill -9 and restart of a node under load: nothing acknowledged is lost, one state root', async () => {
