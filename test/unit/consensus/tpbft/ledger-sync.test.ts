@@ -71,6 +71,16 @@ const all = batches(3 * EPOCH)
 const commit = (r: Replica, b: { seq: number, txs: Tx[], cert: Signed<Commit>[] }): void =>
   r.v.observe({ kind: 'committed', seq: b.seq, view: 0, primary: 'a', batch: makeBatch(b.txs), cert: b.cert })
 
+/** Replica `a` having committed every batch through `last`, each checkpoint made stable by a, b and c. */
+function serverThrough (last: number): Replica {
+  const server = replicaOf('a')
+  for (const b of all.slice(0, last)) {
+    commit(server, b)
+    if (b.seq % CHECKPOINT === 0) server.v.observe({ kind: 'stable', seq: b.seq, stateRoot: root, extra: server.v.checkpointExtra(b.seq), signers: ['a', 'b', 'c'] })
+  }
+  return server
+}
+
 /** What a never-crashed replica signs at every checkpoint up to 3E. */
 function reference (): Map<number, string> {
   const r = replicaOf('a')
@@ -112,11 +122,7 @@ test('a restarted replica that re-commits what its restored ledger holds signs t
 
 test('a replica that crashed while it waited for the certified ledger asks for it again and only then enters the epoch', () => {
   const expected = reference()
-  const server = replicaOf('a')
-  for (const b of all.slice(0, 2 * EPOCH)) {
-    commit(server, b)
-    if (b.seq % CHECKPOINT === 0) server.v.observe({ kind: 'stable', seq: b.seq, stateRoot: root, extra: server.v.checkpointExtra(b.seq), signers: ['a', 'b', 'c'] })
-  }
+  const server = serverThrough(2 * EPOCH)
   const certified = server.v.ledger.bytesAt(2 * EPOCH)!
   assert.equal(toHex(ledgerHash(certified)), expected.get(2 * EPOCH))
   // Its records: the stable checkpoint at 2E (proof with the ledger hash) and no ledger of it.
@@ -139,11 +145,7 @@ test('a replica that crashed while it waited for the certified ledger asks for i
 })
 
 test('a peer is answered once per resend period, and only for a ledger it holds', () => {
-  const server = replicaOf('a')
-  for (const b of all.slice(0, EPOCH)) {
-    commit(server, b)
-    if (b.seq % CHECKPOINT === 0) server.v.observe({ kind: 'stable', seq: b.seq, stateRoot: root, extra: server.v.checkpointExtra(b.seq), signers: ['a', 'b', 'c'] })
-  }
+  const server = serverThrough(EPOCH)
   const ask = (seq: number) => server.v.onMessage('d', signerOf('d').sign({ protocol: 'tpbft', type: 'ledger-request', seq } as TpbftMessage) as unknown as Signed<ThreePhaseMessage>)
   ask(3 * EPOCH)
   assert.equal(server.sent.length, 0, 'no ledger for a checkpoint it never reached')
@@ -153,11 +155,7 @@ test('a peer is answered once per resend period, and only for a ledger it holds'
 
 test('a replica whose own ledger differs from the certified one (its state came from elsewhere) replaces it by the certified one', () => {
   const expected = reference()
-  const server = replicaOf('a')
-  for (const b of all.slice(0, 2 * EPOCH)) {
-    commit(server, b)
-    if (b.seq % CHECKPOINT === 0) server.v.observe({ kind: 'stable', seq: b.seq, stateRoot: root, extra: server.v.checkpointExtra(b.seq), signers: ['a', 'b', 'c'] })
-  }
+  const server = serverThrough(2 * EPOCH)
   // Its state was restored to E outside consensus (no WAL): it commits from E + 1 with an empty ledger.
   const odd = replicaOf('d')
   for (const b of all.slice(EPOCH, 2 * EPOCH)) commit(odd, b)
