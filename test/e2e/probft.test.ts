@@ -5,7 +5,7 @@
 // primary waits 50 ms to fill a batch: a few dozen large decisions instead of hundreds of tiny ones.
 import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { assertAllHave, client, crashUnderLoad, devnetSuite, load, oneRootAtTop, type DevnetNode } from './cluster.ts'
+import { assertAllHave, crashUnderLoad, devnetSuite, load, oneRootAtTop, statuses, type DevnetNode } from './cluster.ts'
 
 describe('ProBFT on a 7-node devnet', () => {
   const devnet = devnetSuite('nc-probft-', ['--nodes', '7', '--protocol', 'probft', '--param', 'checkpointInterval=16', '--param', 'batchDelayMs=50'])
@@ -20,7 +20,7 @@ describe('ProBFT on a 7-node devnet', () => {
     const top = await oneRootAtTop(nodes)
     console.log(`# 1,000 puts committed everywhere in ${Date.now() - started} ms; one state root at height ${top.height}`)
     await assertAllHave(nodes, acked)
-    const all = await Promise.all(nodes.map(async n => await client(n).status() as any))
+    const all = await statuses(nodes)
     for (const s of all) {
       assert.equal(s.protocol, 'probft')
       // n = 7, l = 1.5, o = 2: q = ceil(1.5 sqrt 7) = 4, sample min(7, 8) = 7.
