@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { DatabaseSync } from 'node:sqlite'
 import { join } from 'node:path'
-import { assertOneLineError, background, cleanup, cli, json, killTree, tempDir, waitUntil } from './helpers.ts'
+import { assertOneLineError, background, cleanup, cli, json, killTree, metricValue, tempDir, waitUntil } from './helpers.ts'
 
 after(cleanup)
 
@@ -138,6 +138,17 @@ describe('a running single-validator node', () => {
   test('a put commits (its batch is in the WAL by digest for the restart test below)', async () => {
     const r = await cli(['kv', 'put', 'solo/key', 'solo-value', '--json', '--data-dir', join(dir, 'node')])
     assert.equal(r.code, 0, r.stderr)
+  })
+
+  test('node start runs re-executed with the tuned memory settings under the pid it was started with', async () => {
+    const runtime = JSON.parse(readFileSync(join(dir, 'node', 'node.json'), 'utf8'))
+    assert.equal(runtime.pid, node.pid, 'the same pid after the re-exec')
+    const environ = readFileSync(`/proc/${node.pid}/environ`, 'utf8').split('\0')
+    assert.ok(environ.includes('MALLOC_ARENA_MAX=2'), 'two malloc arenas')
+    assert.ok(environ.some(e => e.startsWith('NODE_OPTIONS=') && e.includes('--max-semi-space-size=2')), '2 MiB semi-spaces')
+    const token = readFileSync(join(dir, 'node', 'admin.token'), 'utf8').trim()
+    const young = await metricValue(admin, token, 'novacron_process_nodejs_heap_space_size_total_bytes', 'space="new"')
+    assert.ok(young > 0 && young <= 4 * 2 ** 20, `the young generation is at most two 2 MiB semi-spaces (${young} bytes)`)
   })
 
   test('a wrong or missing token exits 6', async () => {

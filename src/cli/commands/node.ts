@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { ExitCode } from '../exit-codes.ts'
 import { withProgress } from '../progress.ts'
+import { execTuned } from '../runtime-tuning.ts'
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
@@ -30,6 +31,8 @@ Example:
   $ novacron node start --data-dir /var/lib/novacron --genesis genesis.json
   $ novacron node start --data-dir /var/lib/novacron          # later restarts: same addresses`)
     .action(async (opts: { listen?: string[], bootstrap?: string[], genesis?: string, admin?: string, metrics?: string, mdns?: boolean, receiveDir?: string, capacity?: string, byzantine?: string }) => {
+      // Memory settings for a long run need a fresh process image: this replaces the process once (same pid).
+      execTuned(msg => process.stderr.write(`${msg}\n`))
       const ctx = context()
       // A production build (the single executable) never lies: the flag exists for chaos runs from a checkout.
       if (opts.byzantine != null && (await import('node:sea')).isSea()) throw usageError('--byzantine is for test builds only; this is a production build')
