@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { AdminClient } from '../../src/api/client.ts'
-import { background, cleanup, cli, json, killPid, tempDir, waitUntil } from './helpers.ts'
+import { background, cleanup, cli, json, killPid, StopWaiting, tempDir, waitUntil } from './helpers.ts'
 
 export interface DevnetNode { id: string, admin: string, listen: string, dataDir: string, pid: number }
 
@@ -68,6 +68,8 @@ export async function assertAllHave (nodes: DevnetNode[], acked: Map<string, str
 export async function restart (n: DevnetNode): Promise<void> {
   const child = background(['node', 'start', '--data-dir', n.dataDir, '--admin', '127.0.0.1:0'])
   await waitUntil(`${n.id.slice(-6)} to restart`, 30_000, async () => {
+    // A node that exits (a crash on start or on catch-up) fails at once, with what it printed.
+    if (child.exitCode != null || child.signalCode != null) throw new StopWaiting(`${n.id.slice(-6)} exited (${child.exitCode ?? child.signalCode}) after its restart:\n${child.output().slice(-4000)}`)
     const rt = JSON.parse(readFileSync(join(n.dataDir, 'node.json'), 'utf8'))
     if (rt.pid !== child.pid) return null
     await client(n).status()

@@ -83,6 +83,9 @@ export function cleanup (): void {
   dirs.length = 0
 }
 
+/** Thrown by a waitUntil probe that knows waiting longer cannot help: it ends the wait with this error. */
+export class StopWaiting extends Error {}
+
 export async function waitUntil<T> (what: string, timeoutMs: number, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
@@ -91,7 +94,10 @@ export async function waitUntil<T> (what: string, timeoutMs: number, probe: () =
       const v = await probe()
       if (v != null && v !== false) return v
       last = undefined
-    } catch (err) { last = err }
+    } catch (err) {
+      if (err instanceof StopWaiting) throw err
+      last = err
+    }
     await sleep(100)
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last != null ? `: ${String(last)}` : ''}`)
