@@ -132,20 +132,23 @@ export function clientFor (node: Pick<DevnetNode, 'admin' | 'dataDir'>, timeoutM
 }
 
 /** A devnet node's process started in the background, in its own process group, logging to node.log. */
-function spawnNode (dataDir: string, extra: string[]): { pid: number, dataDir: string, exited: boolean } {
+function spawnNode (dataDir: string, extra: string[]): StartedNode {
   const { command, args } = selfCommand()
   const log = openSync(join(dataDir, 'node.log'), 'a')
   const child = spawn(command, [...args, 'node', 'start', '--data-dir', dataDir, ...extra], { detached: true, stdio: ['ignore', log, log], env: childEnv() })
   closeSync(log)
   child.unref()
-  const started = { pid: child.pid ?? -1, dataDir, exited: false }
-  child.once('exit', () => { started.exited = true })
+  const started: StartedNode = { pid: child.pid ?? -1, dataDir, exited: null }
+  // A node killed by a signal prints nothing of its own: the signal is then all there is to say.
+  child.once('exit', (code, signal) => { started.exited = signal != null ? `killed by ${signal}` : `exit code ${code ?? '?'}` })
   return started
 }
 
-async function waitForStart (name: string, c: { pid: number, dataDir: string, exited: boolean }): Promise<RuntimeInfo> {
+interface StartedNode { pid: number, dataDir: string, exited: string | null }
+
+async function waitForStart (name: string, c: StartedNode): Promise<RuntimeInfo> {
   return await waitFor(`${name} to start`, 30_000, () => {
-    if (c.exited) throw failure(`devnet ${name} exited during start-up:\n${tail(join(c.dataDir, 'node.log'))}`)
+    if (c.exited != null) throw failure(`devnet ${name} exited during start-up (${c.exited}):\n${tail(join(c.dataDir, 'node.log'))}`)
     const r = readRuntime(c.dataDir)
     return r != null && r.pid === c.pid ? r : null
   })

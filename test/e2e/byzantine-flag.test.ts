@@ -16,6 +16,6 @@ test('devnet up --byzantine: K above f is refused; an unknown mode stops the nod
   const bogus = await cli(['devnet', 'up', '--nodes', '4', '--dir', dir, '--byzantine', '1:bogus'])
   await cli(['devnet', 'down', '--dir', dir])
   assert.notEqual(bogus.code, 0)
-  assert.match(bogus.stderr, /node-3 exited during start-up/)
+  assert.match(bogus.stderr, /node-3 exited during start-up \(exit code 2\)/, 'with how it ended')
   assert.match(readFileSync(join(dir, 'node-3', 'node.log'), 'utf8'), /--byzantine must be one of .*equivocate/)
 })
