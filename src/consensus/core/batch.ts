@@ -27,9 +27,14 @@ export function txId (tx: Tx): Hash {
 export const txKey = (tx: Tx): string => toHex(txId(tx))
 
 export function makeBatch (txs: readonly Tx[]): Batch {
-  const ids = new Uint8Array(txs.length * HASH_BYTES)
-  txs.forEach((tx, i) => ids.set(txId(tx), i * HASH_BYTES))
-  return { txs, id: sha256(ids) }
+  return { txs, id: idsDigest(txs.map(txId)) }
+}
+
+/** A batch's id from its transactions' ids, in order (what a proposal naming them by id is checked against). */
+export function idsDigest (ids: readonly Hash[]): Hash {
+  const all = new Uint8Array(ids.length * HASH_BYTES)
+  ids.forEach((id, i) => all.set(id, i * HASH_BYTES))
+  return sha256(all)
 }
 
 /** Encoded size of a transaction list (u32 count, then each transaction u32-prefixed): what the byte

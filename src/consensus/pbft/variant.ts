@@ -32,6 +32,7 @@ export function pbftVariant (validators: ValidatorSet, changes: PbftVariantChang
     protocol: PBFT,
     leaders: roundRobin(validators),
     votes: fullQuorumVotes(changes.quorum?.(q) ?? q.quorum),
+    proposesByIds: true,
     ...(changes.propose === undefined ? {} : { propose: changes.propose }),
     ...(changes.changesViewOnTimeout === undefined ? {} : { changesViewOnTimeout: changes.changesViewOnTimeout })
   }

@@ -2,7 +2,7 @@
 // protocol answers with (they need to sign, which a faulty node can do with its own key), others tamper
 // with the bytes on the way out. None can sign as another node.
 import { sha256 } from '../../crypto/hash.ts'
-import { EMPTY_BATCH, makeBatch } from '../core/batch.ts'
+import { EMPTY_BATCH, idsDigest, makeBatch } from '../core/batch.ts'
 import type { Message, MessageSigner, Signed } from '../core/message.ts'
 import type { AdversaryFamily } from '../core/module.ts'
 import type { Effect, Protocol, ProtocolStatus } from '../core/protocol.ts'
@@ -54,6 +54,12 @@ const halves = (ids: readonly ValidatorId[]): [ValidatorId[], ValidatorId[]] => 
 
 /** A batch with the same transactions in another order, or undefined when there is no other order. */
 function variantOf (pp: PrePrepare): PrePrepare | undefined {
+  // A proposal named by ids: the rival names the same transactions reversed (or none), which every replica holds.
+  if (pp.txIds !== undefined) {
+    if (pp.txIds.length === 0) return undefined
+    const ids = pp.txIds.length === 1 ? [] : [...pp.txIds].reverse()
+    return { ...pp, digest: idsDigest(ids), txIds: ids }
+  }
   const txs = pp.batch?.txs ?? []
   if (txs.length === 0) return undefined
   const batch = txs.length === 1 ? EMPTY_BATCH : makeBatch([...txs].reverse())

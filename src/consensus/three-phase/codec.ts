@@ -2,7 +2,7 @@
 // A variant whose votes carry proofs gets one more bytes field on prepares and commits; without proofs the
 // layout is PBFT's.
 import { HASH_BYTES } from '../../crypto/hash.ts'
-import { makeBatch } from '../core/batch.ts'
+import { idsDigest, makeBatch } from '../core/batch.ts'
 import { CodecError, Writer } from '../core/codec.ts'
 import type { Reader } from '../core/codec.ts'
 import { MAX_BATCH_TXS, MAX_TX_BYTES } from '../core/limits.ts'
@@ -17,6 +17,9 @@ export const MAX_PROOF_BYTES = 1024
 export const MAX_REQUESTED_DIGESTS = 4096
 
 const writeHeader = (w: Writer, m: PrePrepare): Writer => w.u64(m.view).u64(m.seq).bytes(m.digest)
+const PP_HEADER = 0
+const PP_BATCH = 1
+const PP_IDS = 2
 
 const hash = (r: Reader, what: string): Uint8Array => r.fixed(HASH_BYTES, what)
 const txs = (r: Reader): Uint8Array[] => r.list((r) => r.bytes(MAX_TX_BYTES, 'transaction'), MAX_BATCH_TXS)
@@ -65,8 +68,10 @@ export function threePhaseCodec (protocol: string, proofs = false, certs = false
       switch (m.type) {
         case 'request': w.list(m.txs, (w, t) => w.bytes(t)); return
         case 'pre-prepare':
-          writeHeader(w, m).bool(m.batch !== undefined)
+          // What follows the header: nothing (0), the batch (1) or its transaction ids (2).
+          writeHeader(w, m).u8(m.batch !== undefined ? PP_BATCH : m.txIds !== undefined ? PP_IDS : PP_HEADER)
           if (m.batch !== undefined) w.list(m.batch.txs, (w, t) => w.bytes(t))
+          else if (m.txIds !== undefined) w.list(m.txIds, (w, id) => w.raw(id))
           if (certs) w.bytes(m.cert ?? new Uint8Array(0))
           return
         case 'batch-request': w.list(m.digests, (w, d) => w.bytes(d)); return
@@ -111,11 +116,15 @@ export function threePhaseCodec (protocol: string, proofs = false, certs = false
           const view = r.u64()
           const seq = r.u64()
           const digest = hash(r, 'digest')
-          const batch = r.bool() ? makeBatch(txs(r)) : undefined
+          const follows = r.u8('pre-prepare body kind')
+          if (follows > PP_IDS) throw new CodecError(`unknown pre-prepare body kind ${follows}`)
+          const batch = follows === PP_BATCH ? makeBatch(txs(r)) : undefined
           if (batch !== undefined && !bytesEqual(batch.id, digest)) throw new CodecError('pre-prepare batch does not match its digest')
+          const txIds = follows === PP_IDS ? r.list((r) => r.raw(HASH_BYTES, 'transaction id'), MAX_BATCH_TXS) : undefined
+          if (txIds !== undefined && !bytesEqual(idsDigest(txIds), digest)) throw new CodecError('pre-prepare transaction ids do not match its digest')
           const cert = certs ? r.bytes(MAX_PRE_PREPARE_CERT_BYTES, 'pre-prepare certificate') : undefined
           const header: PrePrepare = { protocol, type, view, seq, digest }
-          const withBatch: PrePrepare = batch === undefined ? header : { ...header, batch }
+          const withBatch: PrePrepare = batch !== undefined ? { ...header, batch } : txIds !== undefined ? { ...header, txIds } : header
           return cert === undefined || cert.byteLength === 0 ? withBatch : { ...withBatch, cert: cert.slice() }
         }
         case 'batch-request': return { protocol, type, digests: r.list((r) => hash(r, 'digest'), MAX_REQUESTED_DIGESTS) }

@@ -17,6 +17,10 @@ export interface PrePrepare extends Base<'pre-prepare'> {
   readonly seq: number
   readonly digest: Hash
   readonly batch?: Batch
+  /** The batch named by its transactions' ids instead (a compact proposal, ThreePhaseVariant.proposesByIds):
+   *  every replica was relayed them; one that lacks any fetches the batch. Outside the signature, like the
+   *  batch; the codec checks that they hash to the digest. */
+  readonly txIds?: readonly Hash[]
   /** A variant's certificate for the proposal, outside the signature (T-PBFT: its group's co-signatures);
    *  carried only by codecs built with certificates, absent in PBFT. */
   readonly cert?: Uint8Array

@@ -4,7 +4,7 @@
 // Every input returns the effects to perform; persist effects precede the messages that depend on them.
 import { bytesEqual, toHex } from '../../crypto/hash.ts'
 import type { Hash } from '../../crypto/hash.ts'
-import { EMPTY_BATCH, batchBytes, batchFull, makeBatch, overBatchBudget, splitByBatchBudget, txKey } from '../core/batch.ts'
+import { EMPTY_BATCH, batchBytes, batchFull, makeBatch, overBatchBudget, splitByBatchBudget, txId, txKey } from '../core/batch.ts'
 import type { Batch, Tx } from '../core/batch.ts'
 import { CheckpointVotes } from '../core/checkpoint-votes.ts'
 import { HelpLimiter } from '../core/help.ts'
@@ -51,6 +51,8 @@ interface Slot {
    *  so a saturated cluster whose slots take longer than a period is not flooded with copies. */
   resendAt: number
   resends: number
+  /** As its proposer: replicas sent the batch of a proposal named by ids (each asks at most once). */
+  readonly batchSentTo: Set<ValidatorId>
 }
 
 interface Decision { readonly batch: Batch, readonly view: number, readonly primary: ValidatorId, readonly cert: readonly Signed<Commit>[] }
@@ -84,11 +86,19 @@ const BATCHES_PER_SEQ = 2
 
 /** A pre-prepare without its batch: what certificates and new-views carry (the signature covers the digest). */
 const headerOf = (pp: Signed<PrePrepare>): Signed<PrePrepare> =>
-  pp.msg.batch === undefined ? pp : { from: pp.from, sig: pp.sig, msg: { protocol: pp.msg.protocol, type: pp.msg.type, view: pp.msg.view, seq: pp.msg.seq, digest: pp.msg.digest } }
+  pp.msg.batch === undefined && pp.msg.txIds === undefined ? pp : { from: pp.from, sig: pp.sig, msg: { protocol: pp.msg.protocol, type: pp.msg.type, view: pp.msg.view, seq: pp.msg.seq, digest: pp.msg.digest } }
 const withBatch = (pp: Signed<PrePrepare>, batch: Batch): Signed<FullPrePrepare> => ({ from: pp.from, sig: pp.sig, msg: { ...pp.msg, batch } })
 
-/** A slot of a new view whose batch this replica lacks: it waits for the batch from a peer that prepared it. */
-interface MissingBatch { readonly pp: Signed<PrePrepare>, readonly peers: readonly ValidatorId[] }
+/** A compact proposal: the pre-prepare naming its batch by transaction ids (same signature, no batch). */
+const byIds = (pp: Signed<FullPrePrepare>): Signed<PrePrepare> => {
+  const { batch, ...header } = pp.msg
+  return { from: pp.from, sig: pp.sig, msg: { ...header, txIds: batch.txs.map(txId) } }
+}
+
+/** A slot whose batch this replica lacks: a new view's, waiting for the batch from a peer that prepared it;
+ *  or (`ids`) a proposal named by transaction ids some of which it was not relayed (yet), waiting for those
+ *  relays or the batch from its proposer. `pp` is the header alone. */
+interface MissingBatch { readonly pp: Signed<PrePrepare>, readonly peers: readonly ValidatorId[], readonly ids?: readonly Hash[] }
 
 export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
   readonly codec: MessageCodec<ThreePhaseMessage>
@@ -145,6 +155,8 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
    *  digest and what peers that lack a batch fetch. */
   readonly #batches = new Map<string, { readonly seq: number, readonly batch: Batch }>()
   readonly #missing = new Map<number, MissingBatch>()
+  /** How many of #missing are proposals named by ids (at most a watermark window). */
+  #awaitingIds = 0
   #batchFetchAttempt = 0
   readonly #batchHelp: HelpLimiter
 
@@ -366,7 +378,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
   #slot (seq: number): Slot {
     let slot = this.#slots.get(seq)
     if (slot === undefined) {
-      slot = { prepares: new Map(), commits: new Map(), prepared: false, committed: false, since: this.#o.now, resendAt: this.#o.now + this.params.resendIntervalMs, resends: 0 }
+      slot = { prepares: new Map(), commits: new Map(), prepared: false, committed: false, since: this.#o.now, resendAt: this.#o.now + this.params.resendIntervalMs, resends: 0, batchSentTo: new Set() }
       this.#slots.set(seq, slot)
     }
     return slot
@@ -430,8 +442,13 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       const batch = makeBatch(this.#variant.propose === undefined ? txs : this.#variant.propose(txs, seq, this.self))
       const pp = this.#o.sign<FullPrePrepare>({ protocol: this.#tag, type: 'pre-prepare', view: this.#view, seq, digest: batch.id, batch })
       this.#accept(pp)
-      if (this.#variant.sendProposal === undefined) this.#o.broadcast(pp)
-      else this.#variant.sendProposal(pp)
+      if (this.#variant.sendProposal !== undefined) this.#variant.sendProposal(pp)
+      else if (this.#variant.proposesByIds === true) {
+        // Every replica was relayed these transactions (this primary's own clients' go now, on the same links
+        // ahead of the proposal), so the pre-prepare names them by id; one that lacks any fetches the batch.
+        this.#flushRelay()
+        this.#o.broadcast(byIds(pp))
+      } else this.#o.broadcast(pp)
       force = false
     }
   }
@@ -442,6 +459,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     switch (s.msg.type) {
       case 'request':
         for (const tx of s.msg.txs) this.#addPending(tx)
+        if (this.#awaitingIds > 0) this.#resolveByIds()
         this.#propose(false)
         this.#armWork()
         return
@@ -505,6 +523,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
   #onPrePrepare (from: ValidatorId, s: Signed<PrePrepare>): void {
     const m = s.msg
     if (!this.#mayPropose(m.view, s.from)) return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'pre-prepare from a backup' })
+    if (m.batch === undefined && m.txIds !== undefined) return this.#onPrePrepareByIds(from, s, m.txIds)
     if (m.batch === undefined) return this.#o.log({ type: 'invalid-message', from: s.from, reason: 'pre-prepare without its batch' })
     if (overBatchBudget(m.batch.txs)) return this.#o.log({ type: 'invalid-message', from: s.from, reason: `batch over ${MAX_BATCH_BYTES} bytes` })
     const keys = new Set(m.batch.txs.map(txKey))
@@ -520,13 +539,66 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     this.#accept(s as Signed<FullPrePrepare>)
   }
 
+  /** A pre-prepare naming its batch by transaction ids (the codec checked they hash to its digest): with
+   *  every one known here it is the full pre-prepare; otherwise the slot waits for the relays still on
+   *  their way or for the batch, asked of the proposer at once (#onBatchRequest answers that outside its
+   *  per-period budget, once per replica and slot). */
+  #onPrePrepareByIds (from: ValidatorId, s: Signed<PrePrepare>, ids: readonly Hash[]): void {
+    const m = s.msg
+    const txs = this.#knownTxs(ids)
+    if (txs !== undefined) return this.#onPrePrepare(from, withBatch(headerOf(s), { txs, id: m.digest }))
+    const held = this.#slots.get(m.seq)?.pp ?? this.#missing.get(m.seq)?.pp
+    if (held !== undefined) {
+      if (!bytesEqual(held.msg.digest, m.digest) && held.from === s.from) this.#equivocation(s.from, m.view, m.seq)
+      return
+    }
+    if (this.#variant.proposesByIds !== true || this.#awaitingIds >= this.params.watermarkWindow) return
+    this.#missing.set(m.seq, { pp: headerOf(s), peers: [s.from], ids })
+    this.#awaitingIds++
+    this.#requestBatches()
+    this.#armWork()
+  }
+
+  /** The transactions of `ids` in order, when this replica holds every one (pending or in flight). */
+  #knownTxs (ids: readonly Hash[]): Tx[] | undefined {
+    const txs: Tx[] = []
+    for (const id of ids) {
+      const key = toHex(id)
+      const tx = this.#txs.pending.get(key) ?? this.#txs.inFlight.get(key)
+      if (tx === undefined) return undefined
+      txs.push(tx)
+    }
+    return txs
+  }
+
+  /** Relays arrived: proposals named by ids whose transactions are all known now are accepted. */
+  #resolveByIds (): void {
+    for (const [seq, missing] of [...this.#missing].sort(([a], [b]) => a - b)) {
+      if (missing.ids === undefined) continue
+      const txs = this.#knownTxs(missing.ids)
+      if (txs === undefined) continue
+      this.#forgetMissing(seq)
+      this.#onPrePrepare(missing.pp.from, withBatch(missing.pp, { txs, id: missing.pp.msg.digest }))
+    }
+  }
+
+  /** Drops a missing slot; true when it was a new view's (not a proposal named by ids). */
+  #forgetMissing (seq: number): boolean {
+    const missing = this.#missing.get(seq)
+    if (missing === undefined) return false
+    this.#missing.delete(seq)
+    if (missing.ids === undefined) return true
+    this.#awaitingIds--
+    return false
+  }
+
   /** Accepts a pre-prepare (the primary: its own proposal) and, as a backup, prepares it. */
   #accept (pp: Signed<FullPrePrepare>): void {
     const m = pp.msg
     const slot = this.#slot(m.seq)
     slot.pp = pp
     // The last missing batch of a new view known: what did not survive the view change goes back to pending.
-    if (this.#missing.delete(m.seq)) this.#requeueOrphans()
+    if (this.#forgetMissing(m.seq)) this.#requeueOrphans()
     this.#keepBatch(m.seq, m.batch)
     this.#lastAssigned = Math.max(this.#lastAssigned, m.seq)
     this.#o.persist(m.seq, { protocol: this.#tag, type: 'rec-accept', prePrepare: pp })
@@ -667,7 +739,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     for (const map of [this.#slots, this.#preparedCerts, this.#decided, this.#decisions] as Map<number, unknown>[]) {
       for (const k of map.keys()) if (k <= seq) map.delete(k)
     }
-    for (const k of this.#missing.keys()) if (k <= seq) this.#missing.delete(k)
+    for (const k of [...this.#missing.keys()]) if (k <= seq) this.#forgetMissing(k)
     for (const [key, b] of this.#batches) if (b.seq <= seq) this.#batches.delete(key)
     this.#checkpointVotes.retain((m) => m.seq > seq)
     this.#lastAssigned = Math.max(this.#lastAssigned, seq)
@@ -723,6 +795,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     this.#o.disarm(this.#timers.viewChange)
     this.#slots.clear()
     this.#missing.clear()
+    this.#awaitingIds = 0
     this.#o.persist(this.#stableSeq, { protocol: this.#tag, type: 'rec-view', view, viewChanging: true })
     this.#o.log({ type: 'view-change', view })
     this.#sendViewChange()
@@ -829,6 +902,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     this.#o.disarm(this.#timers.viewChange)
     this.#slots.clear()
     this.#missing.clear()
+    this.#awaitingIds = 0
     if (plan.stableSeq > this.#stableSeq) this.#makeStable(plan.stableSeq, plan.stableRoot, plan.stableProof)
     this.#lastAssigned = Math.max(this.#stableSeq, plan.stableSeq + plan.proposals.length)
     const proposals: Array<Signed<FullPrePrepare>> = []
@@ -908,9 +982,12 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
   #onBatchRequest (peer: ValidatorId, m: BatchRequest): void {
     if (peer === this.self) return
     if (m.digests.length > this.params.watermarkWindow) return this.#o.log({ type: 'invalid-message', from: peer, reason: 'batch-request over the window' })
-    if (!this.#batchHelp.may(peer, this.#o.now)) return
+    // This primary's own proposals of its view named by ids: the batch goes at once, to each replica once per
+    // slot (a relay it missed, or one still on its way), outside the per-period budget below.
+    const rest = this.#variant.proposesByIds === true && !this.#viewChanging ? m.digests.filter((d) => !this.#sendOwnBatch(peer, d)) : m.digests
+    if (rest.length === 0 || !this.#batchHelp.may(peer, this.#o.now)) return
     let bytes = 0
-    for (const digest of m.digests) {
+    for (const digest of rest) {
       const batch = this.#batches.get(toHex(digest))?.batch
       if (batch === undefined) continue
       const size = batchBytes(batch.txs)
@@ -920,12 +997,30 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     }
   }
 
+  /** Sends `peer` the batch of this replica's own current-view proposal with `digest`, once per slot; false
+   *  when it is no such proposal or was sent it already. */
+  #sendOwnBatch (peer: ValidatorId, digest: Hash): boolean {
+    const held = this.#batches.get(toHex(digest))
+    if (held === undefined || held.seq <= this.#lastCommitted) return false
+    const slot = this.#slots.get(held.seq)
+    if (slot?.pp === undefined || slot.pp.from !== this.self || slot.pp.msg.view !== this.#view || !bytesEqual(slot.pp.msg.digest, digest)) return false
+    if (slot.batchSentTo.has(peer)) return false
+    slot.batchSentTo.add(peer)
+    this.#o.send([peer], this.#o.sign<BatchReply>({ protocol: this.#tag, type: 'batch', txs: slot.pp.msg.batch.txs }))
+    return true
+  }
+
   /** A batch that matches a missing slot's digest fills it; anything else is ignored. */
   #onBatchReply (m: BatchReply): void {
     if (this.#viewChanging || this.#missing.size === 0 || overBatchBudget(m.txs)) return
     const batch = makeBatch(m.txs)
     for (const [seq, missing] of [...this.#missing]) {
-      if (bytesEqual(missing.pp.msg.digest, batch.id) && this.#inWindow(seq)) this.#accept(withBatch(missing.pp, batch))
+      if (!bytesEqual(missing.pp.msg.digest, batch.id) || !this.#inWindow(seq)) continue
+      // A proposal named by ids is judged as the full pre-prepare would have been (its batch's size, repeats).
+      if (missing.ids !== undefined) {
+        this.#forgetMissing(seq)
+        this.#onPrePrepare(missing.pp.from, withBatch(missing.pp, batch))
+      } else this.#accept(withBatch(missing.pp, batch))
     }
   }
 
@@ -934,7 +1029,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
    *  crashed primary). Only once every re-proposed batch is known: a missing batch's transactions are
    *  unknown, and requeuing one of them would propose it twice. */
   #requeueOrphans (): void {
-    if (this.#missing.size > 0) return
+    if (this.#missing.size > this.#awaitingIds) return
     const surviving = new Set<string>()
     for (const [seq, slot] of this.#slots) {
       if (seq > this.#lastCommitted && slot.pp !== undefined) for (const tx of slot.pp.msg.batch.txs) surviving.add(txKey(tx))

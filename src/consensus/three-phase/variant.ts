@@ -51,6 +51,11 @@ export interface ThreePhaseVariant {
   readonly leaders: LeaderSchedule
   readonly votes: VotePolicy
   observe? (e: ReplicaObservation): void
+  /** Whether the primary's pre-prepares name their batch by transaction ids (default: false, the batch rides
+   *  along). Every replica was relayed the transactions, so a pre-prepare then costs 32 bytes per
+   *  transaction instead of the transaction again; a replica that lacks one fetches the batch from the
+   *  primary. Only for variants whose primary broadcasts its proposals (no sendProposal). */
+  readonly proposesByIds?: boolean
   /** The transactions the primary proposes at `seq` from its pending ones (default: them, in order). */
   propose? (txs: Tx[], seq: number, self: ValidatorId): Tx[]
   /** Whether the view-change timer starts a view change (default: true). */
