@@ -323,7 +323,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
     if (seq > this.#lastCommitted) this.#installedSnapshot(seq)
     this.#lastExecuted = Math.max(this.#lastExecuted, seq)
     if (seq % this.params.checkpointInterval === 0 && seq > this.#stableSeq) {
-      const extra = this.#variant.checkpointExtra?.(seq)
+      const extra = this.#variant.checkpointExtra?.(seq, stateRoot)
       const cp = this.#o.sign<CheckpointMsg>({ protocol: this.#tag, type: 'checkpoint', seq, stateRoot, ...(extra === undefined ? {} : { extra }) })
       this.#o.broadcast(cp)
       this.#recordCheckpoint(cp)

@@ -95,8 +95,9 @@ export interface ThreePhaseVariant {
   /** A hash of the variant's own replicated data as of the commit of `seq` (a checkpoint), signed into
    *  this replica's checkpoint with the state root, so that the checkpoint certificate (quorum matching
    *  votes) certifies both; undefined when it has none for `seq` (its vote then matches no certificate
-   *  that has one). Its codec must be built with checkpoint extras. T-PBFT: its trust ledger's hash. */
-  checkpointExtra? (seq: number): Uint8Array | undefined
+   *  that has one). Its codec must be built with checkpoint extras. `stateRoot`: this replica's root at seq.
+   *  T-PBFT: the hash of its trust ledger and its epoch's tie-break seed (an epoch's first root). */
+  checkpointExtra? (seq: number, stateRoot: Uint8Array): Uint8Array | undefined
   /** Variant-specific figures for status() (ProtocolStatus.extra): ProBFT's quorum and sample sizes,
    *  T-PBFT's epoch, group and ranking. */
   extraStatus? (): ProtocolExtra

@@ -8,7 +8,7 @@ import { threePhaseCodec } from '../three-phase/codec.ts'
 import type { ThreePhaseMessage } from '../three-phase/messages.ts'
 import { TPBFT, isOwn } from './messages.ts'
 import { MAX_CARRIED_BYTES } from './carry.ts'
-import { MAX_LEDGER_BYTES } from './evidence.ts'
+import { MAX_CERTIFIED_LEDGER_BYTES } from './ledger-sync.ts'
 import type { GroupShare, TpbftMessage } from './messages.ts'
 
 /** Most shares one certificate may carry (a group is never larger). */
@@ -32,6 +32,7 @@ export const tpbftCodec: MessageCodec<TpbftMessage> = {
       case 'rec-inner': w.u64(m.view).u32(m.acting); return
       case 'rec-evidence': w.u64(m.seq).bytes(m.evidence); return
       case 'rec-ledger': w.u64(m.seq).bytes(m.ledger); return
+      case 'rec-seed': w.u64(m.seq).bytes(m.root); return
       case 'ledger-request': w.u64(m.seq); return
       case 'ledger': w.u64(m.seq).bytes(m.ledger)
     }
@@ -44,9 +45,10 @@ export const tpbftCodec: MessageCodec<TpbftMessage> = {
       case 'rec-share': return { protocol, type, view: r.u64(), seq: r.u64(), digest: r.fixed(HASH_BYTES, 'digest'), acting: r.u32() }
       case 'rec-inner': return { protocol, type, view: r.u64(), acting: r.u32() }
       case 'rec-evidence': return { protocol, type, seq: r.u64(), evidence: r.bytes(MAX_CARRIED_BYTES, 'evidence') }
-      case 'rec-ledger': return { protocol, type, seq: r.u64(), ledger: r.bytes(MAX_LEDGER_BYTES, 'trust ledger') }
+      case 'rec-ledger': return { protocol, type, seq: r.u64(), ledger: r.bytes(MAX_CERTIFIED_LEDGER_BYTES, 'trust ledger') }
+      case 'rec-seed': return { protocol, type, seq: r.u64(), root: r.fixed(HASH_BYTES, 'state root') }
       case 'ledger-request': return { protocol, type, seq: r.u64() }
-      case 'ledger': return { protocol, type, seq: r.u64(), ledger: r.bytes(MAX_LEDGER_BYTES, 'trust ledger').slice() }
+      case 'ledger': return { protocol, type, seq: r.u64(), ledger: r.bytes(MAX_CERTIFIED_LEDGER_BYTES, 'trust ledger').slice() }
       default: return base.decodeBody(type, r, ctx)
     }
   }

@@ -25,6 +25,9 @@ export interface RecEvidence extends Base<'rec-evidence'> { readonly seq: number
 /** Persisted at each stable checkpoint `seq`: the encoded trust ledger (evidence.ts) as of the commit of
  *  `seq`, the one the checkpoint certificate certified (ledger-sync.ts). */
 export interface RecLedger extends Base<'rec-ledger'> { readonly seq: number, readonly ledger: Uint8Array }
+/** Persisted when this replica learns the state root of checkpoint `seq`, an epoch's first (epoch = seq / E):
+ *  that epoch's tie-break seed (ledger-sync.ts), which a restart must not forget. */
+export interface RecSeed extends Base<'rec-seed'> { readonly seq: number, readonly root: Hash }
 
 /** Asks a peer for the trust ledger as of stable checkpoint `seq` (a replica that reached it by state
  *  transfer, or whose own ledger differs from the certified one: ledger-sync.ts). */
@@ -33,8 +36,8 @@ export interface LedgerRequest extends Base<'ledger-request'> { readonly seq: nu
  *  checkpoint certificate certified before it uses it. */
 export interface LedgerReply extends Base<'ledger'> { readonly seq: number, readonly ledger: Uint8Array }
 
-export type TpbftOwnMessage = GroupShare | InnerChange | RecShare | RecInner | RecEvidence | RecLedger | LedgerRequest | LedgerReply
+export type TpbftOwnMessage = GroupShare | InnerChange | RecShare | RecInner | RecEvidence | RecLedger | RecSeed | LedgerRequest | LedgerReply
 export type TpbftMessage = ThreePhaseMessage | TpbftOwnMessage
 
-const OWN: ReadonlySet<string> = new Set(['group-share', 'inner-change', 'rec-share', 'rec-inner', 'rec-evidence', 'rec-ledger', 'ledger-request', 'ledger'])
+const OWN: ReadonlySet<string> = new Set(['group-share', 'inner-change', 'rec-share', 'rec-inner', 'rec-evidence', 'rec-ledger', 'rec-seed', 'ledger-request', 'ledger'])
 export const isOwn = (m: { readonly type: string }): m is TpbftOwnMessage => OWN.has(m.type)

@@ -7,6 +7,7 @@
 // new acting member re-certifies what the group already co-signed. An outer view change (PBFT's) happens
 // only when the group cannot certify; the next view's group is the next window of the ranking.
 import { bytesEqual, toHex } from '../../crypto/hash.ts'
+import type { Hash } from '../../crypto/hash.ts'
 import type { LeaderSchedule } from '../core/leaders.ts'
 import type { MessageVerifier, Signed } from '../core/message.ts'
 import type { PersistedRecord, ProtocolExtra, TimerId } from '../core/protocol.ts'
@@ -23,7 +24,7 @@ import { groupOf, thresholdOf } from './schedule.ts'
 import type { EpochConfig } from './schedule.ts'
 import { TRUST_PARAM_DEFAULTS, epochConfig } from './epoch.ts'
 import { EvidenceCarrier } from './carry.ts'
-import { LedgerSync, TPBFT_LEDGER_TIMER } from './ledger-sync.ts'
+import { LedgerSync, NO_SEED, TPBFT_LEDGER_TIMER } from './ledger-sync.ts'
 import { TrustHistory } from './trust-history.ts'
 import type { Tx } from '../core/batch.ts'
 
@@ -264,7 +265,8 @@ export class TpbftVariant implements ThreePhaseVariant {
     this.#restarted = records.length > 0
     // Back in the epoch of its last stable checkpoint, with that epoch's configuration (once it holds the
     // certified ledger of that checkpoint, when the ranking reads it).
-    if (!this.#waitsForLedger()) this.#enterEpoch(Math.floor(stable / this.#params.epochLength))
+    const epoch = Math.floor(stable / this.#params.epochLength)
+    if (!this.#waitsForLedger(epoch)) this.#enterEpoch(epoch)
   }
 
   afterInput (): void {
@@ -311,22 +313,28 @@ export class TpbftVariant implements ThreePhaseVariant {
       for (const [key, sh] of this.#sharesSeen) if (sh.msg.seq <= e.seq) this.#sharesSeen.delete(key)
       // The epoch the stable checkpoint is in (a replica that skipped a boundary by state transfer too),
       // once its ledger is the certified one where the ranking reads it.
+      this.ledger.noteRoot(this.#h(), e.seq, e.stateRoot, true)
       this.ledger.stable(this.#h(), e.seq, e.extra, e.signers)
-      if (!this.#waitsForLedger()) this.#enterEpoch(Math.floor(e.seq / this.#params.epochLength))
+      const epoch = Math.floor(e.seq / this.#params.epochLength)
+      if (!this.#waitsForLedger(epoch)) this.#enterEpoch(epoch)
     }
   }
 
   /** Epoch e's configuration: EigenTrust over the evidence committed in earlier epochs when rankByEvidence
    *  is 1 (the default; the ledger is the one the closing checkpoint certified, ledger-sync.ts); with 0 none,
-   *  so trust is the uniform pre-trust and the ranking is the tie-break, which rotates the groups every epoch. The tie-break seed and the previous hash are fixed (zeros) rather than the checkpoint
-   *  root and the chained hash: neither is in the replicated state yet, and a replica that skipped the
-   *  boundary checkpoint by state transfer must compute the same configuration. */
+   *  so trust is the uniform pre-trust and the ranking is the tie-break, which rotates the groups every epoch.
+   *  Ties break by a hash of the state root of checkpoint e*E (the seed, certified with the ledger, so a
+   *  replica that skipped that checkpoint by state transfer has it too). The previous-configuration hash is
+   *  fixed (zeros) rather than chained: a transferred replica never computed the configuration before. */
   #configFor (epoch: number): EpochConfig {
+    const seed = this.ledger.seed(epoch)
+    // Not reached where the seed matters: entering an epoch waits for the certified ledger that brings it.
+    if (seed === undefined) this.#host?.log({ type: 'tie-break-seed-unknown', epoch })
     return epochConfig({
       epoch,
       validators: this.#validators,
       evidence: this.evidence.rankingInput(epoch),
-      checkpointRoot: new Uint8Array(32),
+      checkpointRoot: seed ?? NO_SEED,
       groupSize: this.#params.groupSize,
       ...(epoch > 0 ? { previous: { epoch: epoch - 1, hash: new Uint8Array(32) } } : {}),
       params: { epochLength: this.#params.epochLength, groupSize: this.#params.groupSize }
@@ -352,10 +360,16 @@ export class TpbftVariant implements ThreePhaseVariant {
 
   /** Whether epoch configurations must wait: they rank by the evidence and the ledger of the newest stable
    *  checkpoint is still being fetched (with the nodes' uniform ranking the ledger decides nothing). */
-  #waitsForLedger (): boolean { return this.#params.rankByEvidence === 1 && this.ledger.pending !== undefined }
+  #waitsForLedger (epoch: number): boolean {
+    return this.ledger.pending !== undefined && (this.#params.rankByEvidence === 1 || this.ledger.seed(epoch) === undefined)
+  }
 
-  /** The trust ledger's hash as of the commit of checkpoint `seq`, signed into this replica's checkpoint. */
-  checkpointExtra (seq: number): Uint8Array | undefined { return this.ledger.extra(seq) }
+  /** The hash of the certified ledger (trust ledger and tie-break seed) as of the commit of checkpoint `seq`,
+   *  signed into this replica's checkpoint; `stateRoot` is its own root there (an epoch's first: the seed). */
+  checkpointExtra (seq: number, stateRoot: Hash): Uint8Array | undefined {
+    this.ledger.noteRoot(this.#h(), seq, stateRoot, false)
+    return this.ledger.extra(seq)
+  }
 
   /** Reports the configuration in force (the simulator's checker compares it across honest nodes). */
   #flushEpochLog (): void {

@@ -15,6 +15,7 @@ import { FakeSigner, FakeVerifier } from '../../../../src/crypto/signer.ts'
 import { sha256, toHex } from '../../../../src/crypto/hash.ts'
 import { EvidenceCarrier, MAX_CARRIED_ITEMS, TpbftVariant, decodeEvidenceTx, encodeEvidenceTx, tpbftCodec, tpbftParams } from '../../../../src/consensus/tpbft/index.ts'
 import type { TpbftMessage } from '../../../../src/consensus/tpbft/index.ts'
+import { NO_SEED, encodeCertifiedLedger } from '../../../../src/consensus/tpbft/ledger-sync.ts'
 import { evidenceCodec } from '../../../../src/consensus/tpbft/evidence.ts'
 import { epochConfig } from '../../../../src/consensus/tpbft/epoch.ts'
 import type { Commit, ThreePhaseMessage } from '../../../../src/consensus/three-phase/messages.ts'
@@ -166,7 +167,7 @@ test('a restarted replica rebuilds the ledger from its stable snapshot and the e
   for (const b of batches) {
     const applied = live.committed(b.seq, makeBatch(b.txs), b.cert)
     if (applied !== undefined && b.seq > 4) rec(b.seq, { protocol: 'tpbft', type: 'rec-evidence', seq: b.seq, evidence: applied })
-    if (b.seq === 4) rec(4, { protocol: 'tpbft', type: 'rec-ledger', seq: 4, ledger: live.ledger.encode() })
+    if (b.seq === 4) rec(4, { protocol: 'tpbft', type: 'rec-ledger', seq: 4, ledger: encodeCertifiedLedger({ epoch: 0, seed: NO_SEED, ledger: live.ledger.encode() }) })
   }
   rec(EPOCH, { protocol: 'tpbft', type: 'rec-stable', seq: EPOCH, stateRoot: new Uint8Array(32), proof: [], view: 0, viewChanging: false } as unknown as TpbftMessage)
   const variantOf = (rankByEvidence = 1) => new TpbftVariant(validators, tpbftParams({ epochLength: EPOCH, checkpointInterval: 4, watermarkWindow: 8, rankByEvidence }), verifier)

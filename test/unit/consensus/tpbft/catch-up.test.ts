@@ -18,7 +18,7 @@ import type { TpbftMessage } from '../../../../src/consensus/tpbft/index.ts'
 import type { VariantHost } from '../../../../src/consensus/three-phase/variant.ts'
 import type { ThreePhaseMessage } from '../../../../src/consensus/three-phase/messages.ts'
 import { TrustLedger } from '../../../../src/consensus/tpbft/evidence.ts'
-import { ledgerHash } from '../../../../src/consensus/tpbft/ledger-sync.ts'
+import { decodeCertifiedLedger, encodeCertifiedLedger, ledgerHash } from '../../../../src/consensus/tpbft/ledger-sync.ts'
 import type { Commit } from '../../../../src/consensus/three-phase/messages.ts'
 
 const IDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g']
@@ -79,20 +79,21 @@ function batches (last: number): Array<{ seq: number, txs: Tx[], cert: Signed<Co
   return out
 }
 
-const root = new Uint8Array(32)
+/** Each checkpoint's state root (distinct, so an epoch's tie-break seed is one of them). */
+const rootOf = (seq: number): Uint8Array => sha256(new TextEncoder().encode(`state root ${seq}`))
 const SIGNERS = ['a', 'b', 'c', 'd', 'e']
 
 /** A replica that committed batches 1..2E and saw every checkpoint become stable, certified with the
  *  ledger hash it signed (the other signers committed the same batches, so they signed the same hash). */
-function committedReplica (rankByEvidence: number, wire: Wire[]): Replica {
+function committedReplica (rankByEvidence: number, wire: Wire[], last = 2 * EPOCH, rootAt = rootOf): Replica {
   const r = replicaOf('a', rankByEvidence, wire)
-  for (const b of batches(2 * EPOCH)) {
+  for (const b of batches(last)) {
     r.at.lastCommitted = b.seq
     r.v.observe({ kind: 'committed', seq: b.seq, view: 0, primary: 'a', batch: makeBatch(b.txs), cert: b.cert })
     if (b.seq % CHECKPOINT === 0) {
-      const extra = r.v.checkpointExtra(b.seq)
+      const extra = r.v.checkpointExtra(b.seq, rootAt(b.seq))
       assert.ok(extra !== undefined, `a ledger hash to sign into checkpoint ${b.seq}`)
-      r.v.observe({ kind: 'stable', seq: b.seq, stateRoot: root, extra, signers: SIGNERS })
+      r.v.observe({ kind: 'stable', seq: b.seq, stateRoot: rootAt(b.seq), extra, signers: SIGNERS })
     }
   }
   assert.equal(r.v.config.epoch, 2)
@@ -113,7 +114,7 @@ function boundary (rankByEvidence: number): { committed: string, transferred: st
   const transferred = replicaOf('g', rankByEvidence, wire)
   const certified = committed.v.ledger.bytesAt(2 * EPOCH)
   assert.ok(certified !== undefined, 'the committed replica serves the ledger of its stable checkpoint')
-  transferred.v.observe({ kind: 'stable', seq: 2 * EPOCH, stateRoot: root, extra: ledgerHash(certified), signers: SIGNERS })
+  transferred.v.observe({ kind: 'stable', seq: 2 * EPOCH, stateRoot: rootOf(2 * EPOCH), extra: ledgerHash(certified), signers: SIGNERS })
   const asked = wire.length
   transferred.v.afterInput()
   deliver(wire, asked, committed, 'a')
@@ -131,7 +132,7 @@ test('ranking by evidence: a replica that crossed the boundary by state transfer
   // Without the certified ledger (a checkpoint that carries no ledger hash, as before) the transferred
   // replica ranks an empty ledger: other groups. This is the divergence the transfer closes.
   const blind = replicaOf('g', 1, [])
-  blind.v.observe({ kind: 'stable', seq: 2 * EPOCH, stateRoot: root })
+  blind.v.observe({ kind: 'stable', seq: 2 * EPOCH, stateRoot: rootOf(2 * EPOCH) })
   assert.equal(blind.v.config.epoch, 2)
   assert.notEqual(toHex(blind.v.config.hash), r.committed)
 })
@@ -142,13 +143,38 @@ test('the uniform fallback (rankByEvidence 0): the same configuration whether co
   assert.equal(r.transferred, r.committed)
 })
 
+test('epoch 2 breaks ties by a hash of checkpoint 2E\'s state root; a replica that reached 2E + 4 by state transfer has it from the certified ledger', () => {
+  // The uniform ranking (rankByEvidence 0): the order is the tie-break alone.
+  const wire: Wire[] = []
+  const committed = committedReplica(0, wire, 2 * EPOCH + CHECKPOINT)
+  assert.equal(committed.v.config.epoch, 2)
+  assert.equal(toHex(committed.v.config.checkpointRoot), toHex(rootOf(2 * EPOCH)))
+  const otherRoot = committedReplica(0, [], 2 * EPOCH, (seq) => seq === 2 * EPOCH ? sha256(new TextEncoder().encode('another state')) : rootOf(seq))
+  assert.notDeepEqual(otherRoot.v.config.ranking, committed.v.config.ranking, 'another root at 2E, another order')
+  // Past the epoch's first checkpoint, the stable certificate alone does not give the seed: the replica
+  // waits for the certified ledger, which brings it.
+  const transferred = replicaOf('g', 0, wire)
+  const certified = committed.v.ledger.bytesAt(2 * EPOCH + CHECKPOINT)
+  assert.ok(certified !== undefined)
+  assert.equal(toHex(decodeCertifiedLedger(certified)!.seed), toHex(rootOf(2 * EPOCH)))
+  transferred.v.observe({ kind: 'stable', seq: 2 * EPOCH + CHECKPOINT, stateRoot: rootOf(2 * EPOCH + CHECKPOINT), extra: ledgerHash(certified), signers: SIGNERS })
+  assert.equal(transferred.v.ledger.pending, 2 * EPOCH + CHECKPOINT)
+  assert.equal(transferred.v.config.epoch, 0, 'no configuration without the seed')
+  const asked = wire.length
+  transferred.v.afterInput()
+  deliver(wire, asked, committed, 'a')
+  deliver(wire, asked + 1, transferred, 'g')
+  assert.equal(transferred.v.config.epoch, 2)
+  assert.equal(toHex(transferred.v.config.hash), toHex(committed.v.config.hash))
+})
+
 test('a ledger whose bytes do not hash to the certified checkpoint is refused; the replica waits for a good one', () => {
   const wire: Wire[] = []
   const committed = committedReplica(1, wire)
   const certified = committed.v.ledger.bytesAt(2 * EPOCH)
   assert.ok(certified !== undefined)
   const transferred = replicaOf('g', 1, wire)
-  transferred.v.observe({ kind: 'stable', seq: 2 * EPOCH, stateRoot: root, extra: ledgerHash(certified), signers: SIGNERS })
+  transferred.v.observe({ kind: 'stable', seq: 2 * EPOCH, stateRoot: rootOf(2 * EPOCH), extra: ledgerHash(certified), signers: SIGNERS })
   transferred.v.afterInput()
   assert.equal(transferred.v.ledger.pending, 2 * EPOCH)
   assert.equal(transferred.v.config.epoch, 0, 'no configuration from an uncertified ledger')
@@ -156,13 +182,15 @@ test('a ledger whose bytes do not hash to the certified checkpoint is refused; t
   // A Byzantine signer's answers: a well-formed ledger that is not the certified one (the empty one, and
   // one with 'f' convicted), the certified bytes with one count changed, bytes that decode to nothing, and
   // the certified bytes for another checkpoint.
-  const forged = TrustLedger.decode(certified)
+  const parts = decodeCertifiedLedger(certified)
+  assert.ok(parts !== undefined)
+  const forged = TrustLedger.decode(parts.ledger)
   assert.ok(forged.ok)
   forged.value.apply(1, { key: 'convict/f', ratings: [], convict: 'f' })
   const flipped = certified.slice()
   flipped[flipped.length - 1] ^= 1
   reply('f', new TrustLedger().encode())
-  reply('f', forged.value.encode())
+  reply('f', encodeCertifiedLedger({ ...parts, ledger: forged.value.encode() }))
   reply('f', flipped)
   reply('f', new Uint8Array([1, 2, 3]))
   assert.equal(transferred.v.ledger.counters.refused, 4)

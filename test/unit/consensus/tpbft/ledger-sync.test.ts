@@ -25,7 +25,8 @@ const CHECKPOINT = 4
 const verifier = new MessageVerifier<TpbftMessage>(new FakeVerifier(), tpbftCodec, GENESIS)
 const signerOf = (id: string) => new MessageSigner<TpbftMessage>(new FakeSigner(id), tpbftCodec, GENESIS)
 const digestOf = (seq: number) => sha256(new TextEncoder().encode(`batch ${seq}`))
-const root = new Uint8Array(32)
+/** Each checkpoint's state root (distinct, so an epoch's tie-break seed is one of them). */
+const rootOf = (seq: number): Uint8Array => sha256(new TextEncoder().encode(`state root ${seq}`))
 /** A commit quorum (3 of 4) without 'd'. */
 const certOf = (seq: number): Signed<Commit>[] =>
   ['a', 'b', 'c'].map((id) => signerOf(id).sign({ protocol: 'tpbft', type: 'commit', view: 0, seq, digest: digestOf(seq) } as TpbftMessage) as unknown as Signed<Commit>)
@@ -76,7 +77,7 @@ function serverThrough (last: number): Replica {
   const server = replicaOf('a')
   for (const b of all.slice(0, last)) {
     commit(server, b)
-    if (b.seq % CHECKPOINT === 0) server.v.observe({ kind: 'stable', seq: b.seq, stateRoot: root, extra: server.v.checkpointExtra(b.seq), signers: ['a', 'b', 'c'] })
+    if (b.seq % CHECKPOINT === 0) server.v.observe({ kind: 'stable', seq: b.seq, stateRoot: rootOf(b.seq), extra: server.v.checkpointExtra(b.seq, rootOf(b.seq)), signers: ['a', 'b', 'c'] })
   }
   return server
 }
@@ -88,10 +89,10 @@ function reference (): Map<number, string> {
   for (const b of all) {
     commit(r, b)
     if (b.seq % CHECKPOINT !== 0) continue
-    const extra = r.v.checkpointExtra(b.seq)
+    const extra = r.v.checkpointExtra(b.seq, rootOf(b.seq))
     assert.ok(extra !== undefined)
     extras.set(b.seq, toHex(extra))
-    r.v.observe({ kind: 'stable', seq: b.seq, stateRoot: root, extra, signers: ['a', 'b', 'c'] })
+    r.v.observe({ kind: 'stable', seq: b.seq, stateRoot: rootOf(b.seq), extra, signers: ['a', 'b', 'c'] })
   }
   return extras
 }
@@ -103,21 +104,21 @@ test('a restarted replica that re-commits what its restored ledger holds signs t
   // Commits up to E + 6, stable only up to E (the checkpoint at E + 4 never gathered its quorum), then crashes.
   for (const b of all.slice(0, EPOCH + 6)) {
     commit(before, b)
-    if (b.seq % CHECKPOINT === 0 && b.seq <= stableAt) before.v.observe({ kind: 'stable', seq: b.seq, stateRoot: root, extra: before.v.checkpointExtra(b.seq), signers: ['a', 'b', 'c'] })
+    if (b.seq % CHECKPOINT === 0 && b.seq <= stableAt) before.v.observe({ kind: 'stable', seq: b.seq, stateRoot: rootOf(b.seq), extra: before.v.checkpointExtra(b.seq, rootOf(b.seq)), signers: ['a', 'b', 'c'] })
   }
   assert.ok(before.records.some((r) => r.msg.type === 'rec-evidence' as string && r.seq > EPOCH + 4), 'evidence of seqs after the next checkpoint was persisted')
   // What the engine persisted with the stable checkpoint at E (its proof carries the hash it certified).
   const extra = before.v.ledger.bytesAt(EPOCH)
   assert.ok(extra !== undefined)
-  const proof = ['a', 'b', 'c'].map((id) => signerOf(id).sign({ protocol: 'tpbft', type: 'checkpoint', seq: EPOCH, stateRoot: root, extra: ledgerHash(extra) } as TpbftMessage) as unknown as Signed<CheckpointMsg>)
-  before.records.push({ seq: EPOCH, msg: { protocol: 'tpbft', type: 'rec-stable', seq: EPOCH, stateRoot: root, proof, view: 0, viewChanging: false } })
+  const proof = ['a', 'b', 'c'].map((id) => signerOf(id).sign({ protocol: 'tpbft', type: 'checkpoint', seq: EPOCH, stateRoot: rootOf(EPOCH), extra: ledgerHash(extra) } as TpbftMessage) as unknown as Signed<CheckpointMsg>)
+  before.records.push({ seq: EPOCH, msg: { protocol: 'tpbft', type: 'rec-stable', seq: EPOCH, stateRoot: rootOf(EPOCH), proof, view: 0, viewChanging: false } })
   // Its state machine had executed only up to E: the batches after it commit again, after the restart.
   const after = replicaOf('b')
   after.v.restore(before.records)
   assert.equal(after.v.config.epoch, 1)
   for (const b of all.slice(EPOCH, 2 * EPOCH)) commit(after, b)
-  assert.equal(toHex(after.v.checkpointExtra(EPOCH + 4)!), expected.get(EPOCH + 4), 'the capture leaves out the evidence of E+5 and E+6 it already held')
-  assert.equal(toHex(after.v.checkpointExtra(2 * EPOCH)!), expected.get(2 * EPOCH))
+  assert.equal(toHex(after.v.checkpointExtra(EPOCH + 4, rootOf(EPOCH + 4))!), expected.get(EPOCH + 4), 'the capture leaves out the evidence of E+5 and E+6 it already held')
+  assert.equal(toHex(after.v.checkpointExtra(2 * EPOCH, rootOf(2 * EPOCH))!), expected.get(2 * EPOCH))
 })
 
 test('a replica that crashed while it waited for the certified ledger asks for it again and only then enters the epoch', () => {
@@ -126,8 +127,8 @@ test('a replica that crashed while it waited for the certified ledger asks for i
   const certified = server.v.ledger.bytesAt(2 * EPOCH)!
   assert.equal(toHex(ledgerHash(certified)), expected.get(2 * EPOCH))
   // Its records: the stable checkpoint at 2E (proof with the ledger hash) and no ledger of it.
-  const proof = ['a', 'b', 'c'].map((id) => signerOf(id).sign({ protocol: 'tpbft', type: 'checkpoint', seq: 2 * EPOCH, stateRoot: root, extra: ledgerHash(certified) } as TpbftMessage) as unknown as Signed<CheckpointMsg>)
-  const records: PersistedRecord<ThreePhaseMessage>[] = [{ seq: 2 * EPOCH, msg: { protocol: 'tpbft', type: 'rec-stable', seq: 2 * EPOCH, stateRoot: root, proof, view: 0, viewChanging: false } }]
+  const proof = ['a', 'b', 'c'].map((id) => signerOf(id).sign({ protocol: 'tpbft', type: 'checkpoint', seq: 2 * EPOCH, stateRoot: rootOf(2 * EPOCH), extra: ledgerHash(certified) } as TpbftMessage) as unknown as Signed<CheckpointMsg>)
+  const records: PersistedRecord<ThreePhaseMessage>[] = [{ seq: 2 * EPOCH, msg: { protocol: 'tpbft', type: 'rec-stable', seq: 2 * EPOCH, stateRoot: rootOf(2 * EPOCH), proof, view: 0, viewChanging: false } }]
   const back = replicaOf('d')
   back.v.restore(records)
   assert.equal(back.v.ledger.pending, 2 * EPOCH)
@@ -159,8 +160,8 @@ test('a replica whose own ledger differs from the certified one (its state came 
   // Its state was restored to E outside consensus (no WAL): it commits from E + 1 with an empty ledger.
   const odd = replicaOf('d')
   for (const b of all.slice(EPOCH, 2 * EPOCH)) commit(odd, b)
-  assert.notEqual(toHex(odd.v.checkpointExtra(2 * EPOCH)!), expected.get(2 * EPOCH), 'its own capture misses the evidence before E')
-  odd.v.observe({ kind: 'stable', seq: 2 * EPOCH, stateRoot: root, extra: ledgerHash(server.v.ledger.bytesAt(2 * EPOCH)!), signers: ['a', 'b', 'c'] })
+  assert.notEqual(toHex(odd.v.checkpointExtra(2 * EPOCH, rootOf(2 * EPOCH))!), expected.get(2 * EPOCH), 'its own capture misses the evidence before E')
+  odd.v.observe({ kind: 'stable', seq: 2 * EPOCH, stateRoot: rootOf(2 * EPOCH), extra: ledgerHash(server.v.ledger.bytesAt(2 * EPOCH)!), signers: ['a', 'b', 'c'] })
   assert.equal(odd.v.ledger.counters.mismatched, 1)
   assert.equal(odd.v.ledger.pending, 2 * EPOCH)
   odd.v.afterInput()
