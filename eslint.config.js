@@ -13,7 +13,7 @@ const layer = (files, forbidden, extra = [], { mayUseOnnx = false } = {}) => {
       'no-restricted-imports': ['error', {
         patterns: [
           ...forbidden.map((dir) => ({ group: [`**/${dir}`, `**/${dir}/**`], message: `layer rule (ARCHITECTURE.md): this layer may not import src/${dir}` })),
-          { group: packages, message: 'layer rule (ARCHITECTURE.md): only its owning layer imports this package (libp2p: src/net, onnxruntime: src/ml)' }
+          { group: packages, message: 'layer rule (ARCHITECTURE.md): only its owning layer imports this package (libp2p: src/net, onnxruntime: src/ml/ort.ts)' }
         ]
       }]
     }
@@ -86,5 +86,11 @@ export default tseslint.config(
   layer(['src/tui/**'], above.tui, libp2p),
   layer(['src/node/**'], above.node),
   layer(['src/cli/**', 'src/dwcp/**', 'src/alloc/**', 'src/fl/**'], [], libp2p),
-  layer(['src/ml/**'], ['net', 'node', 'api', 'cli', 'tui'], libp2p, { mayUseOnnx: true })
+  // onnxruntime loads through src/ml/ort.ts alone, which turns its telemetry off first.
+  layer(['src/ml/**'], ['net', 'node', 'api', 'cli', 'tui'], libp2p),
+  layer(['src/ml/ort.ts'], ['net', 'node', 'api', 'cli', 'tui'], libp2p, { mayUseOnnx: true }),
+  {
+    files: ['test/**', 'bench/**', 'scripts/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: onnx, message: 'import onnxruntime through src/ml/ort.ts (it turns the telemetry off first)' }] }] }
+  }
 )

@@ -2,7 +2,7 @@
 // way a node asks), plus batched throughput. Prints a table and one JSON line. Not part of `npm test`.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import ort from 'onnxruntime-node'
+import ort from '../src/ml/ort.ts'
 import { ModelRegistry } from '../src/ml/registry.ts'
 import { percentile } from '../src/ml/train/metrics.ts'
 

@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { NovacronError } from '../config/errors.ts'
+// Before the inference worker starts: the environment onnxruntime reads there is this process's (ort.ts).
+import './ort-env.ts'
 import { DEFAULT_MODELS_DIR, readManifest, sha256Hex, type Manifest, type ManifestEntry, type TensorSpec } from './manifest.ts'
 import type { WireTensor, WorkerReply, WorkerRequest } from './worker.ts'
 

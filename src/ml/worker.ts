@@ -1,7 +1,7 @@
 // The inference thread: onnxruntime-node's run() blocks its thread for the whole call, so sessions live
 // here and the node's event loop only posts tensors and awaits answers.
 import { parentPort } from 'node:worker_threads'
-import ort from 'onnxruntime-node'
+import ort from './ort.ts'
 
 export interface WireTensor { data: Float32Array, dims: number[] }
 export type WorkerRequest =

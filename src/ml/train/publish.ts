@@ -2,7 +2,7 @@
 // I/O shapes read back from the file by onnxruntime, so the manifest describes what was written) and card.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import ort from 'onnxruntime-node'
+import ort from '../ort.ts'
 import { sha256Hex, writeManifestEntry, type ManifestEntry, type TensorSpec } from '../manifest.ts'
 import { ML_OPSET, OPSET } from '../onnx/builder.ts'
 

@@ -13,7 +13,7 @@ import { decodeMessage, encodeMessage, type FlMessage } from '../../../src/fl/me
 import { readTraces } from '../../../src/ml/data/bandwidth.ts'
 import { windows } from '../../../src/ml/tasks/bandwidth.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
-import ort from 'onnxruntime-node'
+import ort from '../../../src/ml/ort.ts'
 import { lstmForward } from '../../../src/ml/train/lstm.ts'
 import { decodeMbps } from '../../../src/ml/features/bandwidth.ts'
 
