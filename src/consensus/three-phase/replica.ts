@@ -913,7 +913,7 @@ export class ThreePhaseReplica implements Protocol<ThreePhaseMessage> {
       else this.#missing.set(pp.msg.seq, { pp, peers: this.#preparedBy(nv, pp.msg.seq, pp.msg.digest) })
     }
     this.#o.log({ type: 'new-view', view, primary: this.#primary() })
-    this.#variant.observe?.({ kind: 'new-view', view, primary: this.#primary() })
+    this.#variant.observe?.({ kind: 'new-view', view, primary: this.#primary(), viewChanges: nv.msg.viewChanges })
     for (const pp of proposals) this.#accept(pp)
     this.#requeueOrphans()
     if (this.#missing.size > 0) this.#requestBatches()

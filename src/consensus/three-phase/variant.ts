@@ -5,7 +5,7 @@ import type { LeaderSchedule } from '../core/leaders.ts'
 import type { Signed } from '../core/message.ts'
 import type { Quorums } from '../core/quorum.ts'
 import type { ValidatorId, ValidatorSet } from '../core/validators.ts'
-import type { Commit, FullPrePrepare, Prepare, PrePrepare, ThreePhaseMessage } from './messages.ts'
+import type { Commit, FullPrePrepare, Prepare, PrePrepare, ThreePhaseMessage, ViewChange } from './messages.ts'
 import type { LogEvent, PersistedRecord, ProtocolExtra, TimerId } from '../core/protocol.ts'
 
 export type Phase = 'prepare' | 'commit'
@@ -43,7 +43,8 @@ export type ReplicaObservation =
   | { readonly kind: 'committed', readonly seq: number, readonly view: number, readonly primary: ValidatorId, readonly batch?: Batch, readonly cert?: readonly Signed<Commit>[] }
   /** `extra`: the variant extra its certificate certified (checkpointExtra), `signers`: who signed it. */
   | { readonly kind: 'stable', readonly seq: number, readonly stateRoot: Uint8Array, readonly extra?: Uint8Array, readonly signers?: readonly ValidatorId[] }
-  | { readonly kind: 'new-view', readonly view: number, readonly primary: ValidatorId }
+  /** `viewChanges`: the quorum of VIEW-CHANGEs the installed NEW-VIEW carried (T-PBFT's evidence E3). */
+  | { readonly kind: 'new-view', readonly view: number, readonly primary: ValidatorId, readonly viewChanges?: readonly Signed<ViewChange>[] }
 
 export interface ThreePhaseVariant {
   /** The protocol tag of its messages and signing domain ('pbft', ...). */
@@ -64,8 +65,8 @@ export interface ThreePhaseVariant {
    *  false: PBFT's quorums intersect, so it only logs it; a sampled variant must stop voting). */
   readonly equivocationChangesView?: boolean
   /** Whether replicas answer a peer's status that shows it behind with the decided batches and their
-   *  commit certificates (default: false: PBFT's commit quorums reach every honest replica; a sampled
-   *  variant's may miss one). */
+   *  commit certificates (default: false; PBFT, ProBFT and T-PBFT set it: a replica that changed view
+   *  alone votes nowhere, and a sampled variant's commit quorums may miss one). */
   readonly catchUp?: boolean
 
   // ---- Optional hooks for variants whose proposals need more than the primary's signature (T-PBFT's

@@ -10,7 +10,9 @@
 // naming its own seq (a copy carried at another seq is refused). Refusals are counted, never fatal: the batch
 // still commits, the evidence in it counts for nothing. An inner complaint (E2) counts only with the
 // schedule (CarrierOptions.schedule: the groups of the carrying batch's epoch) and only in a batch of the
-// epoch its votes name; view-change evidence (E3) is not carried yet and is refused when a proposer carries it.
+// epoch its votes name; view-change evidence (E3: the quorum of VIEW-CHANGEs of an installed NEW-VIEW, blaming
+// the failed view's group) counts only in a batch of the epoch those view-changes were sent in (their stable
+// checkpoints' epoch), and is left out when it does not fit the evidence transaction.
 import { META_TX_TAG, batchBytes, isMetaTx } from '../core/batch.ts'
 import type { Batch, Tx } from '../core/batch.ts'
 import { Reader, Writer } from '../core/codec.ts'
@@ -74,6 +76,8 @@ export interface CarrierOptions {
 
 /** Key of the inner failover in `view` of `epoch` to acting index `acting` (the ledger's key for E2). */
 const innerKey = (epoch: number, view: number, acting: number): string => `inner/${epoch}/${view}/${acting}`
+/** Key of the view change to `view` in `epoch` (the ledger's key for E3). */
+const viewKey = (epoch: number, view: number): string => `view/${epoch}/${view}`
 
 const EMPTY_LEDGER = new TrustLedger()
 
@@ -89,6 +93,8 @@ export class EvidenceCarrier {
   readonly #proofs = new Map<ValidatorId, readonly [Signed<TpbftMessage>, Signed<TpbftMessage>]>()
   /** Inner failovers this replica saw voted (t votes each), not yet committed, by ledger key. */
   readonly #complaints = new Map<string, { readonly epoch: number, readonly votes: readonly Signed<TpbftMessage>[] }>()
+  /** View changes this replica installed (a quorum of VIEW-CHANGEs each), not yet committed, by ledger key. */
+  readonly #blames = new Map<string, { readonly epoch: number, readonly viewChanges: readonly Signed<TpbftMessage>[] }>()
 
   constructor (opts: CarrierOptions) {
     this.#opts = opts
@@ -116,6 +122,16 @@ export class EvidenceCarrier {
     if (this.#ledger.recorded(key) === undefined && this.#complaints.size < MAX_CARRIED_ITEMS) this.#complaints.set(key, { epoch, votes })
   }
 
+  /** The VIEW-CHANGEs of a NEW-VIEW this replica installed: a blame of the failed view's group to carry in a
+   *  batch of the epoch they were sent in (one epoch for all of them, or they prove nothing). */
+  noteViewChanges (view: number, viewChanges: readonly Signed<TpbftMessage>[]): void {
+    const epochs = new Set(viewChanges.map((s) => Math.floor(((s.msg as { stableSeq?: number }).stableSeq ?? -1) / this.#opts.epochLength)))
+    if (epochs.size !== 1) return
+    const [epoch] = epochs
+    const key = viewKey(epoch, view)
+    if (epoch >= 0 && this.#ledger.recorded(key) === undefined && this.#blames.size < MAX_CARRIED_ITEMS) this.#blames.set(key, { epoch, viewChanges })
+  }
+
   /** The proposer's batch at `seq`: its evidence transaction first (when it holds evidence not yet
    *  committed and it fits the batch budget), then the transactions. */
   carry (txs: Tx[], seq: number): Tx[] {
@@ -130,13 +146,25 @@ export class EvidenceCarrier {
       if (this.#ledger.recorded(key) !== undefined || c.epoch < epoch) this.#complaints.delete(key)
       else if (c.epoch === epoch && items.length < MAX_CARRIED_ITEMS - 1) items.push({ kind: 'inner-complaint', complaints: c.votes })
     }
+    const blames: Evidence<TpbftMessage>[] = []
+    for (const [key, b] of this.#blames) {
+      if (this.#ledger.recorded(key) !== undefined || b.epoch < epoch) this.#blames.delete(key)
+      else if (b.epoch === epoch && items.length + blames.length < MAX_CARRIED_ITEMS - 1) blames.push({ kind: 'view-change', viewChanges: b.viewChanges })
+    }
     const latest = this.#latest
     if (latest !== undefined && latest.seq < seq && latest.seq >= seq - this.#opts.epochLength && this.#ledger.recorded(`commit/${latest.seq}`) === undefined) {
       items.push({ kind: 'commits', commits: latest.commits })
     }
-    if (items.length === 0) return txs
-    const tx = encodeEvidenceTx(seq, this.#codec.encode(items))
-    if (tx.byteLength > MAX_CARRIED_BYTES || batchBytes(txs) + 4 + tx.byteLength > MAX_BATCH_BYTES) return txs
+    if (items.length + blames.length === 0) return txs
+    const fits = (tx: Tx): boolean => tx.byteLength <= MAX_CARRIED_BYTES && batchBytes(txs) + 4 + tx.byteLength <= MAX_BATCH_BYTES
+    let tx = encodeEvidenceTx(seq, this.#codec.encode([...blames, ...items]))
+    if (!fits(tx) && blames.length > 0) {
+      // VIEW-CHANGEs carry their prepared certificates: a blame too large to carry never will be.
+      for (const [key, b] of this.#blames) if (b.epoch === epoch) this.#blames.delete(key)
+      if (items.length === 0) return txs
+      tx = encodeEvidenceTx(seq, this.#codec.encode(items))
+    }
+    if (!fits(tx)) return txs
     this.counters.carried++
     return [tx, ...txs]
   }
@@ -176,15 +204,15 @@ export class EvidenceCarrier {
       carriedAt: seq,
       epoch,
       maxCommitLag: this.#opts.epochLength,
-      // E2 against the groups of the carrying batch's epoch (none without a schedule); E3 is not carried yet.
+      // E2 and E3 against the groups of the carrying batch's epoch (none without a schedule).
       group: (view) => this.#opts.schedule?.group(epoch, view),
+      stableEpoch: (stableSeq) => Math.floor(stableSeq / this.#opts.epochLength),
       // A vote to acting index k moves the group away from the member at k - 1 (votes go one step at a time).
       innerAccused: (view, acting) => (acting >= 1 ? this.#opts.schedule?.group(epoch, view)?.[acting - 1] : undefined),
       innerThreshold: (size) => this.#opts.schedule?.threshold(size) ?? size
     }
     for (const item of decoded.value) {
-      // E3 waits for co-signed new-views: a VIEW-CHANGE names no epoch, so the group it blames is unknown here.
-      const effect = item.kind === 'view-change' ? { ok: false as const } : verifyEvidence(ctx, item)
+      const effect = verifyEvidence(ctx, item)
       if (!effect.ok) this.counters.refused++
       else if (this.#ledger.apply(epoch, effect.value)) this.counters.applied++
       else this.counters.duplicate++

@@ -98,6 +98,11 @@ export interface EvidenceContext<M extends Message = Message> {
   /** Group members a pre-prepare inside a view-change's prepared certificate proves active (its signer
    *  and, where the protocol can read it, its certificate's co-signers): they are exonerated from E3. */
   readonly activeIn?: (prePrepare: Signed<M>) => readonly ValidatorId[]
+  /** The epoch a VIEW-CHANGE was sent in, from the stable checkpoint it names (a replica's epoch follows its
+   *  stable checkpoint). With `epoch` set, E3 counts only view-changes of the carrying batch's epoch (a
+   *  VIEW-CHANGE signs no epoch: replayed into a later one, it would blame whoever holds that view's window
+   *  there), and is refused without this rule. */
+  readonly stableEpoch?: (stableSeq: number) => number
   /** Message types E4 may convict on (default DEFAULT_EQUIVOCATION_KINDS). */
   readonly equivocationKinds?: readonly string[]
 }
@@ -187,6 +192,11 @@ function verifyViewChanges<M extends Message> (ctx: EvidenceContext<M>, viewChan
   const view = num(viewChanges[0].msg, 'view')
   if (view === undefined || view < 1) return err('view-change evidence: not a view-change')
   if (viewChanges.some((s) => s.msg.type !== 'view-change' || num(s.msg, 'view') !== view)) return err('view-change evidence: the view-changes name different views')
+  if (ctx.epoch !== undefined) {
+    const stableEpoch = ctx.stableEpoch
+    if (stableEpoch === undefined) return err('view-change evidence: no rule for the epoch a view-change was sent in')
+    if (viewChanges.some((s) => { const seq = num(s.msg, 'stableSeq'); return seq === undefined || stableEpoch(seq) !== ctx.epoch })) return err(`view-change evidence: view-changes sent in another epoch than the batch's (${ctx.epoch})`)
+  }
   const failed = ctx.group(view - 1)
   if (failed === undefined) return err(`view-change evidence: view ${view - 1} has no group this batch may blame`)
   const exonerated = new Set<ValidatorId>()

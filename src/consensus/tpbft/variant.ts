@@ -299,6 +299,7 @@ export class TpbftVariant implements ThreePhaseVariant {
       this.#consecutiveFailovers = 0
     } else if (e.kind === 'new-view') {
       this.counters.outerViewChanges++
+      if (e.viewChanges !== undefined) this.evidence.noteViewChanges(e.view, e.viewChanges as unknown as readonly Signed<TpbftMessage>[])
       this.#collecting.clear()
       this.#proposals.clear()
       this.#myShares.clear()

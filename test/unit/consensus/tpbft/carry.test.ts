@@ -238,13 +238,33 @@ test('inner complaints (E2): t votes of one epoch and view from its group count 
   assert.equal(other.ledger.counts(0, 'b', 'a').inner + other.ledger.counts(1, 'b', 'a').inner, 0)
   // Without a schedule (or as view-change evidence, E3) nothing is blamed.
   refusedBy(carrier(), 2, ['b', 'c', 'd'].map((id) => vote(id, 0)))
-  // A quorum of view-changes to view 1 would blame view 0's group if verified: a VIEW-CHANGE names no epoch.
-  const viewChanges = ['a', 'b', 'c', 'd', 'e'].map((id) => signerOf(id).sign({ protocol: 'tpbft', type: 'view-change', view: 1, stableSeq: 0, stableRoot: new Uint8Array(32), checkpointProof: [], prepared: [] } as TpbftMessage))
-  const vc = makeBatch([encodeEvidenceTx(2, codec.encode([{ kind: 'view-change', viewChanges }]))])
+  // E3: a quorum of view-changes to view 1 sent in epoch 0 (their stable checkpoints) blames view 0's group in
+  // a batch of epoch 0: each signer rates each member but itself.
+  const viewChangesAt = (stableSeq: number, signers = ['a', 'b', 'c', 'd', 'e']) => signers.map((id) => signerOf(id).sign({ protocol: 'tpbft', type: 'view-change', view: 1, stableSeq, stableRoot: new Uint8Array(32), checkpointProof: [], prepared: [] } as TpbftMessage))
+  const blamer = scheduled()
+  blamer.noteViewChanges(1, viewChangesAt(0))
+  const withBlame = blamer.carry([clientTx(2)], 2)
+  assert.equal(withBlame.length, 2, 'the blame is carried')
   const e3 = scheduled()
-  e3.committed(2, vc, undefined)
-  assert.equal(e3.counters.refused, 1)
-  assert.equal(e3.ledger.counts(0, 'e', 'a').viewChange, 0)
+  e3.committed(2, makeBatch(withBlame), undefined)
+  assert.equal(e3.counters.refused, 0)
+  assert.deepEqual([e3.ledger.counts(0, 'e', 'a').viewChange, e3.ledger.counts(0, 'a', 'b').viewChange, e3.ledger.counts(0, 'a', 'a').viewChange, e3.ledger.counts(0, 'a', 'e').viewChange], [1, 1, 0, 0])
+  blamer.committed(2, makeBatch(withBlame), undefined)
+  assert.deepEqual(blamer.carry([clientTx(3)], 3), [clientTx(3)], 'carried once')
+  // The same view-changes replayed into epoch 1 (where view 0 has a group too), view-changes of epoch 1 in a
+  // batch of epoch 0, a mix of epochs, and short of a quorum: refused (a VIEW-CHANGE signs no epoch; its
+  // stable checkpoint tells which one it was sent in).
+  const vcBatch = (seq: number, viewChanges: Signed<TpbftMessage>[]) => makeBatch([encodeEvidenceTx(seq, codec.encode([{ kind: 'view-change', viewChanges }]))])
+  for (const [seq, vcs] of [[EPOCH + 2, viewChangesAt(0)], [3, viewChangesAt(EPOCH)], [3, [...viewChangesAt(0, ['a', 'b', 'c', 'd']), ...viewChangesAt(EPOCH, ['e'])]], [3, viewChangesAt(0, ['a', 'b', 'c', 'd'])]] as const) {
+    const before: number = e3.counters.refused
+    e3.committed(seq, vcBatch(seq, [...vcs]), undefined)
+    assert.equal(e3.counters.refused - before, 1, `refused at seq ${seq}`)
+  }
+  assert.equal(e3.ledger.counts(1, 'e', 'a').viewChange, 0)
+  // A proposer does not carry view-changes of mixed epochs (they would be refused).
+  const mixed = scheduled()
+  mixed.noteViewChanges(1, [...viewChangesAt(0, ['a', 'b', 'c', 'd']), ...viewChangesAt(EPOCH, ['e'])])
+  assert.deepEqual(mixed.carry([clientTx(2)], 2), [clientTx(2)])
   // The vote's epoch survives the codec.
   const w = new Writer()
   tpbftCodec.encodeBody(vote('b', 7).msg, w)
