@@ -72,9 +72,8 @@ export const tpbftModule: ProtocolModule<TpbftParams, TpbftMessage> = {
   messageSigner: (keys) => new MessageSigner(keys.signer, tpbftCodec, keys.genesisHash),
   sim: {
     // PBFT's WAN sizing; epochs of eight checkpoints so simulated runs cross several epoch boundaries.
-    // rankByEvidence is the nodes' default, not switched on here: with it on, a member back by state transfer
-    // past an epoch boundary ranks without the evidence it skipped and leaves its cluster's groups (the
-    // flapping-primary bench runs; test/sim/tpbft-flapping.test.ts). The simulator follows once nodes may.
+    // rankByEvidence is left at the nodes' default (1): a member back by state transfer past an epoch boundary
+    // fetches the certified ledger and seed before it ranks (ledger-sync.ts; test/sim/tpbft-flapping.test.ts).
     params: { batchSize: 16, batchDelayMs: 100, viewChangeTimeoutMs: 2000, maxViewChangeTimeoutMs: 16_000, checkpointInterval: 8, watermarkWindow: 32, resendIntervalMs: 1000, epochLength: 64, innerTimeoutMs: 700 },
     adversaries: ['none', 'silent', 'crash-mid-broadcast', 'equivocate', 'double-vote', 'bad-signature', 'replay', 'delay',
       'withhold-shares', 'equivocate-shares', 'equivocate-acting', 'conflicting-new-view', 'byzantine-group'],
