@@ -3,7 +3,7 @@
 // ONNX's order (i, o, f, c) and use plain sigmoid: tfjs's layer orders them i, f, c, o and defaults to
 // hardSigmoid, both easy to get wrong in an export.
 import * as tf from '@tensorflow/tfjs'
-import '@tensorflow/tfjs-backend-wasm'
+import { exclusive, tfReady } from './tf-backend.ts'
 import { encodeModel, type GraphNode, type TensorInit } from '../onnx/builder.ts'
 import { mulberry32 } from './random.ts'
 
@@ -77,9 +77,7 @@ export function lstmForward (w: LstmWeights, x: ArrayLike<number>): number {
 
 /** Trains on windows x ([steps × features] each) against encoded targets with an L1 loss (relative error). */
 export async function trainLstm (x: Float32Array[], y: ArrayLike<number>, features: number, p: LstmTrainParams): Promise<LstmWeights> {
-  // The wasm backend is several times faster than tfjs's pure-JS one here (tfjs-node cannot install).
-  if (!(await tf.setBackend('wasm'))) await tf.setBackend('cpu')
-  await tf.ready()
+  await tfReady()
   const rand = mulberry32(p.seed)
   const H = p.hidden
   const T = x[0].length / features
@@ -216,8 +214,10 @@ export interface LstmFit { weights: LstmWeights, samples: number, loss: number }
  * Returns the weights with the number of windows they were trained on and the last step's loss.
  */
 export async function fitLstm (x: Float32Array[], y: ArrayLike<number>, features: number, p: LstmFitParams, start?: LstmWeights): Promise<LstmFit> {
-  if (!(await tf.setBackend('wasm'))) await tf.setBackend('cpu')
-  await tf.ready()
+  return await exclusive(async () => await fitLstmNow(x, y, features, p, start))
+}
+
+async function fitLstmNow (x: Float32Array[], y: ArrayLike<number>, features: number, p: LstmFitParams, start?: LstmWeights): Promise<LstmFit> {
   const rand = mulberry32(p.seed)
   const H = start?.hidden ?? p.hidden
   const T = x[0].length / features

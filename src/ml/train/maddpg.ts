@@ -5,7 +5,7 @@
 // simulator with a plain TypeScript forward pass; updates run on tfjs (wasm) with a dense layer whose
 // gradient transposes explicitly before matMul (about 8x faster there than matMul's transpose flags).
 import * as tf from '@tensorflow/tfjs'
-import '@tensorflow/tfjs-backend-wasm'
+import { tfReady } from './tf-backend.ts'
 import { biddingPolicy, fits, type Amount, type HostView, type Policy } from '../../alloc/policies.ts'
 import { flavourMix, simulate } from '../../alloc/sim/sim.ts'
 import type { TraceHost, TraceRequest, TraceWindow } from '../../alloc/sim/trace.ts'
@@ -159,8 +159,7 @@ function decisionValue (r: TraceRequest): number {
  * `updates` critic/actor updates are done, cycling through the episodes.
  */
 export async function trainMaddpg (episodes: ReadonlyArray<{ window: TraceWindow, requests: TraceRequest[] }>, hosts: readonly TraceHost[], p: MaddpgParams): Promise<MaddpgResult> {
-  if (!(await tf.setBackend('wasm'))) await tf.setBackend('cpu')
-  await tf.ready()
+  await tfReady()
   const t0 = performance.now()
   const rand = mulberry32(p.seed)
   const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand())

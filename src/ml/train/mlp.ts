@@ -2,7 +2,7 @@
 // minimises the expected time over the oracle's, Σ p_k · cost_k / cost_oracle, rather than cross-entropy:
 // a near-tie mislabelled costs nothing, a wrong codec on a slow link costs a lot.
 import * as tf from '@tensorflow/tfjs'
-import '@tensorflow/tfjs-backend-wasm'
+import { tfReady } from './tf-backend.ts'
 import { mulberry32 } from './random.ts'
 
 export interface MlpParams { hidden: number[], steps: number, batch: number, learningRate: number, seed: number }
@@ -10,8 +10,7 @@ export interface MlpParams { hidden: number[], steps: number, batch: number, lea
 export interface Mlp { predict: (x: Float32Array[]) => number[], dispose: () => void }
 
 export async function trainCostMlp (x: Float32Array[], relCost: number[][], p: MlpParams): Promise<Mlp> {
-  if (!(await tf.setBackend('wasm'))) await tf.setBackend('cpu')
-  await tf.ready()
+  await tfReady()
   const rand = mulberry32(p.seed)
   const d = x[0].length
   const K = relCost[0].length

@@ -27,6 +27,8 @@ describe('FL service', () => {
       const sources = ['fcc', 'oboe', 'norway-hsdpa']
       const wire: Uint8Array[] = []
       const services = new Map<string, FlService>()
+      // What the services logged (a round that failed says why here, and the assertion shows it).
+      const logs: string[] = []
       ids.forEach((id, i) => {
         const dataDir = join(root, id)
         cpSync(join(fixtures, sources[i]), join(dataDir, 'fl', 'links'), { recursive: true })
@@ -43,7 +45,7 @@ describe('FL service', () => {
           },
           link: () => ({ mbps: 100, rttMs: 1 }),
           reliability: () => 0.99,
-          log: () => {}
+          log: (level, msg) => { logs.push(`${id} ${level}: ${msg}`) }
         }))
       })
       const b = services.get('node-b') as FlService
@@ -52,7 +54,7 @@ describe('FL service', () => {
       // A bound for a hung service, not a timing check: two rounds of local training take tens of seconds on a loaded 2-core machine.
       for (let i = 0; i < 3600 && (a.status().running || a.versions().length < 2); i++) await sleep(50)
       const history = a.versions()
-      assert.equal(history.length, 2)
+      assert.equal(history.length, 2, logs.join('\n'))
       for (const v of history) {
         assert.equal(v.updates, 3)
         assert.equal(v.verdicts.length, 3)
