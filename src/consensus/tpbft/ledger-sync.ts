@@ -60,13 +60,14 @@ export function encodeCertifiedLedger (c: CertifiedLedger): Uint8Array {
   return new Writer().u64(c.epoch).bytes(c.seed).bytes(c.ledger).finish()
 }
 
-/** The parts of certified-ledger bytes, or undefined when they are not exactly one well-formed value. */
+/** The parts of certified-ledger bytes, or undefined when they are not exactly one envelope. The ledger inside
+ *  is not decoded here: whoever loads it does that once (EvidenceCarrier.load, TrustLedger.decode). */
 export function decodeCertifiedLedger (bytes: Uint8Array): CertifiedLedger | undefined {
   try {
     const r = new Reader(bytes)
     const c = { epoch: r.u64(), seed: r.fixed(HASH_BYTES, 'tie-break seed').slice(), ledger: r.bytes(MAX_LEDGER_BYTES, 'trust ledger').slice() }
     r.end()
-    return TrustLedger.decode(c.ledger).ok ? c : undefined
+    return c
   } catch {
     return undefined
   }
@@ -255,7 +256,7 @@ export class LedgerSync {
       if (m.type === 'rec-seed') this.#learnSeed(m.seq / this.#o.epochLength, m.root)
       if (m.type !== 'rec-ledger' || (base !== undefined && m.seq < base.seq)) continue
       const certified = decodeCertifiedLedger(m.ledger)
-      if (certified !== undefined) base = { seq: m.seq, bytes: m.ledger, ledger: certified.ledger, epoch: certified.epoch, seed: certified.seed }
+      if (certified !== undefined && TrustLedger.decode(certified.ledger).ok) base = { seq: m.seq, bytes: m.ledger, ledger: certified.ledger, epoch: certified.epoch, seed: certified.seed }
     }
     if (base !== undefined) {
       this.#o.carrier.load(base.ledger)
